@@ -1,0 +1,168 @@
+"""The benchmark data model: a parallel multiple-choice set is one question asked in several languages.
+
+On disk we use SeaEval's line format, so SeaEval and other tools read our files and we read theirs:
+`{"id": ..., "English": {"question", "choices": ["(A) ...", ...], "answer": "(A) ...", ["context"]}, ...}`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import CrossinError
+from ..langs import to_code, to_name
+
+LETTERS = "ABCDEFGHIJ"
+MIN_CHOICES, MAX_CHOICES = 2, 10
+_LABEL = re.compile(r"^\s*\(([A-J])\)\s?")
+
+
+@dataclass(frozen=True)
+class MCQ:
+    """One question in one language. `choices` hold the option texts without their "(A) " labels."""
+
+    question: str
+    choices: tuple[str, ...]
+    gold: int
+    context: str | None = None
+
+
+@dataclass(frozen=True)
+class ParallelSet:
+    """The same question in every language, with the options in the same order everywhere."""
+
+    id: str
+    items: dict[str, MCQ]
+
+    @property
+    def gold(self) -> int:
+        """The gold index, which is the same in every language (validated on load)."""
+        return next(iter(self.items.values())).gold
+
+    @property
+    def n_choices(self) -> int:
+        return len(next(iter(self.items.values())).choices)
+
+
+@dataclass
+class Benchmark:
+    name: str
+    langs: tuple[str, ...]
+    sets: list[ParallelSet]
+    source: str = ""
+    sha256: str | None = None
+    meta: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.sets)
+
+    @property
+    def n_choices(self) -> int:
+        return max(s.n_choices for s in self.sets)
+
+    def by_id(self) -> dict[str, ParallelSet]:
+        return {s.id: s for s in self.sets}
+
+
+def strip_label(choice: str, index: int) -> str:
+    """"(B) text" -> "text"; a label that does not match the position is left in place."""
+    m = _LABEL.match(choice)
+    if m and LETTERS.index(m.group(1)) == index:
+        return choice[m.end():].strip()
+    return choice.strip()
+
+
+def with_label(text: str, index: int) -> str:
+    return f"({LETTERS[index]}) {text}"
+
+
+def parse_seaeval_row(row: dict, langs: tuple[str, ...], *, path: str, line: int) -> ParallelSet:
+    """Validate one SeaEval line and keep the requested languages."""
+    set_id = row.get("id")
+    if set_id is None or str(set_id) == "":
+        raise CrossinError("line has no 'id'", path=path, line=line)
+    available = {}
+    for key, value in row.items():
+        if key == "id" or not isinstance(value, dict):
+            continue
+        try:
+            available[to_code(key)] = value
+        except CrossinError:
+            continue  # unknown extra columns are not our business
+    items: dict[str, MCQ] = {}
+    golds: set[int] = set()
+    n_choices: set[int] = set()
+    for lang in langs:
+        if lang not in available:
+            raise CrossinError(
+                f"set {set_id!r} has no {to_name(lang)} ({lang}); it has {', '.join(sorted(available)) or 'no language'}",
+                path=path, line=line,
+            )
+        entry = available[lang]
+        for key in ("question", "choices", "answer"):
+            if key not in entry:
+                raise CrossinError(f"set {set_id!r}, {lang}: missing {key!r}", path=path, line=line)
+        raw_choices = entry["choices"]
+        if not isinstance(raw_choices, list) or not all(isinstance(c, str) for c in raw_choices):
+            raise CrossinError(f"set {set_id!r}, {lang}: 'choices' must be a list of strings", path=path, line=line)
+        if not MIN_CHOICES <= len(raw_choices) <= MAX_CHOICES:
+            raise CrossinError(f"set {set_id!r}, {lang}: {len(raw_choices)} choices (need {MIN_CHOICES}-{MAX_CHOICES})", path=path, line=line)
+        answer = entry["answer"]
+        if isinstance(answer, int) and not isinstance(answer, bool):
+            gold = answer
+        elif answer in raw_choices:
+            gold = raw_choices.index(answer)
+        else:
+            raise CrossinError(f"set {set_id!r}, {lang}: answer {answer!r} is not one of the choices", path=path, line=line)
+        if not 0 <= gold < len(raw_choices):
+            raise CrossinError(f"set {set_id!r}, {lang}: answer index {gold} out of range", path=path, line=line)
+        golds.add(gold)
+        n_choices.add(len(raw_choices))
+        items[lang] = MCQ(
+            question=str(entry["question"]),
+            choices=tuple(strip_label(c, i) for i, c in enumerate(raw_choices)),
+            gold=gold,
+            context=entry.get("context") or None,
+        )
+    if len(n_choices) > 1:
+        raise CrossinError(f"set {set_id!r}: languages have different numbers of choices {sorted(n_choices)}", path=path, line=line)
+    if len(golds) > 1:
+        raise CrossinError(f"set {set_id!r}: the gold option differs between languages", path=path, line=line)
+    return ParallelSet(id=str(set_id), items=items)
+
+
+def to_seaeval_row(pset: ParallelSet) -> dict:
+    row: dict = {"id": pset.id}
+    for lang, item in pset.items.items():
+        choices = [with_label(c, i) for i, c in enumerate(item.choices)]
+        entry = {"question": item.question, "choices": choices, "answer": choices[item.gold]}
+        if item.context is not None:
+            entry = {"context": item.context, **entry}
+        row[to_name(lang)] = entry
+    return row
+
+
+def parse_rows(rows, langs: tuple[str, ...], *, path: str) -> list[ParallelSet]:
+    """rows: iterable of (line number, dict). Ids must be unique."""
+    sets: list[ParallelSet] = []
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        pset = parse_seaeval_row(row, langs, path=path, line=line)
+        if pset.id in seen:
+            raise CrossinError(f"duplicate id {pset.id!r} (first on line {seen[pset.id]})", path=path, line=line)
+        seen[pset.id] = line
+        sets.append(pset)
+    if not sets:
+        raise CrossinError("no sets in file", path=path)
+    return sets
+
+
+def resolve_file(path: Path, relpath: str) -> Path:
+    """A user may point at the file itself, at its folder, or at the data root that holds the folder."""
+    if path.is_file():
+        return path
+    for candidate in (path / relpath, path / Path(relpath).name):
+        if candidate.is_file():
+            return candidate
+    raise CrossinError(f"no {relpath} here", path=str(path))

@@ -1,0 +1,115 @@
+"""Benchmark registry (in the spirit of lm-eval's task registry): a name maps to where its data lives."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import CrossinError
+from ..io import iter_jsonl, sha256_file
+from ..langs import PAPER_LANGS, parse_langs
+from .base import Benchmark, ParallelSet, parse_rows, resolve_file
+
+DATA_DIR_ENV = "CROSSIN_DATA_DIR"
+
+
+@dataclass(frozen=True)
+class BenchmarkSpec:
+    name: str
+    description: str
+    local_relpath: str  # where the file sits under a data root, e.g. cross_mmlu/test.jsonl
+    hub_id: str | None = None  # Hugging Face dataset id, for users online
+    hub_split: str = "test"
+    # For benchmarks that are built rather than downloaded: (data root or None, langs) -> file path.
+    builder: Callable[[Path | None, tuple[str, ...]], Path] | None = None
+
+
+BENCHMARKS: dict[str, BenchmarkSpec] = {}
+
+
+def register(spec: BenchmarkSpec) -> BenchmarkSpec:
+    BENCHMARKS[spec.name] = spec
+    return spec
+
+
+register(BenchmarkSpec(
+    name="cross-mmlu",
+    description="Cross-MMLU (SeaEval): 150 parallel 4-option MMLU questions in 7 languages",
+    local_relpath="cross_mmlu/test.jsonl",
+    hub_id="SeaEval/cross_mmlu",
+))
+register(BenchmarkSpec(
+    name="cross-logiqa",
+    description="Cross-LogiQA (SeaEval): 176 parallel 4-option logical reasoning questions with a passage, 7 languages",
+    local_relpath="cross_logiqa/test.jsonl",
+    hub_id="SeaEval/cross_logiqa",
+))
+
+
+def default_data_dir() -> Path | None:
+    value = os.environ.get(DATA_DIR_ENV)
+    return Path(value) if value else None
+
+
+def get_spec(name: str) -> BenchmarkSpec:
+    _load_plugins()
+    key = name.strip().lower().replace("_", "-")
+    if key not in BENCHMARKS:
+        raise CrossinError(f"unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}")
+    return BENCHMARKS[key]
+
+
+def _load_plugins() -> None:
+    # Benchmarks defined in their own modules register on import.
+    from . import xquad  # noqa: F401
+
+
+def load_benchmark(
+    name: str,
+    langs: str | tuple[str, ...] | list[str] | None = None,
+    data_dir: str | os.PathLike | None = None,
+    limit: int | None = None,
+    path: str | os.PathLike | None = None,
+) -> Benchmark:
+    """Load a registered benchmark.
+
+    Order of sources: an explicit `path` (a SeaEval-format JSONL file), then `data_dir`, then
+    `$CROSSIN_DATA_DIR`, then the Hugging Face Hub.
+    """
+    spec = get_spec(name)
+    codes = parse_langs(langs, PAPER_LANGS)
+    root = Path(data_dir) if data_dir else default_data_dir()
+    if path is not None:
+        file = resolve_file(Path(path), spec.local_relpath)
+    elif spec.builder is not None:
+        file = spec.builder(root, codes)
+    elif root is not None:
+        file = resolve_file(root, spec.local_relpath)
+    else:
+        return _load_from_hub(spec, codes, limit)
+    sets = parse_rows(iter_jsonl(file), codes, path=str(file))
+    if limit is not None:
+        sets = sets[:limit]
+    return Benchmark(name=spec.name, langs=codes, sets=sets, source=str(file), sha256=sha256_file(file))
+
+
+def _load_from_hub(spec: BenchmarkSpec, codes: tuple[str, ...], limit: int | None) -> Benchmark:
+    if spec.hub_id is None:
+        raise CrossinError(f"{spec.name} has no public download; pass --data-dir or set ${DATA_DIR_ENV}")
+    try:
+        import datasets
+
+        ds = datasets.load_dataset(spec.hub_id, split=spec.hub_split)
+    except Exception as e:  # network, auth, missing package: all are the user's environment
+        raise CrossinError(
+            f"could not download {spec.hub_id} from the Hugging Face Hub ({type(e).__name__}: {e}); "
+            f"pass --data-dir or set ${DATA_DIR_ENV} to a local copy"
+        ) from None
+    rows = ((i + 1, dict(r)) for i, r in enumerate(ds))
+    sets: list[ParallelSet] = parse_rows(rows, codes, path=f"hf://{spec.hub_id}")
+    if limit is not None:
+        sets = sets[:limit]
+    fingerprint = getattr(ds, "_fingerprint", None)
+    return Benchmark(name=spec.name, langs=codes, sets=sets, source=f"hf://{spec.hub_id}", sha256=fingerprint)

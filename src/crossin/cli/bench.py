@@ -1,0 +1,1 @@
+"""CLI commands for bench (see the module docstring of crossin.bench)."""

@@ -1,0 +1,1 @@
+"""CLI commands for data (see the module docstring of crossin.data)."""

@@ -1,0 +1,1 @@
+"""CLI commands for evaluate (see the module docstring of crossin.evaluate)."""

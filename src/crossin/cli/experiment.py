@@ -1,0 +1,1 @@
+"""CLI commands for experiment (see the module docstring of crossin.experiment)."""

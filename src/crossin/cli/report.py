@@ -1,0 +1,1 @@
+"""CLI commands for report (see the module docstring of crossin.report)."""

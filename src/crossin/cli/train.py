@@ -1,0 +1,1 @@
+"""CLI commands for train (see the module docstring of crossin.train)."""

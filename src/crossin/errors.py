@@ -1,0 +1,14 @@
+"""One exception type for every user-facing error: the CLI prints it as one line, never a traceback."""
+
+from __future__ import annotations
+
+
+class CrossinError(Exception):
+    """A problem with the user's input or environment, with the place it was found."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
+        self.path = path
+        self.line = line
+        self.reason = message
+        where = f"{path}:{line}: " if path and line else (f"{path}: " if path else "")
+        super().__init__(where + message)

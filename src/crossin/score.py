@@ -1,0 +1,110 @@
+"""Scoring: model answers for a benchmark -> the results dict written as results.json."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .benchmarks import LETTERS, Benchmark
+from .errors import CrossinError
+from .extract import extract_choice
+from .io import iter_jsonl, sha256_file
+from .langs import to_code
+from .metrics import UNPARSED, compute_metrics
+
+
+def parse_choice(value, n_choices: int, *, path: str, line: int) -> int:
+    """A choice given as a 0-based index or a letter ("B", "(B)")."""
+    if isinstance(value, bool):
+        raise CrossinError(f"choice {value!r} is not an index or a letter", path=path, line=line)
+    if isinstance(value, int):
+        index = value
+    elif isinstance(value, str) and value.strip().strip("()").upper() in LETTERS and value.strip():
+        index = LETTERS.index(value.strip().strip("()").upper())
+    else:
+        raise CrossinError(f"choice {value!r} is not an index or a letter", path=path, line=line)
+    if not 0 <= index < n_choices:
+        raise CrossinError(f"choice {value!r} out of range for {n_choices} options", path=path, line=line)
+    return index
+
+
+def read_predictions(path: str | Path, bench: Benchmark, *, allow_missing: bool = False) -> np.ndarray:
+    """Read a predictions JSONL into a (sets, langs) matrix of option indices (-1 = unparsed).
+
+    Lines for languages that were not requested are ignored; every other problem is an error naming the line.
+    """
+    path = str(path)
+    sets = bench.by_id()
+    row_of = {s.id: i for i, s in enumerate(bench.sets)}
+    col_of = {lang: j for j, lang in enumerate(bench.langs)}
+    pred = np.full((len(bench.sets), len(bench.langs)), UNPARSED, dtype=np.int64)
+    seen: dict[tuple[str, str], int] = {}
+    for line, obj in iter_jsonl(path):
+        if "id" not in obj or "lang" not in obj:
+            raise CrossinError("each line needs 'id' and 'lang'", path=path, line=line)
+        set_id = str(obj["id"])
+        try:
+            lang = to_code(str(obj["lang"]))
+        except CrossinError as e:
+            raise CrossinError(e.reason, path=path, line=line) from None
+        if set_id not in sets:
+            raise CrossinError(f"unknown id {set_id!r} (not in {bench.name})", path=path, line=line)
+        if lang not in col_of:
+            continue
+        key = (set_id, lang)
+        if key in seen:
+            raise CrossinError(f"duplicate prediction for ({set_id}, {lang}); first on line {seen[key]}", path=path, line=line)
+        seen[key] = line
+        item = sets[set_id].items[lang]
+        if "choice" in obj and obj["choice"] is not None:
+            index = parse_choice(obj["choice"], len(item.choices), path=path, line=line)
+        elif "prediction" in obj:
+            text = obj["prediction"]
+            if text is not None and not isinstance(text, str):
+                raise CrossinError("'prediction' must be a string", path=path, line=line)
+            index = extract_choice(text, item.choices)
+            index = UNPARSED if index is None else index
+        else:
+            raise CrossinError("line needs 'prediction' (raw text) or 'choice' (index or letter)", path=path, line=line)
+        pred[row_of[set_id], col_of[lang]] = index
+    missing = [(s.id, lang) for s in bench.sets for lang in bench.langs if (s.id, lang) not in seen]
+    if missing and not allow_missing:
+        shown = ", ".join(f"({i}, {lang})" for i, lang in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise CrossinError(
+            f"{len(missing)} (set, language) pairs have no prediction: {shown}{more}; "
+            "pass --allow-missing to score them as unparsed",
+            path=path,
+        )
+    return pred
+
+
+def gold_vector(bench: Benchmark) -> np.ndarray:
+    return np.array([s.gold for s in bench.sets], dtype=np.int64)
+
+
+def score(bench: Benchmark, pred: np.ndarray, *, seed: int = 0, n_boot: int = 1000, extra_inputs: dict | None = None) -> dict:
+    """The results dict: every metric plus the inputs that produced it."""
+    results = compute_metrics(pred, gold_vector(bench), list(bench.langs), bench.n_choices, seed=seed, n_boot=n_boot)
+    results["inputs"] = {
+        "benchmark": bench.name,
+        "languages": list(bench.langs),
+        "benchmark_source": bench.source,
+        "benchmark_sha256": bench.sha256,
+        "seed": seed,
+        **(extra_inputs or {}),
+    }
+    results["versions"] = {"crossin": __version__, "python": platform.python_version(), "numpy": np.__version__}
+    return results
+
+
+def score_file(bench: Benchmark, predictions: str | Path, *, allow_missing: bool = False, seed: int = 0, n_boot: int = 1000) -> dict:
+    pred = read_predictions(predictions, bench, allow_missing=allow_missing)
+    return score(bench, pred, seed=seed, n_boot=n_boot, extra_inputs={
+        "predictions": str(predictions),
+        "predictions_sha256": sha256_file(predictions),
+        "allow_missing": allow_missing,
+    })
