@@ -1,0 +1,94 @@
+"""Hugging Face transformers backend: resolve a model name, load it (plus a PEFT adapter) on CPU or CUDA."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import CrossinError
+from .embedded import embedded_model_dir, is_embedded
+
+
+def resolve_model_path(name: str) -> str:
+    """`gemma-3-270m` -> the converted embedded model; a local folder -> itself; else a Hub id."""
+    if is_embedded(name):
+        return str(embedded_model_dir())
+    if os.path.isdir(name):
+        if not os.path.exists(os.path.join(name, "config.json")):
+            raise CrossinError("not a model folder (no config.json)", path=name)
+        return name
+    if name.startswith((".", "/", "~")):
+        raise CrossinError("model folder not found", path=name)
+    return name  # a Hugging Face Hub id
+
+
+def default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def default_dtype(device: str):
+    """bf16 on GPUs that have it, fp32 elsewhere (CPU bf16 is slow and changes results)."""
+    import torch
+
+    if device.startswith("cuda") and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float32
+
+
+def parse_dtype(name: str | None, device: str):
+    import torch
+
+    if name in (None, "", "auto"):
+        return default_dtype(device)
+    table = {"fp32": torch.float32, "float32": torch.float32, "bf16": torch.bfloat16, "bfloat16": torch.bfloat16,
+             "fp16": torch.float16, "float16": torch.float16}
+    if name not in table:
+        raise CrossinError(f"unknown dtype {name!r}; choose from {', '.join(table)}")
+    return table[name]
+
+
+def load_tokenizer(name: str):
+    from transformers import AutoTokenizer
+
+    path = resolve_model_path(name)
+    try:
+        tok = AutoTokenizer.from_pretrained(path)
+    except OSError as e:
+        raise CrossinError(f"could not load tokenizer for {name!r}: {e}") from None
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def load_model_and_tokenizer(
+    name: str,
+    adapter: str | os.PathLike | None = None,
+    *,
+    device: str | None = None,
+    dtype: str | None = None,
+    merge: bool = False,
+):
+    """Load a causal LM in eval mode, with an optional PEFT adapter (merged on request)."""
+    from transformers import AutoModelForCausalLM
+
+    device = device or default_device()
+    torch_dtype = parse_dtype(dtype, device)
+    path = resolve_model_path(name)
+    tokenizer = load_tokenizer(name)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype)
+    except OSError as e:
+        raise CrossinError(f"could not load model {name!r}: {e}") from None
+    if adapter is not None:
+        from peft import PeftModel
+
+        if not Path(adapter, "adapter_config.json").exists():
+            raise CrossinError("not a PEFT adapter folder (no adapter_config.json)", path=str(adapter))
+        model = PeftModel.from_pretrained(model, str(adapter))
+        if merge:
+            model = model.merge_and_unload()
+    model.to(device)
+    model.eval()
+    return model, tokenizer
