@@ -1,1 +1,83 @@
-"""CLI commands for bench (see the module docstring of crossin.bench)."""
+"""`crossin bench ...`: build benchmarks. `build-xquad` turns XQuAD into Cross-XQuAD (see crossin.benchmarks.xquad)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import typer
+
+from .app import bench_app, console, user_errors
+
+
+def xquad_summary_table(report: dict):
+    """Per language: options found in the passage and the three trivial baselines (chance = 0.25)."""
+    from rich.table import Table
+
+    table = Table(title=f"Cross-XQuAD: {report['n_sets']} of {report['n_questions']} sets, seed {report['seed']}")
+    for name in ("", "options in passage", "baseline: in passage", "baseline: longest", "baseline: word overlap"):
+        table.add_column(name, justify="right" if name else "left")
+    base = report["baselines"]
+    for lang in report["languages"]:
+        table.add_row(lang, f"{report['options_in_context'][lang]:.3f}", f"{base['context'][lang]:.3f}",
+                      f"{base['longest'][lang]:.3f}", f"{base['overlap'][lang]:.3f}")
+    positions = " ".join(f"{k} {v:.1%}" for k, v in report["gold_share"].items())
+    sources = ", ".join(f"{k} {v}" for k, v in report["distractor_sources"].items() if v or k != "llm")
+    dropped = "; ".join(f"{r} x{n}" for r, n in report["dropped_by_reason"].items()) or "none"
+    table.caption = (f"gold positions: {positions}\ndistractor sources: {sources}; same answer type "
+                     f"{report['distractor_type_match']:.1%}\ndropped: {report['n_dropped']} ({dropped})")
+    if "llm" in report:
+        table.caption += "\nLLM proposals: " + ", ".join(f"{k} {v}" for k, v in report["llm"].items())
+    return table
+
+
+def resolve_xquad_dir(xquad_dir: Path | None) -> Path:
+    """--xquad-dir, else $CROSSIN_DATA_DIR/xquad, else a download of the public release into the cache."""
+    from ..benchmarks.registry import default_data_dir
+    from ..benchmarks.xquad import download_xquad
+    from ..models.embedded import cache_root
+
+    if xquad_dir is not None:
+        return xquad_dir
+    root = default_data_dir()
+    if root is not None and (root / "xquad").is_dir():
+        return root / "xquad"
+    console.print("downloading XQuAD from github.com/google-deepmind/xquad ...")
+    return download_xquad(cache_root() / "data" / "xquad")
+
+
+@bench_app.command("build-xquad")
+@user_errors
+def build_xquad(
+    out: Path = typer.Option(..., "--out", "-o", help="Write the sets here (SeaEval JSONL, loadable as --bench cross-xquad)."),
+    xquad_dir: Path | None = typer.Option(None, "--xquad-dir", help="Folder of xquad.<lang>.json (default: $CROSSIN_DATA_DIR/xquad, else download)."),
+    langs: str = typer.Option("en,zh,es,vi", "--langs", help="Comma-separated codes, or 'all' for every language in the folder."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the option order (recorded on every line)."),
+    report: Path | None = typer.Option(None, "--report", help="Write the quality report (JSON) here."),
+    generator: str = typer.Option("passage", "--generator", help="passage (offline) or openai (LLM-proposed distractors, validated, with passage fallback)."),
+    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (--generator openai)."),
+    model: str | None = typer.Option(None, "--model", help="Model name sent to the server (--generator openai)."),
+    workers: int = typer.Option(4, "--workers", help="Concurrent requests to the server."),
+    llm_cache: Path | None = typer.Option(None, "--llm-cache", help="Replies log for resuming (default: <out>.llm.jsonl)."),
+):
+    """Build Cross-XQuAD: XQuAD as parallel 4-option multiple choice with distractors from the passage."""
+    from ..benchmarks.xquad import build_cross_xquad, find_xquad_files, openai_generator, write_build
+    from ..errors import CrossinError
+    from ..langs import parse_langs
+
+    start = time.perf_counter()
+    folder = resolve_xquad_dir(xquad_dir)
+    codes = tuple(find_xquad_files(folder)) if langs.strip().lower() == "all" else parse_langs(langs)
+    gen = None
+    if generator == "openai":
+        if not base_url or not model:
+            raise CrossinError("--generator openai needs --base-url and --model")
+        cache = llm_cache or out.with_name(out.name + ".llm.jsonl")
+        gen = openai_generator(base_url, model, seed=seed, api_key=os.environ.get("OPENAI_API_KEY"), cache=cache)
+    elif generator != "passage":
+        raise CrossinError(f"unknown --generator {generator!r}; use passage or openai")
+    result = build_cross_xquad(folder, codes, seed=seed, generator=gen, workers=workers, progress=gen is not None)
+    write_build(result, out, report)
+    console.print(xquad_summary_table(result.report))
+    console.print(f"wrote {out}" + (f" and {report}" if report else "") + f" in {time.perf_counter() - start:.1f} s")
