@@ -1,0 +1,76 @@
+"""`DataConfig`: everything `crossin data build` needs, from YAML (`--config`) and flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ..config import arg
+from ..errors import CrossinError
+
+RECIPES: tuple[str, ...] = ("en2x", "x2en", "x2x", "translation", "monolingual", "none")
+TRANSLATION_DIRECTIONS: tuple[str, ...] = ("x2en", "en2x", "x2x")
+
+
+@dataclass
+class DataConfig:
+    parallel: str = arg("", help="Parallel corpus: a folder of per-language files (en.jsonl, zh.jsonl, ... or x-LLM's "
+                                 "alpaca_<lang>.json), or hf:<dataset> (one config per language, e.g. hf:MBZUAI/Bactrian-X).")
+    langs: list[str] = arg([], help="Languages to use, e.g. en,zh,es,vi (default: every language found in the folder).")
+    recipe: str = arg("x2x", help="CrossIn recipe: en2x, x2en, x2x, translation, monolingual, or none (base + translation only).")
+    n: int = arg(5000, help="Number of CrossIn samples of the recipe.")
+    translation: int = arg(0, help="Number of translation samples added (the paper's 'Trans' part).")
+    translation_directions: str = arg("x2en", help="Translation directions: x2en (into English, as in the paper), en2x, "
+                                                   "x2x (all ordered pairs), or explicit pairs like zh-en,en-es.")
+    base: str = arg("", help="Base English set: '' = the English side of the parallel corpus, 'none' = no base, "
+                             "a folder (en.jsonl / alpaca_en.json / one JSON(L) file), a file, or hf:<dataset>.")
+    base_n: int = arg(-1, help="Use N random samples of the base set (-1 = all of it).")
+    exclude_base_ids: bool = arg(False, help="Draw CrossIn/translation samples only from source ids not in the base set "
+                                             "(default false: the paper samples them from the same Alpaca it uses as base).")
+    min_score: float | None = arg(None, help="Drop samples whose quality score is below this (or missing) in a language "
+                                             "that has a score file.")
+    score_files: list[str] = arg([], help="Quality score files (JSONL {id, score}); 'zh=path' scores one language, a bare "
+                                          "path named <lang>_*.jsonl scores that language, other paths score the whole "
+                                          "sample. Default: <lang>_translation_score.jsonl / <lang>_score.jsonl in the "
+                                          "parallel folder.")
+    langid: bool = arg(True, help="Drop samples whose instruction+output is identified as another corpus language (lingua).")
+    langid_chars: int = arg(120, help="Characters checked per sample: the start of the instruction plus the start of the "
+                                      "output (lingua's low-accuracy mode is reliable from ~120 characters).")
+    langid_high_accuracy: bool = arg(False, help="Use lingua's high-accuracy mode (better on short texts, slower).")
+    name_output_lang: bool = arg(False, help="Append a line naming the expected response language to the instruction "
+                                             "(off by default, as in the paper).")
+    output_lang_template: str = arg("Respond in {language}.", help="The line appended when name_output_lang is on.")
+    translation_template: str = arg("Translate the following sentence into {language}.",
+                                    help="Instruction of translation samples; {language} is the target language name.")
+    id_prefix: str = arg("", help="Id prefix for files without ids (joined by position); default: 'alpaca' for "
+                                  "alpaca_*.json files, else the file's stem.")
+    hf_split: str = arg("train", help="Split of hf:<dataset> sources.")
+    seed: int = arg(0, help="Seed of every random choice (recorded in manifest.json).")
+    out: str = arg("", help="Output folder (train.jsonl, messages.jsonl, manifest.json).")
+
+    def expand_paths(self) -> None:
+        """~ and $VARS in paths, so a shipped YAML can say ${CROSSIN_DATA_DIR}/parallel_instructions_en_zh_partial."""
+        def expand(p: str) -> str:
+            return os.path.expanduser(os.path.expandvars(p)) if p and not p.startswith("hf:") else p
+
+        self.parallel, self.base, self.out = expand(self.parallel), expand(self.base), expand(self.out)
+        self.score_files = [expand(p) for p in self.score_files]
+
+    def validate(self) -> None:
+        self.expand_paths()
+        if not self.parallel and self.recipe != "none":
+            raise CrossinError("no parallel corpus given (--parallel DIR or hf:<dataset>)", path="config")
+        if self.recipe not in RECIPES:
+            raise CrossinError(f"unknown recipe {self.recipe!r}; choose from {', '.join(RECIPES)}", path="config")
+        for name in ("n", "translation"):
+            if getattr(self, name) < 0:
+                raise CrossinError(f"{name} must be >= 0, got {getattr(self, name)}", path="config")
+        if self.base_n < -1:
+            raise CrossinError(f"base_n must be -1 (all) or >= 0, got {self.base_n}", path="config")
+        if self.langid_chars < 1:
+            raise CrossinError(f"langid_chars must be >= 1, got {self.langid_chars}", path="config")
+        if not self.out:
+            raise CrossinError("no output folder given (--out DIR)", path="config")
+        for name in ("output_lang_template", "translation_template"):
+            if "{language}" not in getattr(self, name):
+                raise CrossinError(f"{name} must contain {{language}}", path="config")
