@@ -1,1 +1,56 @@
-"""CLI commands for experiment (see the module docstring of crossin.experiment)."""
+"""`crossin experiment run`: the paper's comparisons as one resumable run (see crossin.experiment)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from .app import console, experiment_app, user_errors
+
+
+@experiment_app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@user_errors
+def run(
+    ctx: typer.Context,
+    config: Path = typer.Argument(..., help="Experiment YAML (configs/experiments/*.yaml)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Experiment folder; rerunning with the same folder resumes."),
+    only: list[str] = typer.Option(None, "--only", help="Run only these runs (repeatable); the others are left as they are."),
+    no_report: bool = typer.Option(False, "--no-report", help="Do not write <out>/report at the end."),
+):
+    """Build, train and evaluate every arm (skipping finished ones), then write <out>/report.
+
+    Extra `--field value` flags override ExperimentConfig fields, e.g. `--seeds 0,1 --benchmarks cross-mmlu`.
+    """
+    from ..config import parse_cli_overrides
+    from ..experiment import run_experiment, summary_rows
+
+    overrides = parse_cli_overrides(list(ctx.args))
+    result = run_experiment(config, out, overrides=overrides, only=only or None, report=not no_report,
+                            log=lambda msg: console.print(msg, highlight=False, markup=False))
+    table = Table(title=f"experiment {out}")
+    for column in ("run", "status", "time", "error"):
+        table.add_column(column)
+    for row in summary_rows(result["state"]):
+        table.add_row(*row, style="red" if row[1] == "failed" else None)
+    console.print(table)
+    failed = [name for name, e in result["state"]["runs"].items() if e.get("status") != "done"]
+    if failed:
+        console.print(f"{len(failed)} run(s) not finished: {', '.join(failed)}; rerun the same command to retry them.")
+        raise typer.Exit(1)
+
+
+@experiment_app.command("list")
+@user_errors
+def list_runs(config: Path = typer.Argument(..., help="Experiment YAML.")):
+    """Print the runs a config asks for, without running anything."""
+    from ..experiment import load_experiment
+
+    cfg, runs = load_experiment(config)
+    table = Table(title=f"{cfg.name}: {len(runs)} runs")
+    for column in ("run", "recipe", "CrossIn n", "translation", "seed", "sweep"):
+        table.add_column(column)
+    for r in runs:
+        table.add_row(r.name, r.arm.recipe, str(r.arm.n), str(r.arm.translation), str(r.seed), "yes" if r.sweep else "")
+    console.print(table)

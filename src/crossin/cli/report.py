@@ -1,1 +1,45 @@
-"""CLI commands for report (see the module docstring of crossin.report)."""
+"""`crossin report`: report.md, report.json and plots from eval result folders (see crossin.report)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ..errors import CrossinError
+from .app import app, console, user_errors
+
+
+def parse_pairs(values: list[str] | None) -> list[tuple[str, str]] | None:
+    """`A:B` -> (A, B); names may contain anything but the colon."""
+    if not values:
+        return None
+    pairs = []
+    for value in values:
+        a, sep, b = value.partition(":")
+        if not sep or not a.strip() or not b.strip():
+            raise CrossinError(f"--compare expects A:B (two run names), got {value!r}")
+        pairs.append((a.strip(), b.strip()))
+    return pairs
+
+
+@app.command()
+@user_errors
+def report(
+    dirs: list[Path] = typer.Argument(..., help="Eval result folders (<run>/<bench>/results.json), experiment folders, or results.json files."),
+    out: Path = typer.Option(Path("report"), "--out", "-o", help="Folder for report.md, report.json and the PNG plots."),
+    compare: list[str] = typer.Option(None, "--compare", help="Paired comparison A:B (repeatable). Default: every run against --baseline."),
+    baseline: str | None = typer.Option(None, "--baseline", help="Run every other run is compared with (default: the English-only arm, else the first run)."),
+    n_boot: int = typer.Option(10000, "--n-boot", help="Paired bootstrap resamples."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the paired bootstrap."),
+    title: str = typer.Option("crossin report", "--title", help="Title of report.md."),
+):
+    """Table 3 (Acc, Consistency@3, AC3@3 with 95% CIs), Figures 2-5 and paired bootstrap tests."""
+    from ..report import build_report
+
+    result = build_report(dirs, out, compare=parse_pairs(compare), baseline=baseline, n_boot=n_boot, seed=seed, title=title)
+    console.print(f"{len({r['name'] for r in result['runs']})} runs, {len(result['benchmarks'])} benchmarks, "
+                  f"{len(result['comparisons'])} paired comparisons, {len(result['figures'])} plots")
+    for name, why in result["skipped_figures"].items():
+        console.print(f"skipped {name}: {why}")
+    console.print(f"wrote {out / 'report.md'}")

@@ -1,0 +1,253 @@
+"""crossin report: numbers from results.json as they are, paired bootstrap tests, figures and their skip rules.
+
+Fixtures are eval folders made the way `crossin eval` makes them: `crossin.score.score` on seeded random
+predictions over the real Cross-MMLU sets, plus samples.jsonl with the same choices.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from crossin.benchmarks import load_benchmark
+from crossin.cli import app
+from crossin.errors import CrossinError
+from crossin.io import write_json, write_jsonl
+from crossin.report import Samples, build_report, find_runs, paired_bootstrap, read_samples
+from crossin.score import score
+
+DATA_DIR = Path(os.environ.get("CROSSIN_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
+LANGS = "en,zh,es,vi"
+
+
+@pytest.fixture(scope="module")
+def mmlu():
+    return load_benchmark("cross-mmlu", LANGS, data_dir=DATA_DIR, limit=60)
+
+
+def fake_predictions(bench, p_correct: float, agree: float, seed: int) -> np.ndarray:
+    """A per-set answer (right with probability p_correct), kept in each language with probability `agree`."""
+    rng = np.random.default_rng(seed)
+    gold = np.array([s.gold for s in bench.sets])
+    n = len(gold)
+    base = np.where(rng.random(n) < p_correct, gold, rng.integers(0, 4, n))
+    pred = np.stack([np.where(rng.random(n) < agree, base, rng.integers(0, 4, n)) for _ in bench.langs], axis=1)
+    pred[rng.random(pred.shape) < 0.03] = -1  # a few unparsed answers, as in generate mode
+    return pred
+
+
+def write_eval(folder: Path, bench, pred: np.ndarray, *, meta: dict | None = None) -> dict:
+    """<folder>/<bench>/results.json + samples.jsonl (+ <folder>/arm.json), as crossin eval / experiment write them."""
+    results = score(bench, pred, seed=0, n_boot=300)
+    results.update(model="fake", adapter=None, mode="loglik", template=1, seed=0)
+    write_json(folder / bench.name / "results.json", results)
+    write_jsonl(folder / bench.name / "samples.jsonl", [
+        {"id": s.id, "lang": lang, "prompt": "...", "option_scores": [0.0] * 4,
+         "choice": None if pred[i, j] < 0 else int(pred[i, j]), "gold": s.gold}
+        for i, s in enumerate(bench.sets) for j, lang in enumerate(bench.langs)])
+    if meta is not None:
+        write_json(folder / "arm.json", meta)
+    return results
+
+
+ARMS = [  # name, recipe, n, translation, sweep, p_correct
+    ("zero-shot", "zero-shot", 0, 0, False, 0.25),
+    ("en-only", "en-only", 0, 0, False, 0.35),
+    ("en2x", "en2x", 64, 0, False, 0.45),
+    ("x2x", "x2x", 64, 0, False, 0.55),
+    ("x2x+trans", "x2x", 64, 16, False, 0.6),
+    ("x2x-n32", "x2x", 32, 0, True, 0.5),
+]
+
+
+@pytest.fixture(scope="module")
+def experiment(tmp_path_factory, mmlu):
+    root = tmp_path_factory.mktemp("exp")
+    results = {}
+    for order, (name, recipe, n, trans, sweep, p) in enumerate(ARMS):
+        meta = {"name": name, "recipe": recipe, "n": n, "translation": trans, "sweep": sweep, "seed": 0, "order": order}
+        results[name] = write_eval(root / "arms" / name / "eval", mmlu, fake_predictions(mmlu, p, 0.6, order), meta=meta)
+    return root, results
+
+
+@pytest.fixture(scope="module")
+def report(experiment, tmp_path_factory):
+    root, _ = experiment
+    out = tmp_path_factory.mktemp("report")
+    return out, build_report([root], out, n_boot=2000, seed=0)
+
+
+def test_table_numbers_are_those_of_results_json(experiment, report):
+    _, results = experiment
+    out, rep = report
+    md = (out / "report.md").read_text()
+    table3 = md.split("## Accuracy, consistency and AC3 (Table 3)")[1].split("## ")[0]
+    for name, res in results.items():
+        cell = rep["table"][name]["cross-mmlu"]
+        assert cell["accuracy"]["value"] == res["accuracy"]
+        assert cell["consistency"]["value"] == res["consistency"]["3"]
+        assert cell["ac3"]["value"] == res["ac3"]["3"]
+        assert cell["ac3"]["ci95"] == res["ci95"]["ac3_3"]
+        # The markdown row shows the same numbers with their CIs.
+        row = next(line for line in table3.splitlines() if line.startswith(f"| {name} |"))
+        ci = res["ci95"]
+        for value, (lo, hi) in ((res["accuracy"], ci["accuracy"]), (res["consistency"]["3"], ci["consistency_3"]),
+                                (res["ac3"]["3"], ci["ac3_3"])):
+            assert f"{value:.3f} ({lo:.3f}-{hi:.3f})" in row
+
+
+def test_all_figures_exist_when_arms_allow_them(report):
+    out, rep = report
+    assert set(rep["figures"]) == {"accuracy_by_language:cross-mmlu", "pairwise_consistency:cross-mmlu",
+                                   "ac3_by_formulation", "translation_effect", "ac3_vs_size"}
+    for file in rep["figures"].values():
+        data = (out / file).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    md = (out / "report.md").read_text()
+    for file in rep["figures"].values():
+        assert f"]({file})" in md
+    assert "Skipped" not in md
+
+
+def test_figure_selection_follows_arm_metadata(experiment):
+    from crossin.report import figure3_groups, figure4_pairs, figure5_series
+
+    root, _ = experiment
+    runs = find_runs([root])
+    assert [label for label, _ in figure3_groups(runs)] == ["zero-shot", "en-only", "en2x", "x2x"]  # no sweep, no trans
+    pairs = figure4_pairs(runs)
+    assert [(w[0].name, t[0].name) for _, w, t in pairs] == [("x2x", "x2x+trans")]
+    series = figure5_series(runs)
+    assert list(series) == ["x2x"]
+    assert [(n, g[0].name) for n, g in series["x2x"]] == [(0, "en-only"), (32, "x2x-n32"), (64, "x2x")]
+
+
+def test_paired_comparisons_against_english_only(experiment, report):
+    _, results = experiment
+    _, rep = report
+    got = {(c["a"], c["b"]) for c in rep["comparisons"]}
+    assert got == {(name, "en-only") for name, *_ in ARMS if name != "en-only"}
+    for c in rep["comparisons"]:
+        a, b = results[c["a"]], results[c["b"]]
+        m = c["metrics"]
+        assert m["accuracy"]["diff"] == pytest.approx(a["accuracy"] - b["accuracy"])
+        assert m["consistency"]["diff"] == pytest.approx(a["consistency"]["3"] - b["consistency"]["3"])
+        assert m["ac3"]["diff"] == pytest.approx(a["ac3"]["3"] - b["ac3"]["3"])
+        for metric in m.values():
+            assert metric["ci95"][0] <= metric["diff"] <= metric["ci95"][1]
+            assert 0 < metric["p_value"] <= 1
+
+
+def _samples(pred, gold, langs=("en", "zh", "es")) -> Samples:
+    return Samples(ids=[f"s{i}" for i in range(len(gold))], langs=list(langs), pred=np.asarray(pred), gold=np.asarray(gold),
+                   path=Path("x"))
+
+
+def test_paired_bootstrap_identical_runs_and_symmetry():
+    rng = np.random.default_rng(1)
+    gold = rng.integers(0, 4, 80)
+    pa = rng.integers(0, 4, (80, 3))
+    pb = np.where(rng.random((80, 3)) < 0.5, gold[:, None], rng.integers(0, 4, (80, 3)))
+    same = paired_bootstrap(_samples(pa, gold), _samples(pa.copy(), gold), n_choices=4, n_boot=500)
+    for m in same["metrics"].values():
+        assert m["diff"] == 0 and m["p_value"] == 1.0 and m["ci95"] == [0.0, 0.0]
+    ab = paired_bootstrap(_samples(pa, gold), _samples(pb, gold), n_choices=4, n_boot=2000, seed=3)
+    ba = paired_bootstrap(_samples(pb, gold), _samples(pa, gold), n_choices=4, n_boot=2000, seed=3)
+    for metric in ("accuracy", "consistency", "ac3"):
+        assert ab["metrics"][metric]["diff"] == pytest.approx(-ba["metrics"][metric]["diff"])
+        assert ab["metrics"][metric]["p_value"] == pytest.approx(ba["metrics"][metric]["p_value"])
+    assert ab["metrics"]["accuracy"]["p_value"] < 0.01  # half the answers right vs chance on 80 sets
+
+
+def test_paired_bootstrap_is_calibrated_under_the_null():
+    """Two runs drawn from the same model: about 5% of p-values below 0.05, not many more."""
+    rng = np.random.default_rng(7)
+    gold = rng.integers(0, 4, 150)
+    small = []
+    for rep in range(120):
+        pa, pb = (np.where(rng.random((150, 3)) < 0.4, gold[:, None], rng.integers(0, 4, (150, 3))) for _ in range(2))
+        r = paired_bootstrap(_samples(pa, gold), _samples(pb, gold), n_choices=4, n_boot=400, seed=rep)
+        small.append(r["metrics"]["accuracy"]["p_value"] < 0.05)
+    assert np.mean(small) < 0.12
+
+
+def test_paired_bootstrap_aligns_ids_and_languages():
+    gold = np.array([0, 1, 2, 3])
+    a = Samples(ids=["a", "b", "c", "d"], langs=["en", "zh", "es"], pred=np.array([[0, 0, 0], [1, 1, 1], [2, 2, 0], [0, 0, 0]]),
+                gold=gold, path=Path("a"))
+    # b has the sets in another order, an extra language and lacks set "d".
+    b = Samples(ids=["c", "a", "b"], langs=["vi", "es", "zh", "en"],
+                pred=np.array([[1, 2, 2, 2], [0, 0, 0, 0], [1, 3, 3, 3]]), gold=np.array([2, 0, 1]), path=Path("b"))
+    r = paired_bootstrap(a, b, n_choices=4, n_boot=200)
+    assert r["n_sets"] == 3 and r["languages"] == ["en", "zh", "es"]
+    # a on (a, b, c): 3 + 3 + 2 right of 9; b: 3 + 0 + 3 right of 9
+    assert r["metrics"]["accuracy"]["a"] == pytest.approx(8 / 9)
+    assert r["metrics"]["accuracy"]["b"] == pytest.approx(6 / 9)
+    wrong_gold = Samples(ids=["a"], langs=["en", "zh"], pred=np.array([[0, 0]]), gold=np.array([3]), path=Path("w"))
+    with pytest.raises(CrossinError, match="gold"):
+        paired_bootstrap(a, wrong_gold, n_choices=4)
+
+
+def test_eval_folders_outside_an_experiment_skip_figures_with_a_note(tmp_path, mmlu):
+    write_eval(tmp_path / "runs" / "model-a", mmlu, fake_predictions(mmlu, 0.3, 0.5, 1))
+    write_eval(tmp_path / "runs" / "model-b", mmlu, fake_predictions(mmlu, 0.6, 0.8, 2))
+    rep = build_report([tmp_path / "runs" / "model-a", tmp_path / "runs" / "model-b"], tmp_path / "rep", n_boot=300)
+    assert sorted(r["name"] for r in rep["runs"]) == ["model-a", "model-b"]
+    assert set(rep["skipped_figures"]) == {"ac3_by_formulation", "translation_effect", "ac3_vs_size"}
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert md.count("Skipped:") == 3
+    assert not (tmp_path / "rep" / "ac3_vs_size.png").exists()
+    assert [(c["a"], c["b"]) for c in rep["comparisons"]] == [("model-b", "model-a")]
+
+
+def test_samples_that_disagree_with_results_are_left_out_with_a_note(tmp_path, mmlu):
+    pred = fake_predictions(mmlu, 0.4, 0.6, 3)
+    write_eval(tmp_path / "a", mmlu, pred)
+    write_eval(tmp_path / "b", mmlu, fake_predictions(mmlu, 0.4, 0.6, 4))
+    lines = (tmp_path / "b" / "cross-mmlu" / "samples.jsonl").read_text().splitlines()
+    rows = [json.loads(line) for line in lines]
+    rows[0]["choice"] = (rows[0]["gold"] + 1) % 4 if rows[0]["choice"] == rows[0]["gold"] else rows[0]["gold"]
+    write_jsonl(tmp_path / "b" / "cross-mmlu" / "samples.jsonl", rows)
+    rep = build_report([tmp_path / "a", tmp_path / "b"], tmp_path / "rep", n_boot=200)
+    assert rep["comparisons"] == []
+    assert any("does not match results.json" in n for n in rep["notes"])
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda rows: rows.append(dict(rows[0])), r"samples.jsonl:241: duplicate sample"),
+    (lambda rows: rows[3].pop("gold"), r"samples.jsonl:4: sample line needs 'gold'"),
+    (lambda rows: rows[5].update(choice="B"), r"samples.jsonl:6: 'choice' must be"),
+    (lambda rows: rows[4].update(lang="xx"), r"samples.jsonl:5: unknown language"),
+])
+def test_bad_samples_name_file_and_line(tmp_path, mmlu, mutate, message):
+    write_eval(tmp_path / "a", mmlu, fake_predictions(mmlu, 0.4, 0.6, 3))
+    path = tmp_path / "a" / "cross-mmlu" / "samples.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    mutate(rows)
+    write_jsonl(path, rows)
+    with pytest.raises(CrossinError, match=message):
+        read_samples(path)
+
+
+def test_cli_report_and_one_line_errors(experiment, tmp_path):
+    root, results = experiment
+    runner = CliRunner()
+    res = runner.invoke(app, ["report", str(root), "--out", str(tmp_path / "r"), "--compare", "x2x:en2x", "--n-boot", "300"])
+    assert res.exit_code == 0, res.output
+    rep = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert [(c["a"], c["b"]) for c in rep["comparisons"]] == [("x2x", "en2x")]
+    bad = tmp_path / "bad" / "m" / "cross-mmlu"
+    bad.mkdir(parents=True)
+    (bad / "results.json").write_text('{"accuracy": 0.5}')
+    res = runner.invoke(app, ["report", str(tmp_path / "bad"), "--out", str(tmp_path / "r2")])
+    assert res.exit_code == 2
+    assert re.search(r"error: .*results.json: not an eval results file: missing", res.output)
+    assert "Traceback" not in res.output
+    res = runner.invoke(app, ["report", str(root), "--out", str(tmp_path / "r3"), "--compare", "x2x:nope"])
+    assert res.exit_code == 2 and "nope" in res.output
