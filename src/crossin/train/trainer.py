@@ -1,0 +1,417 @@
+"""LoRA instruction tuning on TRL's `SFTTrainer` + PEFT, with the CrossIn paper's settings.
+
+What is ours: the data formatting/masking (crossin.train.data), the checks (target modules that match nothing,
+tied embeddings), a loss that projects only response positions through the LM head (CPU), the output folder
+layout, the JSONL log and the loss plot. Everything else (optimizer,
+schedule, accumulation, checkpoints, resume, mixed precision, multi-GPU via `accelerate launch`) is TRL /
+transformers / accelerate.
+
+Tied embeddings: Gemma ties `embed_tokens` and `lm_head`. With both in `modules_to_save`, PEFT by default
+trains two independent copies, so the result is an untied model that no longer matches the tied base
+architecture (and a merged model saved with `tie_word_embeddings` would silently drop one of them). We set
+PEFT's `ensure_weight_tying`, so the two stay one trained matrix (PEFT still writes it under both names, it
+needs both keys to reload), and reloading or merging gives exactly the trained model (tests/test_train*.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import time
+from pathlib import Path
+
+from ..config import config_to_dict
+from ..errors import CrossinError
+from ..io import atomic_write_text, read_json, sha256_file, write_json
+from .config import PRECISIONS, TrainConfig
+
+EMBEDDING_NAMES = ("embed_tokens", "lm_head", "embed_in", "embed_out", "wte", "word_embeddings")
+
+
+def _module_suffixes(model) -> set[str]:
+    names = set()
+    for full, _ in model.named_modules():
+        parts = full.split(".")
+        names.update(".".join(parts[i:]) for i in range(len(parts)))
+    return names
+
+
+def check_modules(model, target_modules: list[str], modules_to_save: list[str]) -> None:
+    """Each listed name must match a module; PEFT only complains when *none* of them does."""
+    suffixes = _module_suffixes(model)
+    for field, names in (("target_modules", target_modules), ("modules_to_save", modules_to_save)):
+        missing = [n for n in names if n not in suffixes]
+        if missing:
+            leaves = sorted({s.rsplit(".", 1)[-1] for s in suffixes if s and not s.rsplit(".", 1)[-1].isdigit()})
+            raise CrossinError(f"{field}: {', '.join(missing)} match(es) no module of {model.config.model_type}; "
+                               f"module names: {', '.join(leaves)}")
+
+
+def embeddings_tied(model) -> bool:
+    inp, out = model.get_input_embeddings(), model.get_output_embeddings()
+    return out is not None and inp.weight is out.weight
+
+
+def lora_config(cfg: TrainConfig, tied: bool):
+    from peft import LoraConfig
+
+    saves_embedding = any(m.split(".")[-1] in EMBEDDING_NAMES for m in cfg.modules_to_save)
+    return LoraConfig(
+        r=cfg.lora_r,
+        lora_alpha=cfg.lora_alpha,
+        lora_dropout=cfg.lora_dropout,
+        target_modules=list(cfg.target_modules),
+        modules_to_save=list(cfg.modules_to_save) or None,
+        # keep tied embeddings one matrix (see module docstring)
+        ensure_weight_tying=tied and saves_embedding,
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
+
+
+def resolve_precision(precision: str) -> str:
+    import torch
+
+    if precision not in PRECISIONS:
+        raise CrossinError(f"unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
+    if precision != "auto":
+        return precision
+    return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "fp32"
+
+
+def world_size() -> int:
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def accumulation(cfg: TrainConfig, n_devices: int) -> tuple[int, int]:
+    """(device batch, accumulation steps) giving exactly the effective batch."""
+    device_batch = min(cfg.per_device_batch_size, max(1, cfg.effective_batch_size // n_devices))
+    per_step = device_batch * n_devices
+    if cfg.effective_batch_size % per_step:
+        raise CrossinError(f"effective_batch_size {cfg.effective_batch_size} is not a multiple of "
+                           f"per_device_batch_size {device_batch} x {n_devices} device(s)")
+    return device_batch, cfg.effective_batch_size // per_step
+
+
+def last_checkpoint(out: Path) -> Path | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    ckpt_dir = out / "checkpoints"
+    if not ckpt_dir.is_dir():
+        return None
+    found = get_last_checkpoint(str(ckpt_dir))
+    return Path(found) if found else None
+
+
+def _versions() -> dict:
+    import accelerate
+    import peft
+    import torch
+    import transformers
+    import trl
+
+    from .. import __version__ as crossin_version
+
+    return {"crossin": crossin_version, "torch": torch.__version__, "transformers": transformers.__version__,
+            "peft": peft.__version__, "trl": trl.__version__, "accelerate": accelerate.__version__}
+
+
+def make_log_callback(log_path: Path):
+    """A TrainerCallback writing one JSONL row per logging step: step, loss, lr, tokens/s (atomic rewrite)."""
+    from transformers import TrainerCallback
+
+    class JsonlLog(TrainerCallback):
+        def __init__(self):
+            self.rows: list[dict] = []
+            self.last_time = None
+            self.last_tokens = None
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            # on resume keep the rows up to the checkpoint, drop those of the interrupted tail
+            if log_path.exists() and state.global_step > 0:
+                rows = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+                self.rows = [r for r in rows if r.get("step", 0) <= state.global_step]
+            self.last_time = time.perf_counter()
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if not state.is_world_process_zero or not logs or "loss" not in logs:
+                return
+            now = time.perf_counter()
+            tokens = logs.get("num_tokens")
+            row = {"step": state.global_step, "epoch": round(state.epoch or 0.0, 4), "loss": logs["loss"],
+                   "learning_rate": logs.get("learning_rate"), "grad_norm": logs.get("grad_norm"),
+                   "tokens": tokens}
+            if tokens is not None and self.last_tokens is not None and now > self.last_time:
+                row["tokens_per_s"] = round((tokens - self.last_tokens) / (now - self.last_time), 2)
+            elif tokens is not None and now > self.last_time and not self.rows:
+                row["tokens_per_s"] = round(tokens / (now - self.last_time), 2)
+            self.last_time, self.last_tokens = now, tokens
+            self.rows.append(row)
+            atomic_write_text(log_path, "".join(json.dumps(r) + "\n" for r in self.rows))
+
+    return JsonlLog()
+
+
+def plot_loss(log_path: Path, png_path: Path, title: str = "") -> None:
+    """Training loss (and learning rate, right axis) against optimizer step."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker
+
+    rows = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not rows:
+        return
+    steps = [r["step"] for r in rows]
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=120)
+    ax.plot(steps, [r["loss"] for r in rows], color="tab:blue", marker="." if len(rows) < 50 else None,
+            label="training loss")
+    ax.set_xlabel("optimizer step")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_ylabel("loss (response tokens)")
+    ax.grid(alpha=0.3)
+    if any(r.get("learning_rate") is not None for r in rows):
+        ax2 = ax.twinx()
+        ax2.plot(steps, [r.get("learning_rate") or 0.0 for r in rows], color="tab:orange", alpha=0.6,
+                 label="learning rate")
+        ax2.set_ylabel("learning rate")
+        ax2.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
+    ax.set_title(title or "Training loss")
+    fig.legend(loc="upper right", bbox_to_anchor=(0.88, 0.88))
+    fig.tight_layout()
+    tmp = png_path.with_name(f".{png_path.name}.tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    os.replace(tmp, png_path)
+
+
+def load_base_model(cfg: TrainConfig):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from ..models.hf import load_tokenizer, resolve_model_path
+
+    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+    if cfg.model_dtype not in dtypes:
+        raise CrossinError(f"unknown model_dtype {cfg.model_dtype!r}; choose from {', '.join(dtypes)}")
+    path = resolve_model_path(cfg.model)
+    tokenizer = load_tokenizer(cfg.model)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtypes[cfg.model_dtype],
+                                                     attn_implementation=cfg.attn_implementation)
+    except OSError as e:
+        raise CrossinError(f"could not load model {cfg.model!r}: {e}") from None
+    return model, tokenizer
+
+
+LOSS_IMPLS = ("auto", "trl", "compact")
+
+
+def resolve_loss_impl(loss_impl: str) -> str:
+    """auto: TRL's fused Triton LM head on CUDA; elsewhere our compact loss (TRL's CPU fallback tiles are slow)."""
+    if loss_impl not in LOSS_IMPLS:
+        raise CrossinError(f"unknown loss_impl {loss_impl!r}; choose from {', '.join(LOSS_IMPLS)}")
+    if loss_impl != "auto":
+        return loss_impl
+    import torch
+    from transformers.utils import is_triton_available
+
+    return "trl" if torch.cuda.is_available() and is_triton_available() else "compact"
+
+
+def _trainer_class(loss_impl: str):
+    from trl import SFTTrainer
+
+    if loss_impl == "trl":
+        return SFTTrainer
+
+    class CompactLossSFTTrainer(SFTTrainer):
+        """SFTTrainer whose loss projects only the supervised positions through the LM head.
+
+        With a 262k vocabulary the LM head dominates; `logits_to_keep` (a boolean mask) makes the model
+        compute logits only where the next token is a response token, then a plain cross-entropy. Same
+        value and normalisation as TRL's loss (sum over tokens / supervised tokens in the accumulated batch).
+        """
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            import torch
+            import torch.nn.functional as F
+
+            mode = "train" if self.model.training else "eval"
+            labels = inputs["labels"]
+            targets_all = labels[:, 1:]
+            keep = torch.zeros_like(labels, dtype=torch.bool)
+            keep[:, :-1] = targets_all != -100
+            targets = targets_all[keep[:, :-1]]
+            model_inputs = {k: v for k, v in inputs.items() if k != "labels"}
+            outputs = model(**model_inputs, use_cache=False, logits_to_keep=keep)
+            logits = outputs.logits
+            if logits.dim() == 3 and logits.shape[:2] == labels.shape:  # a model that ignored the boolean mask
+                logits = logits[keep]
+            logits = logits.reshape(-1, logits.size(-1)).float()
+            if logits.size(0) != targets.numel():
+                raise CrossinError(f"{type(self.model).__name__} does not support logits_to_keep masks; "
+                                   "use --loss-impl trl")
+            loss_sum = F.cross_entropy(logits, targets, reduction="sum")
+            denom = targets.numel() if num_items_in_batch is None else num_items_in_batch
+            loss = loss_sum / torch.as_tensor(denom, device=loss_sum.device).clamp(min=1)
+            if self.args.average_tokens_across_devices and num_items_in_batch is not None:
+                loss = loss * self.accelerator.num_processes
+
+            with torch.no_grad():
+                correct = self.accelerator.gather_for_metrics((logits.argmax(-1) == targets).sum()).sum()
+                valid = self.accelerator.gather_for_metrics(torch.tensor(targets.numel(), device=loss.device)).sum()
+                self._metrics[mode]["mean_token_accuracy"].append((correct / valid).item() if valid > 0 else 0.0)
+                if mode == "train":
+                    if "attention_mask" in inputs:
+                        local = inputs["attention_mask"].sum()
+                    else:
+                        local = torch.tensor(inputs["input_ids"].numel(), device=loss.device)
+                    self._total_train_tokens += self.accelerator.gather_for_metrics(local).sum().item()
+                self._metrics[mode]["num_tokens"] = [self._total_train_tokens]
+            return (loss, outputs) if return_outputs else loss
+
+    return CompactLossSFTTrainer
+
+
+def build_trainer(cfg: TrainConfig, model=None, tokenizer=None, dataset=None, callbacks=()):
+    """An `SFTTrainer` for cfg; model/tokenizer/dataset may be passed in (tests, benchmarks)."""
+    import torch
+    from trl import SFTConfig
+
+    from .data import build_dataset, load_samples
+
+    if model is None:
+        model, tokenizer = load_base_model(cfg)
+    if dataset is None:
+        samples, _ = load_samples(cfg.data, cfg.limit)
+        dataset, _ = build_dataset(samples, tokenizer, cfg.prompt_format, cfg.max_length)
+    check_modules(model, cfg.target_modules, cfg.modules_to_save)
+    peft_config = lora_config(cfg, embeddings_tied(model))
+    precision = resolve_precision(cfg.precision)
+    device_batch, accum = accumulation(cfg, world_size())
+    out = Path(cfg.out) if cfg.out else Path("crossin-train")
+    args = SFTConfig(
+        output_dir=str(out / "checkpoints"),
+        learning_rate=cfg.learning_rate,
+        per_device_train_batch_size=device_batch,
+        gradient_accumulation_steps=accum,
+        num_train_epochs=cfg.num_epochs,
+        max_steps=cfg.max_steps,
+        warmup_steps=cfg.warmup_ratio,  # transformers 5: a float < 1 is a ratio of the total steps
+        lr_scheduler_type=cfg.lr_scheduler,
+        weight_decay=cfg.weight_decay,
+        optim=cfg.optimizer,
+        adam_beta1=cfg.adam_beta1,
+        adam_beta2=cfg.adam_beta2,
+        max_grad_norm=cfg.max_grad_norm,
+        seed=cfg.seed,
+        data_seed=cfg.seed,
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
+        gradient_checkpointing=cfg.gradient_checkpointing,
+        padding_free=cfg.padding_free,
+        max_length=None,  # already truncated by build_dataset (TRL refuses max_length with padding_free)
+        logging_steps=cfg.logging_steps,
+        save_strategy="steps",
+        save_steps=cfg.save_steps,
+        save_total_limit=cfg.save_total_limit,
+        report_to="none",
+        disable_tqdm=False,
+        dataloader_num_workers=0,
+        dataloader_pin_memory=torch.cuda.is_available(),
+        remove_unused_columns=True,
+    )
+    trainer_cls = _trainer_class(resolve_loss_impl(cfg.loss_impl))
+    trainer = trainer_cls(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                         peft_config=peft_config, callbacks=list(callbacks))
+    return trainer
+
+
+def save_adapter(trainer, tokenizer, target: Path) -> None:
+    """Save the final adapter (+ tokenizer) via a temp folder, so `<out>/adapter` is complete or absent."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    trainer.model.save_pretrained(str(tmp))
+    tokenizer.save_pretrained(str(tmp))
+    if target.exists():
+        shutil.rmtree(target)
+    os.replace(tmp, target)
+
+
+def train(config: TrainConfig) -> Path:
+    """Train a LoRA adapter as `config` says; returns `<out>/adapter`. Resumable with `config.resume`."""
+    import torch  # noqa: F401 - fail early with a clear message if the training stack is missing
+
+    from .data import build_dataset, load_samples
+
+    cfg = config
+    if not cfg.data:
+        raise CrossinError("no training data given (--data)")
+    if not cfg.out:
+        raise CrossinError("no output folder given (--out)")
+    out = Path(cfg.out)
+    adapter_dir = out / "adapter"
+    if cfg.resume and (adapter_dir / "adapter_config.json").exists():
+        return adapter_dir  # finished earlier
+    checkpoint = last_checkpoint(out)
+    if checkpoint is not None and not cfg.resume:
+        raise CrossinError("the output folder has checkpoints from an earlier run; pass --resume to continue it "
+                           "or choose another --out", path=str(out))
+    if (adapter_dir / "adapter_config.json").exists() and not cfg.resume:
+        raise CrossinError("the output folder already holds a trained adapter; choose another --out", path=str(out))
+    if cfg.resume and checkpoint is not None and (out / "train_config.json").exists():
+        before = read_json(out / "train_config.json").get("config", {})
+        changed = sorted(k for k, v in config_to_dict(cfg).items()
+                         if k not in ("resume", "max_steps") and k in before and before[k] != v)
+        if changed:
+            raise CrossinError(f"--resume with a different config ({', '.join(changed)}) than the checkpoint's",
+                               path=str(out / "train_config.json"))
+
+    samples, data_file = load_samples(cfg.data, cfg.limit)
+    model, tokenizer = load_base_model(cfg)
+    dataset, stats = build_dataset(samples, tokenizer, cfg.prompt_format, cfg.max_length)
+    log_path = out / "train_log.jsonl"
+    trainer = build_trainer(cfg, model, tokenizer, dataset, callbacks=[make_log_callback(log_path)])
+    main_process = trainer.is_world_process_zero()
+    device_batch, accum = accumulation(cfg, world_size())
+    steps_per_epoch = math.ceil(stats["samples"] / cfg.effective_batch_size)
+    record = {
+        "config": config_to_dict(cfg),
+        "seed": cfg.seed,
+        "data_file": str(data_file),
+        "data_sha256": sha256_file(data_file),
+        "data": stats,
+        "derived": {
+            "precision": resolve_precision(cfg.precision),
+            "devices": world_size(),
+            "per_device_batch_size": device_batch,
+            "gradient_accumulation_steps": accum,
+            "steps_per_epoch": steps_per_epoch,
+            "ensure_weight_tying": bool(trainer.model.peft_config["default"].ensure_weight_tying),
+            "trainable_parameters": sum(p.numel() for p in trainer.model.parameters() if p.requires_grad),
+        },
+        "versions": _versions(),
+    }
+    if main_process:
+        out.mkdir(parents=True, exist_ok=True)
+        write_json(out / "train_config.json", record)
+
+    started = time.time()
+    result = trainer.train(resume_from_checkpoint=str(checkpoint) if (cfg.resume and checkpoint) else None)
+    if main_process:
+        save_adapter(trainer, tokenizer, adapter_dir)
+        if log_path.exists():
+            plot_loss(log_path, out / "loss.png", title=f"{cfg.model} LoRA r={cfg.lora_r} on {data_file.name}")
+        record["result"] = {
+            "global_step": trainer.state.global_step,
+            "train_loss": result.training_loss,
+            "train_runtime_s": round(time.time() - started, 1),
+            "metrics": result.metrics,
+        }
+        write_json(out / "train_config.json", record)
+    return adapter_dir

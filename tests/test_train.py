@@ -1,0 +1,380 @@
+"""crossin train: masking on real samples, data errors, config, module checks, memorisation, padding-free loss,
+tied embeddings round trip and resume on tiny random models (seconds)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from crossin.config import build_config
+from crossin.errors import CrossinError
+from crossin.prompts import format_instruction
+from crossin.train import TrainConfig, train
+from crossin.train.data import IGNORE_INDEX, Sample, build_dataset, encode_sample, load_samples, tokenize_prompt
+
+REPO = Path(__file__).resolve().parents[1]
+GEMMA_CHAT = (
+    "{{ bos_token }}{% for m in messages %}<start_of_turn>{{ 'model' if m['role'] == 'assistant' else m['role'] }}\n"
+    "{{ m['content'] }}<end_of_turn>\n{% endfor %}{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
+)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny models: thread synchronisation costs more than the maths (7x slower with 2 threads on a busy machine)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.fixture(scope="module")
+def real_tokenizer():
+    from crossin.models.hf import load_tokenizer
+
+    return load_tokenizer("gemma-3-270m")
+
+
+@pytest.fixture(scope="module")
+def real_samples(data_dir):
+    """The first rows of the shared English and Chinese Alpaca, with and without an input field."""
+    out = []
+    for lang in ("en", "zh"):
+        rows, _ = load_samples(data_dir / "parallel_instructions_en_zh_partial" / f"{lang}.jsonl", limit=40)
+        out += [rows[0], next(r for r in rows if r.input.strip())]
+    return out
+
+
+# ---------------------------------------------------------------- masking (acceptance)
+
+@pytest.mark.parametrize("fmt", ["alpaca", "chat"])
+def test_masking_real_samples(real_tokenizer, real_samples, fmt):
+    tok = real_tokenizer
+    if fmt == "chat":
+        import copy
+
+        tok = copy.deepcopy(real_tokenizer)
+        tok.chat_template = GEMMA_CHAT
+    for s in real_samples:
+        row = encode_sample(s, tok, fmt)
+        ids, labels = row["input_ids"], row["labels"]
+        prompt = format_instruction(s.instruction, s.input, fmt=fmt, tokenizer=tok)
+        # the prompt ids are exactly what eval feeds the model (tokenizer call on the prompt, BOS once)
+        n_prompt = len(tokenize_prompt(tok, prompt))
+        assert ids[:n_prompt] == tok(prompt, add_special_tokens=fmt != "chat")["input_ids"]
+        assert ids.count(tok.bos_token_id) == 1
+        assert all(x == IGNORE_INDEX for x in labels[:n_prompt])
+        assert all(x != IGNORE_INDEX for x in labels[n_prompt:])
+        assert labels[n_prompt:] == ids[n_prompt:]
+        assert labels[-1] == tok.eos_token_id and ids[-1] == tok.eos_token_id
+        supervised = tok.decode(labels[n_prompt:-1])
+        assert supervised.startswith(s.output.strip()[:20])
+        assert tok.decode(ids[:n_prompt]) == (prompt if fmt == "chat" else "<bos>" + prompt)
+        if fmt == "chat":
+            assert supervised.endswith("<end_of_turn>\n")  # the turn end is learned too
+
+
+def test_truncation_keeps_start_and_drops_unsupervised(real_tokenizer):
+    s = Sample("Say something long.", "", "word " * 200, "x:1")
+    full = encode_sample(s, real_tokenizer)
+    cut = encode_sample(s, real_tokenizer, max_length=40)
+    assert cut["input_ids"] == full["input_ids"][:40] and len(cut["labels"]) == 40
+    assert encode_sample(s, real_tokenizer, max_length=5) is None
+    ds, stats = build_dataset([s, s], real_tokenizer, max_length=40)
+    assert len(ds) == 2 and stats["tokens"] == 80
+
+
+# ---------------------------------------------------------------- data errors
+
+@pytest.mark.parametrize("line, message", [
+    ('{"instruction": "a", "input": ""}', "'output' is missing"),
+    ('{"instruction": "a", "output": 3}', "'output' is not a string"),
+    ('{"instruction": "a", "output": "  "}', "empty output"),
+    ('{"instruction": "a", "output": "b"', "invalid JSON"),
+    ('[1, 2]', "expected a JSON object"),
+    ('{"messages": [{"role": "assistant", "content": "x"}]}', "expected one user and one assistant"),
+])
+def test_malformed_data_names_file_and_line(tmp_path, line, message):
+    path = tmp_path / "train.jsonl"
+    path.write_text('{"instruction": "ok", "input": "", "output": "fine"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(CrossinError) as e:
+        load_samples(tmp_path)
+    assert e.value.path == str(path) and e.value.line == 2
+    assert message in str(e.value)
+
+
+def test_messages_format_and_folder_resolution(tmp_path):
+    rows = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]}
+            for i in range(3)]
+    (tmp_path / "messages.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    samples, path = load_samples(tmp_path, limit=2)
+    assert path.name == "messages.jsonl" and [(s.instruction, s.output) for s in samples] == [("q0", "a0"), ("q1", "a1")]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CrossinError, match="no train.jsonl"):
+        load_samples(tmp_path / "empty")
+    with pytest.raises(CrossinError, match="not found"):
+        load_samples(tmp_path / "nope.jsonl")
+
+
+# ---------------------------------------------------------------- config
+
+def test_paper_config_values_and_overrides():
+    cfg = build_config(TrainConfig, REPO / "configs/train/paper.yaml", {"lora_r": "32", "target_modules": "q_proj,v_proj"})
+    assert (cfg.learning_rate, cfg.effective_batch_size, cfg.num_epochs) == (1e-4, 16, 1.0)
+    assert (cfg.lora_alpha, cfg.lora_dropout, cfg.warmup_ratio, cfg.weight_decay) == (128, 0.05, 0.03, 0.0)
+    assert cfg.modules_to_save == ["embed_tokens", "lm_head"] and cfg.optimizer == "adamw_torch"
+    assert cfg.lora_r == 32 and cfg.target_modules == ["q_proj", "v_proj"]
+    # the paper's values are also the dataclass defaults, so the YAML and the code cannot disagree
+    default = TrainConfig()
+    paper = build_config(TrainConfig, REPO / "configs/train/paper.yaml")
+    assert {k: getattr(paper, k) for k in vars(paper) if k != "limit"} == {k: getattr(default, k) for k in vars(default) if k != "limit"}
+    build_config(TrainConfig, REPO / "configs/train/cpu_small.yaml")
+    with pytest.raises(CrossinError, match="lora_rank"):
+        build_config(TrainConfig, None, {"lora_rank": "8"})
+
+
+def test_gradient_accumulation_reaches_effective_batch():
+    from crossin.train.trainer import accumulation
+
+    assert accumulation(TrainConfig(per_device_batch_size=4), 1) == (4, 4)
+    assert accumulation(TrainConfig(per_device_batch_size=4), 2) == (4, 2)
+    assert accumulation(TrainConfig(per_device_batch_size=32), 1) == (16, 1)
+    with pytest.raises(CrossinError, match="not a multiple"):
+        accumulation(TrainConfig(per_device_batch_size=3), 1)
+
+
+# ---------------------------------------------------------------- tiny models
+
+def _tiny_tokenizer(texts: list[str]):
+    """A word-level tokenizer over `texts` (a few hundred ids) so tiny models train in milliseconds."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tk = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    tk.pre_tokenizer = pre_tokenizers.Whitespace()
+    tk.train_from_iterator(texts, trainers.WordLevelTrainer(special_tokens=["<pad>", "<eos>", "<bos>", "<unk>"]))
+    tk.post_processor = processors.TemplateProcessing(single="<bos> $A", special_tokens=[("<bos>", 2)])
+    return PreTrainedTokenizerFast(tokenizer_object=tk, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
+                                   unk_token="<unk>")
+
+
+def _samples(n=8):
+    topics = ["red apples", "blue sky", "green grass", "white snow", "black night", "yellow sun", "grey rain",
+              "pink roses", "brown earth", "silver moon"]
+    return [{"instruction": f"Describe the {t} in one sentence.", "input": "" if i % 2 else f"Context {i}",
+             "output": f"The {t} number {i} is lovely and calm today."} for i, t in enumerate(topics[:n])]
+
+
+def _build_tiny(root: Path, arch: str) -> tuple[Path, Path]:
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig, LlamaForCausalLM
+
+    from crossin.prompts import ALPACA_PROMPT, ALPACA_PROMPT_WITH_INPUT
+
+    rows = _samples(8)
+    tok = _tiny_tokenizer([ALPACA_PROMPT, ALPACA_PROMPT_WITH_INPUT] + [" ".join(r.values()) for r in rows])
+    special = dict(pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, bos_token_id=tok.bos_token_id,
+                   tie_word_embeddings=True, vocab_size=len(tok))
+    torch.manual_seed(0)
+    if arch == "gemma3":
+        model = Gemma3ForCausalLM(Gemma3TextConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                                   num_attention_heads=2, num_key_value_heads=1, head_dim=16,
+                                                   sliding_window=512, **special))
+    else:
+        # Gemma's q/k norms keep a tiny random model's attention too flat to learn to copy in a few steps
+        model = LlamaForCausalLM(LlamaConfig(hidden_size=128, intermediate_size=256, num_hidden_layers=2,
+                                             num_attention_heads=4, num_key_value_heads=4, **special))
+    model.save_pretrained(root / "model")
+    tok.save_pretrained(root / "model")
+    data = root / "train.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return root / "model", data
+
+
+@pytest.fixture(scope="module")
+def tiny_setup(tmp_path_factory):
+    """(model folder, data file): a 2-layer Gemma 3 with tied embeddings and a word-level tokenizer."""
+    return _build_tiny(tmp_path_factory.mktemp("tiny"), "gemma3")
+
+
+@pytest.fixture(scope="module")
+def tiny_llama(tmp_path_factory):
+    return _build_tiny(tmp_path_factory.mktemp("llama"), "llama")
+
+
+def _cfg(model, data, out, **kw) -> TrainConfig:
+    base = dict(model=str(model), data=str(data), out=str(out), lora_r=4, lora_alpha=8, lora_dropout=0.0,
+                effective_batch_size=4, per_device_batch_size=2, learning_rate=1e-2, warmup_ratio=0.0,
+                save_steps=1000, seed=3)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def _log(out: Path) -> list[dict]:
+    return [json.loads(x) for x in (out / "train_log.jsonl").read_text().splitlines()]
+
+
+def test_target_module_typo_is_an_error(tiny_setup, tmp_path):
+    model, data = tiny_setup
+    with pytest.raises(CrossinError, match="p_proj") as e:
+        train(_cfg(model, data, tmp_path / "o", target_modules=["q_proj", "p_proj"]))
+    assert "q_proj" not in str(e.value).split(";")[0]  # only the missing one is named as missing
+    with pytest.raises(CrossinError, match="embed_token"):
+        train(_cfg(model, data, tmp_path / "o2", modules_to_save=["embed_token"]))
+
+
+def test_cli_typo_exits_2_with_one_line(tiny_setup, tmp_path):
+    from typer.testing import CliRunner
+
+    from crossin.cli import app
+
+    model, data = tiny_setup
+    result = CliRunner().invoke(app, ["train", "--model", str(model), "--data", str(data), "--out", str(tmp_path / "o"),
+                                      "--target-modules", "q_proj,p_proj", "--lora-r", "2"])
+    assert result.exit_code == 2
+    assert "error:" in result.output and "p_proj" in result.output and "Traceback" not in result.output
+
+
+def test_memorises_8_samples_and_writes_outputs(tiny_llama, tmp_path):
+    """Learning test: the loss on the 8 training samples falls below 0.1, measured independently of the log."""
+    from crossin.models.hf import load_model_and_tokenizer
+
+    model_dir, data = tiny_llama
+    out = tmp_path / "run"
+    adapter = train(_cfg(model_dir, data, out, num_epochs=50, effective_batch_size=8, per_device_batch_size=8,
+                         learning_rate=3e-3, lr_scheduler="constant", logging_steps=5, lora_r=16, lora_alpha=32))
+    log = _log(out)
+    assert log[0]["loss"] > 3 and log[-1]["loss"] < 0.1
+    assert all(r["tokens_per_s"] > 0 and r["learning_rate"] > 0 for r in log)
+    assert (out / "loss.png").stat().st_size > 5000
+    record = json.loads((out / "train_config.json").read_text())
+    assert record["seed"] == 3 and record["derived"]["ensure_weight_tying"] is True
+    assert record["result"]["global_step"] == 50 and record["data"]["samples"] == 8
+
+    # teacher-forced loss of the reloaded adapter on the same samples (prompt masked), through the eval loader
+    model, tok = load_model_and_tokenizer(str(model_dir), adapter=adapter, device="cpu")
+    samples, _ = load_samples(data)
+    losses = []
+    for s in samples:
+        row = encode_sample(s, tok)
+        ids, labels = torch.tensor([row["input_ids"]]), torch.tensor([row["labels"]])
+        with torch.no_grad():
+            losses.append(model(input_ids=ids, labels=labels).loss.item())
+    assert max(losses) < 0.15 and sum(losses) / len(losses) < 0.1
+
+
+def test_padding_free_loss_equals_padded(tiny_setup, tmp_path):
+    """Concatenating a batch without padding (position_ids restart per sample) gives the padded batch's loss."""
+    model_dir, data = tiny_setup
+    losses = {}
+    for padding_free in (True, False):
+        from crossin.train.trainer import build_trainer
+
+        trainer = build_trainer(_cfg(model_dir, data, tmp_path / str(padding_free), padding_free=padding_free,
+                                     per_device_batch_size=4))
+        batch = trainer.data_collator([trainer.train_dataset[i] for i in range(4)])
+        assert ("position_ids" in batch) == padding_free and ("attention_mask" in batch) != padding_free
+        trainer.model.eval()
+        with torch.no_grad():
+            losses[padding_free] = trainer.compute_loss(trainer.model, dict(batch)).item()
+    assert losses[True] == pytest.approx(losses[False], abs=1e-5)
+
+
+def test_compact_loss_equals_trl_loss(tiny_setup, tmp_path):
+    from crossin.train.trainer import build_trainer
+
+    model_dir, data = tiny_setup
+    values = {}
+    for impl in ("compact", "trl"):
+        trainer = build_trainer(_cfg(model_dir, data, tmp_path / impl, loss_impl=impl, per_device_batch_size=4))
+        batch = trainer.data_collator([trainer.train_dataset[i] for i in range(4)])
+        trainer.model.eval()
+        with torch.no_grad():
+            values[impl] = trainer.compute_loss(trainer.model, dict(batch)).item()
+    assert values["compact"] == pytest.approx(values["trl"], rel=1e-5)
+
+
+def test_tied_embeddings_roundtrip_and_merge(tiny_setup, tmp_path):
+    """After training, the in-memory model, the reloaded adapter and the merged model give the same logits,
+    the adapter stores one embedding matrix, and the merged model is still tied."""
+    from peft import PeftModel
+    from safetensors.torch import load_file
+    from transformers import AutoModelForCausalLM
+
+    from crossin.train.trainer import build_trainer, save_adapter
+
+    model_dir, data = tiny_setup
+    cfg = _cfg(model_dir, data, tmp_path / "tied", max_steps=3, learning_rate=5e-2)
+    trainer = build_trainer(cfg)
+    trainer.train()
+    base = trainer.model.get_base_model()
+    assert base.get_input_embeddings().weight is base.get_output_embeddings().weight  # still one matrix
+    save_adapter(trainer, trainer.processing_class, tmp_path / "adapter")
+    saved = load_file(tmp_path / "adapter" / "adapter_model.safetensors")
+    # PEFT stores the tied matrix under both names (it needs both keys to reload); they must be the same values
+    embed = saved["base_model.model.model.embed_tokens.weight"]
+    assert torch.equal(embed, saved["base_model.model.lm_head.weight"])
+    assert torch.equal(embed, base.get_input_embeddings().weight.detach())
+
+    ids = torch.tensor([trainer.train_dataset[0]["input_ids"]])
+    trainer.model.eval()
+    with torch.no_grad():
+        trained = trainer.model(input_ids=ids).logits
+        fresh = AutoModelForCausalLM.from_pretrained(model_dir).eval()
+        untrained = fresh(input_ids=ids).logits
+        reloaded = PeftModel.from_pretrained(fresh, tmp_path / "adapter").eval()
+        again = reloaded(input_ids=ids).logits
+        rb = reloaded.get_base_model()
+        assert rb.get_input_embeddings().weight is rb.get_output_embeddings().weight
+        merged = reloaded.merge_and_unload()
+        merged_logits = merged(input_ids=ids).logits
+    assert (trained - untrained).abs().max() > 1e-2  # training changed the model
+    assert (again - trained).abs().max() < 1e-5
+    assert (merged_logits - trained).abs().max() < 1e-4
+    assert merged.get_input_embeddings().weight is merged.get_output_embeddings().weight
+
+
+def test_resume_continues_exactly(tiny_setup, tmp_path):
+    """Interrupted after a checkpoint and resumed == one uninterrupted run (same adapter weights, one log)."""
+    from safetensors.torch import load_file
+
+    model_dir, data = tiny_setup
+    kw = dict(lr_scheduler="constant", save_steps=2, per_device_batch_size=2, effective_batch_size=2)
+    full = train(_cfg(model_dir, data, tmp_path / "full", max_steps=4, **kw))
+    out = tmp_path / "cut"
+    first = train(_cfg(model_dir, data, out, max_steps=2, **kw))
+    import shutil
+
+    shutil.rmtree(first)  # as if the run had died after checkpoint-2
+    with pytest.raises(CrossinError, match="--resume"):
+        train(_cfg(model_dir, data, out, max_steps=4, **kw))
+    with pytest.raises(CrossinError, match="different config"):
+        train(_cfg(model_dir, data, out, max_steps=4, resume=True, lora_r=8, **kw))
+    resumed = train(_cfg(model_dir, data, out, max_steps=4, resume=True, **kw))
+    a, b = load_file(full / "adapter_model.safetensors"), load_file(resumed / "adapter_model.safetensors")
+    assert a.keys() == b.keys()
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=1e-5, atol=1e-6)
+    assert [r["step"] for r in _log(out)] == [1, 2, 3, 4]
+    # a finished run resumes to its adapter without training again
+    assert train(_cfg(model_dir, data, out, max_steps=4, resume=True, **kw)) == resumed
+
+
+def test_cli_trains_with_yaml_and_flag_overrides(tiny_setup, tmp_path):
+    from typer.testing import CliRunner
+
+    from crossin.cli import app
+
+    model, data = tiny_setup
+    out = tmp_path / "cli"
+    result = CliRunner().invoke(app, ["train", "--model", str(model), "--data", str(data.parent), "--out", str(out),
+                                      "--config", str(REPO / "configs/train/cpu_small.yaml"), "--max-steps", "1",
+                                      "--lora-r", "2", "--effective-batch-size=4", "--per-device-batch-size", "4"])
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "train_config.json").read_text())
+    assert record["config"]["lora_r"] == 2 and record["config"]["limit"] == 64  # flag over YAML, YAML over default
+    assert record["derived"]["gradient_accumulation_steps"] == 1 and record["result"]["global_step"] == 1
+    assert json.loads((out / "adapter" / "adapter_config.json").read_text())["r"] == 2
+    assert len(_log(out)) == 1
