@@ -33,3 +33,47 @@ def format_instruction(instruction: str, input: str = "", *, fmt: str = "alpaca"
     if fmt == "plain":
         return instruction if not (input and input.strip()) else f"{instruction}\n\n{input}\n"
     raise ValueError(f"unknown prompt format {fmt!r}; choose from {', '.join(PROMPT_FORMATS)}")
+
+
+# --- Multiple-choice prompts for evaluation (crossin eval) -------------------------------------------------------
+# SeaEval-style fixed instructions, numbered so a run records exactly which wording it used (`--template N`).
+# Each is the *instruction*; a passage (Cross-LogiQA, Cross-XQuAD) goes in the formatter's `input`, so the
+# evaluated prompt is built by `format_instruction`, exactly like a training prompt.
+MCQ_TEMPLATES: dict[int, str] = {
+    1: "Respond to the question by selecting the most appropriate answer.\n\nQuestion: {question}\n\nChoices:\n{choices}",
+    2: "Answer the following multiple-choice question. Reply with the letter of the correct option only.\n\n"
+       "{question}\n\n{choices}",
+    3: "Read the question and choose the best answer from the options below.\n\nQuestion: {question}\nOptions:\n{choices}\n\n"
+       "Answer with (A), (B), (C) or (D).",
+    4: "{question}\n{choices}\nWhich option is correct?",
+    5: "Here is a multiple-choice question. Think about it, then give the final answer as \"The answer is (X)\".\n\n"
+       "Question: {question}\n{choices}",
+}
+# Cloze scoring shows no options: the option text itself is the continuation being scored.
+CLOZE_TEMPLATE = "{question}"
+# The plain format has no response header, so letter and cloze scoring need an explicit cue.
+PLAIN_ANSWER_CUE = "Answer:"
+
+
+def format_choices(choices, letters: str = "ABCDEFGHIJ") -> str:
+    return "\n".join(f"({letters[i]}) {c}" for i, c in enumerate(choices))
+
+
+def format_mcq(question: str, choices, context: str | None = None, *, template: int = 1, fmt: str = "alpaca",
+               tokenizer=None) -> str:
+    """The prompt for a multiple-choice item with lettered options (loglik and generate modes)."""
+    if template not in MCQ_TEMPLATES:
+        raise ValueError(f"unknown template {template}; choose from {', '.join(map(str, MCQ_TEMPLATES))}")
+    instruction = MCQ_TEMPLATES[template].format(question=question.strip(), choices=format_choices(choices))
+    prompt = format_instruction(instruction, context or "", fmt=fmt, tokenizer=tokenizer)
+    return _with_cue(prompt, fmt)
+
+
+def format_cloze(question: str, context: str | None = None, *, fmt: str = "alpaca", tokenizer=None) -> str:
+    """The prompt an option's text is scored after (cloze mode)."""
+    prompt = format_instruction(CLOZE_TEMPLATE.format(question=question.strip()), context or "", fmt=fmt, tokenizer=tokenizer)
+    return _with_cue(prompt, fmt)
+
+
+def _with_cue(prompt: str, fmt: str) -> str:
+    return prompt.rstrip("\n") + "\n" + PLAIN_ANSWER_CUE if fmt == "plain" else prompt

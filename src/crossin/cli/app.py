@@ -65,6 +65,6 @@ def results_table(results: dict, title: str = "") -> Table:
             cons += f" [{ci['consistency_3'][0]:.3f}, {ci['consistency_3'][1]:.3f}]"
             ac3 += f" [{ci['ac3_3'][0]:.3f}, {ci['ac3_3'][1]:.3f}]"
         style = "bold" if k == "3" else ""
-        table.add_row(f"@{k}", cons, ac3, f"{results['kappa'][k]:.3f}", style=style)
+        table.add_row(f"@{k}", cons, ac3, f"{results['kappa'][k]:.3f}".replace("-0.000", "0.000"), style=style)
     table.caption = f"{results['n_sets']} sets; \\[lo, hi] = 95% bootstrap CI over sets"
     return table

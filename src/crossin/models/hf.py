@@ -92,3 +92,42 @@ def load_model_and_tokenizer(
     model.to(device)
     model.eval()
     return model, tokenizer
+
+
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
+
+
+def _folder_fingerprint(folder: str | os.PathLike, *, hash_weights: bool) -> dict:
+    """Config files by content; weight files by size + mtime (hashing a GB file would cost more than a small eval),
+    or by content when `hash_weights` (adapters are small and are often rewritten in place by training)."""
+    import hashlib
+
+    files = {}
+    for entry in sorted(Path(folder).iterdir()):
+        if not entry.is_file() or entry.name.startswith("."):
+            continue
+        if entry.suffix in (".json", ".model", ".txt", ".jinja") or (hash_weights and entry.suffix in _WEIGHT_SUFFIXES):
+            files[entry.name] = hashlib.sha256(entry.read_bytes()).hexdigest()
+        elif entry.suffix in _WEIGHT_SUFFIXES:
+            stat = entry.stat()
+            files[entry.name] = f"{stat.st_size}:{stat.st_mtime_ns}"
+    return files
+
+
+def model_identity(name: str, adapter: str | os.PathLike | None = None, *, device: str | None = None,
+                   dtype: str | None = None) -> dict:
+    """What identifies a model's outputs, for caching: weights, config, tokenizer, adapter, dtype, device type."""
+    device = device or default_device()
+    path = resolve_model_path(name)
+    identity: dict = {"backend": "hf", "dtype": str(parse_dtype(dtype, device)), "device_type": device.split(":")[0]}
+    if os.path.isdir(path):
+        identity["path"] = str(Path(path).resolve())
+        identity["files"] = _folder_fingerprint(path, hash_weights=False)
+    else:
+        identity["hub_id"] = path  # the Hub revision is whatever from_pretrained resolves; pin with a local folder
+    if adapter is not None:
+        if not Path(adapter, "adapter_config.json").exists():
+            raise CrossinError("not a PEFT adapter folder (no adapter_config.json)", path=str(adapter))
+        # By content only: the same adapter copied elsewhere is the same model.
+        identity["adapter"] = _folder_fingerprint(adapter, hash_weights=True)
+    return identity

@@ -1,0 +1,17 @@
+"""`crossin eval`: run a model on the parallel benchmarks (loglik, cloze, circular, generate), cached and resumable.
+
+Python API (stable):
+- `EvalConfig`: the typed config (also `crossin eval`'s flags).
+- `run_eval(config, *, model=None, tokenizer=None, model_id=None) -> {bench: results}`.
+- `score_options(model, tokenizer, bench, mode="loglik"|"cloze", batch_size=8, template=1, prompt_format="alpaca")
+  -> {(set_id, lang): [score per option]}` (original option order; argmax = prediction).
+"""
+
+from .cache import EvalCache, request_key
+from .config import MODES, EvalConfig
+from .runner import Request, RunStats, build_prompt, build_requests, execute, rotate, run_eval, score_options, unrotate_scores
+
+__all__ = [
+    "EvalCache", "request_key", "MODES", "EvalConfig", "Request", "RunStats", "build_prompt", "build_requests",
+    "execute", "rotate", "run_eval", "score_options", "unrotate_scores",
+]

@@ -1,0 +1,431 @@
+"""Unit tests of crossin eval on a tiny random Gemma 3 (milliseconds per forward) and a scripted backend."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from crossin.benchmarks import MCQ, Benchmark, ParallelSet, load_benchmark
+from crossin.errors import CrossinError
+from crossin.evaluate import EvalCache, EvalConfig, build_requests, execute, rotate, run_eval, score_options, unrotate_scores
+from crossin.evaluate.backends import HFBackend, cloze_continuation
+from crossin.prompts import format_cloze, format_mcq
+from crossin.score import score_file
+
+DATA_DIR = Path(os.environ.get("CROSSIN_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny tensors gain nothing from threads, and on a busy CI box thread hand-offs dominate."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    """A byte-level BPE with a 600-token vocabulary: loads in milliseconds, unlike the real 262k one."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    raw = Tokenizer(models.BPE())
+    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    raw.decoder = decoders.ByteLevel()
+    text = [line for _, line in zip(range(200), (DATA_DIR / "cross_mmlu" / "test.jsonl").open(encoding="utf-8"))]
+    raw.train_from_iterator(text, trainers.BpeTrainer(vocab_size=600, special_tokens=["<pad>", "<eos>", "<bos>"],
+                                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    from tokenizers.processors import TemplateProcessing
+
+    raw.post_processor = TemplateProcessing(single="<bos> $A", special_tokens=[("<bos>", raw.token_to_id("<bos>"))])
+    return PreTrainedTokenizerFast(tokenizer_object=raw, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
+                                   padding_side="left")
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory, tokenizer):
+    """A 2-layer Gemma 3 with a 4-token sliding window, so cached cloze scoring crosses the window."""
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+
+    torch.manual_seed(0)
+    config = Gemma3TextConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                              num_attention_heads=2, num_key_value_heads=1, head_dim=16, sliding_window=4,
+                              layer_types=["sliding_attention", "full_attention"], max_position_embeddings=4096,
+                              pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
+                              eos_token_id=tokenizer.eos_token_id)
+    model = Gemma3ForCausalLM(config).eval()
+    folder = tmp_path_factory.mktemp("tiny")
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_dir):
+    from crossin.models.hf import load_model_and_tokenizer
+
+    return load_model_and_tokenizer(str(tiny_dir), device="cpu")
+
+
+@pytest.fixture(scope="module")
+def mmlu():
+    return load_benchmark("cross-mmlu", "en,zh", data_dir=DATA_DIR, limit=6)
+
+
+# --- prompts -------------------------------------------------------------------------------------------------------
+
+def test_mcq_prompt_goes_through_the_training_formatter():
+    alpaca = format_mcq("Q?", ("x", "y"), "passage", template=2)
+    assert alpaca.startswith("Below is an instruction") and alpaca.endswith("### Response:\n")
+    assert "(A) x\n(B) y" in alpaca and "### Input:\npassage" in alpaca
+    plain = format_mcq("Q?", ("x", "y"), template=4, fmt="plain")
+    assert plain.endswith("Which option is correct?\nAnswer:") and "Below is" not in plain
+    assert format_cloze("Q?", fmt="alpaca").endswith("### Instruction:\nQ?\n\n### Response:\n")
+    assert cloze_continuation("Answer:", "Paris") == " Paris" and cloze_continuation("x\n", "Paris") == "Paris"
+    with pytest.raises(ValueError):
+        format_mcq("Q?", ("x", "y"), template=99)
+
+
+def test_rotation_round_trip():
+    item = MCQ("q", ("a", "b", "c", "d"), gold=2)
+    for r in range(4):
+        rotated = rotate(item, r)
+        assert rotated.choices[rotated.gold] == "c"
+        assert unrotate_scores([float("abcd".index(c)) for c in rotated.choices], r) == [0.0, 1.0, 2.0, 3.0]
+
+
+# --- model maths on the tiny model --------------------------------------------------------------------------------
+
+def _naive_cloze(model, tok, prompt, option):
+    text = cloze_continuation(prompt, option)
+    p = tok(prompt).input_ids
+    c = tok(text, add_special_tokens=False).input_ids
+    with torch.inference_mode():
+        logp = model(input_ids=torch.tensor([p + c])).logits[0].float().log_softmax(-1)
+    return sum(logp[len(p) - 1 + j, c[j]].item() for j in range(len(c))) / len(text)
+
+
+def test_cloze_shared_prefix_equals_full_sequences(tiny):
+    """Prompts of different lengths (left padding), longer than the sliding window, options of different lengths."""
+    model, tok = tiny
+    prompts = ["Question: what is the capital of France, the country?\nAnswer:", "Short?\n"]
+    options = [["Paris", "the city of Lyon on the Rhône", "Nice"], ["a", "bb bb bb bb bb bb", "c", "dd"]]
+    got = HFBackend(model=model, tokenizer=tok).cloze(prompts, options)
+    want = [[_naive_cloze(model, tok, p, o) for o in opts] for p, opts in zip(prompts, options)]
+    for g, w in zip(got, want):
+        assert g == pytest.approx(w, abs=1e-4)
+
+
+def _naive_letters(model, tok, prompt):
+    ids = tok(prompt, return_tensors="pt").input_ids
+    with torch.inference_mode():
+        logp = model(input_ids=ids).logits[0, -1].float().log_softmax(-1)
+    return [torch.logsumexp(logp[[tok(x, add_special_tokens=False).input_ids[0] for x in (L, " " + L)]], 0).item()
+            for L in "ABCD"]
+
+
+@pytest.mark.parametrize("window", [4, 4096])
+def test_shared_prefix_cache_gives_unshared_results(tiny, mmlu, monkeypatch, window):
+    """The instruction header is computed once and its KV cache reused (only when the sliding window allows)."""
+    model, tok = tiny
+    monkeypatch.setattr(model.config, "sliding_window", window)
+    loglik, cloze = build_requests(mmlu, "loglik"), build_requests(mmlu, "cloze")
+    backend = HFBackend(model=model, tokenizer=tok)
+    backend.prepare([r.prompt for r in loglik])
+    assert len(backend._prefix[0]) > 20  # alpaca header + template 1 up to "Question:"
+    got = backend.loglik([r.prompt for r in loglik[:5]], [4] * 5)
+    for r, g in zip(loglik[:5], got):
+        assert g == pytest.approx(_naive_letters(model, tok, r.prompt), abs=1e-4)
+    backend.prepare([r.prompt for r in cloze])
+    got = backend.cloze([r.prompt for r in cloze[:3]], [list(r.options) for r in cloze[:3]])
+    for r, g in zip(cloze[:3], got):
+        assert g == pytest.approx([_naive_cloze(model, tok, r.prompt, o) for o in r.options], abs=1e-4)
+
+
+def test_loglik_is_last_position_letter_logprob_and_batch_independent(tiny, mmlu):
+    model, tok = tiny
+    one = score_options(model, tok, mmlu, mode="loglik", batch_size=1)
+    many = score_options(model, tok, mmlu, mode="loglik", batch_size=5)
+    assert one.keys() == many.keys() and len(one) == 12
+    for key in one:
+        assert one[key] == pytest.approx(many[key], abs=1e-4)
+    # Against a plain unbatched forward: log-sum-exp of P("A") and P(" A").
+    request = build_requests(mmlu, "loglik")[0]
+    assert one[(request.set_id, request.lang)] == pytest.approx(_naive_letters(model, tok, request.prompt), abs=1e-4)
+
+
+def test_adapter_reload_gives_in_memory_scores(tiny, tiny_dir, mmlu, tmp_path):
+    """What the train helper relies on: `crossin eval --adapter` reproduces the in-memory model's option scores."""
+    from peft import LoraConfig, get_peft_model
+
+    model, tok = tiny
+    torch.manual_seed(1)
+    peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
+                                                  init_lora_weights=False)).eval()
+    try:
+        in_memory = score_options(peft_model, tok, mmlu, mode="cloze", batch_size=4)
+        peft_model.save_pretrained(tmp_path / "adapter")
+    finally:
+        peft_model.unload()  # leave the shared tiny model as it was
+    cfg = EvalConfig(model=str(tiny_dir), adapter=str(tmp_path / "adapter"), bench=["cross-mmlu"], langs=["en", "zh"],
+                     limit=6, mode="cloze", data_dir=str(DATA_DIR), out=str(tmp_path / "out"), no_cache=True, n_boot=10)
+    run_eval(cfg, progress=False)
+    for _, sample in _read_jsonl(tmp_path / "out" / "cross-mmlu" / "samples.jsonl"):
+        assert sample["option_scores"] == pytest.approx(in_memory[(sample["id"], sample["lang"])], abs=1e-4)
+    base = score_options(model, tok, mmlu, mode="cloze", batch_size=4)
+    assert max(abs(a - b) for k in base for a, b in zip(base[k], in_memory[k])) > 1e-3  # the adapter does something
+
+
+# --- cache, resume, outputs ----------------------------------------------------------------------------------------
+
+def _read_jsonl(path):
+    return [(i, json.loads(line)) for i, line in enumerate(Path(path).read_text().splitlines())]
+
+
+def _config(tiny_dir, tmp_path, **kw):
+    base = dict(model=str(tiny_dir), bench=["cross-mmlu"], langs=["en", "zh"], limit=6, batch_size=2,
+                data_dir=str(DATA_DIR), out=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"), n_boot=10)
+    return EvalConfig(**{**base, **kw})
+
+
+@pytest.fixture
+def run(tiny, tiny_dir):
+    """run_eval on the already loaded tiny model, cached under the identity of its folder (as the CLI would)."""
+    from crossin.models.hf import model_identity
+
+    model, tok = tiny
+    identity = model_identity(str(tiny_dir), device="cpu")
+
+    def go(cfg, **kw):
+        return run_eval(cfg, model=model, tokenizer=tok, model_id=identity, progress=False, **kw)["cross-mmlu"]
+
+    return go
+
+
+def test_second_run_is_served_from_cache(run, tiny_dir, tmp_path):
+    first = run(_config(tiny_dir, tmp_path))
+    assert first["requests"] == {"total": 12, "cache_hits": 0, "computed": 12}
+    second = run(_config(tiny_dir, tmp_path))
+    assert second["requests"] == {"total": 12, "cache_hits": 12, "computed": 0}
+    assert second["language_accuracy"] == first["language_accuracy"]
+    # Anything that changes the prompt or the mode is a different request.
+    assert run(_config(tiny_dir, tmp_path, template=2))["requests"]["computed"] == 12
+    assert run(_config(tiny_dir, tmp_path, langs=["en", "es"]))["requests"]["computed"] == 6
+
+
+def test_interrupted_run_resumes_without_recomputing(run, tiny_dir, tmp_path):
+    class Killed(Exception):
+        pass
+
+    def kill_after_two(batches):
+        if batches == 2:
+            raise Killed
+
+    with pytest.raises(Killed):
+        run(_config(tiny_dir, tmp_path, mode="cloze"), on_batch=kill_after_two)
+    assert not (tmp_path / "out" / "cross-mmlu" / "results.json").exists()
+    resumed = run(_config(tiny_dir, tmp_path, mode="cloze"))
+    assert resumed["requests"] == {"total": 12, "cache_hits": 4, "computed": 8}
+    fresh = run(_config(tiny_dir, tmp_path, mode="cloze", no_cache=True, out=str(tmp_path / "fresh")))
+    assert resumed["language_accuracy"] == fresh["language_accuracy"]
+
+
+def test_circular_cloze_is_plain_cloze(run, tiny_dir, tmp_path):
+    plain = run(_config(tiny_dir, tmp_path, mode="cloze"))
+    circular = run(_config(tiny_dir, tmp_path, mode="cloze", circular=True))
+    assert circular["requests"] == {"total": 12, "cache_hits": 12, "computed": 0} and circular["circular"] is False
+    assert circular["language_accuracy"] == plain["language_accuracy"]
+    looped = run(_config(tiny_dir, tmp_path, mode="loglik", circular=True))
+    assert looped["requests"]["total"] == 48 and looped["circular"] is True
+
+
+def test_model_change_invalidates_cache(tiny_dir, tmp_path):
+    from crossin.models.hf import model_identity
+
+    before = model_identity(str(tiny_dir), device="cpu")
+    weights = next(tiny_dir.glob("*.safetensors"))
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 1))
+    assert model_identity(str(tiny_dir), device="cpu") != before
+
+
+def test_output_files_and_rescoring(run, tiny_dir, tmp_path):
+    results = run(_config(tiny_dir, tmp_path, no_cache=True, seed=7))
+    folder = tmp_path / "out" / "cross-mmlu"
+    on_disk = json.loads((folder / "results.json").read_text())
+    for key in ("accuracy", "consistency", "ac3", "kappa", "model", "adapter", "mode", "template", "seed", "versions",
+                "wall_time_s"):
+        assert key in on_disk
+    assert on_disk["seed"] == 7 and on_disk["mode"] == "loglik" and "transformers" in on_disk["versions"]
+    samples = [s for _, s in _read_jsonl(folder / "samples.jsonl")]
+    assert len(samples) == 12
+    assert all(set(s) >= {"id", "lang", "prompt", "option_scores", "choice", "gold"} for s in samples)
+    assert all(s["choice"] == max(range(4), key=lambda i: s["option_scores"][i]) for s in samples)
+    # samples.jsonl is a predictions file for `crossin score`.
+    bench = load_benchmark("cross-mmlu", "en,zh", data_dir=DATA_DIR, limit=6)
+    assert score_file(bench, folder / "samples.jsonl", n_boot=10)["accuracy"] == results["accuracy"]
+
+
+# --- circular and generate, with a scripted backend ---------------------------------------------------------------
+
+class Scripted:
+    """Scores always favour a fixed *position* for set s0 (position bias) and a fixed *option text* for set s1."""
+
+    def loglik(self, prompts, n_choices):
+        out = []
+        for p, n in zip(prompts, n_choices):
+            if "position-biased" in p:
+                out.append([1.0] + [0.0] * (n - 1))
+            else:
+                out.append([1.0 if f") right" in line else 0.0 for line in p.splitlines() if line.startswith("(")])
+        return out
+
+    def generate(self, prompts, max_new_tokens):
+        return ["The answer is (A)." if "position-biased" in p else
+                next(line.split(" ", 1)[1] for line in p.splitlines() if line.endswith("right")) for p in prompts]
+
+
+def _toy_bench():
+    def mcq(question, choices, gold):
+        return MCQ(question, tuple(choices), gold)
+
+    sets = [ParallelSet("s0", {lang: mcq("position-biased " + lang, ["w", "x", "y", "z"], 1) for lang in ("en", "zh")}),
+            ParallelSet("s1", {lang: mcq("content " + lang, ["wrong", "wrong too", "right", "nope"], 2)
+                               for lang in ("en", "zh")})]
+    return Benchmark("toy", ("en", "zh"), sets)
+
+
+@pytest.mark.parametrize("mode", ["loglik", "generate"])
+def test_circular_counts_only_rotation_invariant_answers(mode):
+    from crossin.evaluate.runner import _argmax
+
+    bench = _toy_bench()
+    for circular, expected in ((False, {"s0": 0, "s1": 2}), (True, {"s0": None, "s1": 2})):
+        rotations = (lambda n: list(range(n))) if circular else (lambda n: [0])
+        requests = build_requests(bench, mode, rotations=rotations)
+        values = execute(requests, mode, Scripted())
+        picks: dict = {}
+        for r, v in zip(requests, values):
+            if mode == "loglik":
+                choice = _argmax(unrotate_scores(v, r.rotation))
+            else:
+                from crossin.extract import extract_choice
+
+                choice = (extract_choice(v, r.options) + r.rotation) % 4
+            picks.setdefault(r.set_id, set()).add(choice)
+        got = {s: (c.pop() if len(c) == 1 else None) for s, c in picks.items()}
+        assert got == expected
+
+
+def test_circular_run_marks_disagreement_unparsed(tmp_path, monkeypatch):
+    from crossin.evaluate import runner
+
+    monkeypatch.setattr(runner, "load_benchmark", lambda *a, **k: _toy_bench())
+    cfg = EvalConfig(model="openai:scripted", base_url="http://unused", mode="generate", circular=True, bench=["toy"],
+                     langs=["en", "zh"], out=str(tmp_path), no_cache=True, n_boot=10)
+    monkeypatch.setattr(runner, "OpenAIBackend", lambda *a, **k: Scripted())
+    results = run_eval(cfg, progress=False)["toy"]
+    assert results["unparsed"] == {"en": 1, "zh": 1} and results["accuracy"] == 0.5
+    samples = [s for _, s in _read_jsonl(tmp_path / "toy" / "samples.jsonl")]
+    assert [len(s["rotations"]) for s in samples] == [4, 4, 4, 4]
+    assert [s["choice"] for s in samples] == [None, None, 2, 2]
+
+
+# --- user errors ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kw, message", [
+    ({"mode": "mcq"}, "unknown mode"),
+    ({"prompt_format": "xml"}, "unknown prompt format"),
+    ({"template": 42}, "unknown template"),
+    ({"batch_size": 0}, "at least 1"),
+    ({"model": "openai:x", "mode": "loglik", "base_url": "http://x"}, "only supports --mode generate"),
+    ({"model": "openai:x", "mode": "generate"}, "needs --base-url"),
+])
+def test_bad_config_is_a_user_error(kw, message):
+    with pytest.raises(CrossinError, match=message):
+        run_eval(EvalConfig(**kw), progress=False)
+
+
+def test_cli_prints_one_line_errors(tmp_path):
+    from typer.testing import CliRunner
+
+    from crossin.cli import app
+
+    missing = tmp_path / "nope"
+    result = CliRunner().invoke(app, ["eval", "--model", str(missing), "--bench", "cross-mmlu", "--limit", "1"])
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0 and "model folder not found" in result.output
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "1", "English": {"question": "q", "choices": ["(A) a", "(B) b"], "answer": "(C) c"}}\n')
+    result = CliRunner().invoke(app, ["eval", "--model", "openai:x", "--base-url", "http://127.0.0.1:9", "--mode",
+                                      "generate", "--bench-file", str(bad), "--langs", "en", "--no-cache"])
+    assert result.exit_code == 2 and f"{bad}:1:" in result.output
+
+
+def test_cache_file_survives_reopen(tmp_path):
+    cache = EvalCache(tmp_path)
+    cache.put_many({"k": [1.0, 2.0]})
+    cache.close()
+    assert EvalCache(tmp_path).get_many(["k", "missing"]) == {"k": [1.0, 2.0]}
+
+
+def test_cli_runs_and_prints_the_table(tiny_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from crossin.cli import app
+
+    (tmp_path / "eval.yaml").write_text("mode: cloze\nlimit: 3\n")
+    args = ["eval", "--model", str(tiny_dir), "--bench", "cross-mmlu", "--langs", "en,zh,es", "--config",
+            str(tmp_path / "eval.yaml"), "--limit", "2", "--out", str(tmp_path / "out"), "--cache-dir",
+            str(tmp_path / "cache"), "--data-dir", str(DATA_DIR), "--n-boot", "10", "-q"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "consistency" in result.output and "AC3" in result.output and "@3" in result.output
+    saved = json.loads((tmp_path / "out" / "cross-mmlu" / "results.json").read_text())
+    assert saved["mode"] == "cloze" and saved["n_sets"] == 2 and saved["languages"] == ["en", "zh", "es"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    again = json.loads((tmp_path / "out" / "cross-mmlu" / "results.json").read_text())
+    assert again["requests"] == {"total": 6, "cache_hits": 6, "computed": 0}
+
+
+def test_server_routes_and_bad_requests(tokenizer):
+    """The OpenAI-compatible server's HTTP layer (the model itself is exercised in test_eval_model.py)."""
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from crossin.models.server import make_server, messages_to_prompt
+
+    server = make_server(None, tokenizer, "tiny", port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/v1"
+
+    def post(path, body: bytes):
+        request = urllib.request.Request(base + path, data=body, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    try:
+        with urllib.request.urlopen(base + "/models", timeout=10) as response:
+            assert json.loads(response.read())["data"][0]["id"] == "tiny"
+        assert post("/chat/completions", b"{not json")[0] == 400
+        assert post("/chat/completions", b'{"messages": []}')[0] == 400
+        assert post("/completions", b'{"prompt": 3}')[0] == 400
+        assert post("/nowhere", b"{}")[0] == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+    # No chat template (a base model): the message texts are the prompt, so API and local prompts coincide.
+    assert messages_to_prompt([{"role": "user", "content": "Q?"}], tokenizer) == "Q?"
+
+
+def test_chat_format_without_chat_template_is_a_user_error(run, tiny_dir, tmp_path):
+    with pytest.raises(CrossinError, match="chat template"):
+        run(_config(tiny_dir, tmp_path, prompt_format="chat"))
