@@ -75,7 +75,10 @@ def expected_consistency(pred: np.ndarray, k: int, n_choices: int) -> float:
 
 
 def kappa(observed: float, expected: float) -> float:
-    return 0.0 if expected >= 1.0 else (observed - expected) / (1.0 - expected)
+    if expected >= 1.0:
+        return 0.0
+    # Rounding away float noise keeps "no agreement beyond chance" at 0.0 rather than -1e-17 (shown as -0.000).
+    return round((observed - expected) / (1.0 - expected), 12) + 0.0
 
 
 def pairwise_consistency(pred: np.ndarray, langs: list[str]) -> dict[str, float]:

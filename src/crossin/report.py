@@ -33,6 +33,8 @@ RESULTS_FILE = "results.json"
 SAMPLES_FILE = "samples.jsonl"
 REQUIRED_KEYS = ("accuracy", "language_accuracy", "consistency", "ac3", "languages", "n_sets")
 # Order of the paper's data formulations in Figure 3 (zero-shot first as the reference).
+# Table 3's columns, plus kappa: a model that always answers "A" is perfectly consistent, kappa shows it.
+TABLE_METRICS = ("accuracy", "consistency", "ac3", "kappa")
 FORMULATIONS = ("zero-shot", "en-only", "monolingual", "en2x", "x2en", "x2x")
 
 
@@ -58,10 +60,13 @@ class Run:
             return float(self.results["accuracy"])
         if k is None:
             return None
-        return float(self.results["consistency" if name == "consistency" else "ac3"][str(k)])
+        value = self.results.get(name, {}).get(str(k))  # consistency, ac3, kappa are keyed by k
+        return None if value is None else float(value)
 
     def ci(self, name: str) -> list[float] | None:
-        key = {"accuracy": "accuracy", "consistency": "consistency_3", "ac3": "ac3_3"}[name]
+        key = {"accuracy": "accuracy", "consistency": "consistency_3", "ac3": "ac3_3"}.get(name)
+        if key is None:
+            return None
         if name != "accuracy" and self.k != 3:
             return None
         return self.results.get("ci95", {}).get(key)
@@ -341,7 +346,7 @@ def plot_pairwise_heatmaps(runs: list[Run], bench: str, path: Path) -> None:
         ax.set_title(run.name, fontsize=9)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
-    fig.suptitle(f"{bench}: pairwise cross-lingual consistency (share of sets with the same answer)", fontsize=10)
+    fig.suptitle(f"{bench}: pairwise cross-lingual consistency\n(share of sets answered with the same option)", fontsize=10)
     if image is not None:
         fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label="consistency")
     fig.savefig(path, dpi=120)
@@ -512,7 +517,7 @@ def build_report(
             r = by.get((name, bench))
             if r is None:
                 continue
-            table[name][bench] = {m: {"value": r.metric(m), "ci95": r.ci(m)} for m in ("accuracy", "consistency", "ac3")}
+            table[name][bench] = {m: {"value": r.metric(m), "ci95": r.ci(m)} for m in TABLE_METRICS}
             table[name][bench]["k"] = r.k
             table[name][bench]["n_sets"] = r.results["n_sets"]
             table[name][bench]["languages"] = r.results["languages"]
@@ -676,21 +681,24 @@ def render_markdown(report: dict, names: list[str], benches: list[str], by: dict
                      + ", ".join(f"{x.bench} ({x.results['n_sets']})" for x in rs) + f" | {'; '.join(langs)} |")
     lines += ["", "## Accuracy, consistency and AC3 (Table 3)", "",
               "Value (95% bootstrap CI over sets, from each results.json). Consistency and AC3 at k = 3 languages "
-              "(k = the number of languages when fewer; no CI then).", ""]
+              "(k = the number of languages when fewer; no CI then). Kappa@3 is consistency corrected for the "
+              "agreement expected from each language's answer distribution alone (0 = no agreement beyond position "
+              "bias).", ""]
     def k_label(bench):
         ks = {table[n][bench]["k"] for n in names if bench in table[n]}
         return str(ks.pop()) if len(ks) == 1 else "k"
 
-    header = "| run |" + "".join(f" {b} Acc | {b} Cons@{k_label(b)} | {b} AC3@{k_label(b)} |" for b in benches)
-    lines += [header, "|---|" + "---|---|---|" * len(benches)]
+    header = "| run |" + "".join(f" {b} Acc | {b} Cons@{k_label(b)} | {b} AC3@{k_label(b)} | {b} kappa@{k_label(b)} |"
+                                 for b in benches)
+    lines += [header, "|---|" + "---|" * len(TABLE_METRICS) * len(benches)]
     for name in names:
         row = f"| {name} |"
         for bench in benches:
             cell = table[name].get(bench)
             if cell is None:
-                row += " - | - | - |"
+                row += " - |" * len(TABLE_METRICS)
                 continue
-            row += "".join(f" {_fmt(cell[m]['value'], cell[m]['ci95'])} |" for m in ("accuracy", "consistency", "ac3"))
+            row += "".join(f" {_fmt(cell[m]['value'], cell[m]['ci95'])} |" for m in TABLE_METRICS)
         lines.append(row)
     lines += ["", "## Accuracy per language", ""]
     for bench in benches:
