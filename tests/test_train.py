@@ -13,7 +13,8 @@ from crossin.config import build_config
 from crossin.errors import CrossinError
 from crossin.prompts import format_instruction
 from crossin.train import TrainConfig, train
-from crossin.train.data import IGNORE_INDEX, Sample, build_dataset, encode_sample, load_samples, tokenize_prompt
+from crossin.prompts import tokenize_prompt
+from crossin.train.data import IGNORE_INDEX, Sample, build_dataset, encode_sample, load_samples
 
 REPO = Path(__file__).resolve().parents[1]
 GEMMA_CHAT = (

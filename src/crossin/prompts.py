@@ -77,3 +77,19 @@ def format_cloze(question: str, context: str | None = None, *, fmt: str = "alpac
 
 def _with_cue(prompt: str, fmt: str) -> str:
     return prompt.rstrip("\n") + "\n" + PLAIN_ANSWER_CUE if fmt == "plain" else prompt
+
+
+def tokenize_prompt(tokenizer, prompt: str) -> list[int]:
+    """Prompt ids exactly as training and evaluation both see them.
+
+    The tokenizer adds BOS unless the text already starts with it (a chat template usually writes its own),
+    so a prompt never carries two BOS tokens.
+    """
+    bos = getattr(tokenizer, "bos_token", None)
+    add_special = not (bos and prompt.startswith(bos))
+    return tokenizer(prompt, add_special_tokens=add_special)["input_ids"]
+
+
+def tokenize_prompts(tokenizer, prompts) -> list[list[int]]:
+    return [tokenize_prompt(tokenizer, p) for p in prompts]
+

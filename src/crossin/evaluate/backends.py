@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from ..benchmarks import LETTERS
 from ..errors import CrossinError
+from ..prompts import tokenize_prompts
 
 # A letter may be predicted with or without a leading space depending on the prompt's last character;
 # both spellings are summed (in probability space) so the score does not hinge on tokenisation.
@@ -83,7 +84,7 @@ class HFBackend:
         model, tok = self._ensure()
         if len(prompts) < 2:
             return
-        encoded = tok(list(prompts)).input_ids
+        encoded = tokenize_prompts(tok, prompts)
         shared = min(len(ids) for ids in encoded) - 1  # every prompt keeps at least one token of its own
         first = encoded[0]
         for ids in encoded[1:]:
@@ -111,7 +112,7 @@ class HFBackend:
         if tok.pad_token_id is None:
             tok.pad_token = tok.eos_token
         device = next(model.parameters()).device
-        encoded = tok(list(prompts)).input_ids
+        encoded = tokenize_prompts(tok, prompts)
         prefix, prefix_cache = getattr(self, "_prefix", None) or ([], None)
         window = getattr(getattr(model, "config", None), "sliding_window", None)
         use_prefix = bool(prefix) and all(ids[:len(prefix)] == prefix for ids in encoded)
@@ -231,9 +232,11 @@ class HFBackend:
         model, tok = self._ensure()
         if tok.pad_token_id is None:
             tok.pad_token = tok.eos_token
-        enc = tok(list(prompts), return_tensors="pt", padding=True, padding_side="left")
+        encoded = tokenize_prompts(tok, prompts)
+        width = max(len(x) for x in encoded)
         device = next(model.parameters()).device
-        ids, mask = enc["input_ids"].to(device), enc["attention_mask"].to(device)
+        ids = torch.tensor([[tok.pad_token_id] * (width - len(x)) + x for x in encoded], device=device)  # left padding
+        mask = torch.tensor([[0] * (width - len(x)) + [1] * len(x) for x in encoded], device=device)
         config = GenerationConfig(max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tok.pad_token_id,
                                   eos_token_id=tok.eos_token_id)
         with torch.inference_mode():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import CrossinError
 from ..io import iter_jsonl
-from ..prompts import PROMPT_FORMATS, format_instruction
+from ..prompts import PROMPT_FORMATS, format_instruction, tokenize_prompt
 
 IGNORE_INDEX = -100
 
@@ -84,13 +84,6 @@ def load_samples(data: str | Path, limit: int | None = None) -> tuple[list[Sampl
     if not samples:
         raise CrossinError("no training samples", path=str(path))
     return samples, path
-
-
-def tokenize_prompt(tokenizer, prompt: str) -> list[int]:
-    """Prompt ids as at inference: BOS added by the tokenizer unless the (chat) text already starts with it."""
-    bos = tokenizer.bos_token
-    add_special = not (bos and prompt.startswith(bos))
-    return tokenizer(prompt, add_special_tokens=add_special)["input_ids"]
 
 
 def completion_text(sample: Sample, prompt: str, fmt: str, tokenizer) -> str:

@@ -1,0 +1,31 @@
+"""Training and evaluation tokenize prompts through one function: one BOS, whatever the prompt format."""
+
+import pytest
+
+from crossin.models.hf import load_tokenizer
+from crossin.prompts import format_instruction, tokenize_prompt, tokenize_prompts
+
+CHAT = "{{ bos_token }}{% for m in messages %}<start_of_turn>{{ m['role'] }}\n{{ m['content'] }}<end_of_turn>\n{% endfor %}<start_of_turn>model\n"
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return load_tokenizer("gemma-3-270m")
+
+
+@pytest.mark.parametrize("fmt", ["alpaca", "chat", "plain"])
+def test_exactly_one_bos(tok, fmt):
+    tok.chat_template = CHAT
+    prompt = format_instruction("Name three colours.", "", fmt=fmt, tokenizer=tok)
+    ids = tokenize_prompt(tok, prompt)
+    assert ids[0] == tok.bos_token_id
+    assert ids.count(tok.bos_token_id) == 1
+    assert tokenize_prompts(tok, [prompt, prompt]) == [ids, ids]
+
+
+def test_chat_template_text_starts_with_bos(tok):
+    tok.chat_template = CHAT
+    prompt = format_instruction("Hi", fmt="chat", tokenizer=tok)
+    assert prompt.startswith(tok.bos_token)
+    # Plain tokenizer call would have doubled it: this is the case the shared function exists for.
+    assert tok(prompt)["input_ids"][:2] == [tok.bos_token_id, tok.bos_token_id]
