@@ -12,7 +12,7 @@ import pytest
 from crossin.data import DataConfig, build_mix, load_corpus
 from crossin.langs import to_name
 
-DATA_DIR = Path(os.environ.get("CROSSIN_DATA_DIR", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
+DATA_DIR = Path(os.environ["CROSSIN_DATA_DIR"])  # set by conftest.py
 CORPUS = DATA_DIR / "parallel_instructions_en_zh_partial"
 
 pytestmark = pytest.mark.skipif(not (CORPUS / "en.jsonl").exists(), reason=f"shared corpus not found at {CORPUS}")

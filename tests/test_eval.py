@@ -16,16 +16,10 @@ from crossin.evaluate.backends import HFBackend, cloze_continuation
 from crossin.prompts import format_cloze, format_mcq
 from crossin.score import score_file
 
-DATA_DIR = Path(os.environ.get("CROSSIN_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
+DATA_DIR = Path(os.environ["CROSSIN_DATA_DIR"])  # set by conftest.py
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny tensors gain nothing from threads, and on a busy CI box thread hand-offs dominate."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

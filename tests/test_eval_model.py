@@ -13,7 +13,7 @@ from crossin.benchmarks import load_benchmark
 from crossin.evaluate import EvalConfig, run_eval, score_options
 
 pytestmark = pytest.mark.model
-DATA_DIR = Path(os.environ.get("CROSSIN_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
+DATA_DIR = Path(os.environ["CROSSIN_DATA_DIR"])  # set by conftest.py
 
 
 @pytest.fixture(scope="module")

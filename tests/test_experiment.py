@@ -21,7 +21,7 @@ from crossin.score import score
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "configs" / "experiments"
-DATA_DIR = Path(os.environ.get("CROSSIN_DATA_DIR", REPO.parent / "shared" / "data"))
+DATA_DIR = Path(os.environ["CROSSIN_DATA_DIR"])  # set by conftest.py
 
 
 @pytest.fixture(autouse=True)

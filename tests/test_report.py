@@ -22,7 +22,7 @@ from crossin.io import write_json, write_jsonl
 from crossin.report import Samples, build_report, find_runs, paired_bootstrap, read_samples
 from crossin.score import score
 
-DATA_DIR = Path(os.environ.get("CROSSIN_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
+DATA_DIR = Path(os.environ["CROSSIN_DATA_DIR"])  # set by conftest.py
 LANGS = "en,zh,es,vi"
 
 
