@@ -169,7 +169,7 @@ def test_adapter_reload_gives_in_memory_scores(tiny, tiny_dir, mmlu, tmp_path):
     cfg = EvalConfig(model=str(tiny_dir), adapter=str(tmp_path / "adapter"), bench=["cross-mmlu"], langs=["en", "zh"],
                      limit=6, mode="cloze", data_dir=str(DATA_DIR), out=str(tmp_path / "out"), no_cache=True, n_boot=10)
     run_eval(cfg, progress=False)
-    for _, sample in _read_jsonl(tmp_path / "out" / "cross-mmlu" / "samples.jsonl"):
+    for _, sample in _read_jsonl(tmp_path / "out" / "cross-mmlu" / "samples_cross-mmlu.jsonl"):
         assert sample["option_scores"] == pytest.approx(in_memory[(sample["id"], sample["lang"])], abs=1e-4)
     base = score_options(model, tok, mmlu, mode="cloze", batch_size=4)
     assert max(abs(a - b) for k in base for a, b in zip(base[k], in_memory[k])) > 1e-3  # the adapter does something
@@ -255,13 +255,13 @@ def test_output_files_and_rescoring(run, tiny_dir, tmp_path):
                 "wall_time_s"):
         assert key in on_disk
     assert on_disk["seed"] == 7 and on_disk["mode"] == "loglik" and "transformers" in on_disk["versions"]
-    samples = [s for _, s in _read_jsonl(folder / "samples.jsonl")]
+    samples = [s for _, s in _read_jsonl(folder / "samples_cross-mmlu.jsonl")]
     assert len(samples) == 12
     assert all(set(s) >= {"id", "lang", "prompt", "option_scores", "choice", "gold"} for s in samples)
     assert all(s["choice"] == max(range(4), key=lambda i: s["option_scores"][i]) for s in samples)
-    # samples.jsonl is a predictions file for `crossin score`.
+    # The samples file is a predictions file for `crossin score`.
     bench = load_benchmark("cross-mmlu", "en,zh", data_dir=DATA_DIR, limit=6)
-    assert score_file(bench, folder / "samples.jsonl", n_boot=10)["accuracy"] == results["accuracy"]
+    assert score_file(bench, folder / "samples_cross-mmlu.jsonl", n_boot=10)["accuracy"] == results["accuracy"]
 
 
 # --- circular and generate, with a scripted backend ---------------------------------------------------------------
@@ -324,7 +324,7 @@ def test_circular_run_marks_disagreement_unparsed(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "OpenAIBackend", lambda *a, **k: Scripted())
     results = run_eval(cfg, progress=False)["toy"]
     assert results["unparsed"] == {"en": 1, "zh": 1} and results["accuracy"] == 0.5
-    samples = [s for _, s in _read_jsonl(tmp_path / "toy" / "samples.jsonl")]
+    samples = [s for _, s in _read_jsonl(tmp_path / "toy" / "samples_toy.jsonl")]
     assert [len(s["rotations"]) for s in samples] == [4, 4, 4, 4]
     assert [s["choice"] for s in samples] == [None, None, 2, 2]
 

@@ -67,8 +67,8 @@ def test_openai_backend_against_a_real_server(gemma, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
-    api_samples = (tmp_path / "api" / "cross-mmlu" / "samples.jsonl").read_text().splitlines()
-    local_samples = (tmp_path / "local" / "cross-mmlu" / "samples.jsonl").read_text().splitlines()
+    api_samples = (tmp_path / "api" / "cross-mmlu" / "samples_cross-mmlu.jsonl").read_text().splitlines()
+    local_samples = (tmp_path / "local" / "cross-mmlu" / "samples_cross-mmlu.jsonl").read_text().splitlines()
     import json
 
     api_out = [json.loads(line)["output"] for line in api_samples]

@@ -123,7 +123,7 @@ class FakeSteps(Steps):
         pred = rng.integers(0, 4, (len(bench.sets), len(bench.langs)))
         results = score(bench, pred, n_boot=100)
         write_json(folder / "eval" / "cross-mmlu" / "results.json", results)
-        write_jsonl(folder / "eval" / "cross-mmlu" / "samples.jsonl", [
+        write_jsonl(folder / "eval" / "cross-mmlu" / "samples_cross-mmlu.jsonl", [
             {"id": s.id, "lang": lang, "choice": int(pred[i, j]), "gold": s.gold}
             for i, s in enumerate(bench.sets) for j, lang in enumerate(bench.langs)])
         return {"cross-mmlu": results}
@@ -269,7 +269,7 @@ def test_micro_experiment_end_to_end_with_resume(tiny_model, tmp_path):
         assert cell["consistency"]["value"] == res["consistency"]["3"]
         assert cell["ac3"]["value"] == res["ac3"]["3"]
         assert cell["accuracy"]["ci95"] == res["ci95"]["accuracy"]
-        samples = [json.loads(line) for line in (out / "arms" / name / "eval" / "cross-mmlu" / "samples.jsonl").open()]
+        samples = [json.loads(line) for line in (out / "arms" / name / "eval" / "cross-mmlu" / "samples_cross-mmlu.jsonl").open()]
         assert len(samples) == 18
         assert np.mean([s["choice"] == s["gold"] for s in samples]) == pytest.approx(res["accuracy"])
         assert f"| {name} | {res['accuracy']:.3f} (" in (out / "report" / "report.md").read_text()
@@ -277,7 +277,7 @@ def test_micro_experiment_end_to_end_with_resume(tiny_model, tmp_path):
     assert (comparison["a"], comparison["b"]) == ("x2x-n8", "zero-shot")
     assert comparison["metrics"]["accuracy"]["diff"] == pytest.approx(results["x2x-n8"]["accuracy"] - results["zero-shot"]["accuracy"])
     # The adapter was applied: the tuned model scores the options differently from the base model.
-    scores = {name: [json.loads(line)["option_scores"] for line in (out / "arms" / name / "eval" / "cross-mmlu" / "samples.jsonl").open()]
+    scores = {name: [json.loads(line)["option_scores"] for line in (out / "arms" / name / "eval" / "cross-mmlu" / "samples_cross-mmlu.jsonl").open()]
               for name in results}
     assert not np.allclose(scores["zero-shot"], scores["x2x-n8"])
     for file in rep["figures"].values():

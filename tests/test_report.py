@@ -1,7 +1,7 @@
 """crossin report: numbers from results.json as they are, paired bootstrap tests, figures and their skip rules.
 
 Fixtures are eval folders made the way `crossin eval` makes them: `crossin.score.score` on seeded random
-predictions over the real Cross-MMLU sets, plus samples.jsonl with the same choices.
+predictions over the real Cross-MMLU sets, plus samples_<bench>.jsonl with the same choices.
 """
 
 from __future__ import annotations
@@ -43,11 +43,11 @@ def fake_predictions(bench, p_correct: float, agree: float, seed: int) -> np.nda
 
 
 def write_eval(folder: Path, bench, pred: np.ndarray, *, meta: dict | None = None) -> dict:
-    """<folder>/<bench>/results.json + samples.jsonl (+ <folder>/arm.json), as crossin eval / experiment write them."""
+    """<folder>/<bench>/results.json + samples_<bench>.jsonl (+ <folder>/arm.json), as crossin eval / experiment write them."""
     results = score(bench, pred, seed=0, n_boot=300)
     results.update(model="fake", adapter=None, mode="loglik", template=1, seed=0)
     write_json(folder / bench.name / "results.json", results)
-    write_jsonl(folder / bench.name / "samples.jsonl", [
+    write_jsonl(folder / bench.name / f"samples_{bench.name}.jsonl", [
         {"id": s.id, "lang": lang, "prompt": "...", "option_scores": [0.0] * 4,
          "choice": None if pred[i, j] < 0 else int(pred[i, j]), "gold": s.gold}
         for i, s in enumerate(bench.sets) for j, lang in enumerate(bench.langs)])
@@ -210,24 +210,24 @@ def test_samples_that_disagree_with_results_are_left_out_with_a_note(tmp_path, m
     pred = fake_predictions(mmlu, 0.4, 0.6, 3)
     write_eval(tmp_path / "a", mmlu, pred)
     write_eval(tmp_path / "b", mmlu, fake_predictions(mmlu, 0.4, 0.6, 4))
-    lines = (tmp_path / "b" / "cross-mmlu" / "samples.jsonl").read_text().splitlines()
+    lines = (tmp_path / "b" / "cross-mmlu" / "samples_cross-mmlu.jsonl").read_text().splitlines()
     rows = [json.loads(line) for line in lines]
     rows[0]["choice"] = (rows[0]["gold"] + 1) % 4 if rows[0]["choice"] == rows[0]["gold"] else rows[0]["gold"]
-    write_jsonl(tmp_path / "b" / "cross-mmlu" / "samples.jsonl", rows)
+    write_jsonl(tmp_path / "b" / "cross-mmlu" / "samples_cross-mmlu.jsonl", rows)
     rep = build_report([tmp_path / "a", tmp_path / "b"], tmp_path / "rep", n_boot=200)
     assert rep["comparisons"] == []
     assert any("does not match results.json" in n for n in rep["notes"])
 
 
 @pytest.mark.parametrize("mutate, message", [
-    (lambda rows: rows.append(dict(rows[0])), r"samples.jsonl:241: duplicate sample"),
-    (lambda rows: rows[3].pop("gold"), r"samples.jsonl:4: sample line needs 'gold'"),
-    (lambda rows: rows[5].update(choice="B"), r"samples.jsonl:6: 'choice' must be"),
-    (lambda rows: rows[4].update(lang="xx"), r"samples.jsonl:5: unknown language"),
+    (lambda rows: rows.append(dict(rows[0])), r"samples_cross-mmlu.jsonl:241: duplicate sample"),
+    (lambda rows: rows[3].pop("gold"), r"samples_cross-mmlu.jsonl:4: sample line needs 'gold'"),
+    (lambda rows: rows[5].update(choice="B"), r"samples_cross-mmlu.jsonl:6: 'choice' must be"),
+    (lambda rows: rows[4].update(lang="xx"), r"samples_cross-mmlu.jsonl:5: unknown language"),
 ])
 def test_bad_samples_name_file_and_line(tmp_path, mmlu, mutate, message):
     write_eval(tmp_path / "a", mmlu, fake_predictions(mmlu, 0.4, 0.6, 3))
-    path = tmp_path / "a" / "cross-mmlu" / "samples.jsonl"
+    path = tmp_path / "a" / "cross-mmlu" / "samples_cross-mmlu.jsonl"
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     mutate(rows)
     write_jsonl(path, rows)

@@ -13,7 +13,7 @@ Layout of `--out DIR`:
     arms/<run>/arm.json        recipe, sizes, seed: what the report needs to place the run in Figures 3-5
     arms/<run>/data/           train.jsonl, manifest.json          (crossin data build)
     arms/<run>/train/          adapter/, train_log.jsonl, loss.png (crossin train)
-    arms/<run>/eval/<bench>/   results.json, samples.jsonl        (crossin eval)
+    arms/<run>/eval/<bench>/   results.json, samples_<bench>.jsonl  (crossin eval)
     arms/<run>/error.txt       the traceback of a failed run
     report/                    report.md, report.json, plots       (crossin report)
 
@@ -35,7 +35,7 @@ from typing import Any, Callable
 
 from .config import arg, build_config, config_to_dict
 from .errors import CrossinError
-from .io import atomic_write_text, read_json, sha256_text, write_json
+from .io import RESULTS_FILE, atomic_write_text, read_json, sha256_text, write_json
 from .langs import PAPER_LANGS, parse_langs
 
 ZERO_SHOT = "zero-shot"
@@ -423,7 +423,7 @@ def _run_steps(cfg: ExperimentConfig, run: Run, folder: Path, entry: dict, state
         adapter = folder / done["train"]["adapter"]
     results = steps.eval(cfg, run, folder, adapter)
     done["eval"] = {"finished": _now(), "benchmarks": sorted(results) if isinstance(results, dict) else list(cfg.benchmarks)}
-    missing = [b for b in _bench_names(cfg) if not (folder / "eval" / b / "results.json").exists()]
+    missing = [b for b in _bench_names(cfg) if not (folder / "eval" / b / RESULTS_FILE).exists()]
     if missing:
         raise CrossinError(f"evaluation wrote no results for {', '.join(missing)}", path=str(folder / "eval"))
     state.save()

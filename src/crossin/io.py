@@ -12,6 +12,14 @@ from typing import Any
 
 from .errors import CrossinError
 
+# Output names shared by the writer (crossin eval) and the readers (report, experiment): <out>/<bench>/...
+RESULTS_FILE = "results.json"
+
+
+def samples_file(bench: str) -> str:
+    """Per-sample log of one benchmark, named like lm-eval's samples_<task> files."""
+    return f"samples_{bench}.jsonl"
+
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write via a temp file + rename so a crash never leaves a half-written file."""

@@ -1,11 +1,11 @@
 """Reports over eval result folders: the paper's Table 3, its figures, and paired significance tests.
 
-Input: any folders holding `<run>/<bench>/results.json` (+ `samples.jsonl`), as written by `crossin eval`,
+Input: any folders holding `<run>/<bench>/results.json` (+ `samples_<bench>.jsonl`), as written by `crossin eval`,
 by `crossin experiment` (`arms/<arm>/eval/<bench>/...`, with `arms/<arm>/arm.json` describing the arm) or by
 hand. Output: `report.md`, `report.json` (every number in the report, machine-readable) and PNG plots.
 
 - The table's numbers are read from results.json as they are (the eval's own scoring and bootstrap CIs).
-- Paired comparisons re-read samples.jsonl, align two runs on the sets and languages they share, and
+- Paired comparisons re-read samples_<bench>.jsonl, align two runs on the sets and languages they share, and
   resample the *same* sets for both (paired bootstrap), so a difference is judged against the variation
   of the difference, not of each run separately. The p-value is two-sided, from the bootstrap
   distribution of the difference shifted to the null (Efron & Tibshirani 1993, 16.4):
@@ -24,13 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from .errors import CrossinError
-from .io import iter_jsonl, read_json, write_json, atomic_write_text
+from .io import RESULTS_FILE, atomic_write_text, iter_jsonl, read_json, samples_file, write_json
 from .langs import to_code
 from .metrics import UNPARSED, per_set_accuracy, per_set_consistency
 
 ARM_FILE = "arm.json"
-RESULTS_FILE = "results.json"
-SAMPLES_FILE = "samples.jsonl"
 REQUIRED_KEYS = ("accuracy", "language_accuracy", "consistency", "ac3", "languages", "n_sets")
 # Order of the paper's data formulations in Figure 3 (zero-shot first as the reference).
 # Table 3's columns, plus kappa: a model that always answers "A" is perfectly consistent, kappa shows it.
@@ -74,7 +72,7 @@ class Run:
 
 @dataclass
 class Samples:
-    """samples.jsonl as a (sets, langs) matrix of chosen options (-1 = unparsed) with gold per set."""
+    """samples_<bench>.jsonl as a (sets, langs) matrix of chosen options (-1 = unparsed) with gold per set."""
 
     ids: list[str]
     langs: list[str]
@@ -147,7 +145,7 @@ def find_runs(inputs: list[str | Path]) -> list[Run]:
 
 
 def read_samples(path: Path) -> Samples:
-    """Validate samples.jsonl: every (set, language) once, an integer or null choice, one gold per set."""
+    """Validate samples_<bench>.jsonl: every (set, language) once, an integer or null choice, one gold per set."""
     ids: list[str] = []
     langs: list[str] = []
     cells: dict[tuple[str, str], int] = {}
@@ -193,7 +191,7 @@ def read_samples(path: Path) -> Samples:
 
 
 def samples_agree(run: Run, samples: Samples) -> str | None:
-    """None when samples.jsonl reproduces results.json's accuracy, else why not."""
+    """None when samples_<bench>.jsonl reproduces results.json's accuracy, else why not."""
     langs = [lang for lang in run.results["languages"]]
     if sorted(langs) != sorted(samples.langs):
         return f"languages differ ({','.join(samples.langs)} in samples, {','.join(langs)} in results)"
@@ -497,14 +495,14 @@ def build_report(
     # Samples for paired tests; a run whose samples do not reproduce its results is left out of them.
     samples: dict[tuple[str, str], Samples] = {}
     for r in runs:
-        path = r.folder / SAMPLES_FILE
+        path = r.folder / samples_file(r.bench)
         if not path.exists():
-            notes.append(f"`{r.name}` on {r.bench}: no {SAMPLES_FILE}, left out of paired comparisons.")
+            notes.append(f"`{r.name}` on {r.bench}: no {path.name}, left out of paired comparisons.")
             continue
         s = read_samples(path)
         problem = samples_agree(r, s)
         if problem:
-            notes.append(f"`{r.name}` on {r.bench}: {SAMPLES_FILE} does not match {RESULTS_FILE} ({problem}); "
+            notes.append(f"`{r.name}` on {r.bench}: {path.name} does not match {RESULTS_FILE} ({problem}); "
                          "left out of paired comparisons.")
             continue
         samples[(r.name, r.bench)] = s

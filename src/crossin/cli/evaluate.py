@@ -23,7 +23,7 @@ def eval_command(
     limit: int | None = typer.Option(None, "--limit", help="Only the first N sets of each benchmark."),
     batch_size: int | None = typer.Option(None, "--batch-size", help="Questions per forward pass / concurrent API requests (default 8)."),
     max_new_tokens: int | None = typer.Option(None, "--max-new-tokens", help="Generate mode: tokens to generate (default 48)."),
-    out: str | None = typer.Option(None, "--out", "-o", help="Output folder (default runs/eval): <out>/<bench>/results.json, samples.jsonl."),
+    out: str | None = typer.Option(None, "--out", "-o", help="Output folder (default runs/eval): <out>/<bench>/results.json, samples_<bench>.jsonl."),
     cache_dir: str | None = typer.Option(None, "--cache-dir", help="Request cache folder (default $CROSSIN_CACHE/eval_cache)."),
     no_cache: bool | None = typer.Option(None, "--no-cache", help="Do not read or write the request cache."),
     data_dir: str | None = typer.Option(None, "--data-dir", help="Local data root (default $CROSSIN_DATA_DIR, else the Hub)."),
@@ -56,4 +56,4 @@ def eval_command(
                  f"{req['computed']} computed, {req['cache_hits']} cached")
         console.print(results_table(results, title=title))
         if cfg.out:
-            console.print(f"wrote {Path(cfg.out) / name}/results.json and samples.jsonl", highlight=False)
+            console.print(f"wrote {Path(cfg.out) / name}/results.json and samples_{name}.jsonl", highlight=False)

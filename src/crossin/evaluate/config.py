@@ -24,7 +24,7 @@ class EvalConfig:
     limit: int | None = arg(None, help="Use only the first N sets of each benchmark.")
     batch_size: int = arg(8, help="Questions per forward pass (HF) or concurrent requests (OpenAI).")
     max_new_tokens: int = arg(48, help="Generate mode: greedy decoding length.")
-    out: str | None = arg("runs/eval", help="Output folder: <out>/<bench>/results.json and samples.jsonl.")
+    out: str | None = arg("runs/eval", help="Output folder: <out>/<bench>/results.json and samples_<bench>.jsonl.")
     cache_dir: str | None = arg(None, help="Request cache folder (default: $CROSSIN_CACHE/eval_cache).")
     no_cache: bool = arg(False, help="Neither read nor write the request cache.")
     data_dir: str | None = arg(None, help="Local data root (default: $CROSSIN_DATA_DIR, else the Hub).")

@@ -24,7 +24,7 @@ from ..benchmarks import MCQ, Benchmark, load_benchmark
 from ..config import config_to_dict
 from ..errors import CrossinError
 from ..extract import extract_choice
-from ..io import write_json, write_jsonl
+from ..io import RESULTS_FILE, samples_file, write_json, write_jsonl
 from ..langs import parse_langs
 from ..metrics import UNPARSED
 from ..prompts import MCQ_TEMPLATES, PROMPT_FORMATS, format_choices, format_cloze, format_instruction, format_mcq
@@ -213,7 +213,7 @@ def _versions() -> dict:
 
 def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict | None = None, progress: bool = True,
              on_batch: Callable[[int], None] | None = None) -> dict[str, dict]:
-    """Run every benchmark of `config`; write <out>/<bench>/results.json and samples.jsonl when config.out is set.
+    """Run every benchmark of `config`; write <out>/<bench>/results.json and samples_<bench>.jsonl when config.out is set.
 
     `model`/`tokenizer`: evaluate an in-memory model instead of loading config.model (cached only when `model_id`
     identifies it). `on_batch(n)` is called after each computed batch (progress hooks; tests interrupt with it).
@@ -332,6 +332,6 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, model_id, tok
         results["model_identity"] = model_id
     if config.out:
         folder = Path(config.out) / bench.name
-        write_jsonl(folder / "samples.jsonl", samples)
-        write_json(folder / "results.json", results)
+        write_jsonl(folder / samples_file(bench.name), samples)
+        write_json(folder / RESULTS_FILE, results)
     return results
