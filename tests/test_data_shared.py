@@ -15,11 +15,9 @@ from crossin.langs import to_name
 DATA_DIR = Path(os.environ["CROSSIN_DATA_DIR"])  # set by conftest.py
 CORPUS = DATA_DIR / "parallel_instructions_en_zh_partial"
 
-pytestmark = pytest.mark.skipif(not (CORPUS / "en.jsonl").exists(), reason=f"shared corpus not found at {CORPUS}")
-
 
 @pytest.fixture(scope="module")
-def raw() -> dict[str, dict[str, dict]]:
+def raw(data_dir) -> dict[str, dict[str, dict]]:
     """The corpus parsed without crossin: lang -> id -> record."""
     out = {}
     for lang in ("en", "zh"):
@@ -29,7 +27,7 @@ def raw() -> dict[str, dict[str, dict]]:
 
 
 @pytest.fixture(scope="module")
-def corpus():
+def corpus(data_dir):
     return load_corpus(DataConfig(parallel=str(CORPUS), out="unused"))  # lang-id on, as by default
 
 
