@@ -275,7 +275,7 @@ class Scripted:
             if "position-biased" in p:
                 out.append([1.0] + [0.0] * (n - 1))
             else:
-                out.append([1.0 if f") right" in line else 0.0 for line in p.splitlines() if line.startswith("(")])
+                out.append([1.0 if ") right" in line else 0.0 for line in p.splitlines() if line.startswith("(")])
         return out
 
     def generate(self, prompts, max_new_tokens):

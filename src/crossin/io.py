@@ -46,6 +46,30 @@ def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> None:
     atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
+def pyplot():
+    """matplotlib.pyplot on the file-only Agg backend; imported on first use so `import crossin` stays light."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> None:
+    """Save a matplotlib figure atomically (temp file + rename, like atomic_write_text) and close it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")  # keeps the suffix: matplotlib picks the format from it
+    try:
+        fig.savefig(tmp, dpi=dpi)
+        os.replace(tmp, path)
+    finally:
+        pyplot().close(fig)
+        if tmp.exists():
+            tmp.unlink()
+
+
 def read_json(path: str | os.PathLike) -> Any:
     path = Path(path)
     if not path.exists():

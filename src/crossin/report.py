@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import CrossinError
-from .io import RESULTS_FILE, atomic_write_text, iter_jsonl, read_json, samples_file, write_json
+from .io import RESULTS_FILE, atomic_write_text, iter_jsonl, pyplot, read_json, samples_file, save_figure, write_json
 from .langs import to_code
 from .metrics import UNPARSED, per_set_accuracy, per_set_consistency
 
@@ -262,22 +262,13 @@ def paired_bootstrap(a: Samples, b: Samples, *, n_choices: int, n_boot: int = 10
 # ----------------------------------------------------------------------------------------------- plots
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "x"
 
 
 def plot_language_accuracy(runs: list[Run], bench: str, path: Path) -> None:
     """Grouped bars: x = language, one bar per run, the value written on each bar."""
-    plt = _plt()
+    plt = pyplot()
     langs = list(dict.fromkeys(lang for r in runs for lang in r.results["languages"]))
     n = len(runs)
     width = 0.8 / n
@@ -302,8 +293,7 @@ def plot_language_accuracy(runs: list[Run], bench: str, path: Path) -> None:
     ax.set_title(f"{bench}: accuracy per language ({runs[0].results['n_sets']} sets)")
     ax.legend(fontsize=7, ncol=1 if n <= 6 else 2, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def _chance(runs: list[Run]) -> float | None:
@@ -313,7 +303,7 @@ def _chance(runs: list[Run]) -> float | None:
 
 def plot_pairwise_heatmaps(runs: list[Run], bench: str, path: Path) -> None:
     """The paper's Figure 2: share of sets with the same answer in two languages, one panel per run."""
-    plt = _plt()
+    plt = pyplot()
     n = len(runs)
     ncols = min(n, 4)
     nrows = math.ceil(n / ncols)
@@ -347,8 +337,7 @@ def plot_pairwise_heatmaps(runs: list[Run], bench: str, path: Path) -> None:
     fig.suptitle(f"{bench}: pairwise cross-lingual consistency\n(share of sets answered with the same option)", fontsize=10)
     if image is not None:
         fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label="consistency")
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def _point(runs: list[Run], metric: str) -> tuple[float, float, float]:
@@ -582,7 +571,7 @@ def _figure3(runs, benches, out, figures, skipped):
         skipped["ac3_by_formulation"] = ("needs arms of at least two data formulations (en-only, monolingual, en2x, "
                                          "x2en, x2x) without translation data; the inputs have none or one")
         return
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(max(6.5, 1.6 * len(groups) + 2.5), 4.4))
     series = {}
     for bench in benches:
@@ -595,8 +584,7 @@ def _figure3(runs, benches, out, figures, skipped):
     ax.set_title("AC3 by data formulation (error bars: 95% bootstrap CI)")
     ax.legend(title="benchmark", fontsize=8)
     fig.tight_layout()
-    fig.savefig(out / "ac3_by_formulation.png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, out / "ac3_by_formulation.png")
     figures["ac3_by_formulation"] = "ac3_by_formulation.png"
 
 
@@ -606,7 +594,7 @@ def _figure4(runs, benches, out, figures, skipped):
         skipped["translation_effect"] = ("needs an arm with translation samples and the same arm (recipe, size) "
                                          "without them; the inputs have no such pair")
         return
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(benches), figsize=(max(4.5, 2.2 * len(pairs) + 1.5) * len(benches), 4.4), squeeze=False)
     for ax, bench in zip(axes[0], benches):
         series = {"without translation": [], "with translation": []}
@@ -622,8 +610,7 @@ def _figure4(runs, benches, out, figures, skipped):
         ax.legend(fontsize=8)
     fig.suptitle("With vs without translation data (error bars: 95% bootstrap CI)", fontsize=10)
     fig.tight_layout()
-    fig.savefig(out / "translation_effect.png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, out / "translation_effect.png")
     figures["translation_effect"] = "translation_effect.png"
 
 
@@ -633,7 +620,7 @@ def _figure5(runs, benches, out, figures, skipped):
         skipped["ac3_vs_size"] = ("needs one recipe at two or more sizes without translation data "
                                   "(a `sweep` in the experiment config); the inputs have none")
         return
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(series), figsize=(6.0 * len(series), 4.4), squeeze=False)
     for ax, (recipe, points) in zip(axes[0], series.items()):
         sizes = sorted({n for n, _ in points})
@@ -659,8 +646,7 @@ def _figure5(runs, benches, out, figures, skipped):
         ax.legend(title="benchmark", fontsize=8)
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(out / "ac3_vs_size.png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, out / "ac3_vs_size.png")
     figures["ac3_vs_size"] = "ac3_vs_size.png"
 
 

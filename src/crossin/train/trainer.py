@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..config import config_to_dict
 from ..errors import CrossinError
-from ..io import atomic_write_text, read_json, sha256_file, write_json
+from ..io import atomic_write_text, pyplot, read_json, save_figure, sha256_file, write_json
 from .config import PRECISIONS, TrainConfig
 
 EMBEDDING_NAMES = ("embed_tokens", "lm_head", "embed_in", "embed_out", "wte", "word_embeddings")
@@ -156,11 +156,9 @@ def make_log_callback(log_path: Path):
 
 def plot_loss(log_path: Path, png_path: Path, title: str = "") -> None:
     """Training loss (and learning rate, right axis) against optimizer step."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import matplotlib.ticker
+
+    plt = pyplot()
 
     rows = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     if not rows:
@@ -182,10 +180,7 @@ def plot_loss(log_path: Path, png_path: Path, title: str = "") -> None:
     ax.set_title(title or "Training loss")
     fig.legend(loc="upper right", bbox_to_anchor=(0.88, 0.88))
     fig.tight_layout()
-    tmp = png_path.with_name(f".{png_path.name}.tmp.png")
-    fig.savefig(tmp)
-    plt.close(fig)
-    os.replace(tmp, png_path)
+    save_figure(fig, png_path)
 
 
 def load_base_model(cfg: TrainConfig):
