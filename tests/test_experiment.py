@@ -166,8 +166,10 @@ def test_changed_settings_are_an_error_not_a_silent_mix(tmp_path):
     path = write_config(tmp_path / "c.yaml", n_boot=200)
     out = tmp_path / "exp"
     run_experiment(path, out, steps=FakeSteps(), log=lambda _m: None, report=False)
+    described = read_json(out / "experiment.json")
     with pytest.raises(CrossinError, match="'zero-shot' in this folder was made with different settings"):
         run_experiment(path, out, overrides={"eval": {"limit": 3}}, steps=FakeSteps(), log=lambda _m: None)
+    assert read_json(out / "experiment.json") == described  # a refused rerun leaves the folder's description alone
     # An unfinished run whose settings changed starts over (its partial outputs belong to the old settings).
     out2 = tmp_path / "exp2"
     run_experiment(path, out2, steps=FakeSteps(fail={"x2x-n8": "train"}), log=lambda _m: None, report=False)
@@ -177,6 +179,14 @@ def test_changed_settings_are_an_error_not_a_silent_mix(tmp_path):
     run_experiment(path, out2, overrides=changed, steps=steps, log=lambda _m: None, report=False)
     assert steps.calls == [("data", "x2x-n8"), ("train", "x2x-n8"), ("eval", "x2x-n8")]
     assert not (out2 / "arms" / "x2x-n8" / "data" / "stale").exists()
+    # --only checks only the runs it names; the others, finished under the old settings, stay out of the report.
+    out3 = tmp_path / "exp3"
+    run_experiment(path, out3, steps=FakeSteps(fail={"x2x-n8": "train"}), log=lambda _m: None, report=False)
+    result = run_experiment(path, out3, overrides={"eval": {"limit": 3}}, only=["x2x-n8"], steps=FakeSteps(),
+                            log=lambda _m: None)
+    assert {r["name"] for r in result["report"]["runs"]} == {"x2x-n8"}
+    report_md = (out3 / "report" / "report.md").read_text()
+    assert "run `zero-shot` is not in this report: it was made with different settings" in report_md
     # Settings that do not change a run's outputs (the report's) are fine.
     steps = FakeSteps()
     run_experiment(path, out, overrides={"n_boot": 300}, steps=steps, log=lambda _m: None)

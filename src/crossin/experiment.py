@@ -340,9 +340,6 @@ def run_experiment(config_path: str | os.PathLike, out: str | os.PathLike, *, ov
         selected = [r for r in runs if r.name in only]
     else:
         selected = runs
-    write_json(out / "experiment.json", {"config": config_to_dict(cfg), "config_file": str(config_path),
-                                         "runs": [{"name": r.name, **config_to_dict(r.arm), "seed": r.seed,
-                                                   "sweep": r.sweep} for r in runs]})
     state = State(out / STATE_FILE)
     # Check every fingerprint before doing any work, so a changed config fails fast.
     fingerprints = {r.name: run_fingerprint(cfg, r) for r in runs}
@@ -361,6 +358,10 @@ def run_experiment(config_path: str | os.PathLike, out: str | os.PathLike, *, ov
             state.data["runs"].pop(r.name)
             state.save()
             log(f"{r.name}: settings changed since its unfinished attempt; starting it over")
+    # Written only once the settings are accepted, so a refused rerun leaves the folder describing its runs.
+    write_json(out / "experiment.json", {"config": config_to_dict(cfg), "config_file": str(config_path),
+                                         "runs": [{"name": r.name, **config_to_dict(r.arm), "seed": r.seed,
+                                                   "sweep": r.sweep} for r in runs]})
     for index, r in enumerate(selected, 1):
         entry = state.run(r.name)
         if entry.get("status") == "done":
@@ -387,22 +388,32 @@ def run_experiment(config_path: str | os.PathLike, out: str | os.PathLike, *, ov
         state.save()
         log(f"[{index}/{len(selected)}] {r.name}: done in {time.time() - t0:.0f} s")
     result = {"state": state.data, "out": str(out)}
-    done = [r for r in runs if state.data["runs"].get(r.name, {}).get("status") == "done"]
+    entries = {r.name: state.data["runs"].get(r.name, {}) for r in runs}
+    # A run finished under other settings (possible when --only skipped its check) is not mixed into the report.
+    done = [r for r in runs if entries[r.name].get("status") == "done"
+            and entries[r.name].get("fingerprint") == fingerprints[r.name]]
     if report and done:
         from .report import build_report
 
         compare = [tuple(p.split(":", 1)) for p in cfg.compare if all(
             x in {r.name for r in done} for x in p.split(":", 1))] or None
         baseline = cfg.baseline if cfg.baseline in {r.name for r in done} else None
-        unfinished = [f"run `{r.name}` is not in this report: "
-                      + (f"it failed ({state.data['runs'][r.name].get('error')}); see arms/{r.name}/error.txt"
-                         if state.data["runs"].get(r.name, {}).get("status") == "failed" else "it has not finished")
+        unfinished = [f"run `{r.name}` is not in this report: " + _why_not_done(r.name, entries[r.name])
                       for r in runs if r not in done]
         result["report"] = build_report([out / "arms" / r.name for r in done], out / "report", compare=compare,
                                         baseline=baseline, n_boot=cfg.n_boot, seed=cfg.seeds[0], title=cfg.name,
                                         notes=unfinished)
         log(f"report: {out / 'report' / 'report.md'}")
     return result
+
+
+def _why_not_done(name: str, entry: dict) -> str:
+    status = entry.get("status")
+    if status == "failed":
+        return f"it failed ({entry.get('error')}); see arms/{name}/error.txt"
+    if status == "done":
+        return "it was made with different settings than this config (rerun it with a new --out)"
+    return "it has not finished"
 
 
 def _run_steps(cfg: ExperimentConfig, run: Run, folder: Path, entry: dict, state: State, steps: Steps, log) -> None:
