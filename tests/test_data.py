@@ -349,6 +349,10 @@ def test_config_errors(tmp_path, corpus_dir, corpus):
     with pytest.raises(CrossinError, match="needs English"):
         build_mix(DataConfig(parallel=str(corpus_dir), langs=["zh", "es"], recipe="en2x", base="none",
                              out=str(tmp_path / "e")))
+    for spec in ("-en", "zh-", "zh-en-es"):  # an empty side once fell back to the default language list
+        with pytest.raises(CrossinError, match="is not source-target"):
+            build_mix(DataConfig(parallel=str(corpus_dir), translation=10, translation_directions=spec,
+                                 out=str(tmp_path / "e")), corpus=corpus)
 
 
 # ---------------------------------------------------------------------------------------------------------------- CLI

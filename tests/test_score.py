@@ -80,6 +80,8 @@ def _one_error_line(res):
     ('{"id": "test_1", "lang": "xx", "choice": 0}', "unknown language 'xx'"),
     ('{"id": "test_1", "lang": "en", "choice": 7}', "out of range"),
     ('{"id": "test_1", "lang": "en", "choice": "Z"}', "not an index or a letter"),
+    ('{"id": "test_1", "lang": "en", "choice": "AB"}', "not an index or a letter"),
+    ('{"id": "test_1", "lang": "en", "choice": "()"}', "not an index or a letter"),
     ('{"id": "test_1", "lang": "en"}', "needs 'prediction'"),
     ('[1, 2]', "expected a JSON object"),
 ])
@@ -89,6 +91,18 @@ def test_malformed_predictions_name_file_and_line(tmp_path, data_dir, bad_line, 
     res = runner.invoke(app, ["score", "--bench", "cross-mmlu", "-p", str(path), "--langs", "en", "--allow-missing"])
     line = _one_error_line(res)
     assert f"{path}:2:" in line.replace("\n", "") and needle in line
+
+
+def test_non_utf8_predictions_and_config_name_file_and_line(tmp_path, data_dir):
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(b'{"id": "test_2", "lang": "en", "choice": 1}\n{"id": "test_1", "lang": "en", "prediction": "\xff"}\n')
+    res = runner.invoke(app, ["score", "--bench", "cross-mmlu", "-p", str(path), "--langs", "en", "--allow-missing"])
+    line = _one_error_line(res)
+    assert f"{path}:2:" in line.replace("\n", "") and "not UTF-8" in line
+    config = tmp_path / "c.yaml"
+    config.write_bytes(b"model: gemma-3-270m\nlimit: 2\n# caf\xe9\n")
+    line = _one_error_line(runner.invoke(app, ["eval", "--config", str(config)]))
+    assert f"{config}:3:" in line.replace("\n", "") and "not UTF-8" in line
 
 
 def test_missing_predictions_error_unless_allowed(tmp_path, data_dir):

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import yaml
 
 from .errors import CrossinError
+from .io import read_text
 
 T = TypeVar("T")
 
@@ -84,9 +85,7 @@ def build_config(cls: type[T], yaml_path: str | os.PathLike | None = None, overr
     where = str(yaml_path) if yaml_path else "flags"
     if yaml_path:
         try:
-            loaded = yaml.safe_load(Path(yaml_path).read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
-            raise CrossinError("config file not found", path=str(yaml_path)) from None
+            loaded = yaml.safe_load(read_text(yaml_path, what="config file")) or {}
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             raise CrossinError(f"invalid YAML: {getattr(e, 'problem', e)}", path=str(yaml_path),

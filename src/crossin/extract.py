@@ -69,8 +69,8 @@ def extract_choice(output: str | None, choices: list[str] | tuple[str, ...]) -> 
         picked = {_letter(m, n) for m in matches} - {None}
         if len(picked) == 1:
             return picked.pop()
-        if picked:  # "the answer is not A, the answer is B": the last explicit statement wins
-            return _letter(matches[-1], n)
+        if picked:  # "the answer is not A, the answer is B": the last explicit statement of an option wins
+            return next(i for m in reversed(matches) if (i := _letter(m, n)) is not None)
 
     m = _LEADING_RE.match(text)
     if m:

@@ -70,12 +70,22 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> None:
             tmp.unlink()
 
 
-def read_json(path: str | os.PathLike) -> Any:
+def read_text(path: str | os.PathLike, *, what: str = "file") -> str:
+    """A user's UTF-8 text file; a missing or undecodable one is a CrossinError naming it."""
     path = Path(path)
-    if not path.exists():
-        raise CrossinError("file not found", path=str(path))
+    if not path.is_file():
+        raise CrossinError(f"{what} not found", path=str(path))
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        line = path.read_bytes()[: e.start].count(b"\n") + 1
+        raise CrossinError(f"not UTF-8 text ({e.reason})", path=str(path), line=line) from None
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    text = read_text(path)
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as e:
         raise CrossinError(f"invalid JSON ({e.msg}, column {e.colno})", path=str(path), line=e.lineno) from None
 
@@ -85,8 +95,12 @@ def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
     path = Path(path)
     if not path.exists():
         raise CrossinError("file not found", path=str(path))
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
+    with open(path, "rb") as f:  # decoded line by line, so a non-UTF-8 byte is reported on its own line
+        for lineno, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise CrossinError(f"not UTF-8 text ({e.reason})", path=str(path), line=lineno) from None
             if not line.strip():
                 continue
             try:

@@ -22,8 +22,8 @@ def parse_choice(value, n_choices: int, *, path: str, line: int) -> int:
         raise CrossinError(f"choice {value!r} is not an index or a letter", path=path, line=line)
     if isinstance(value, int):
         index = value
-    elif isinstance(value, str) and value.strip().strip("()").upper() in LETTERS and value.strip():
-        index = LETTERS.index(value.strip().strip("()").upper())
+    elif isinstance(value, str) and len(label := value.strip().strip("()").upper()) == 1 and label in LETTERS:
+        index = LETTERS.index(label)
     else:
         raise CrossinError(f"choice {value!r} is not an index or a letter", path=path, line=line)
     if not 0 <= index < n_choices:

@@ -22,7 +22,6 @@ has) and replaced by the next passage answer when it fails.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import math
 import os
@@ -39,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CrossinError
-from ..io import atomic_write_text, sha256_file, write_json
+from ..io import atomic_write_text, read_text, sha256_file, sha256_text, write_json
 from ..langs import to_code
 from .base import LETTERS, MCQ, ParallelSet, to_seaeval_row
 from .registry import BenchmarkSpec, register
@@ -127,14 +126,8 @@ class Question:
 
 def read_xquad_file(path: str | os.PathLike) -> list[Question]:
     """Read one SQuAD-format file; anything unexpected is a CrossinError naming the file (and line when known)."""
-    path = Path(path)
     where = str(path)
-    if not path.is_file():
-        raise CrossinError("file not found", path=where)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise CrossinError("not UTF-8 text", path=where) from None
+    raw = read_text(path)
     try:
         obj = json.loads(raw)
     except json.JSONDecodeError as e:
@@ -547,7 +540,7 @@ def openai_generator(base_url: str, model: str, *, seed: int = 0, api_key: str |
     lock = threading.Lock()
 
     def generate(set_id: str, messages: list[dict]) -> str:
-        digest = hashlib.sha256(json.dumps([model, messages], ensure_ascii=False).encode("utf-8")).hexdigest()
+        digest = sha256_text(json.dumps([model, messages], ensure_ascii=False))
         if (set_id, digest) in done:
             return done[(set_id, digest)]
         reply = chat_completion(base_url, model, messages, temperature=0.0, max_tokens=512, seed=seed,
@@ -573,7 +566,7 @@ def build_cached(xquad_dir: str | os.PathLike, langs: tuple[str, ...], seed: int
         "inputs": {lang: sha256_file(path) for lang, path in files.items()},
         "seed": seed, "langs": list(langs), "version": BUILD_VERSION,
     }, sort_keys=True)
-    target = cache_root() / "benchmarks" / f"cross_xquad_{hashlib.sha256(key.encode()).hexdigest()[:16]}.jsonl"
+    target = cache_root() / "benchmarks" / f"cross_xquad_{sha256_text(key)[:16]}.jsonl"
     if target.is_file():
         return target
     result = build_cross_xquad(xquad_dir, langs, seed=seed)

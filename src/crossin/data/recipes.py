@@ -18,7 +18,8 @@ import random
 from itertools import permutations
 
 from ..errors import CrossinError
-from ..langs import parse_langs, to_name
+from ..langs import to_code, to_name
+from .config import TRANSLATION_DIRECTIONS
 from .corpus import ParallelCorpus
 
 Pair = tuple[str, str]
@@ -43,16 +44,16 @@ def recipe_pairs(recipe: str, langs: tuple[str, ...]) -> list[Pair]:
 
 def translation_pairs(spec: str, langs: tuple[str, ...]) -> list[Pair]:
     """x2en / en2x / x2x, or explicit 'zh-en,en-es' (source-target)."""
-    if spec in ("x2en", "en2x", "x2x"):
+    if spec in TRANSLATION_DIRECTIONS:
         return recipe_pairs(spec, langs)
     pairs: list[Pair] = []
     for part in spec.split(","):
         if not part.strip():
             continue
-        bits = part.replace(">", "-").split("-")
-        if len(bits) != 2:
+        bits = [b.strip() for b in part.replace(">", "-").split("-")]
+        if len(bits) != 2 or not all(bits):
             raise CrossinError(f"translation direction {part!r} is not source-target (e.g. zh-en)", path="config")
-        src, tgt = parse_langs(bits[0]) + parse_langs(bits[1])
+        src, tgt = to_code(bits[0]), to_code(bits[1])
         if src == tgt:
             raise CrossinError(f"translation direction {part!r} translates a language into itself", path="config")
         for lang in (src, tgt):
