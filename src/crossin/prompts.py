@@ -2,10 +2,13 @@
 
 - `format_instruction`: an instruction sample (instruction, input) -> the prompt a model is tuned on;
   `alpaca` (default, as in the CrossIn code) or the tokenizer's chat template.
-- MCQ prompts for evaluation live next to it (see crossin.evaluate); they use the same formatter.
+- `format_mcq` / `format_cloze`: the evaluation prompts (SeaEval-style templates), built with the same formatter;
+- `tokenize_prompt(s)`: the one tokenizer call for both, so a prompt gets the same ids in training and eval.
 """
 
 from __future__ import annotations
+
+from .extract import LETTERS
 
 ALPACA_PROMPT = (
     "Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n"
@@ -19,6 +22,11 @@ ALPACA_PROMPT_WITH_INPUT = (
 PROMPT_FORMATS = ("alpaca", "chat", "plain")
 
 
+def user_content(instruction: str, input: str = "") -> str:  # noqa: A002
+    """The user turn of a chat sample: the instruction, then the input after a blank line when there is one."""
+    return instruction if not (input and input.strip()) else f"{instruction}\n\n{input}"
+
+
 def format_instruction(instruction: str, input: str = "", *, fmt: str = "alpaca", tokenizer=None) -> str:  # noqa: A002
     """The prompt text that precedes the response. The response (plus EOS) is appended by the caller."""
     if fmt == "alpaca":
@@ -28,8 +36,8 @@ def format_instruction(instruction: str, input: str = "", *, fmt: str = "alpaca"
     if fmt == "chat":
         if tokenizer is None or not getattr(tokenizer, "chat_template", None):
             raise ValueError("prompt format 'chat' needs a tokenizer with a chat template")
-        content = instruction if not (input and input.strip()) else f"{instruction}\n\n{input}"
-        return tokenizer.apply_chat_template([{"role": "user", "content": content}], tokenize=False, add_generation_prompt=True)
+        messages = [{"role": "user", "content": user_content(instruction, input)}]
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     if fmt == "plain":
         return instruction if not (input and input.strip()) else f"{instruction}\n\n{input}\n"
     raise ValueError(f"unknown prompt format {fmt!r}; choose from {', '.join(PROMPT_FORMATS)}")
@@ -55,7 +63,7 @@ CLOZE_TEMPLATE = "{question}"
 PLAIN_ANSWER_CUE = "Answer:"
 
 
-def format_choices(choices, letters: str = "ABCDEFGHIJ") -> str:
+def format_choices(choices, letters: str = LETTERS) -> str:
     return "\n".join(f"({letters[i]}) {c}" for i, c in enumerate(choices))
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CrossinError
+from ..extract import LETTERS
 from ..langs import to_code, to_name
 
-LETTERS = "ABCDEFGHIJ"
 MIN_CHOICES, MAX_CHOICES = 2, 10
 _LABEL = re.compile(r"^\s*\(([A-J])\)\s?")
 

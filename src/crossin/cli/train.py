@@ -50,7 +50,6 @@ def train_command(
              "resume": True if resume else None}
     overrides.update({k: v for k, v in named.items() if v is not None})
     cfg = build_config(TrainConfig, config, overrides)
-    shown = {k: v for k, v in config_to_dict(cfg).items()}
-    console.print(f"[bold]crossin train[/] {shown}", highlight=False, soft_wrap=True)
+    console.print(f"[bold]crossin train[/] {config_to_dict(cfg)}", highlight=False, soft_wrap=True)
     adapter = train(cfg)
     console.print(f"adapter: {adapter}", highlight=False)

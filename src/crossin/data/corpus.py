@@ -222,16 +222,21 @@ def _load_hf(name: str, lang: str, split: str) -> Source:
             last = e
     else:
         raise CrossinError(f"cannot load config {lang!r} of dataset {name!r}: {last}", path=f"hf:{name}")
+    ids, texts = dataset_rows(ds, name, where=f"hf:{name}/{lang}")
+    info = {"lang": lang, "path": f"hf:{name}", "config": lang, "split": split, "n": len(ids),
+            "fingerprint": getattr(ds, "_fingerprint", None)}
+    return Source(lang=lang, ids=ids, texts=texts, info=info)
+
+
+def dataset_rows(ds, name: str, where: str) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """ids and (instruction, input, output) of a datasets.Dataset; 'input' and 'id' are optional columns."""
     missing = {"instruction", "output"} - set(ds.column_names)
     if missing:
-        raise CrossinError(f"dataset has no column(s) {', '.join(sorted(missing))}", path=f"hf:{name}/{lang}")
+        raise CrossinError(f"dataset has no column(s) {', '.join(sorted(missing))}", path=where)
     n = len(ds)
     ids = [str(x) for x in ds["id"]] if "id" in ds.column_names else [f"{name.split('/')[-1]}-{i:05d}" for i in range(n)]
     inputs = ds["input"] if "input" in ds.column_names else [""] * n
-    texts = [(a or "", b or "", c or "") for a, b, c in zip(ds["instruction"], inputs, ds["output"])]
-    info = {"lang": lang, "path": f"hf:{name}", "config": lang, "split": split, "n": n,
-            "fingerprint": getattr(ds, "_fingerprint", None)}
-    return Source(lang=lang, ids=ids, texts=texts, info=info)
+    return ids, [(a or "", b or "", c or "") for a, b, c in zip(ds["instruction"], inputs, ds["output"])]
 
 
 # ------------------------------------------------------------------------------------------------------------- joining
@@ -299,7 +304,7 @@ def resolve_score_files(specs: list[str], parallel: str, langs: tuple[str, ...])
 def _lingua_language(code: str):
     from lingua import IsoCode639_1, Language
 
-    iso = {"fil": "tl"}.get(code, code)
+    iso = FILE_ALIASES.get(code, (code,))[0]
     try:
         return Language.from_iso_code_639_1(IsoCode639_1.from_str(iso))
     except (ValueError, AttributeError):

@@ -13,7 +13,6 @@ CrossIn samples may reuse the base set's source ids (the paper draws them from t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import sys
@@ -24,10 +23,11 @@ from pathlib import Path
 from .. import __version__ as crossin_version
 from ..config import config_to_dict
 from ..errors import CrossinError
-from ..io import atomic_write_text, read_json, sha256_file, write_json
+from ..io import atomic_write_text, iter_jsonl, read_json, sha256_file, sha256_text, write_json
 from ..langs import parse_langs
+from ..prompts import user_content
 from .config import DataConfig
-from .corpus import ParallelCorpus, find_lang_file, load_parallel, read_samples
+from .corpus import ParallelCorpus, dataset_rows, find_lang_file, load_parallel, read_samples
 from .recipes import crossin_row, deal_pairs, draw_sources, recipe_pairs, translation_pairs, translation_row
 
 MANIFEST_FORMAT = "crossin-mix/1"
@@ -71,11 +71,8 @@ def _load_hf_base(name: str, split: str) -> tuple[list[str], list[tuple[str, str
     from datasets import load_dataset
 
     ds = load_dataset(name, split=split)
-    n = len(ds)
-    ids = [str(x) for x in ds["id"]] if "id" in ds.column_names else [f"{name.split('/')[-1]}-{i:05d}" for i in range(n)]
-    inputs = ds["input"] if "input" in ds.column_names else [""] * n
-    texts = [(a or "", b or "", c or "") for a, b, c in zip(ds["instruction"], inputs, ds["output"])]
-    return ids, texts, {"role": "base", "path": f"hf:{name}", "split": split, "n": n,
+    ids, texts = dataset_rows(ds, name, where=f"hf:{name}")
+    return ids, texts, {"role": "base", "path": f"hf:{name}", "split": split, "n": len(ids),
                         "fingerprint": getattr(ds, "_fingerprint", None)}
 
 
@@ -165,9 +162,8 @@ def count_rows(rows: list[dict]) -> dict:
 
 def message_row(row: dict) -> dict:
     # Same user text as prompts.format_instruction(fmt="chat") builds, so chat training sees the same prompt.
-    content = row["instruction"] if not row["input"].strip() else f"{row['instruction']}\n\n{row['input']}"
     meta = {k: row[k] for k in ROW_KEYS[3:]}
-    return {"messages": [{"role": "user", "content": content}, {"role": "assistant", "content": row["output"]}], **meta}
+    return {"messages": [{"role": "user", "content": user_content(row["instruction"], row["input"])}, {"role": "assistant", "content": row["output"]}], **meta}
 
 
 def _versions() -> dict:
@@ -255,9 +251,7 @@ def build_mix(config: DataConfig, *, corpus: ParallelCorpus | None = None,
     Pass `corpus` (from `load_corpus(config)`) to reuse one loaded, validated corpus for several mixes."""
     config.validate()
     say = log or (lambda _msg: None)
-    if corpus is None and (config.parallel or config.recipe != "none"):
-        if not config.parallel:
-            raise CrossinError("no parallel corpus given (--parallel)", path="config")
+    if corpus is None and config.parallel:  # validate() has refused a recipe without a corpus
         say(f"loading {config.parallel}")
         corpus = load_corpus(config)
     if corpus is not None:
@@ -284,7 +278,7 @@ def build_mix(config: DataConfig, *, corpus: ParallelCorpus | None = None,
         files.append(("dropped.jsonl", dropped_text, len(corpus.drop_log)))
     else:
         (out / "dropped.jsonl").unlink(missing_ok=True)
-    manifest["files"] = {name: {"rows": n, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+    manifest["files"] = {name: {"rows": n, "sha256": sha256_text(text)}
                          for name, text, n in files}
     write_json(out / "manifest.json", manifest)  # last: a folder with a manifest is a finished build
     say(f"wrote {len(rows)} rows to {out}")
@@ -295,8 +289,6 @@ def build_mix(config: DataConfig, *, corpus: ParallelCorpus | None = None,
 
 def mix_stats(folder: str | Path) -> dict:
     """Counts of a built mix, read from its train.jsonl (the truth), with the manifest's drop report if present."""
-    from ..io import iter_jsonl
-
     folder = Path(folder)
     train = folder / "train.jsonl" if folder.is_dir() else folder
     rows = []

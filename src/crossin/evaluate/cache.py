@@ -6,18 +6,18 @@ the next run picks up where it stopped. sqlite (WAL) lets parallel runs share th
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
 from pathlib import Path
 
 from ..errors import CrossinError
+from ..io import sha256_text
 
 
 def request_key(model_id: dict, mode: str, settings: dict, prompt: str, options=None) -> str:
     payload = json.dumps([model_id, mode, settings, prompt, options], sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return sha256_text(payload)
 
 
 class EvalCache:

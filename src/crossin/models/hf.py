@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from ..errors import CrossinError
+from ..io import sha256_file
 from .embedded import embedded_model_dir, is_embedded
 
 
@@ -100,14 +101,12 @@ _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
 def _folder_fingerprint(folder: str | os.PathLike, *, hash_weights: bool) -> dict:
     """Config files by content; weight files by size + mtime (hashing a GB file would cost more than a small eval),
     or by content when `hash_weights` (adapters are small and are often rewritten in place by training)."""
-    import hashlib
-
     files = {}
     for entry in sorted(Path(folder).iterdir()):
         if not entry.is_file() or entry.name.startswith("."):
             continue
         if entry.suffix in (".json", ".model", ".txt", ".jinja") or (hash_weights and entry.suffix in _WEIGHT_SUFFIXES):
-            files[entry.name] = hashlib.sha256(entry.read_bytes()).hexdigest()
+            files[entry.name] = sha256_file(entry)
         elif entry.suffix in _WEIGHT_SUFFIXES:
             stat = entry.stat()
             files[entry.name] = f"{stat.st_size}:{stat.st_mtime_ns}"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import CrossinError
 from ..io import iter_jsonl
-from ..prompts import PROMPT_FORMATS, format_instruction, tokenize_prompt
+from ..prompts import format_instruction, tokenize_prompt, user_content
 
 IGNORE_INDEX = -100
 
@@ -90,9 +90,9 @@ def completion_text(sample: Sample, prompt: str, fmt: str, tokenizer) -> str:
     """The text after the prompt: the response, plus the chat template's end-of-turn marker in chat format."""
     if fmt != "chat":
         return sample.output
-    content = sample.instruction if not sample.input.strip() else f"{sample.instruction}\n\n{sample.input}"
     full = tokenizer.apply_chat_template(
-        [{"role": "user", "content": content}, {"role": "assistant", "content": sample.output}], tokenize=False
+        [{"role": "user", "content": user_content(sample.instruction, sample.input)},
+         {"role": "assistant", "content": sample.output}], tokenize=False
     )
     if not full.startswith(prompt):
         raise CrossinError("the chat template renders the prompt differently with and without the answer; "
@@ -102,9 +102,7 @@ def completion_text(sample: Sample, prompt: str, fmt: str, tokenizer) -> str:
 
 def encode_sample(sample: Sample, tokenizer, fmt: str = "alpaca", max_length: int | None = None) -> dict | None:
     """-> {input_ids, labels} (prompt labels -100, EOS last), or None when truncation leaves no response token."""
-    if fmt not in PROMPT_FORMATS:
-        raise CrossinError(f"unknown prompt format {fmt!r}; choose from {', '.join(PROMPT_FORMATS)}")
-    try:
+    try:  # an unknown format is refused here too, with the same message
         prompt = format_instruction(sample.instruction, sample.input, fmt=fmt, tokenizer=tokenizer)
     except ValueError as e:  # e.g. 'chat' with a tokenizer that has no chat template (a base model)
         raise CrossinError(str(e)) from None
