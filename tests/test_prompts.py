@@ -29,3 +29,26 @@ def test_chat_template_text_starts_with_bos(tok):
     assert prompt.startswith(tok.bos_token)
     # Plain tokenizer call would have doubled it: this is the case the shared function exists for.
     assert tok(prompt)["input_ids"][:2] == [tok.bos_token_id, tok.bos_token_id]
+
+
+def test_server_tokenizes_chat_prompts_with_one_bos(tok):
+    """`crossin serve` feeds the model the same ids as local eval: a chat template's BOS is not doubled."""
+    import torch
+
+    from crossin.models.server import ModelServer, messages_to_prompt
+
+    tok.chat_template = CHAT
+    seen = {}
+
+    class Recorder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.zeros(1))
+
+        def generate(self, input_ids, attention_mask, generation_config):
+            seen["ids"] = input_ids[0].tolist()
+            return torch.cat([input_ids, torch.tensor([[tok.eos_token_id]])], dim=1)
+
+    prompt = messages_to_prompt([{"role": "user", "content": "Hi"}], tok)
+    ModelServer(Recorder(), tok, "recorder").complete(prompt, max_tokens=1)
+    assert seen["ids"] == tokenize_prompt(tok, prompt) and seen["ids"].count(tok.bos_token_id) == 1

@@ -13,6 +13,8 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from ..prompts import tokenize_prompt
+
 
 def messages_to_prompt(messages: list[dict], tokenizer) -> str:
     """The tokenizer's chat template when it has one; a base model gets the message texts as they are."""
@@ -31,7 +33,7 @@ class ModelServer:
         from transformers import GenerationConfig
 
         tok = self.tokenizer
-        enc = tok(prompt, return_tensors="pt")
+        input_ids = torch.tensor([tokenize_prompt(tok, prompt)])
         device = next(self.model.parameters()).device
         sample = temperature > 0
         config = GenerationConfig(max_new_tokens=max_tokens, do_sample=sample, temperature=temperature if sample else None,
@@ -39,10 +41,10 @@ class ModelServer:
         with self._lock, torch.inference_mode():
             if seed is not None:
                 torch.manual_seed(seed)
-            out = self.model.generate(input_ids=enc["input_ids"].to(device),
-                                      attention_mask=enc["attention_mask"].to(device), generation_config=config)
-        new = out[0, enc["input_ids"].shape[1]:]
-        return tok.decode(new, skip_special_tokens=True), enc["input_ids"].shape[1], int(new.shape[0])
+            out = self.model.generate(input_ids=input_ids.to(device), attention_mask=torch.ones_like(input_ids).to(device),
+                                      generation_config=config)
+        new = out[0, input_ids.shape[1]:]
+        return tok.decode(new, skip_special_tokens=True), input_ids.shape[1], int(new.shape[0])
 
 
 def make_handler(server: ModelServer):
