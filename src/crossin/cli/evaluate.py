@@ -52,7 +52,7 @@ def eval_command(
     for name, results in all_results.items():
         req = results["requests"]
         title = (f"{name} · {cfg.model}{' + ' + cfg.adapter if cfg.adapter else ''} · {cfg.mode}"
-                 f"{' circular' if cfg.circular else ''} · {results['wall_time_s']:.1f}s, "
+                 f"{' circular' if results['circular'] else ''} · {results['wall_time_s']:.1f}s, "
                  f"{req['computed']} computed, {req['cache_hits']} cached")
         console.print(results_table(results, title=title))
         if cfg.out:
