@@ -70,11 +70,15 @@ def format_choices(choices, letters: str = LETTERS) -> str:
 def format_mcq(question: str, choices, context: str | None = None, *, template: int = 1, fmt: str = "alpaca",
                tokenizer=None) -> str:
     """The prompt for a multiple-choice item with lettered options (loglik and generate modes)."""
+    prompt = format_instruction(mcq_instruction(question, choices, template), context or "", fmt=fmt, tokenizer=tokenizer)
+    return _with_cue(prompt, fmt)
+
+
+def mcq_instruction(question: str, choices, template: int = 1) -> str:
+    """Template `template` filled with the question and its lettered options (no format, no context)."""
     if template not in MCQ_TEMPLATES:
         raise ValueError(f"unknown template {template}; choose from {', '.join(map(str, MCQ_TEMPLATES))}")
-    instruction = MCQ_TEMPLATES[template].format(question=question.strip(), choices=format_choices(choices))
-    prompt = format_instruction(instruction, context or "", fmt=fmt, tokenizer=tokenizer)
-    return _with_cue(prompt, fmt)
+    return MCQ_TEMPLATES[template].format(question=question.strip(), choices=format_choices(choices))
 
 
 def format_cloze(question: str, context: str | None = None, *, fmt: str = "alpaca", tokenizer=None) -> str:

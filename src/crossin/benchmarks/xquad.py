@@ -188,6 +188,13 @@ def find_xquad_files(xquad_dir: str | os.PathLike) -> dict[str, Path]:
     return dict(sorted(found.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
 
 
+def default_xquad_download_dir() -> Path:
+    """Where XQuAD is downloaded when no local copy is given."""
+    from ..models.embedded import cache_root
+
+    return cache_root() / "data" / "xquad"
+
+
 def download_xquad(dest: str | os.PathLike, langs: Iterable[str] = XQUAD_LANGS, *, timeout: float = 60.0) -> Path:
     """Fetch `xquad.<lang>.json` from the public XQuAD release (github google-deepmind/xquad) into dest.
 
@@ -577,10 +584,8 @@ def build_cached(xquad_dir: str | os.PathLike, langs: tuple[str, ...], seed: int
 
 def build_for_registry(data_root: Path | None, langs: tuple[str, ...]) -> Path:
     """`--bench cross-xquad`: a prebuilt `<root>/cross_xquad/test.jsonl`, else a seed-0 build from `<root>/xquad`."""
-    from ..models.embedded import cache_root
-
     if data_root is None:
-        return build_cached(download_xquad(cache_root() / "data" / "xquad"), langs)
+        return build_cached(download_xquad(default_xquad_download_dir()), langs)
     root = Path(data_root)
     if root.is_file():
         return root

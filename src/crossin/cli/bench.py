@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -35,8 +34,7 @@ def xquad_summary_table(report: dict):
 def resolve_xquad_dir(xquad_dir: Path | None) -> Path:
     """--xquad-dir, else $CROSSIN_DATA_DIR/xquad, else a download of the public release into the cache."""
     from ..benchmarks.registry import default_data_dir
-    from ..benchmarks.xquad import download_xquad
-    from ..models.embedded import cache_root
+    from ..benchmarks.xquad import default_xquad_download_dir, download_xquad
 
     if xquad_dir is not None:
         return xquad_dir
@@ -44,7 +42,7 @@ def resolve_xquad_dir(xquad_dir: Path | None) -> Path:
     if root is not None and (root / "xquad").is_dir():
         return root / "xquad"
     console.print("downloading XQuAD from github.com/google-deepmind/xquad ...")
-    return download_xquad(cache_root() / "data" / "xquad")
+    return download_xquad(default_xquad_download_dir())
 
 
 @bench_app.command("build-xquad")
@@ -74,7 +72,7 @@ def build_xquad(
         if not base_url or not model:
             raise CrossinError("--generator openai needs --base-url and --model")
         cache = llm_cache or out.with_name(out.name + ".llm.jsonl")
-        gen = openai_generator(base_url, model, seed=seed, api_key=os.environ.get("OPENAI_API_KEY"), cache=cache)
+        gen = openai_generator(base_url, model, seed=seed, cache=cache)
     elif generator != "passage":
         raise CrossinError(f"unknown --generator {generator!r}; use passage or openai")
     result = build_cross_xquad(folder, codes, seed=seed, generator=gen, workers=workers, progress=gen is not None)

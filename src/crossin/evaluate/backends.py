@@ -12,7 +12,6 @@ what else is in its batch (up to float rounding). Work is saved three ways, none
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -258,8 +257,7 @@ class OpenAIBackend:
 
         def one(prompt: str) -> str:
             return chat_completion(self.base_url, self.model_name, [{"role": "user", "content": prompt}],
-                                   temperature=0.0, max_tokens=max_new_tokens, seed=self.seed,
-                                   api_key=os.environ.get("OPENAI_API_KEY"))
+                                   temperature=0.0, max_tokens=max_new_tokens, seed=self.seed)
 
         with ThreadPoolExecutor(max_workers=max(1, min(self.concurrency, len(prompts)))) as pool:
             return list(pool.map(one, prompts))

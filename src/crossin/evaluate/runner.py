@@ -27,7 +27,7 @@ from ..extract import extract_choice
 from ..io import RESULTS_FILE, samples_file, write_json, write_jsonl
 from ..langs import parse_langs
 from ..metrics import UNPARSED
-from ..prompts import MCQ_TEMPLATES, PROMPT_FORMATS, format_choices, format_cloze, format_instruction, format_mcq
+from ..prompts import MCQ_TEMPLATES, PROMPT_FORMATS, format_cloze, format_instruction, format_mcq, mcq_instruction
 from .backends import LETTER_VARIANTS, HFBackend, OpenAIBackend
 from .cache import EvalCache, request_key
 from .config import MODES, EvalConfig
@@ -74,10 +74,8 @@ def build_requests(bench: Benchmark, mode: str, *, template: int = 1, prompt_for
                 item = rotate(pset.items[lang], rotation)
                 if api and prompt_format == "chat":
                     # The server applies its own chat template: send the bare instruction.
-                    instruction = MCQ_TEMPLATES[template].format(
-                        question=item.question.strip(),
-                        choices=format_choices(item.choices))
-                    prompt = format_instruction(instruction, item.context or "", fmt="plain")
+                    prompt = format_instruction(mcq_instruction(item.question, item.choices, template),
+                                                item.context or "", fmt="plain")
                 else:
                     prompt = build_prompt(item, mode, template=template, prompt_format=prompt_format, tokenizer=tokenizer)
                 requests.append(Request(pset.id, lang, rotation, prompt, item.choices))
@@ -223,7 +221,7 @@ def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict |
         import torch
 
         torch.set_num_threads(config.threads)
-    langs = parse_langs(config.langs if isinstance(config.langs, str) else ",".join(config.langs))
+    langs = parse_langs(config.langs)
     api = config.model.startswith(OPENAI_PREFIX)
     prompt_tokenizer = tokenizer
     if api:
@@ -261,8 +259,6 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, model_id, tok
 
     started = time.perf_counter()
     bench = load_benchmark(name, langs, data_dir=config.data_dir, limit=config.limit, path=config.bench_file)
-    if config.prompt_format == "chat" and tokenizer is None and not api:
-        tokenizer = backend._ensure()[1]
     # Cloze scores each option on its own after a prompt that does not list them: the order cannot matter, so
     # rotating would only recompute the same numbers.
     circular = config.circular and config.mode != "cloze"

@@ -85,14 +85,18 @@ def load_model_and_tokenizer(
     if adapter is not None:
         from peft import PeftModel
 
-        if not Path(adapter, "adapter_config.json").exists():
-            raise CrossinError("not a PEFT adapter folder (no adapter_config.json)", path=str(adapter))
+        _require_adapter(adapter)
         model = PeftModel.from_pretrained(model, str(adapter))
         if merge:
             model = model.merge_and_unload()
     model.to(device)
     model.eval()
     return model, tokenizer
+
+
+def _require_adapter(adapter: str | os.PathLike) -> None:
+    if not Path(adapter, "adapter_config.json").exists():
+        raise CrossinError("not a PEFT adapter folder (no adapter_config.json)", path=str(adapter))
 
 
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
@@ -125,8 +129,7 @@ def model_identity(name: str, adapter: str | os.PathLike | None = None, *, devic
     else:
         identity["hub_id"] = path  # the Hub revision is whatever from_pretrained resolves; pin with a local folder
     if adapter is not None:
-        if not Path(adapter, "adapter_config.json").exists():
-            raise CrossinError("not a PEFT adapter folder (no adapter_config.json)", path=str(adapter))
+        _require_adapter(adapter)
         # By content only: the same adapter copied elsewhere is the same model.
         identity["adapter"] = _folder_fingerprint(adapter, hash_weights=True)
     return identity
