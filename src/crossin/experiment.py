@@ -248,10 +248,6 @@ def eval_config(cfg: ExperimentConfig, run: Run, adapter: Path | None, out: Path
     return build_config(EvalConfig, None, values)
 
 
-_CORPUS_FIELDS = ("parallel", "langs", "id_prefix", "hf_split", "langid", "langid_chars", "langid_high_accuracy",
-                  "min_score", "score_files")
-
-
 class Steps:
     """The three steps of a run, each calling the module that owns it. Tests subclass this to simulate crashes.
 
@@ -263,11 +259,11 @@ class Steps:
 
     def data(self, cfg: ExperimentConfig, run: Run, folder: Path) -> Path:
         from .data import build_mix
-        from .data.mix import load_corpus
+        from .data.mix import corpus_key, load_corpus
 
         config = data_config(cfg, run, folder / "data")
         config.validate()
-        key = repr([getattr(config, f) for f in _CORPUS_FIELDS])
+        key = corpus_key(config)
         if key not in self._corpora:
             self._corpora[key] = load_corpus(config)
         return Path(build_mix(config, corpus=self._corpora[key]))

@@ -46,6 +46,20 @@ def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> None:
     atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
+def package_versions(*names: str) -> dict[str, str]:
+    """Installed versions of `names` (those that are installed), from package metadata: recorded in every output,
+    and read without importing the packages (a fully cached eval never imports torch)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in names:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
 def pyplot():
     """matplotlib.pyplot on the file-only Agg backend; imported on first use so `import crossin` stays light."""
     import matplotlib

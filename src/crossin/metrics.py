@@ -51,8 +51,12 @@ def per_set_accuracy(pred: np.ndarray, gold: np.ndarray) -> np.ndarray:
     return (pred == gold[:, None]).mean(axis=1)
 
 
-def harmonic(a: float, b: float) -> float:
-    return 0.0 if a + b == 0 else 2 * a * b / (a + b)
+def harmonic(a, b):
+    """Harmonic mean, 0 where both are 0 (AC3 = harmonic(accuracy, consistency)); floats or arrays (bootstrap)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    total = a + b
+    out = np.where(total > 0, 2 * a * b / np.where(total > 0, total, 1.0), 0.0)
+    return float(out) if out.ndim == 0 else out
 
 
 def answer_distribution(pred: np.ndarray, n_choices: int) -> np.ndarray:
@@ -98,9 +102,8 @@ def bootstrap_ci(per_set_acc: np.ndarray, per_set_cons3: np.ndarray | None, n_bo
     out = {"accuracy": _interval(acc)}
     if per_set_cons3 is not None:
         cons = per_set_cons3[idx].mean(axis=1)
-        ac3 = np.where(acc + cons > 0, 2 * acc * cons / np.maximum(acc + cons, 1e-12), 0.0)
         out["consistency_3"] = _interval(cons)
-        out["ac3_3"] = _interval(ac3)
+        out["ac3_3"] = _interval(harmonic(acc, cons))
     return out
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from .errors import CrossinError
 from .io import RESULTS_FILE, atomic_write_text, iter_jsonl, pyplot, read_json, samples_file, save_figure, write_json
 from .langs import to_code
-from .metrics import UNPARSED, per_set_accuracy, per_set_consistency
+from .metrics import UNPARSED, harmonic, per_set_accuracy, per_set_consistency
 
 ARM_FILE = "arm.json"
 REQUIRED_KEYS = ("accuracy", "language_accuracy", "consistency", "ac3", "languages", "n_sets")
@@ -206,11 +206,6 @@ def samples_agree(run: Run, samples: Samples) -> str | None:
 # ------------------------------------------------------------------------------------ paired bootstrap
 
 
-def _ac3(acc: np.ndarray, cons: np.ndarray) -> np.ndarray:
-    total = acc + cons
-    return np.where(total > 0, 2 * acc * cons / np.maximum(total, 1e-12), 0.0)
-
-
 def paired_bootstrap(a: Samples, b: Samples, *, n_choices: int, n_boot: int = 10000, seed: int = 0) -> dict:
     """Difference a - b in accuracy, consistency@k and AC3@k on the sets and languages both have.
 
@@ -244,9 +239,9 @@ def paired_bootstrap(a: Samples, b: Samples, *, n_choices: int, n_boot: int = 10
     point, boot = {}, {}
     for side, (acc, cons) in per_set.items():
         point[side] = {"accuracy": float(acc.mean()), "consistency": float(cons.mean())}
-        point[side]["ac3"] = float(_ac3(np.array(point[side]["accuracy"]), np.array(point[side]["consistency"])))
+        point[side]["ac3"] = harmonic(point[side]["accuracy"], point[side]["consistency"])
         bacc, bcons = acc[idx].mean(axis=1), cons[idx].mean(axis=1)
-        boot[side] = {"accuracy": bacc, "consistency": bcons, "ac3": _ac3(bacc, bcons)}
+        boot[side] = {"accuracy": bacc, "consistency": bcons, "ac3": harmonic(bacc, bcons)}
     for metric in ("accuracy", "consistency", "ac3"):
         d_obs = point["a"][metric] - point["b"][metric]
         d = boot["a"][metric] - boot["b"][metric]

@@ -23,7 +23,7 @@ from pathlib import Path
 from .. import __version__ as crossin_version
 from ..config import config_to_dict
 from ..errors import CrossinError
-from ..io import atomic_write_text, iter_jsonl, read_json, sha256_file, sha256_text, write_json
+from ..io import atomic_write_text, iter_jsonl, package_versions, read_json, sha256_file, sha256_text, write_json
 from ..langs import parse_langs
 from ..prompts import user_content
 from .config import DataConfig
@@ -40,14 +40,22 @@ def _rng(seed: int, purpose: str) -> random.Random:
     return random.Random(f"crossin:{seed}:{purpose}")
 
 
+def _corpus_args(config: DataConfig) -> dict:
+    config.expand_paths()
+    return dict(spec=config.parallel, langs=parse_langs(config.langs, default=()) if config.langs else None,
+                id_prefix=config.id_prefix, hf_split=config.hf_split, langid=config.langid,
+                langid_chars=config.langid_chars, high_accuracy=config.langid_high_accuracy,
+                min_score=config.min_score, score_files=config.score_files)
+
+
 def load_corpus(config: DataConfig) -> ParallelCorpus:
     """The validated parallel corpus of a config (reusable across builds that share corpus settings)."""
-    config.expand_paths()
-    langs = parse_langs(config.langs, default=()) if config.langs else None
-    return load_parallel(config.parallel, langs, id_prefix=config.id_prefix, hf_split=config.hf_split,
-                         langid=config.langid, langid_chars=config.langid_chars,
-                         high_accuracy=config.langid_high_accuracy, min_score=config.min_score,
-                         score_files=config.score_files)
+    return load_parallel(**_corpus_args(config))
+
+
+def corpus_key(config: DataConfig) -> str:
+    """Equal for configs whose load_corpus results are equal (derived from the same arguments)."""
+    return repr(sorted(_corpus_args(config).items()))
 
 
 # ---------------------------------------------------------------------------------------------------------------- base
@@ -166,17 +174,6 @@ def message_row(row: dict) -> dict:
     return {"messages": [{"role": "user", "content": user_content(row["instruction"], row["input"])}, {"role": "assistant", "content": row["output"]}], **meta}
 
 
-def _versions() -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"crossin": crossin_version, "python": sys.version.split()[0]}
-    try:
-        out["lingua-language-detector"] = version("lingua-language-detector")
-    except PackageNotFoundError:
-        pass
-    return out
-
-
 def build_rows(config: DataConfig, corpus: ParallelCorpus | None) -> tuple[list[dict], dict]:
     """All rows of the mix in their final order, and the manifest (without output file hashes)."""
     base_rows, base_report = load_base(config, corpus)
@@ -239,7 +236,8 @@ def build_rows(config: DataConfig, corpus: ParallelCorpus | None) -> tuple[list[
         "order": {"method": "spread (rows sharing a source id ~n/k apart)", "source_ids_repeated": repeated,
                   "min_repeat_gap": min_repeat_gap(ids), "shared_with_base_allowed": not config.exclude_base_ids},
         "config": cfg,
-        "versions": _versions(),
+        "versions": {"crossin": crossin_version, "python": sys.version.split()[0],
+                     **package_versions("lingua-language-detector")},
     }
     return rows, manifest
 

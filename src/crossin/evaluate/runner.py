@@ -24,7 +24,7 @@ from ..benchmarks import MCQ, Benchmark, load_benchmark
 from ..config import config_to_dict
 from ..errors import CrossinError
 from ..extract import extract_choice
-from ..io import RESULTS_FILE, samples_file, write_json, write_jsonl
+from ..io import RESULTS_FILE, package_versions, samples_file, write_json, write_jsonl
 from ..langs import parse_langs
 from ..metrics import UNPARSED
 from ..prompts import MCQ_TEMPLATES, PROMPT_FORMATS, format_cloze, format_instruction, format_mcq, mcq_instruction
@@ -196,19 +196,6 @@ def _validate(config: EvalConfig) -> None:
             raise CrossinError("--adapter is for local models; serve the adapter with the OpenAI-compatible server instead")
 
 
-def _versions() -> dict:
-    # From package metadata: a fully cached run never imports the libraries, but its numbers came from them.
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in ("torch", "transformers", "peft"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            pass
-    return out
-
-
 def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict | None = None, progress: bool = True,
              on_batch: Callable[[int], None] | None = None) -> dict[str, dict]:
     """Run every benchmark of `config`; write <out>/<bench>/results.json and samples_<bench>.jsonl when config.out is set.
@@ -320,7 +307,7 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, model_id, tok
     results = score(bench, pred, seed=config.seed, n_boot=config.n_boot, extra_inputs=extra)
     results.update(extra)
     results["seed"] = config.seed
-    results["versions"] = {**results["versions"], **_versions()}
+    results["versions"] = {**results["versions"], **package_versions("torch", "transformers", "peft")}
     results["wall_time_s"] = round(time.perf_counter() - started, 3)
     results["requests"] = {"total": len(requests), "cache_hits": stats.hits, "computed": stats.computed}
     results["config"] = config_to_dict(config)

@@ -24,7 +24,8 @@ from pathlib import Path
 
 from ..config import config_to_dict
 from ..errors import CrossinError
-from ..io import atomic_write_text, pyplot, read_json, save_figure, sha256_file, write_json
+from .. import __version__ as crossin_version
+from ..io import atomic_write_text, package_versions, pyplot, read_json, save_figure, sha256_file, write_json
 from .config import PRECISIONS, TrainConfig
 
 EMBEDDING_NAMES = ("embed_tokens", "lm_head", "embed_in", "embed_out", "wte", "word_embeddings")
@@ -103,19 +104,6 @@ def last_checkpoint(out: Path) -> Path | None:
         return None
     found = get_last_checkpoint(str(ckpt_dir))
     return Path(found) if found else None
-
-
-def _versions() -> dict:
-    import accelerate
-    import peft
-    import torch
-    import transformers
-    import trl
-
-    from .. import __version__ as crossin_version
-
-    return {"crossin": crossin_version, "torch": torch.__version__, "transformers": transformers.__version__,
-            "peft": peft.__version__, "trl": trl.__version__, "accelerate": accelerate.__version__}
 
 
 def make_log_callback(log_path: Path):
@@ -390,7 +378,8 @@ def train(config: TrainConfig) -> Path:
             "ensure_weight_tying": bool(trainer.model.peft_config["default"].ensure_weight_tying),
             "trainable_parameters": sum(p.numel() for p in trainer.model.parameters() if p.requires_grad),
         },
-        "versions": _versions(),
+        "versions": {"crossin": crossin_version,
+                     **package_versions("torch", "transformers", "peft", "trl", "accelerate")},
     }
     if main_process:
         out.mkdir(parents=True, exist_ok=True)
