@@ -14,12 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-DATA_DIR = Path(os.environ.get("CROSSIN_DATA_DIR", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
+DATA_DIR = Path(os.environ.get("CROSSIN_DATA_DIR") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 CORPUS = DATA_DIR / "parallel_instructions_en_zh_partial"
 
 CHILD = r"""
@@ -62,9 +63,8 @@ def main() -> None:
                                    ("build, no lang-id", "build", False),
                                    ("build (default, lang-id on)", "build", True)):
             runs = [run(what, f"{tmp}/{name[:5]}{i}", langid) for i in range(args.repeats)]
-            times = sorted(r["s"] for r in runs)
-            results[name] = {"s": times[len(times) // 2], "min_s": times[0],
-                             "cpu_s": sorted(r["cpu_s"] for r in runs)[len(runs) // 2],
+            results[name] = {"s": statistics.median(r["s"] for r in runs), "min_s": min(r["s"] for r in runs),
+                             "cpu_s": statistics.median(r["cpu_s"] for r in runs),
                              "peak_rss_mib": max(r["peak_rss_mib"] for r in runs), "rows": runs[0]["rows"]}
     base = results["baseline: parse corpus"]["s"]
     print(f"corpus: {CORPUS}  (cpus: {os.cpu_count()}, load avg: {os.getloadavg()[0]:.2f})")

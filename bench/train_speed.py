@@ -62,9 +62,12 @@ def make_model_dir(arch: str, root: Path) -> str:
 
 
 def lora_kwargs() -> dict:
-    return dict(r=64, lora_alpha=128, lora_dropout=0.05, task_type="CAUSAL_LM",
-                target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
-                modules_to_save=["embed_tokens", "lm_head"])
+    """The baseline gets crossin's LoRA defaults (the paper's), so the two runs cannot drift apart."""
+    from crossin.train import TrainConfig
+
+    cfg = TrainConfig()
+    return dict(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, task_type="CAUSAL_LM",
+                target_modules=list(cfg.target_modules), modules_to_save=list(cfg.modules_to_save))
 
 
 def run_trl(model_dir: str, rows: list[dict], out: Path, batch: int, accum: int, bf16: bool, checkpointing: bool):
@@ -99,8 +102,7 @@ def run_crossin(model_dir: str, rows: list[dict], out: Path, batch: int, accum: 
     out.mkdir(parents=True, exist_ok=True)
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     cfg = TrainConfig(model=model_dir, data=str(data), out=str(out), per_device_batch_size=batch,
-                      effective_batch_size=batch * accum, precision="bf16" if bf16 else "fp32", save_steps=10**6,
-                      lora_r=64, lora_alpha=128)
+                      effective_batch_size=batch * accum, precision="bf16" if bf16 else "fp32", save_steps=10**6)
     trainer = build_trainer(cfg)
     trainer.args.disable_tqdm = True
     tokens = sum(len(x) for x in trainer.train_dataset["input_ids"])
