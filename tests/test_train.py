@@ -342,7 +342,9 @@ def test_resume_continues_exactly(tiny_setup, tmp_path):
     first = train(_cfg(model_dir, data, out, max_steps=2, **kw))
     import shutil
 
-    shutil.rmtree(first)  # as if the run had died after checkpoint-2
+    shutil.rmtree(first)  # as if the run had died after checkpoint-2 ...
+    with open(out / "train_log.jsonl", "a") as log:
+        log.write('{"step": 3, "loss": 1.0}\n{"step": 4, "lo')  # ... in step 4, mid-way through writing its log line
     with pytest.raises(CrossinError, match="--resume"):
         train(_cfg(model_dir, data, out, max_steps=4, **kw))
     with pytest.raises(CrossinError, match="different config"):

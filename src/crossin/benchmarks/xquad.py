@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CrossinError
-from ..io import atomic_write_text, read_text, sha256_file, sha256_text, write_json
+from ..io import atomic_write_text, jsonl_text, read_text, sha256_file, sha256_text, write_json
 from ..langs import to_code
 from .base import LETTERS, MCQ, ParallelSet, to_seaeval_row
 from .registry import BenchmarkSpec, register
@@ -234,7 +234,7 @@ class BuildResult:
     report: dict = field(default_factory=dict)
 
     def jsonl(self) -> str:
-        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.rows)
+        return jsonl_text(self.rows)
 
 
 @dataclass

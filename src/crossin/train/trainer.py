@@ -22,10 +22,10 @@ import shutil
 import time
 from pathlib import Path
 
+from .. import __version__ as crossin_version
 from ..config import config_to_dict
 from ..errors import CrossinError
-from .. import __version__ as crossin_version
-from ..io import atomic_write_text, package_versions, pyplot, read_json, save_figure, sha256_file, write_json
+from ..io import package_versions, pyplot, read_json, save_figure, sha256_file, write_json, write_jsonl
 from .config import PRECISIONS, TrainConfig
 
 EMBEDDING_NAMES = ("embed_tokens", "lm_head", "embed_in", "embed_out", "wte", "word_embeddings")
@@ -107,7 +107,10 @@ def last_checkpoint(out: Path) -> Path | None:
 
 
 def make_log_callback(log_path: Path):
-    """A TrainerCallback writing one JSONL row per logging step: step, loss, lr, tokens/s (atomic rewrite)."""
+    """A TrainerCallback appending one JSONL row per logging step: step, loss, lr, tokens/s.
+
+    Appended, not rewritten (a rewrite per step grows quadratically over a long run); a resume rewrites the log
+    atomically with the rows up to its checkpoint, dropping the interrupted tail and any line cut short."""
     from transformers import TrainerCallback
 
     class JsonlLog(TrainerCallback):
@@ -117,10 +120,10 @@ def make_log_callback(log_path: Path):
             self.last_tokens = None
 
         def on_train_begin(self, args, state, control, **kwargs):
-            # on resume keep the rows up to the checkpoint, drop those of the interrupted tail
-            if log_path.exists() and state.global_step > 0:
-                rows = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
-                self.rows = [r for r in rows if r.get("step", 0) <= state.global_step]
+            if state.is_world_process_zero:
+                if log_path.exists() and state.global_step > 0:
+                    self.rows = [r for r in _read_log_rows(log_path) if r.get("step", 0) <= state.global_step]
+                write_jsonl(log_path, self.rows)
             self.last_time = time.perf_counter()
 
         def on_log(self, args, state, control, logs=None, **kwargs):
@@ -137,9 +140,20 @@ def make_log_callback(log_path: Path):
                 row["tokens_per_s"] = round(tokens / (now - self.last_time), 2)
             self.last_time, self.last_tokens = now, tokens
             self.rows.append(row)
-            atomic_write_text(log_path, "".join(json.dumps(r) + "\n" for r in self.rows))
+            with open(log_path, "a", encoding="utf-8") as log:
+                log.write(json.dumps(row) + "\n")
 
     return JsonlLog()
+
+
+def _read_log_rows(log_path: Path) -> list[dict]:
+    rows = []
+    for line in log_path.read_text(encoding="utf-8").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line cut short when the run was killed
+    return rows
 
 
 def plot_loss(log_path: Path, png_path: Path, title: str = "") -> None:
@@ -148,7 +162,7 @@ def plot_loss(log_path: Path, png_path: Path, title: str = "") -> None:
 
     plt = pyplot()
 
-    rows = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = _read_log_rows(log_path)
     if not rows:
         return
     steps = [r["step"] for r in rows]
