@@ -192,7 +192,7 @@ def read_samples(path: Path) -> Samples:
 
 def samples_agree(run: Run, samples: Samples) -> str | None:
     """None when samples_<bench>.jsonl reproduces results.json's accuracy, else why not."""
-    langs = [lang for lang in run.results["languages"]]
+    langs = run.results["languages"]
     if sorted(langs) != sorted(samples.langs):
         return f"languages differ ({','.join(samples.langs)} in samples, {','.join(langs)} in results)"
     if len(samples.ids) != run.results["n_sets"]:
@@ -212,13 +212,14 @@ def paired_bootstrap(a: Samples, b: Samples, *, n_choices: int, n_boot: int = 10
     k = 3, or the number of shared languages when fewer. Each resample draws the same sets for a and b.
     """
     langs = [lang for lang in a.langs if lang in b.langs]
+    row_a = {i: r for r, i in enumerate(a.ids)}
     row_b = {i: r for r, i in enumerate(b.ids)}
     ids = [i for i in a.ids if i in row_b]
     if not ids:
         raise CrossinError("the two runs share no set ids", path=str(b.path))
     if len(langs) < 2:
         raise CrossinError(f"the two runs share fewer than 2 languages ({','.join(langs) or 'none'})", path=str(b.path))
-    ra = np.array([a.ids.index(i) for i in ids]) if len(ids) != len(a.ids) else np.arange(len(ids))
+    ra = np.array([row_a[i] for i in ids])
     rb = np.array([row_b[i] for i in ids])
     ca = [a.langs.index(lang) for lang in langs]
     cb = [b.langs.index(lang) for lang in langs]

@@ -69,6 +69,8 @@ class HFBackend:
             if self.loader is None:
                 raise RuntimeError("HFBackend has neither a model nor a loader")
             self.model, self.tokenizer = self.loader()
+        if self.tokenizer.pad_token_id is None:  # left padding needs a pad id; its value is masked out
+            self.tokenizer.pad_token = self.tokenizer.eos_token
         return self.model, self.tokenizer
 
     def prepare(self, prompts: list[str]) -> None:
@@ -108,8 +110,6 @@ class HFBackend:
         import torch
 
         model, tok = self._ensure()
-        if tok.pad_token_id is None:
-            tok.pad_token = tok.eos_token
         device = next(model.parameters()).device
         encoded = tokenize_prompts(tok, prompts)
         prefix, prefix_cache = getattr(self, "_prefix", None) or ([], None)
@@ -229,8 +229,6 @@ class HFBackend:
         import torch
 
         model, tok = self._ensure()
-        if tok.pad_token_id is None:
-            tok.pad_token = tok.eos_token
         encoded = tokenize_prompts(tok, prompts)
         width = max(len(x) for x in encoded)
         device = next(model.parameters()).device
