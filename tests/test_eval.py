@@ -12,7 +12,7 @@ import torch
 from crossin.benchmarks import MCQ, Benchmark, ParallelSet, load_benchmark
 from crossin.errors import CrossinError
 from crossin.evaluate import EvalCache, EvalConfig, build_requests, execute, rotate, run_eval, score_options, unrotate_scores
-from crossin.evaluate.backends import HFBackend, cloze_continuation
+from crossin.evaluate.hf_backend import HFBackend, cloze_continuation
 from crossin.prompts import format_cloze, format_mcq
 from crossin.score import score_file
 
@@ -130,12 +130,10 @@ def test_shared_prefix_cache_gives_unshared_results(tiny, mmlu, monkeypatch, win
     monkeypatch.setattr(model.config, "sliding_window", window)
     loglik, cloze = build_requests(mmlu, "loglik"), build_requests(mmlu, "cloze")
     backend = HFBackend(model=model, tokenizer=tok)
-    backend.prepare([r.prompt for r in loglik])
-    assert len(backend._prefix[0]) > 20  # alpaca header + template 1 up to "Question:"
     got = backend.loglik([r.prompt for r in loglik[:5]], [4] * 5)
+    assert len(backend._prefix[0]) > 20  # alpaca header + template 1 up to "Question:"
     for r, g in zip(loglik[:5], got):
         assert g == pytest.approx(_naive_letters(model, tok, r.prompt), abs=1e-4)
-    backend.prepare([r.prompt for r in cloze])
     got = backend.cloze([r.prompt for r in cloze[:3]], [list(r.options) for r in cloze[:3]])
     for r, g in zip(cloze[:3], got):
         assert g == pytest.approx([_naive_cloze(model, tok, r.prompt, o) for o in r.options], abs=1e-4)
@@ -269,7 +267,9 @@ def test_output_files_and_rescoring(run, tiny_dir, tmp_path):
 class Scripted:
     """Scores always favour a fixed *position* for set s0 (position bias) and a fixed *option text* for set s1."""
 
-    def loglik(self, prompts, n_choices):
+    identity = None
+
+    def loglik(self, prompts, n_choices, on_batch=None):
         out = []
         for p, n in zip(prompts, n_choices):
             if "position-biased" in p:
@@ -278,7 +278,7 @@ class Scripted:
                 out.append([1.0 if ") right" in line else 0.0 for line in p.splitlines() if line.startswith("(")])
         return out
 
-    def generate(self, prompts, max_new_tokens):
+    def generate(self, prompts, max_new_tokens, on_batch=None):
         return ["The answer is (A)." if "position-biased" in p else
                 next(line.split(" ", 1)[1] for line in p.splitlines() if line.endswith("right")) for p in prompts]
 
@@ -321,7 +321,9 @@ def test_circular_run_marks_disagreement_unparsed(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "load_benchmark", lambda *a, **k: _toy_bench())
     cfg = EvalConfig(model="openai:scripted", base_url="http://unused", mode="generate", circular=True, bench=["toy"],
                      langs=["en", "zh"], out=str(tmp_path), no_cache=True, n_boot=10)
-    monkeypatch.setattr(runner, "OpenAIBackend", lambda *a, **k: Scripted())
+    from crossin.evaluate import openai_backend
+
+    monkeypatch.setattr(openai_backend, "OpenAIBackend", lambda *a, **k: Scripted())
     results = run_eval(cfg, progress=False)["toy"]
     assert results["unparsed"] == {"en": 1, "zh": 1} and results["accuracy"] == 0.5
     samples = [s for _, s in _read_jsonl(tmp_path / "toy" / "samples_toy.jsonl")]
@@ -336,7 +338,7 @@ def test_circular_run_marks_disagreement_unparsed(tmp_path, monkeypatch):
     ({"prompt_format": "xml"}, "unknown prompt format"),
     ({"template": 42}, "unknown template"),
     ({"batch_size": 0}, "at least 1"),
-    ({"model": "openai:x", "mode": "loglik", "base_url": "http://x"}, "only supports --mode generate"),
+    ({"batch_size": "big"}, "'auto' or a whole number"),
     ({"model": "openai:x", "mode": "generate"}, "needs --base-url"),
 ])
 def test_bad_config_is_a_user_error(kw, message):

@@ -26,6 +26,7 @@ import numpy as np
 from .errors import CrossinError
 from .io import RESULTS_FILE, atomic_write_text, iter_jsonl, pyplot, read_json, samples_file, save_figure, write_json
 from .langs import to_code
+from .predictions import MatrixBuilder, PredictionMatrix
 from .metrics import UNPARSED, harmonic, per_set_accuracy, per_set_consistency
 
 ARM_FILE = "arm.json"
@@ -70,15 +71,8 @@ class Run:
         return self.results.get("ci95", {}).get(key)
 
 
-@dataclass
-class Samples:
-    """samples_<bench>.jsonl as a (sets, langs) matrix of chosen options (-1 = unparsed) with gold per set."""
-
-    ids: list[str]
-    langs: list[str]
-    pred: np.ndarray
-    gold: np.ndarray
-    path: Path
+# samples_<bench>.jsonl as a (sets, langs) matrix of chosen options (-1 = unparsed) with gold per set.
+Samples = PredictionMatrix
 
 
 # ---------------------------------------------------------------------------------------------- loading
@@ -148,9 +142,8 @@ def read_samples(path: Path) -> Samples:
     """Validate samples_<bench>.jsonl: every (set, language) once, an integer or null choice, one gold per set."""
     ids: list[str] = []
     langs: list[str] = []
-    cells: dict[tuple[str, str], int] = {}
     gold: dict[str, int] = {}
-    first_line: dict[tuple[str, str], int] = {}
+    matrix = MatrixBuilder(path=str(path), what="sample")
     for line, obj in iter_jsonl(path):
         for key in ("id", "lang", "gold"):
             if key not in obj:
@@ -161,33 +154,22 @@ def read_samples(path: Path) -> Samples:
         except CrossinError as e:
             raise CrossinError(e.reason, path=str(path), line=line) from None
         choice = obj.get("choice")
-        if choice is None:
-            choice = UNPARSED
-        elif isinstance(choice, bool) or not isinstance(choice, int) or choice < 0:
+        if choice is not None and (isinstance(choice, bool) or not isinstance(choice, int) or choice < 0):
             raise CrossinError(f"'choice' must be a non-negative integer or null, got {choice!r}", path=str(path), line=line)
         g = obj["gold"]
         if isinstance(g, bool) or not isinstance(g, int) or g < 0:
             raise CrossinError(f"'gold' must be a non-negative integer, got {g!r}", path=str(path), line=line)
         if set_id in gold and gold[set_id] != g:
             raise CrossinError(f"set {set_id!r} has gold {g} here but {gold[set_id]} on an earlier line", path=str(path), line=line)
-        key = (set_id, lang)
-        if key in cells:
-            raise CrossinError(f"duplicate sample for ({set_id}, {lang}); first on line {first_line[key]}", path=str(path), line=line)
+        matrix.add(set_id, lang, choice, line)
         if set_id not in gold:
             ids.append(set_id)
             gold[set_id] = g
         if lang not in langs:
             langs.append(lang)
-        cells[key] = choice
-        first_line[key] = line
     if not ids:
         raise CrossinError("no samples in file", path=str(path))
-    missing = [(i, lang) for i in ids for lang in langs if (i, lang) not in cells]
-    if missing:
-        shown = ", ".join(f"({i}, {lang})" for i, lang in missing[:5])
-        raise CrossinError(f"{len(missing)} (set, language) pairs have no sample: {shown}", path=str(path))
-    pred = np.array([[cells[(i, lang)] for lang in langs] for i in ids], dtype=np.int64)
-    return Samples(ids=ids, langs=langs, pred=pred, gold=np.array([gold[i] for i in ids], dtype=np.int64), path=path)
+    return matrix.build(ids, langs, [gold[i] for i in ids], hint="")
 
 
 def samples_agree(run: Run, samples: Samples) -> str | None:

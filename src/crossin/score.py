@@ -13,7 +13,8 @@ from .errors import CrossinError
 from .extract import extract_choice
 from .io import iter_jsonl, sha256_file
 from .langs import to_code
-from .metrics import UNPARSED, compute_metrics
+from .metrics import compute_metrics
+from .predictions import MatrixBuilder
 
 
 def parse_choice(value, n_choices: int, *, path: str, line: int) -> int:
@@ -38,10 +39,8 @@ def read_predictions(path: str | Path, bench: Benchmark, *, allow_missing: bool 
     """
     path = str(path)
     sets = bench.by_id()
-    row_of = {s.id: i for i, s in enumerate(bench.sets)}
-    col_of = {lang: j for j, lang in enumerate(bench.langs)}
-    pred = np.full((len(bench.sets), len(bench.langs)), UNPARSED, dtype=np.int64)
-    seen: dict[tuple[str, str], int] = {}
+    langs = set(bench.langs)
+    matrix = MatrixBuilder(path=path)
     for line, obj in iter_jsonl(path):
         if "id" not in obj or "lang" not in obj:
             raise CrossinError("each line needs 'id' and 'lang'", path=path, line=line)
@@ -52,12 +51,8 @@ def read_predictions(path: str | Path, bench: Benchmark, *, allow_missing: bool 
             raise CrossinError(e.reason, path=path, line=line) from None
         if set_id not in sets:
             raise CrossinError(f"unknown id {set_id!r} (not in {bench.name})", path=path, line=line)
-        if lang not in col_of:
+        if lang not in langs:
             continue
-        key = (set_id, lang)
-        if key in seen:
-            raise CrossinError(f"duplicate prediction for ({set_id}, {lang}); first on line {seen[key]}", path=path, line=line)
-        seen[key] = line
         item = sets[set_id].items[lang]
         if "choice" in obj and obj["choice"] is not None:
             index = parse_choice(obj["choice"], len(item.choices), path=path, line=line)
@@ -66,20 +61,10 @@ def read_predictions(path: str | Path, bench: Benchmark, *, allow_missing: bool 
             if text is not None and not isinstance(text, str):
                 raise CrossinError("'prediction' must be a string", path=path, line=line)
             index = extract_choice(text, item.choices)
-            index = UNPARSED if index is None else index
         else:
             raise CrossinError("line needs 'prediction' (raw text) or 'choice' (index or letter)", path=path, line=line)
-        pred[row_of[set_id], col_of[lang]] = index
-    missing = [(s.id, lang) for s in bench.sets for lang in bench.langs if (s.id, lang) not in seen]
-    if missing and not allow_missing:
-        shown = ", ".join(f"({i}, {lang})" for i, lang in missing[:5])
-        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        raise CrossinError(
-            f"{len(missing)} (set, language) pairs have no prediction: {shown}{more}; "
-            "pass --allow-missing to score them as unparsed",
-            path=path,
-        )
-    return pred
+        matrix.add(set_id, lang, index, line)
+    return matrix.build([s.id for s in bench.sets], list(bench.langs), gold_vector(bench), allow_missing=allow_missing).pred
 
 
 def gold_vector(bench: Benchmark) -> np.ndarray:

@@ -21,7 +21,7 @@ def eval_command(
     template: int | None = typer.Option(None, "--template", help="MCQ instruction template number (1-5)."),
     prompt_format: str | None = typer.Option(None, "--prompt-format", help="alpaca (default), plain or chat: the training formatter."),
     limit: int | None = typer.Option(None, "--limit", help="Only the first N sets of each benchmark."),
-    batch_size: int | None = typer.Option(None, "--batch-size", help="Questions per forward pass / concurrent API requests (default 8)."),
+    batch_size: str | None = typer.Option(None, "--batch-size", "--batch_size", help="auto (default: a token budget per forward pass; 8 concurrent API requests) or questions per forward pass / concurrent requests."),
     max_new_tokens: int | None = typer.Option(None, "--max-new-tokens", help="Generate mode: tokens to generate (default 48)."),
     out: str | None = typer.Option(None, "--out", "-o", help="Output folder (default runs/eval): <out>/<bench>/results.json, samples_<bench>.jsonl."),
     cache_dir: str | None = typer.Option(None, "--cache-dir", help="Request cache folder (default $CROSSIN_CACHE/eval_cache)."),

@@ -3,15 +3,18 @@
 Python API (stable):
 - `EvalConfig`: the typed config (also `crossin eval`'s flags).
 - `run_eval(config, *, model=None, tokenizer=None, model_id=None) -> {bench: results}`.
-- `score_options(model, tokenizer, bench, mode="loglik"|"cloze", batch_size=8, template=1, prompt_format="alpaca")
+- `score_options(model, tokenizer, bench, mode="loglik"|"cloze", batch_size="auto", template=1, prompt_format="alpaca")
   -> {(set_id, lang): [score per option]}` (original option order; argmax = prediction).
+- `Backend` (the interface every backend implements: loglik, cloze, generate, identity), `make_backend(config)`,
+  `CachingBackend` (the request cache in front of any backend).
 """
 
-from .cache import EvalCache, request_key
+from .backend import Backend, make_backend
+from .cache import CachingBackend, EvalCache, RunStats, request_key
 from .config import MODES, EvalConfig
-from .runner import Request, RunStats, build_prompt, build_requests, execute, rotate, run_eval, score_options, unrotate_scores
+from .runner import Request, build_prompt, build_requests, execute, rotate, run_eval, score_options, unrotate_scores
 
 __all__ = [
-    "EvalCache", "request_key", "MODES", "EvalConfig", "Request", "RunStats", "build_prompt", "build_requests",
-    "execute", "rotate", "run_eval", "score_options", "unrotate_scores",
+    "Backend", "make_backend", "CachingBackend", "EvalCache", "request_key", "MODES", "EvalConfig", "Request",
+    "RunStats", "build_prompt", "build_requests", "execute", "rotate", "run_eval", "score_options", "unrotate_scores",
 ]

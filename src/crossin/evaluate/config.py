@@ -16,13 +16,15 @@ class EvalConfig:
     adapter: str | None = arg(None, help="PEFT LoRA adapter folder loaded on top of the model.")
     bench: list[str] = arg(["cross-mmlu"], help="Benchmarks: cross-mmlu, cross-logiqa, cross-xquad (comma-separated).")
     langs: list[str] = arg(list(PAPER_LANGS), help="Language codes (comma-separated).")
-    mode: str = arg("loglik", help="loglik (letter probability), cloze (option text, length-normalised) or generate.")
+    mode: str = arg("loglik", help="loglik (letter probability), cloze (option text, length-normalised) or generate; "
+                                   "all three work with local models and OpenAI-compatible servers.")
     circular: bool = arg(False, help="Ask every cyclic rotation of the options; an answer counts only when all rotations agree "
                               "(loglik, generate; cloze is order-free already).")
     template: int = arg(1, help="Number of the fixed MCQ instruction template (crossin.prompts.MCQ_TEMPLATES).")
     prompt_format: str = arg("alpaca", help="Prompt formatter shared with training: alpaca, plain or chat.")
     limit: int | None = arg(None, help="Use only the first N sets of each benchmark.")
-    batch_size: int = arg(8, help="Questions per forward pass (HF) or concurrent requests (OpenAI).")
+    batch_size: int | str = arg("auto", help="Questions per forward pass (HF) or concurrent requests (OpenAI); `auto`: "
+                                             "batches by a token budget sized for the device (HF), 8 requests (OpenAI).")
     max_new_tokens: int = arg(48, help="Generate mode: greedy decoding length.")
     out: str | None = arg("runs/eval", help="Output folder: <out>/<bench>/results.json and samples_<bench>.jsonl.")
     cache_dir: str | None = arg(None, help="Request cache folder (default: $CROSSIN_CACHE/eval_cache).")

@@ -26,13 +26,11 @@ from ..errors import CrossinError
 from ..extract import extract_choice
 from ..io import RESULTS_FILE, package_versions, samples_file, write_json, write_jsonl
 from ..langs import parse_langs
-from ..metrics import UNPARSED
+from ..predictions import MatrixBuilder
 from ..prompts import MCQ_TEMPLATES, PROMPT_FORMATS, format_cloze, format_instruction, format_mcq, mcq_instruction
-from .backends import LETTER_VARIANTS, HFBackend, OpenAIBackend
-from .cache import EvalCache, request_key
+from .backend import OPENAI_PREFIX, Backend, make_backend
+from .cache import CachingBackend, EvalCache, RunStats
 from .config import MODES, EvalConfig
-
-OPENAI_PREFIX = "openai:"
 
 
 @dataclass(frozen=True)
@@ -82,76 +80,35 @@ def build_requests(bench: Benchmark, mode: str, *, template: int = 1, prompt_for
     return requests
 
 
-def mode_settings(mode: str, max_new_tokens: int) -> dict:
-    """Everything besides model and prompt that changes a request's result (part of the cache key)."""
-    if mode == "loglik":
-        return {"letters": list(LETTER_VARIANTS), "logits": "last"}
-    if mode == "cloze":
-        return {"norm": "chars", "sep": "lm-eval", "v": 1}
-    return {"decoding": "greedy", "max_new_tokens": max_new_tokens}
-
-
-@dataclass
-class RunStats:
-    hits: int = 0
-    computed: int = 0
-    batches: int = 0
-
-
-def execute(requests: list[Request], mode: str, backend, *, batch_size: int = 8, max_new_tokens: int = 48,
-            cache: EvalCache | None = None, model_id: dict | None = None, progress: bool = False, desc: str = "",
+def execute(requests: list[Request], mode: str, backend: Backend, *, max_new_tokens: int = 48,
+            cache: EvalCache | None = None, progress: bool = False, desc: str = "",
             on_batch: Callable[[int], None] | None = None, stats: RunStats | None = None) -> list:
     """Each request's value (option scores, or generated text), from the cache where possible.
 
     Every computed batch is written to the cache before the next starts, so an interrupted run resumes.
     """
-    if batch_size < 1:
-        raise CrossinError(f"batch size must be at least 1, got {batch_size}")
-    stats = stats if stats is not None else RunStats()
-    settings = mode_settings(mode, max_new_tokens)
-    use_cache = cache is not None and model_id is not None
-    keys = [request_key(model_id or {}, mode, settings, r.prompt, list(r.options) if mode != "loglik" else len(r.options))
-            for r in requests]
-    known = cache.get_many(keys) if use_cache else {}
-    todo_keys = [k for k in dict.fromkeys(keys) if k not in known]
-    stats.hits += len(keys) - sum(1 for k in keys if k not in known)
-    first = {}
-    for k, r in zip(keys, requests):
-        first.setdefault(k, r)
-    if todo_keys and mode != "generate" and hasattr(backend, "prepare"):
-        backend.prepare([first[k].prompt for k in todo_keys])
-    # Longest prompts first: similar lengths share a batch (less padding), and memory peaks early.
-    length = getattr(backend, "token_length", None) if todo_keys else None
-    sizes = {k: (length(first[k].prompt) if length else len(first[k].prompt)) for k in todo_keys}
-    todo_keys.sort(key=lambda k: -sizes[k])
-    values = dict(known)
     from tqdm import tqdm
 
-    with tqdm(total=len(keys), initial=len(keys) - len(todo_keys), unit="item", desc=desc, disable=not progress,
-              dynamic_ncols=True, leave=False) as bar:
-        for start in range(0, len(todo_keys), batch_size):
-            batch_keys = todo_keys[start:start + batch_size]
-            batch = [first[k] for k in batch_keys]
-            prompts = [r.prompt for r in batch]
-            if mode == "loglik":
-                out = backend.loglik(prompts, [len(r.options) for r in batch])
-            elif mode == "cloze":
-                out = backend.cloze(prompts, [list(r.options) for r in batch])
-            else:
-                out = backend.generate(prompts, max_new_tokens)
-            computed = dict(zip(batch_keys, out))
-            if use_cache:
-                cache.put_many(computed)
-            values.update(computed)
-            stats.computed += len(batch)
-            stats.batches += 1
-            bar.update(len(batch))
+    stats = stats if stats is not None else RunStats()
+    with tqdm(total=len(requests), unit="q", desc=desc, disable=not progress, dynamic_ncols=True, leave=False) as bar:
+        done = [0]
+
+        def report(s: RunStats) -> None:
+            bar.update(s.hits + s.computed - done[0])
+            done[0] = s.hits + s.computed
             if on_batch is not None:
-                on_batch(stats.batches)
-    return [values[k] for k in keys]
+                on_batch(s.batches)
+
+        cached = CachingBackend(backend, cache, stats=stats, on_batch=report)
+        prompts = [r.prompt for r in requests]
+        if mode == "loglik":
+            return cached.loglik(prompts, [len(r.options) for r in requests])
+        if mode == "cloze":
+            return cached.cloze(prompts, [list(r.options) for r in requests])
+        return cached.generate(prompts, max_new_tokens)
 
 
-def score_options(model, tokenizer, bench: Benchmark, *, mode: str = "loglik", batch_size: int = 8, template: int = 1,
+def score_options(model, tokenizer, bench: Benchmark, *, mode: str = "loglik", batch_size: int | str = "auto", template: int = 1,
                   prompt_format: str = "alpaca", rotation: int = 0, cache: EvalCache | None = None,
                   model_id: dict | None = None, progress: bool = False) -> dict[tuple[str, str], list[float]]:
     """{(set_id, lang): option scores in the benchmark's option order} for an in-memory HF model.
@@ -163,8 +120,10 @@ def score_options(model, tokenizer, bench: Benchmark, *, mode: str = "loglik", b
         raise CrossinError(f"score_options supports loglik and cloze, not {mode!r}")
     requests = build_requests(bench, mode, template=template, prompt_format=prompt_format, tokenizer=tokenizer,
                               rotations=lambda n: [rotation % n])
-    values = execute(requests, mode, HFBackend(model=model, tokenizer=tokenizer), batch_size=batch_size, cache=cache,
-                     model_id=model_id, progress=progress, desc=f"{bench.name} {mode}")
+    from .hf_backend import HFBackend
+
+    backend = HFBackend(model=model, tokenizer=tokenizer, batch_size=batch_size, identity=model_id)
+    values = execute(requests, mode, backend, cache=cache, progress=progress, desc=f"{bench.name} {mode}")
     return {(r.set_id, r.lang): unrotate_scores(v, r.rotation) for r, v in zip(requests, values)}
 
 
@@ -179,8 +138,8 @@ def _validate(config: EvalConfig) -> None:
         raise CrossinError(f"unknown prompt format {config.prompt_format!r}; choose from {', '.join(PROMPT_FORMATS)}")
     if config.template not in MCQ_TEMPLATES:
         raise CrossinError(f"unknown template {config.template}; choose from {', '.join(map(str, MCQ_TEMPLATES))}")
-    if config.batch_size < 1:
-        raise CrossinError(f"--batch-size must be at least 1, got {config.batch_size}")
+    if config.batch_size != "auto" and (not str(config.batch_size).isdigit() or int(config.batch_size) < 1):
+        raise CrossinError(f"--batch-size must be 'auto' or a whole number of at least 1, got {config.batch_size!r}")
     if config.limit is not None and config.limit < 1:
         raise CrossinError(f"--limit must be at least 1, got {config.limit}")
     if not config.bench:
@@ -188,8 +147,6 @@ def _validate(config: EvalConfig) -> None:
     if config.bench_file and len(config.bench) > 1:
         raise CrossinError("--bench-file works with one benchmark at a time")
     if config.model.startswith(OPENAI_PREFIX):
-        if config.mode != "generate":
-            raise CrossinError(f"an OpenAI-compatible model only supports --mode generate (got {config.mode})")
         if not config.base_url:
             raise CrossinError("--model openai:NAME needs --base-url (e.g. http://localhost:8000/v1)")
         if config.adapter:
@@ -210,30 +167,21 @@ def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict |
         torch.set_num_threads(config.threads)
     langs = parse_langs(config.langs)
     api = config.model.startswith(OPENAI_PREFIX)
+    backend = make_backend(config, model=model, tokenizer=tokenizer, model_id=model_id)
     prompt_tokenizer = tokenizer
-    if api:
-        backend = OpenAIBackend(config.base_url, config.model[len(OPENAI_PREFIX):], concurrency=config.batch_size,
-                                seed=config.seed)
-        model_id = {"backend": "openai", "base_url": config.base_url.rstrip("/"), "model": config.model[len(OPENAI_PREFIX):]}
-    elif model is not None:
-        backend = HFBackend(model=model, tokenizer=tokenizer)
-    else:
-        from ..models.hf import load_model_and_tokenizer, load_tokenizer, model_identity
+    if not api and model is None and config.prompt_format == "chat":
+        from ..models.hf import load_tokenizer
 
-        backend = HFBackend(loader=lambda: load_model_and_tokenizer(config.model, config.adapter, device=config.device,
-                                                                    dtype=config.dtype))
-        model_id = model_identity(config.model, config.adapter, device=config.device, dtype=config.dtype)
-        if config.prompt_format == "chat":
-            prompt_tokenizer = load_tokenizer(config.model)
+        prompt_tokenizer = load_tokenizer(config.model)
     cache = None
-    if not config.no_cache and model_id is not None:
+    if not config.no_cache and backend.identity is not None:
         from ..models.embedded import cache_root
 
         cache = EvalCache(config.cache_dir or cache_root() / "eval_cache")
     all_results: dict[str, dict] = {}
     try:
         for name in config.bench:
-            results = _run_one(config, name, langs, backend, cache, model_id, prompt_tokenizer, api, progress, on_batch)
+            results = _run_one(config, name, langs, backend, cache, prompt_tokenizer, api, progress, on_batch)
             all_results[results["inputs"]["benchmark"]] = results  # the registered name, as in the output folder
     finally:
         if cache is not None:
@@ -241,7 +189,7 @@ def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict |
     return all_results
 
 
-def _run_one(config: EvalConfig, name: str, langs, backend, cache, model_id, tokenizer, api, progress, on_batch) -> dict:
+def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, api, progress, on_batch) -> dict:
     from ..score import score
 
     started = time.perf_counter()
@@ -256,11 +204,8 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, model_id, tok
     except ValueError as e:  # e.g. --prompt-format chat with a tokenizer that has no chat template
         raise CrossinError(f"{config.model}: {e}") from None
     stats = RunStats()
-    values = execute(requests, config.mode, backend, batch_size=config.batch_size, max_new_tokens=config.max_new_tokens,
-                     cache=cache, model_id=model_id, progress=progress, desc=f"{bench.name} {config.mode}",
-                     on_batch=on_batch, stats=stats)
-
-    import numpy as np
+    values = execute(requests, config.mode, backend, max_new_tokens=config.max_new_tokens, cache=cache,
+                     progress=progress, desc=f"{bench.name} {config.mode}", on_batch=on_batch, stats=stats)
 
     per_item: dict[tuple[str, str], list[dict]] = {}
     prompts: dict[tuple[str, str], str] = {}
@@ -277,15 +222,14 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, model_id, tok
         per_item.setdefault((r.set_id, r.lang), []).append(entry)
         prompts.setdefault((r.set_id, r.lang), r.prompt)
 
-    pred = np.full((len(bench.sets), len(bench.langs)), UNPARSED, dtype=np.int64)
+    matrix = MatrixBuilder(what="answer")
     samples = []
-    for i, pset in enumerate(bench.sets):
-        for j, lang in enumerate(bench.langs):
+    for pset in bench.sets:
+        for lang in bench.langs:
             entries = per_item[(pset.id, lang)]
             choices = {e["choice"] for e in entries}
             choice = entries[0]["choice"] if len(choices) == 1 else None
-            if choice is not None:
-                pred[i, j] = choice
+            matrix.add(pset.id, lang, choice)
             sample: dict = {"id": pset.id, "lang": lang, "prompt": prompts[(pset.id, lang)]}
             if config.mode == "generate":
                 sample["output"] = entries[0]["output"]
@@ -304,6 +248,7 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, model_id, tok
     model_name = config.model
     extra = {"model": model_name, "adapter": config.adapter, "mode": config.mode, "circular": circular,
              "template": config.template, "prompt_format": config.prompt_format}
+    pred = matrix.build([s.id for s in bench.sets], list(bench.langs), [s.gold for s in bench.sets]).pred
     results = score(bench, pred, seed=config.seed, n_boot=config.n_boot, extra_inputs=extra)
     results.update(extra)
     results["seed"] = config.seed
@@ -311,8 +256,8 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, model_id, tok
     results["wall_time_s"] = round(time.perf_counter() - started, 3)
     results["requests"] = {"total": len(requests), "cache_hits": stats.hits, "computed": stats.computed}
     results["config"] = config_to_dict(config)
-    if model_id is not None:
-        results["model_identity"] = model_id
+    if backend.identity is not None:
+        results["model_identity"] = backend.identity
     if config.out:
         folder = Path(config.out) / bench.name
         write_jsonl(folder / samples_file(bench.name), samples)

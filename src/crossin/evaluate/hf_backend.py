@@ -1,0 +1,401 @@
+"""The transformers backend: letter log-likelihoods, cloze option log-likelihoods and greedy generation.
+
+Same maths as scoring each prompt alone with one full forward pass; the work saved does not change it:
+- every prompt is tokenized once, and batches are formed longest first under a token budget (`batch_size="auto"`)
+  or a fixed number of questions;
+- prompts are left-padded with explicit position ids, so a row's result does not depend on its batch;
+- the LM head runs only where a log-probability is read (the last prompt position, the continuation tokens):
+  small multilingual models have huge vocabularies (Gemma 3: 262k), so a full-sequence head costs more than the
+  transformer itself;
+- the token prefix that all prompts share (instruction header) runs once; batches start from its KV cache;
+- cloze: a question's prompt runs once and its KV cache rows are shared by its options (gathered once per batch,
+  never deep-copied); only the continuation tokens run again. Recomputing the prompt per option instead would cost
+  n_options times the prompt's FLOPs, which on CPU is the whole bill (bench/eval_speed.py --cloze-strategy compares);
+- log-probabilities are gathered on the device and copied to the host once per batch.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..benchmarks import LETTERS
+from ..errors import CrossinError
+from ..prompts import tokenize_prompts
+
+# A letter may be predicted with or without a leading space depending on the prompt's last character;
+# both spellings are summed (in probability space) so the score does not hinge on tokenisation.
+LETTER_VARIANTS = ("{}", " {}")
+# Sharing a prompt prefix pays off only when it saves more than gathering its cache costs.
+MIN_SHARED_PREFIX = 8
+# `batch_size="auto"` on CPU: tokens per forward pass. Larger batches do not speed up CPU matmuls, they only
+# delay the first cache commit.
+CPU_TOKEN_BUDGET = 4096
+# Bytes of fp32 logits materialised at once when the LM head runs over continuation positions.
+HEAD_CHUNK_BYTES = 1 << 28
+
+OnBatch = Callable[[list[int], list], None]
+
+
+def cloze_continuation(prompt: str, option: str) -> str:
+    """lm-eval's convention: the separating space belongs to the continuation."""
+    return option if not prompt or prompt[-1].isspace() else " " + option
+
+
+def letter_token_ids(tokenizer, n_choices: int) -> list[list[int]]:
+    ids = []
+    for letter in LETTERS[:n_choices]:
+        variants = []
+        for pattern in LETTER_VARIANTS:
+            tokens = tokenizer(pattern.format(letter), add_special_tokens=False).input_ids
+            if len(tokens) == 1 and tokens[0] not in variants:
+                variants.append(tokens[0])
+        if not variants:
+            raise CrossinError(f"the tokenizer has no single token for the option letter {letter!r}; use --mode cloze or generate")
+        ids.append(variants)
+    return ids
+
+
+def plan_batches(costs: list[tuple[int, int]], *, max_items: int | None, token_budget: int | None) -> list[list[int]]:
+    """Group item indices into batches, longest first.
+
+    costs[i] = (padded tokens the item adds per row, rows it adds); a batch's cost is its longest item's length times
+    its rows (what a padded forward computes). `max_items` fixes the number of items per batch instead.
+    """
+    order = sorted(range(len(costs)), key=lambda i: (-costs[i][0], i))
+    batches, current, width, rows = [], [], 0, 0
+    for i in order:
+        length, n_rows = costs[i]
+        full = (len(current) >= max_items) if max_items else (
+            current and max(width, length) * (rows + n_rows) > (token_budget or CPU_TOKEN_BUDGET))
+        if full:
+            batches.append(current)
+            current, width, rows = [], 0, 0
+        current.append(i)
+        width, rows = max(width, length), rows + n_rows
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _select_rows(cache, rows):
+    """A new cache object holding `rows` of `cache` (one gather per layer; `cache` itself is left untouched)."""
+    new = copy.copy(cache)
+    new.layers = []
+    for layer in cache.layers:
+        part = copy.copy(layer)
+        if getattr(layer, "is_initialized", False) and layer.keys is not None and layer.keys.numel():
+            part.keys, part.values = layer.keys[rows], layer.values[rows]
+        new.layers.append(part)
+    return new
+
+
+def _cache_kwarg(module) -> str:
+    """transformers renamed `past_key_values` to `cache` (5.2x)."""
+    return "cache" if "cache" in inspect.signature(type(module).forward).parameters else "past_key_values"
+
+
+def _token_logp(logits, targets):
+    """log softmax(logits)[target], without materialising the whole log-softmax."""
+    return logits.gather(-1, targets[..., None])[..., 0] - logits.logsumexp(-1)
+
+
+def _output_cache(out):
+    return out.cache if hasattr(out, "cache") else out.past_key_values
+
+
+@dataclass
+class HFBackend:
+    """A transformers causal LM, loaded on first use so that a fully cached run never loads it.
+
+    `batch_size`: questions per forward pass, or "auto" (a token budget: CPU_TOKEN_BUDGET on CPU, sized from free
+    memory on CUDA; a CUDA out-of-memory error halves it and retries the batch).
+    """
+
+    model: object = None
+    tokenizer: object = None
+    loader: Callable[[], tuple] | None = None
+    batch_size: int | str = "auto"
+    identity: dict | None = None
+    _prefix: tuple | None = field(default=None, repr=False)
+    _budget: int | None = field(default=None, repr=False)
+
+    # --- setup ----------------------------------------------------------------------------------------------------
+
+    def _ensure(self):
+        if self.model is None:
+            if self.loader is None:
+                raise RuntimeError("HFBackend has neither a model nor a loader")
+            self.model, self.tokenizer = self.loader()
+        if self.tokenizer.pad_token_id is None:  # left padding needs a pad id; its value is masked out
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        return self.model, self.tokenizer
+
+    @property
+    def device(self):
+        return next(self._ensure()[0].parameters()).device
+
+    def _token_budget(self) -> int:
+        if self._budget is None:
+            self._budget = CPU_TOKEN_BUDGET
+            if self.device.type == "cuda":
+                import torch
+
+                free, _ = torch.cuda.mem_get_info(self.device)
+                config = self._ensure()[0].config
+                config = getattr(config, "text_config", config)
+                # Per token: the KV cache rows cloze gathers, plus the widest activation (MLP) with headroom.
+                width = max(getattr(config, "intermediate_size", 0), 4 * getattr(config, "hidden_size", 1024))
+                kv = 2 * getattr(config, "num_hidden_layers", 32) * getattr(config, "num_key_value_heads", 8) * \
+                    getattr(config, "head_dim", 128)
+                per_token = 4 * (kv + 4 * width) * self.model.dtype.itemsize
+                self._budget = int(max(2048, min(1 << 18, 0.5 * free // per_token)))
+        return self._budget
+
+    def _batches(self, costs: list[tuple[int, int]]) -> list[list[int]]:
+        fixed = None if self.batch_size == "auto" else int(self.batch_size)
+        return plan_batches(costs, max_items=fixed, token_budget=None if fixed else self._token_budget())
+
+    def _run_batches(self, costs, run_batch, on_batch: OnBatch | None, n: int) -> list:
+        """run_batch(indices) -> values per index; batches planned from costs; OOM on CUDA halves the budget."""
+        import torch
+
+        out: list = [None] * n
+        pending = self._batches(costs)
+        while pending:
+            batch = pending.pop(0)
+            try:
+                values = run_batch(batch)
+            except torch.OutOfMemoryError:
+                if len(batch) == 1:
+                    raise
+                torch.cuda.empty_cache()
+                self._budget = max(1, (self._budget or CPU_TOKEN_BUDGET) // 2)
+                half = len(batch) // 2
+                pending[:0] = [batch[:half], batch[half:]]
+                continue
+            for i, v in zip(batch, values):
+                out[i] = v
+            if on_batch is not None:
+                on_batch(batch, values)
+        return out
+
+    def _encode(self, prompts: list[str]) -> list[list[int]]:
+        return tokenize_prompts(self._ensure()[1], prompts)
+
+    def _prepare_prefix(self, encoded: list[list[int]]) -> None:
+        """Run the token prefix all prompts share (instruction header, template) once and keep its KV cache."""
+        import torch
+
+        if len(encoded) < 2:
+            self._prefix = None
+            return
+        first = encoded[0]
+        shared = min(len(ids) for ids in encoded) - 1  # every prompt keeps at least one token of its own
+        for ids in encoded[1:]:
+            n = 0
+            while n < shared and ids[n] == first[n]:
+                n += 1
+            shared = n
+        if shared < MIN_SHARED_PREFIX:
+            self._prefix = None
+            return
+        if self._prefix is not None and self._prefix[0] == first[:shared]:
+            return
+        model, _ = self._ensure()
+        with torch.inference_mode():
+            out = model(input_ids=torch.tensor([first[:shared]], device=self.device), use_cache=True, logits_to_keep=1)
+        self._prefix = (first[:shared], _output_cache(out))
+
+    # --- the prompt pass --------------------------------------------------------------------------------------------
+
+    def _prompt_forward(self, encoded: list[list[int]], *, keep_cache: bool, extra_tokens: int = 0):
+        """Forward left-padded prompts with only the last position's logits.
+
+        Returns (output, attention mask over all cached positions, real token count per row). Position ids count
+        real tokens only, so padding never shifts a position. `extra_tokens`: tokens still to be appended to the cache.
+        """
+        import torch
+
+        model, tok = self._ensure()
+        device = self.device
+        prefix, prefix_cache = self._prefix or ([], None)
+        window = getattr(getattr(model, "config", None), "sliding_window", None)
+        use_prefix = bool(prefix) and all(ids[:len(prefix)] == prefix for ids in encoded)
+        if use_prefix and window:
+            # Pads sit between the shared prefix and each suffix; a sliding window counts cache slots, pads
+            # included, so share only when the whole sequence fits in the window.
+            use_prefix = max(len(ids) for ids in encoded) + extra_tokens < window
+        offset = len(prefix) if use_prefix else 0
+        width = max(len(ids) for ids in encoded) - offset
+        ids = torch.full((len(encoded), width), tok.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(encoded), width), dtype=torch.long)
+        for row, seq in enumerate(encoded):
+            n = len(seq) - offset
+            ids[row, width - n:] = torch.tensor(seq[offset:])
+            mask[row, width - n:] = 1
+        ids, mask = ids.to(device, non_blocking=True), mask.to(device, non_blocking=True)
+        positions = offset + (mask.cumsum(-1) - 1).clamp(min=0)
+        kwargs = {}
+        if use_prefix:
+            kwargs[_cache_kwarg(model)] = _select_rows(prefix_cache, torch.zeros(len(encoded), dtype=torch.long, device=device))
+            mask = torch.cat([torch.ones((len(encoded), offset), dtype=mask.dtype, device=device), mask], dim=1)
+        out = model(input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=1,
+                    use_cache=keep_cache or use_prefix, **kwargs)
+        return out, mask, mask.sum(-1)
+
+    # --- letter log-likelihood ----------------------------------------------------------------------------------------
+
+    def loglik(self, prompts: list[str], n_choices: list[int], *, on_batch: OnBatch | None = None) -> list[list[float]]:
+        """Per prompt: log P(letter) for each option letter (both spellings summed), from the last position only."""
+        import torch
+
+        model, tok = self._ensure()
+        encoded = self._encode(prompts)
+        self._prepare_prefix(encoded)
+        n_max = max(n_choices, default=0)
+        letters = letter_token_ids(tok, n_max) if n_max else []
+        # [letter, variant] token ids; a missing variant repeats the first and is masked out.
+        table = torch.tensor([v + v[:1] * (len(LETTER_VARIANTS) - len(v)) for v in letters], dtype=torch.long)
+        valid = torch.tensor([[j < len(v) for j in range(len(LETTER_VARIANTS))] for v in letters])
+        table, valid = table.to(self.device), valid.to(self.device)
+
+        def run(batch: list[int]) -> list[list[float]]:
+            with torch.inference_mode():
+                out, _, _ = self._prompt_forward([encoded[i] for i in batch], keep_cache=False)
+                logp = out.logits[:, -1, :].float().log_softmax(-1)
+                picked = logp[:, table].masked_fill(~valid, float("-inf")).logsumexp(-1)  # [rows, letters]
+                values = picked.tolist()
+            return [row[:n_choices[i]] for i, row in zip(batch, values)]
+
+        return self._run_batches([(len(ids), 1) for ids in encoded], run, on_batch, len(prompts))
+
+    # --- cloze ----------------------------------------------------------------------------------------------------------
+
+    def _head(self):
+        """(decoder, head function) so the LM head can run on gathered positions only; None when the model's own
+        forward does more than head + Gemma-style softcapping (checked once against the model's logits)."""
+        if hasattr(self, "_head_cache"):
+            return self._head_cache
+        import torch
+
+        model, _ = self._ensure()
+        base = model.get_base_model() if hasattr(model, "get_base_model") else model
+        decoder = base.get_decoder() if hasattr(base, "get_decoder") else None
+        head = base.get_output_embeddings()
+        cap = getattr(getattr(base, "config", None), "final_logit_softcapping", None)
+
+        def apply(hidden):
+            logits = head(hidden).float()
+            return torch.tanh(logits / cap) * cap if cap else logits
+
+        self._head_cache = None
+        if decoder is not None and head is not None:
+            with torch.inference_mode():
+                ids = torch.tensor([[self.tokenizer.pad_token_id or 0] * 3], device=self.device)
+                want = model(input_ids=ids).logits.float()
+                got = apply(decoder(input_ids=ids).last_hidden_state)
+            if torch.allclose(want, got, atol=1e-3, rtol=1e-3):
+                self._head_cache = (decoder, apply)
+        return self._head_cache
+
+    def cloze(self, prompts: list[str], options: list[list[str]], *, on_batch: OnBatch | None = None) -> list[list[float]]:
+        """Per prompt: each option's summed log-likelihood divided by its character length (lm-eval acc_norm)."""
+        _, tok = self._ensure()
+        encoded = self._encode(prompts)
+        self._prepare_prefix(encoded)
+        conts = [[tok(cloze_continuation(p, o), add_special_tokens=False).input_ids for o in opts]
+                 for p, opts in zip(prompts, options)]
+        chars = [[max(len(cloze_continuation(p, o)), 1) for o in opts] for p, opts in zip(prompts, options)]
+        costs = [(len(ids) + max((len(c) for c in cs), default=0), 1 + len(cs)) for ids, cs in zip(encoded, conts)]
+        return self._run_batches(costs, lambda batch: self._cloze_batch(batch, encoded, conts, chars), on_batch,
+                                 len(prompts))
+
+    def _cloze_batch(self, batch, encoded, conts, chars) -> list[list[float]]:
+        import torch
+
+        model, tok = self._ensure()
+        device = self.device
+        # Flatten (question, option) pairs of this batch.
+        pairs = [(b, o) for b, i in enumerate(batch) for o in range(len(conts[i]))]
+        flat = [conts[batch[b]][o] for b, o in pairs]
+        if any(not c for c in flat):
+            raise CrossinError("an option tokenizes to nothing; cloze scoring needs a non-empty continuation")
+        with torch.inference_mode():
+            out, mask, lengths = self._prompt_forward([encoded[i] for i in batch], keep_cache=True,
+                                                      extra_tokens=max(len(c) for c in flat))
+            first_logp = out.logits[:, -1, :].float().log_softmax(-1)
+            q_of = torch.tensor([b for b, _ in pairs], device=device)
+            first_tok = torch.tensor([c[0] for c in flat], device=device)
+            totals = first_logp[q_of, first_tok]  # token 0 of each continuation, predicted at the prompt's end
+            longer = [r for r, c in enumerate(flat) if len(c) > 1]
+            if longer:
+                totals = totals + self._continuation_logp(model, tok, [flat[r] for r in longer],
+                                                          q_of[longer], _output_cache(out), mask, lengths,
+                                                          len(flat), torch.tensor(longer, device=device))
+            denom = torch.tensor([chars[batch[b]][o] for b, o in pairs], dtype=totals.dtype, device=device)
+            values = (totals / denom).tolist()
+        result, k = [], 0
+        for i in batch:
+            result.append(values[k:k + len(conts[i])])
+            k += len(conts[i])
+        return result
+
+    def _continuation_logp(self, model, tok, conts, q_rows, cache, mask, lengths, n_all, where):
+        """Summed log P(token j | prompt, tokens < j) for j >= 1 of each continuation, scattered into n_all slots."""
+        import torch
+
+        device = mask.device
+        steps = max(len(c) for c in conts) - 1  # token j+1 is predicted at position j
+        ids = torch.full((len(conts), steps), tok.pad_token_id, dtype=torch.long)
+        cont_mask = torch.zeros((len(conts), steps), dtype=torch.long)
+        targets = torch.zeros((len(conts), steps), dtype=torch.long)
+        for r, c in enumerate(conts):
+            ids[r, :len(c) - 1] = torch.tensor(c[:-1])
+            targets[r, :len(c) - 1] = torch.tensor(c[1:])
+            cont_mask[r, :len(c) - 1] = 1
+        ids, cont_mask, targets = (t.to(device, non_blocking=True) for t in (ids, cont_mask, targets))
+        attention = torch.cat([mask[q_rows], cont_mask.to(mask.dtype)], dim=1)
+        positions = lengths[q_rows, None] + torch.arange(steps, device=device)[None, :]
+        rows_cache = _select_rows(cache, q_rows)
+        head = self._head()
+        real = cont_mask.bool()
+        if head is None:  # the model's own head (all positions, then gathered)
+            logits = model(input_ids=ids, attention_mask=attention, position_ids=positions, use_cache=True,
+                           **{_cache_kwarg(model): rows_cache}).logits.float()
+            sums = (_token_logp(logits, targets) * real).sum(-1)
+        else:
+            decoder, apply_head = head
+            hidden = decoder(input_ids=ids, attention_mask=attention, position_ids=positions, use_cache=True,
+                             **{_cache_kwarg(decoder): rows_cache}).last_hidden_state[real]  # [tokens, hidden]
+            row_of = torch.arange(len(conts), device=device)[:, None].expand_as(real)[real]
+            flat_targets = targets[real]
+            chunk = max(64, HEAD_CHUNK_BYTES // (4 * apply_head(hidden[:1]).shape[-1]))
+            token_logp = torch.cat([_token_logp(apply_head(hidden[s:s + chunk]), flat_targets[s:s + chunk])
+                                    for s in range(0, hidden.shape[0], chunk)])
+            sums = torch.zeros(len(conts), dtype=token_logp.dtype, device=device).index_add_(0, row_of, token_logp)
+        return torch.zeros(n_all, dtype=sums.dtype, device=device).index_copy_(0, where, sums)
+
+    # --- generation -------------------------------------------------------------------------------------------------
+
+    def generate(self, prompts: list[str], max_new_tokens: int, *, on_batch: OnBatch | None = None) -> list[str]:
+        import torch
+        from transformers import GenerationConfig
+
+        model, tok = self._ensure()
+        encoded = self._encode(prompts)
+        config = GenerationConfig(max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tok.pad_token_id,
+                                  eos_token_id=tok.eos_token_id)
+
+        def run(batch: list[int]) -> list[str]:
+            rows = [encoded[i] for i in batch]
+            width = max(len(x) for x in rows)
+            ids = torch.tensor([[tok.pad_token_id] * (width - len(x)) + x for x in rows], device=self.device)
+            mask = torch.tensor([[0] * (width - len(x)) + [1] * len(x) for x in rows], device=self.device)
+            with torch.inference_mode():
+                out = model.generate(input_ids=ids, attention_mask=mask, generation_config=config)
+            return tok.batch_decode(out[:, width:], skip_special_tokens=True)
+
+        return self._run_batches([(len(ids) + max_new_tokens, 1) for ids in encoded], run, on_batch, len(prompts))
