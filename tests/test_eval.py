@@ -23,50 +23,6 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
-def tokenizer():
-    """A byte-level BPE with a 600-token vocabulary: loads in milliseconds, unlike the real 262k one."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    raw = Tokenizer(models.BPE())
-    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    raw.decoder = decoders.ByteLevel()
-    text = [line for _, line in zip(range(200), (DATA_DIR / "cross_mmlu" / "test.jsonl").open(encoding="utf-8"))]
-    raw.train_from_iterator(text, trainers.BpeTrainer(vocab_size=600, special_tokens=["<pad>", "<eos>", "<bos>"],
-                                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    from tokenizers.processors import TemplateProcessing
-
-    raw.post_processor = TemplateProcessing(single="<bos> $A", special_tokens=[("<bos>", raw.token_to_id("<bos>"))])
-    return PreTrainedTokenizerFast(tokenizer_object=raw, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
-                                   padding_side="left")
-
-
-@pytest.fixture(scope="module")
-def tiny_dir(tmp_path_factory, tokenizer):
-    """A 2-layer Gemma 3 with a 4-token sliding window, so cached cloze scoring crosses the window."""
-    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
-
-    torch.manual_seed(0)
-    config = Gemma3TextConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                              num_attention_heads=2, num_key_value_heads=1, head_dim=16, sliding_window=4,
-                              layer_types=["sliding_attention", "full_attention"], max_position_embeddings=4096,
-                              pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
-                              eos_token_id=tokenizer.eos_token_id)
-    model = Gemma3ForCausalLM(config).eval()
-    folder = tmp_path_factory.mktemp("tiny")
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def tiny(tiny_dir):
-    from crossin.models.hf import load_model_and_tokenizer
-
-    return load_model_and_tokenizer(str(tiny_dir), device="cpu")
-
-
-@pytest.fixture(scope="module")
 def mmlu():
     return load_benchmark("cross-mmlu", "en,zh", data_dir=DATA_DIR, limit=6)
 
@@ -386,40 +342,6 @@ def test_cli_runs_and_prints_the_table(tiny_dir, tmp_path):
     assert CliRunner().invoke(app, args).exit_code == 0
     again = json.loads((tmp_path / "out" / "cross-mmlu" / "results.json").read_text())
     assert again["requests"] == {"total": 6, "cache_hits": 6, "computed": 0}
-
-
-def test_server_routes_and_bad_requests(tokenizer):
-    """The OpenAI-compatible server's HTTP layer (the model itself is exercised in test_eval_model.py)."""
-    import threading
-    import urllib.error
-    import urllib.request
-
-    from crossin.models.server import make_server, messages_to_prompt
-
-    server = make_server(None, tokenizer, "tiny", port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/v1"
-
-    def post(path, body: bytes):
-        request = urllib.request.Request(base + path, data=body, headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read())
-
-    try:
-        with urllib.request.urlopen(base + "/models", timeout=10) as response:
-            assert json.loads(response.read())["data"][0]["id"] == "tiny"
-        assert post("/chat/completions", b"{not json")[0] == 400
-        assert post("/chat/completions", b'{"messages": []}')[0] == 400
-        assert post("/completions", b'{"prompt": 3}')[0] == 400
-        assert post("/nowhere", b"{}")[0] == 404
-    finally:
-        server.shutdown()
-        server.server_close()
-    # No chat template (a base model): the message texts are the prompt, so API and local prompts coincide.
-    assert messages_to_prompt([{"role": "user", "content": "Q?"}], tokenizer) == "Q?"
 
 
 def test_chat_format_without_chat_template_is_a_user_error(run, tiny_dir, tmp_path):
