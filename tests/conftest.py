@@ -84,12 +84,12 @@ def start_server(*args: str, timeout: float = 120.0):
 
     proc = subprocess.Popen([sys.executable, "-m", "crossin", "serve", "--host", "127.0.0.1", "--port", "0", *args],
                             stdout=subprocess.PIPE, stderr=None if os.environ.get("CROSSIN_TEST_SERVER_LOG") else subprocess.DEVNULL, text=True)
-    deadline = time.monotonic() + timeout
     line = proc.stdout.readline()  # "serving NAME at http://127.0.0.1:PORT/v1"
     if "http://" not in line:
         proc.kill()
         raise RuntimeError(f"crossin serve did not start: {line!r}")
     url = line.split(" at ", 1)[1].strip()
+    deadline = time.monotonic() + timeout
     import urllib.request
 
     while time.monotonic() < deadline:

@@ -60,12 +60,15 @@ def _naive_cloze(model, tok, prompt, option):
     return sum(logp[len(p) - 1 + j, c[j]].item() for j in range(len(c))) / len(text)
 
 
-def test_cloze_shared_prefix_equals_full_sequences(tiny):
+@pytest.mark.parametrize("strategy", ["share", "recompute"])
+def test_cloze_equals_full_sequences(tiny, strategy):
     """Prompts of different lengths (left padding), longer than the sliding window, options of different lengths."""
     model, tok = tiny
     prompts = ["Question: what is the capital of France, the country?\nAnswer:", "Short?\n"]
     options = [["Paris", "the city of Lyon on the Rhône", "Nice"], ["a", "bb bb bb bb bb bb", "c", "dd"]]
-    got = HFBackend(model=model, tokenizer=tok).cloze(prompts, options)
+    backend = HFBackend(model=model, tokenizer=tok, cloze_strategy=strategy)
+    got = backend.cloze(prompts, options)
+    assert backend._head() is not None  # the LM head ran on the continuation positions only
     want = [[_naive_cloze(model, tok, p, o) for o in opts] for p, opts in zip(prompts, options)]
     for g, w in zip(got, want):
         assert g == pytest.approx(w, abs=1e-4)
@@ -347,3 +350,52 @@ def test_cli_runs_and_prints_the_table(tiny_dir, tmp_path):
 def test_chat_format_without_chat_template_is_a_user_error(run, tiny_dir, tmp_path):
     with pytest.raises(CrossinError, match="chat template"):
         run(_config(tiny_dir, tmp_path, prompt_format="chat"))
+
+
+# --- parity of the batched engine with plain full forwards, on every benchmark -----------------------------------
+
+@pytest.mark.parametrize("name", ["cross-mmlu", "cross-logiqa", "cross-xquad"])
+def test_scores_equal_unbatched_forwards_on_every_benchmark(tiny, name):
+    """20 sets x 2 languages: loglik, cloze, and a circular rotation; auto token budget and fixed batch sizes."""
+    from crossin.evaluate.runner import build_prompt
+
+    model, tok = tiny
+    bench = load_benchmark(name, "en,zh", data_dir=DATA_DIR, limit=20)
+    for mode, rotation in (("loglik", 0), ("loglik", 1), ("cloze", 0)):
+        auto = score_options(model, tok, bench, mode=mode, rotation=rotation)
+        fixed = score_options(model, tok, bench, mode=mode, rotation=rotation, batch_size=3)
+        for pset in bench.sets:
+            for lang in bench.langs:
+                item = rotate(pset.items[lang], rotation)
+                prompt = build_prompt(item, mode)
+                if mode == "loglik":
+                    want = unrotate_scores(_naive_letters(model, tok, prompt), rotation)
+                else:
+                    want = [_naive_cloze(model, tok, prompt, o) for o in pset.items[lang].choices]
+                key = (pset.id, lang)
+                assert auto[key] == pytest.approx(want, abs=1e-4), (mode, rotation, key)
+                assert fixed[key] == pytest.approx(auto[key], abs=1e-4), (mode, rotation, key)
+
+
+def test_plan_batches_longest_first_under_a_token_budget():
+    from crossin.evaluate.hf_backend import plan_batches
+
+    costs = [(10, 1), (50, 1), (30, 1), (50, 1), (5, 1)]
+    assert plan_batches(costs, max_items=2, token_budget=None) == [[1, 3], [2, 0], [4]]
+    batches = plan_batches(costs, max_items=None, token_budget=100)
+    assert batches == [[1, 3], [2, 0, 4]]
+    assert all(max(costs[i][0] for i in b) * len(b) <= 100 for b in batches)
+    assert plan_batches([(500, 4)], max_items=None, token_budget=100) == [[0]]  # an item larger than the budget runs alone
+
+
+def test_softcapped_head_on_gathered_positions(tiny_dir, tiny):
+    """Gemma 2-style final logit softcapping is applied when the head runs on continuation positions only."""
+    from transformers import Gemma3ForCausalLM
+
+    _, tok = tiny
+    model = Gemma3ForCausalLM.from_pretrained(tiny_dir, final_logit_softcapping=2.0).eval()
+    backend = HFBackend(model=model, tokenizer=tok)
+    prompts, options = ["Capital of France?\n"], [["Paris", "the city of Lyon on the Rhône"]]
+    got = backend.cloze(prompts, options)
+    assert backend._head() is not None
+    assert got[0] == pytest.approx([_naive_cloze(model, tok, prompts[0], o) for o in options[0]], abs=1e-4)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -48,25 +47,47 @@ def test_second_identical_run_is_ten_times_faster(tmp_path):
     assert first_s >= 10 * second_s, (first_s, second_s)
 
 
-def test_openai_backend_against_a_real_server(gemma, tmp_path):
-    """`crossin serve`'s server on the embedded model; the API answers must equal local greedy generation."""
-    from crossin.models.server import make_server
+@pytest.fixture(scope="module")
+def served():
+    from conftest import start_server
 
+    url, proc = start_server("--model", "gemma-3-270m", "--name", "gemma", "--device", "cpu", "--log-level", "warning")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize("mode", ["loglik", "cloze"])
+def test_scoring_through_a_real_server_equals_in_process(gemma, served, tmp_path, mode):
+    """`crossin serve` + the OpenAI backend (/v1/completions, echo + logprobs) vs the in-process HF backend."""
     model, tok = gemma
-    server = make_server(model, tok, "gemma", port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-        common = dict(bench=["cross-mmlu"], langs=["en", "zh"], limit=1, mode="generate", max_new_tokens=6,
-                      batch_size=1, data_dir=str(DATA_DIR), no_cache=True, n_boot=10)
-        api = run_eval(EvalConfig(model="openai:gemma", base_url=url, out=str(tmp_path / "api"), **common),
-                       progress=False)["cross-mmlu"]
-        local = run_eval(EvalConfig(out=str(tmp_path / "local"), **common), model=model, tokenizer=tok,
-                         progress=False)["cross-mmlu"]
-    finally:
-        server.shutdown()
-        server.server_close()
+    common = dict(bench=["cross-mmlu"], langs=["en", "zh"], limit=10, mode=mode, data_dir=str(DATA_DIR), no_cache=True,
+                  n_boot=10)
+    api = run_eval(EvalConfig(model="openai:gemma", base_url=served, out=str(tmp_path / "api"), **common),
+                   progress=False)["cross-mmlu"]
+    run_eval(EvalConfig(out=str(tmp_path / "local"), **common), model=model, tokenizer=tok, progress=False)
+    import json
+
+    def samples(folder):
+        lines = (tmp_path / folder / "cross-mmlu" / "samples_cross-mmlu.jsonl").read_text().splitlines()
+        return {(s["id"], s["lang"]): s for s in map(json.loads, lines)}
+
+    remote, local = samples("api"), samples("local")
+    assert len(remote) == 20 and remote.keys() == local.keys()
+    for key in local:
+        assert remote[key]["choice"] == local[key]["choice"], key
+        assert remote[key]["option_scores"] == pytest.approx(local[key]["option_scores"], abs=1e-3), key
+    assert api["requests"]["computed"] == 20
+
+
+def test_generation_through_a_real_server_equals_in_process(gemma, served, tmp_path):
+    model, tok = gemma
+    common = dict(bench=["cross-mmlu"], langs=["en", "zh"], limit=1, mode="generate", max_new_tokens=6,
+                  batch_size=1, data_dir=str(DATA_DIR), no_cache=True, n_boot=10)
+    api = run_eval(EvalConfig(model="openai:gemma", base_url=served, out=str(tmp_path / "api"), **common),
+                   progress=False)["cross-mmlu"]
+    local = run_eval(EvalConfig(out=str(tmp_path / "local"), **common), model=model, tokenizer=tok,
+                     progress=False)["cross-mmlu"]
     api_samples = (tmp_path / "api" / "cross-mmlu" / "samples_cross-mmlu.jsonl").read_text().splitlines()
     local_samples = (tmp_path / "local" / "cross-mmlu" / "samples_cross-mmlu.jsonl").read_text().splitlines()
     import json

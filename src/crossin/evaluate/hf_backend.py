@@ -9,8 +9,8 @@ Same maths as scoring each prompt alone with one full forward pass; the work sav
   transformer itself;
 - the token prefix that all prompts share (instruction header) runs once; batches start from its KV cache;
 - cloze: a question's prompt runs once and its KV cache rows are shared by its options (gathered once per batch,
-  never deep-copied); only the continuation tokens run again. Recomputing the prompt per option instead would cost
-  n_options times the prompt's FLOPs, which on CPU is the whole bill (bench/eval_speed.py --cloze-strategy compares);
+  never deep-copied); only the continuation tokens run again. `cloze_strategy="recompute"` runs each option as its
+  own full sequence instead: n_options times the prompt's FLOPs but no cache gather (bench/eval_speed.py compares);
 - log-probabilities are gathered on the device and copied to the host once per batch.
 """
 
@@ -119,6 +119,7 @@ class HFBackend:
     loader: Callable[[], tuple] | None = None
     batch_size: int | str = "auto"
     identity: dict | None = None
+    cloze_strategy: str = "share"  # or "recompute": every option as its own full sequence (bench/eval_speed.py)
     _prefix: tuple | None = field(default=None, repr=False)
     _budget: int | None = field(default=None, repr=False)
 
@@ -310,8 +311,47 @@ class HFBackend:
                  for p, opts in zip(prompts, options)]
         chars = [[max(len(cloze_continuation(p, o)), 1) for o in opts] for p, opts in zip(prompts, options)]
         costs = [(len(ids) + max((len(c) for c in cs), default=0), 1 + len(cs)) for ids, cs in zip(encoded, conts)]
-        return self._run_batches(costs, lambda batch: self._cloze_batch(batch, encoded, conts, chars), on_batch,
-                                 len(prompts))
+        run = self._cloze_batch if self.cloze_strategy == "share" else self._cloze_batch_recompute
+        return self._run_batches(costs, lambda batch: run(batch, encoded, conts, chars), on_batch, len(prompts))
+
+    def _cloze_batch_recompute(self, batch, encoded, conts, chars) -> list[list[float]]:
+        """Each (prompt, option) as one right-padded sequence; the head runs at the continuation positions only."""
+        import torch
+
+        model, tok = self._ensure()
+        seqs, spans = [], []  # spans: (first position predicting the continuation, its length)
+        for i in batch:
+            for c in conts[i]:
+                seqs.append(encoded[i] + c)
+                spans.append((len(encoded[i]) - 1, len(c)))
+        width = max(len(x) for x in seqs)
+        ids = torch.full((len(seqs), width), tok.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(seqs), width), dtype=torch.long)
+        pick = torch.zeros((len(seqs), width), dtype=torch.bool)
+        for r, (seq, (start, n)) in enumerate(zip(seqs, spans)):
+            ids[r, :len(seq)] = torch.tensor(seq)
+            mask[r, :len(seq)] = 1
+            pick[r, start:start + n] = True
+        targets = torch.cat([ids[:, 1:], ids[:, :1]], dim=1)
+        ids, mask, pick, targets = (t.to(self.device) for t in (ids, mask, pick, targets))
+        with torch.inference_mode():
+            head = self._head()
+            if head is None:
+                token_logp = _token_logp(model(input_ids=ids, attention_mask=mask).logits.float()[pick], targets[pick])
+            else:
+                decoder, apply_head = head
+                token_logp = _token_logp(apply_head(decoder(input_ids=ids, attention_mask=mask).last_hidden_state[pick]),
+                                         targets[pick])
+            row_of = torch.arange(len(seqs), device=self.device)[:, None].expand_as(pick)[pick]
+            sums = torch.zeros(len(seqs), dtype=token_logp.dtype, device=self.device).index_add_(0, row_of, token_logp)
+            denom = torch.tensor([chars[i][o] for i in batch for o in range(len(conts[i]))], dtype=sums.dtype,
+                                 device=self.device)
+            values = (sums / denom).tolist()
+        result, k = [], 0
+        for i in batch:
+            result.append(values[k:k + len(conts[i])])
+            k += len(conts[i])
+        return result
 
     def _cloze_batch(self, batch, encoded, conts, chars) -> list[list[float]]:
         import torch
