@@ -21,12 +21,14 @@ from .io import read_text
 T = TypeVar("T")
 
 
-def arg(default: Any = dataclasses.MISSING, help: str = "", **kwargs) -> Any:  # noqa: A002 - mirrors argparse
-    """A dataclass field with a help string; list/dict defaults are copied per instance."""
+def arg(default: Any = dataclasses.MISSING, help: str = "", choices=None, **kwargs) -> Any:  # noqa: A002 - mirrors argparse
+    """A dataclass field with a help string (and the allowed values, listed by --help); list/dict defaults are
+    copied per instance."""
+    metadata = {"help": help, **({"choices": tuple(choices)} if choices else {})}
     if isinstance(default, (list, dict, set)):
         value = default
-        return dataclasses.field(default_factory=lambda: type(value)(value), metadata={"help": help}, **kwargs)
-    return dataclasses.field(default=default, metadata={"help": help}, **kwargs)
+        return dataclasses.field(default_factory=lambda: type(value)(value), metadata=metadata, **kwargs)
+    return dataclasses.field(default=default, metadata=metadata, **kwargs)
 
 
 def _coerce(value: Any, tp: Any, name: str, where: str) -> Any:
