@@ -242,6 +242,7 @@ def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict |
 
 
 def _run_one(config: EvalConfig, name: str, langs, backend, cache, model_id, tokenizer, api, progress, on_batch) -> dict:
+    from ..lmeval.results import lm_eval_block
     from ..score import score
 
     started = time.perf_counter()
@@ -311,6 +312,7 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, model_id, tok
     results["wall_time_s"] = round(time.perf_counter() - started, 3)
     results["requests"] = {"total": len(requests), "cache_hits": stats.hits, "computed": stats.computed}
     results["config"] = config_to_dict(config)
+    results["lm_eval"] = lm_eval_block(config, bench, samples, results)  # the same run in lm-eval's results layout
     if model_id is not None:
         results["model_identity"] = model_id
     if config.out:
