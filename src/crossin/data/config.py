@@ -26,7 +26,7 @@ class DataConfig:
                              "a folder (en.jsonl / alpaca_en.json / one JSON(L) file), a file, or hf:<dataset>.")
     base_n: int = arg(-1, help="Use N random samples of the base set (-1 = all of it).")
     exclude_base_ids: bool = arg(False, help="Draw CrossIn/translation samples only from source ids not in the base set "
-                                             "(default false: the paper samples them from the same Alpaca it uses as base).")
+                                             "(off in the paper, which samples them from the same Alpaca it uses as base).")
     min_score: float | None = arg(None, help="Drop samples whose quality score is below this (or missing) in a language "
                                              "that has a score file.")
     score_files: list[str] = arg([], help="Quality score files (JSONL {id, score}); 'zh=path' scores one language, a bare "
