@@ -116,12 +116,13 @@ def field_default(f: dataclasses.Field) -> Any:
     return None if f.default is dataclasses.MISSING else f.default
 
 
-def field_parameter(f: dataclasses.Field, tp: Any, extra_names: tuple[str, ...] = ()) -> inspect.Parameter:
+def field_parameter(f: dataclasses.Field, tp: Any, extra_names: tuple[str, ...] = (),
+                    defaults: dict[str, Any] | None = None) -> inspect.Parameter:
     """The typer option of one config field. Values stay text (lists: one item per comma) until build_config."""
     plain, _ = _plain(tp)
     is_list = typing.get_origin(plain) in (list, tuple)
     annotation = bool if plain is bool else list[str] if is_list else str
-    default = field_default(f)
+    default = (defaults or {}).get(f.name, field_default(f))
     if is_list and default is not None:
         default = [str(v) for v in default]
     option = typer.Option(default, *option_names(f.name, plain, extra_names), help=f.metadata.get("help", ""),
@@ -129,43 +130,60 @@ def field_parameter(f: dataclasses.Field, tp: Any, extra_names: tuple[str, ...] 
     return inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
 
 
-def config_options(cls: type, *, names: dict[str, tuple[str, ...]] | None = None, skip: tuple[str, ...] = ()):
+def _flaggable(tp: Any) -> bool:
+    """Mappings (and lists of them) stay YAML-only."""
+    plain, _ = _plain(tp)
+    inner = (typing.get_args(plain) or (str,))[0] if typing.get_origin(plain) in (list, tuple) else plain
+    return not (inner is dict or typing.get_origin(inner) is dict)
+
+
+def config_options(cls: type, *, names: dict[str, tuple[str, ...]] | None = None, skip: tuple[str, ...] = (),
+                   only: tuple[str, ...] | None = None, defaults: dict[str, Any] | None = None,
+                   overrides_only: bool = False):
     """Decorate `fn(cfg, **own_options)` into a typer command taking `--config` plus one option per field of `cls`.
 
-    `names`: extra spellings per field (`{"model": ("-m",)}`); `skip`: fields not offered as flags.
     The config is cls defaults <- `--config` YAML <- the flags typed on the command line.
+    `names`: extra spellings per field (`{"model": ("-m",)}`); `skip` / `only`: which fields are flags (mappings
+    never are). `defaults`: this command's own defaults (shown in --help; such a command takes no --config).
+    `overrides_only`: no --config either; `fn` gets the typed {field: value} for a config it reads itself.
     """
     from ..config import build_config
 
-    names = names or {}
+    names, defaults = names or {}, defaults or {}
     hints = typing.get_type_hints(cls)
-    fields = [f for f in dataclasses.fields(cls) if f.name not in skip]
+    fields = [f for f in dataclasses.fields(cls) if f.name not in skip and (only is None or f.name in only)
+              and _flaggable(hints[f.name])]
     by_name = {f.name: f for f in fields}
+    with_config = not (defaults or overrides_only)
 
     def decorate(fn):
         own = list(inspect.signature(fn, eval_str=True).parameters.values())[1:]
         clash = sorted({p.name for p in own} & (set(by_name) | {"ctx", "config"}))
         if clash:
             raise TypeError(f"{fn.__name__}: own options clash with config fields: {clash}")
+        config_param = inspect.Parameter("config", inspect.Parameter.KEYWORD_ONLY, annotation=Path | None,
+                                         default=typer.Option(None, "--config", "-c", help=f"YAML file of "
+                                                              f"{cls.__name__} fields; flags override it."))
         params = [
             inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context),
-            inspect.Parameter("config", inspect.Parameter.KEYWORD_ONLY, annotation=Path | None, default=typer.Option(
-                None, "--config", "-c", help=f"YAML file of {cls.__name__} fields; flags override it.")),
-            *(field_parameter(f, hints[f.name], names.get(f.name, ())) for f in fields),
+            *([config_param] if with_config else []),
+            *(field_parameter(f, hints[f.name], names.get(f.name, ()), defaults) for f in fields),
             *(p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own),
         ]
 
         @functools.wraps(fn)
-        def command(ctx: typer.Context, config: Path | None, **kwargs):
+        def command(ctx: typer.Context, config: Path | None = None, **kwargs):
             from typer._click.core import ParameterSource
 
-            overrides = {}
+            overrides = dict(defaults)
             for name in by_name:
                 value = kwargs.pop(name)
                 if ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT):
                     if isinstance(value, (list, tuple)):  # `--langs en,zh` and `--langs en --langs zh` alike
                         value = [v.strip() for item in value for v in item.split(",") if v.strip()]
                     overrides[name] = value
+            if overrides_only:
+                return fn(overrides, **kwargs)
             return fn(build_config(cls, config, overrides), **kwargs)
 
         del command.__wrapped__  # typer must see the signature below, not fn's
