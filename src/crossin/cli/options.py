@@ -173,12 +173,11 @@ def config_options(cls: type, *, names: dict[str, tuple[str, ...]] | None = None
 
         @functools.wraps(fn)
         def command(ctx: typer.Context, config: Path | None = None, **kwargs):
-            from typer._click.core import ParameterSource
-
             overrides = dict(defaults)
             for name in by_name:
                 value = kwargs.pop(name)
-                if ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT):
+                source = ctx.get_parameter_source(name)  # click's ParameterSource (typer may vendor click)
+                if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
                     if isinstance(value, (list, tuple)):  # `--langs en,zh` and `--langs en --langs zh` alike
                         value = [v.strip() for item in value for v in item.split(",") if v.strip()]
                     overrides[name] = value
