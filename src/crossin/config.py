@@ -21,12 +21,14 @@ from .io import read_text
 T = TypeVar("T")
 
 
-def arg(default: Any = dataclasses.MISSING, help: str = "", **kwargs) -> Any:  # noqa: A002 - mirrors argparse
-    """A dataclass field with a help string; list/dict defaults are copied per instance."""
+def arg(default: Any = dataclasses.MISSING, help: str = "", choices=None, **kwargs) -> Any:  # noqa: A002 - mirrors argparse
+    """A dataclass field with a help string (and the allowed values, listed by --help); list/dict defaults are
+    copied per instance."""
+    metadata = {"help": help, **({"choices": tuple(choices)} if choices else {})}
     if isinstance(default, (list, dict, set)):
         value = default
-        return dataclasses.field(default_factory=lambda: type(value)(value), metadata={"help": help}, **kwargs)
-    return dataclasses.field(default=default, metadata={"help": help}, **kwargs)
+        return dataclasses.field(default_factory=lambda: type(value)(value), metadata=metadata, **kwargs)
+    return dataclasses.field(default=default, metadata=metadata, **kwargs)
 
 
 def _coerce(value: Any, tp: Any, name: str, where: str) -> Any:
@@ -114,24 +116,3 @@ def config_to_dict(cfg: Any) -> dict:
             return {k: plain(x) for k, x in v.items()}
         return v
     return {f.name: plain(getattr(cfg, f.name)) for f in dataclasses.fields(cfg)}
-
-
-def parse_cli_overrides(args: list[str]) -> dict[str, str]:
-    """`--lora-r 32 --bf16=false` -> {"lora_r": "32", "bf16": "false"}; a bare flag means true."""
-    out: dict[str, str] = {}
-    i = 0
-    while i < len(args):
-        token = args[i]
-        if not token.startswith("--"):
-            raise CrossinError(f"unexpected argument {token!r}")
-        key = token[2:]
-        if "=" in key:
-            key, value = key.split("=", 1)
-        elif i + 1 < len(args) and not args[i + 1].startswith("--"):
-            value = args[i + 1]
-            i += 1
-        else:
-            value = "true"
-        out[key.replace("-", "_")] = value
-        i += 1
-    return out

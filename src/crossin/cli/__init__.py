@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import bench, data, demo, evaluate, experiment, report, score, serve, train  # noqa: F401
+from . import bench, data, demo, evaluate, experiment, export, report, score, serve, train  # noqa: F401
 from .app import app
 
 

@@ -10,23 +10,40 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import CrossinError
+from .options import CrossinTyper
 
-app = typer.Typer(
+app = CrossinTyper(
     name="crossin",
     help="Cross-lingual knowledge alignment: benchmarks, consistency metrics, CrossIn data, LoRA tuning, reports.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-bench_app = typer.Typer(help="Build benchmarks (Cross-XQuAD).", no_args_is_help=True)
-data_app = typer.Typer(help="CrossIn instruction mixes.", no_args_is_help=True)
-experiment_app = typer.Typer(help="The paper's comparisons as one resumable run.", no_args_is_help=True)
+bench_app = CrossinTyper(help="Build benchmarks (Cross-XQuAD).", no_args_is_help=True)
+data_app = CrossinTyper(help="CrossIn instruction mixes.", no_args_is_help=True)
+experiment_app = CrossinTyper(help="The paper's comparisons as one resumable run.", no_args_is_help=True)
+export_app = CrossinTyper(help="Our benchmarks for other tools (lm-evaluation-harness).", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 app.add_typer(data_app, name="data")
 app.add_typer(experiment_app, name="experiment")
+app.add_typer(export_app, name="export")
 
 console = Console(stderr=False)
 err_console = Console(stderr=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        console.print(f"crossin {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Cross-lingual knowledge alignment: benchmarks, consistency metrics, CrossIn data, LoRA tuning, reports."""
 
 
 def user_errors(fn):

@@ -53,7 +53,7 @@ def build_xquad(
     langs: str = typer.Option("en,zh,es,vi", "--langs", help="Comma-separated codes, or 'all' for every language in the folder."),
     seed: int = typer.Option(0, "--seed", help="Seed of the option order (recorded on every line)."),
     report: Path | None = typer.Option(None, "--report", help="Write the quality report (JSON) here."),
-    generator: str = typer.Option("passage", "--generator", help="passage (offline) or openai (LLM-proposed distractors, validated, with passage fallback)."),
+    generator: str = typer.Option("passage", "--generator", metavar="[passage|openai]", help="passage (offline) or openai (LLM-proposed distractors, validated, with passage fallback)."),
     base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (--generator openai)."),
     model: str | None = typer.Option(None, "--model", help="Model name sent to the server (--generator openai)."),
     workers: int = typer.Option(4, "--workers", help="Concurrent requests to the server."),

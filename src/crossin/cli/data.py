@@ -9,49 +9,20 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from ..data.config import DataConfig
 from .app import console, data_app, user_errors
+from .options import config_options
 
 
 @data_app.command("build")
 @user_errors
-def build(
-    config: Path | None = typer.Option(None, "--config", "-c", help="YAML file of DataConfig fields; flags override it."),
-    parallel: str | None = typer.Option(None, "--parallel", help="Parallel corpus folder (en.jsonl, zh.jsonl, ... or "
-                                                                 "alpaca_<lang>.json) or hf:<dataset>."),
-    langs: str | None = typer.Option(None, "--langs", help="Comma-separated languages (default: all in the folder)."),
-    recipe: str | None = typer.Option(None, "--recipe", help="en2x, x2en, x2x, translation, monolingual or none."),
-    n: int | None = typer.Option(None, "--n", help="Number of CrossIn samples (default 5000)."),
-    translation: int | None = typer.Option(None, "--translation", help="Number of translation samples (default 0)."),
-    translation_directions: str | None = typer.Option(None, "--translation-directions",
-                                                      help="x2en (default), en2x, x2x or pairs like zh-en,en-es."),
-    base: str | None = typer.Option(None, "--base", help="Base English set: folder/file/hf:<dataset>, or 'none' "
-                                                         "(default: the corpus's English side)."),
-    base_n: int | None = typer.Option(None, "--base-n", help="Use N random base samples (default: all)."),
-    exclude_base_ids: bool | None = typer.Option(None, "--exclude-base-ids/--allow-base-ids",
-                                                 help="Keep CrossIn samples off the base set's source ids."),
-    min_score: float | None = typer.Option(None, "--min-score", help="Drop samples with a quality score below this."),
-    score_file: list[str] | None = typer.Option(None, "--score-file", help="Score file: PATH or LANG=PATH; repeatable."),
-    langid: bool | None = typer.Option(None, "--langid/--no-langid", help="Language-identify samples (default on)."),
-    langid_chars: int | None = typer.Option(None, "--langid-chars", help="Characters checked per sample (default 120)."),
-    langid_high_accuracy: bool | None = typer.Option(None, "--langid-high-accuracy/--langid-low-accuracy",
-                                                     help="lingua accuracy mode (default low: fast)."),
-    name_output_lang: bool | None = typer.Option(None, "--name-output-lang/--no-name-output-lang",
-                                                 help="Name the expected response language in the instruction."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed of every random choice (default 0)."),
-    out: str | None = typer.Option(None, "--out", "-o", help="Output folder."),
-):
+@config_options(DataConfig, names={"out": ("-o",), "score_files": ("--score-file",),
+                                   "exclude_base_ids": ("--exclude-base-ids/--allow-base-ids",),
+                                   "langid_high_accuracy": ("--langid-high-accuracy/--langid-low-accuracy",)})
+def build(cfg: DataConfig):
     """Build a CrossIn mix: base English set + N recipe samples + M translation samples (the paper's Algorithm 1)."""
-    from ..config import build_config
-    from ..data import DataConfig, build_mix
+    from ..data import build_mix
 
-    overrides = {
-        "parallel": parallel, "langs": langs, "recipe": recipe, "n": n, "translation": translation,
-        "translation_directions": translation_directions, "base": base, "base_n": base_n,
-        "exclude_base_ids": exclude_base_ids, "min_score": min_score, "score_files": score_file or None,
-        "langid": langid, "langid_chars": langid_chars, "langid_high_accuracy": langid_high_accuracy,
-        "name_output_lang": name_output_lang, "seed": seed, "out": out,
-    }
-    cfg = build_config(DataConfig, config, overrides)
     start = time.perf_counter()
     folder = build_mix(cfg, log=lambda msg: console.print(f"[dim]{time.perf_counter() - start:6.1f}s[/] {msg}",
                                                           highlight=False))

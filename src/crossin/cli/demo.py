@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-import typer
+import dataclasses
 
+from ..evaluate.config import EvalConfig
 from .app import app, console, results_table, user_errors
+from .options import config_options
+
+DEMO_BENCHES = ["cross-mmlu", "cross-logiqa", "cross-xquad"]
 
 
 @app.command()
 @user_errors
-def demo(
-    limit: int = typer.Option(20, "--limit", help="Sets per benchmark."),
-    langs: str = typer.Option("en,zh,es,vi", "--langs", help="Comma-separated language codes."),
-    mode: str = typer.Option("loglik", "--mode", help="loglik, cloze or generate."),
-    out: str = typer.Option("runs/demo", "--out", "-o", help="Output folder."),
-):
-    """Evaluate the embedded Gemma 3 270M on Cross-MMLU, Cross-LogiQA and Cross-XQuAD, then write a report."""
-    from ..config import build_config
-    from ..evaluate import EvalConfig, run_eval
+@config_options(EvalConfig, only=("langs", "mode", "limit", "out"), defaults={"limit": 20, "out": "runs/demo"},
+                names={"out": ("-o",)})
+def demo(cfg: EvalConfig):
+    """Evaluate the embedded Gemma 3 270M on Cross-MMLU, Cross-LogiQA and Cross-XQuAD, then write a report.
+
+    Results go to <out>/gemma-3-270m/<bench>/, the report to <out>/report/.
+    """
+    from ..evaluate import run_eval
     from ..report import build_report
 
-    cfg = build_config(EvalConfig, None, {
-        "model": "gemma-3-270m", "bench": ["cross-mmlu", "cross-logiqa", "cross-xquad"], "langs": langs,
-        "mode": mode, "limit": limit, "out": f"{out}/gemma-3-270m",
-    })
+    out = cfg.out
+    cfg = dataclasses.replace(cfg, model="gemma-3-270m", bench=DEMO_BENCHES, out=f"{out}/gemma-3-270m")
     for name, results in run_eval(cfg).items():
-        console.print(results_table(results, title=f"{name} · gemma-3-270m · {mode} · first {limit} sets"))
-    build_report([f"{out}/gemma-3-270m"], f"{out}/report", title="crossin demo: gemma-3-270m")
-    console.print(f"results in {out}/gemma-3-270m/<bench>/, report in {out}/report/report.md", highlight=False)
+        console.print(results_table(results, title=f"{name} · gemma-3-270m · {cfg.mode} · first {cfg.limit} sets"))
+    build_report([cfg.out], f"{out}/report", title="crossin demo: gemma-3-270m")
+    console.print(f"results in {cfg.out}/<bench>/, report in {out}/report/report.md", highlight=False)

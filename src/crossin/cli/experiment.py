@@ -7,27 +7,28 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from ..experiment import ExperimentConfig
 from .app import console, experiment_app, user_errors
+from .options import config_options
 
 
-@experiment_app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@experiment_app.command("run")
 @user_errors
+@config_options(ExperimentConfig, overrides_only=True)
 def run(
-    ctx: typer.Context,
-    config: Path = typer.Argument(..., help="Experiment YAML (configs/experiments/*.yaml)."),
+    overrides: dict,
+    experiment: Path = typer.Argument(..., help="Experiment YAML (configs/experiments/*.yaml)."),
     out: Path = typer.Option(..., "--out", "-o", help="Experiment folder; rerunning with the same folder resumes."),
     only: list[str] = typer.Option(None, "--only", help="Run only these runs (repeatable); the others are left as they are."),
     no_report: bool = typer.Option(False, "--no-report", help="Do not write <out>/report at the end."),
 ):
     """Build, train and evaluate every arm (skipping finished ones), then write <out>/report.
 
-    Extra `--field value` flags override ExperimentConfig fields, e.g. `--seeds 0,1 --benchmarks cross-mmlu`.
+    The ExperimentConfig flags override the YAML, e.g. `--seeds 0,1 --benchmarks cross-mmlu`.
     """
-    from ..config import parse_cli_overrides
     from ..experiment import run_experiment, summary_rows
 
-    overrides = parse_cli_overrides(list(ctx.args))
-    result = run_experiment(config, out, overrides=overrides, only=only or None, report=not no_report,
+    result = run_experiment(experiment, out, overrides=overrides, only=only or None, report=not no_report,
                             log=lambda msg: console.print(msg, highlight=False, markup=False))
     table = Table(title=f"experiment {out}")
     for column in ("run", "status", "time", "error"):

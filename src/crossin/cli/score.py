@@ -1,4 +1,4 @@
-"""`crossin score`: metrics for a predictions file."""
+"""`crossin score`: metrics for a predictions file, or for the samples of an lm-eval run of our tasks."""
 
 from __future__ import annotations
 
@@ -6,16 +6,22 @@ from pathlib import Path
 
 import typer
 
+from ..errors import CrossinError
 from .app import app, console, results_table, user_errors
 
 
 @app.command()
 @user_errors
 def score(
-    bench: str = typer.Option(..., "--bench", help="Benchmark name: cross-mmlu, cross-logiqa, cross-xquad."),
-    predictions: Path = typer.Option(..., "--predictions", "-p", help="JSONL: {id, lang, prediction} or {id, lang, choice}."),
-    langs: str = typer.Option("en,zh,es,vi", "--langs", help="Comma-separated language codes."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Write results.json here."),
+    bench: str | None = typer.Option(None, "--bench", help="Benchmark name: cross-mmlu, cross-logiqa, cross-xquad "
+                                                           "(with --lm-eval-samples: only these; default every one found)."),
+    predictions: Path | None = typer.Option(None, "--predictions", "-p", help="JSONL: {id, lang, prediction} or {id, lang, choice}."),
+    lm_eval_samples: Path | None = typer.Option(None, "--lm-eval-samples", help="lm_eval's --output_path of a --log_samples "
+                                                "run of tasks from `crossin export lm-eval`, instead of --predictions."),
+    langs: str | None = typer.Option(None, "--langs", help="Comma-separated language codes (default: en,zh,es,vi; "
+                                                           "with --lm-eval-samples every language found)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write results.json here (a folder per benchmark "
+                                                              "with --lm-eval-samples)."),
     data_dir: Path | None = typer.Option(None, "--data-dir", help="Local data root or file (default: $CROSSIN_DATA_DIR, else the Hub)."),
     bench_file: Path | None = typer.Option(None, "--bench-file", help="A SeaEval-format JSONL file to use instead of the registered source."),
     allow_missing: bool = typer.Option(False, "--allow-missing", help="Score missing (set, language) predictions as unparsed."),
@@ -24,10 +30,29 @@ def score(
 ):
     """Score predictions: accuracy, consistency@k, AC3@k, kappa@k, pairwise consistency, 95% CIs."""
     from ..benchmarks import load_benchmark
-    from ..io import write_json
+    from ..io import RESULTS_FILE, write_json
+    from ..langs import parse_langs
+    from ..score import score as score_matrix
     from ..score import score_file
 
-    benchmark = load_benchmark(bench, langs, data_dir=data_dir, path=bench_file)
+    if (predictions is None) == (lm_eval_samples is None):
+        raise CrossinError("give either --predictions FILE or --lm-eval-samples DIR")
+    if lm_eval_samples is not None:
+        from ..lmeval.samples import load_lm_eval_samples
+
+        found = load_lm_eval_samples(lm_eval_samples, bench=bench.split(",") if bench else None,
+                                     langs=parse_langs(langs) if langs else None)
+        for benchmark, pred, files in found:
+            results = score_matrix(benchmark, pred, seed=seed, n_boot=n_boot, extra_inputs={"lm_eval_samples": files})
+            console.print(results_table(results, title=f"{benchmark.name} (lm-eval samples in {lm_eval_samples})"))
+            if out is not None:
+                path = out / benchmark.name / RESULTS_FILE if len(found) > 1 else out
+                write_json(path, results)
+                console.print(f"wrote {path}", highlight=False)
+        return
+    if bench is None:
+        raise CrossinError("--predictions needs --bench")
+    benchmark = load_benchmark(bench, langs or "en,zh,es,vi", data_dir=data_dir, path=bench_file)
     results = score_file(benchmark, predictions, allow_missing=allow_missing, seed=seed, n_boot=n_boot)
     console.print(results_table(results, title=f"{benchmark.name} ({predictions})"))
     if out is not None:

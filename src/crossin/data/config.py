@@ -17,7 +17,7 @@ class DataConfig:
     parallel: str = arg("", help="Parallel corpus: a folder of per-language files (en.jsonl, zh.jsonl, ... or x-LLM's "
                                  "alpaca_<lang>.json), or hf:<dataset> (one config per language, e.g. hf:MBZUAI/Bactrian-X).")
     langs: list[str] = arg([], help="Languages to use, e.g. en,zh,es,vi (default: every language found in the folder).")
-    recipe: str = arg("x2x", help="CrossIn recipe: en2x, x2en, x2x, translation, monolingual, or none (base + translation only).")
+    recipe: str = arg("x2x", choices=RECIPES, help="CrossIn recipe: en2x, x2en, x2x, translation, monolingual, or none (base + translation only).")
     n: int = arg(5000, help="Number of CrossIn samples of the recipe.")
     translation: int = arg(0, help="Number of translation samples added (the paper's 'Trans' part).")
     translation_directions: str = arg("x2en", help="Translation directions: x2en (into English, as in the paper), en2x, "
@@ -26,7 +26,7 @@ class DataConfig:
                              "a folder (en.jsonl / alpaca_en.json / one JSON(L) file), a file, or hf:<dataset>.")
     base_n: int = arg(-1, help="Use N random samples of the base set (-1 = all of it).")
     exclude_base_ids: bool = arg(False, help="Draw CrossIn/translation samples only from source ids not in the base set "
-                                             "(default false: the paper samples them from the same Alpaca it uses as base).")
+                                             "(off in the paper, which samples them from the same Alpaca it uses as base).")
     min_score: float | None = arg(None, help="Drop samples whose quality score is below this (or missing) in a language "
                                              "that has a score file.")
     score_files: list[str] = arg([], help="Quality score files (JSONL {id, score}); 'zh=path' scores one language, a bare "

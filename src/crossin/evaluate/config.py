@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..config import arg
 from ..langs import PAPER_LANGS
+from ..prompts import MCQ_TEMPLATES, PROMPT_FORMATS
 
 MODES = ("loglik", "cloze", "generate")
 
@@ -16,12 +17,12 @@ class EvalConfig:
     adapter: str | None = arg(None, help="PEFT LoRA adapter folder loaded on top of the model.")
     bench: list[str] = arg(["cross-mmlu"], help="Benchmarks: cross-mmlu, cross-logiqa, cross-xquad (comma-separated).")
     langs: list[str] = arg(list(PAPER_LANGS), help="Language codes (comma-separated).")
-    mode: str = arg("loglik", help="loglik (letter probability), cloze (option text, length-normalised) or generate; "
-                                   "all three work with local models and OpenAI-compatible servers.")
+    mode: str = arg("loglik", choices=MODES, help="loglik (letter probability), cloze (option text, length-normalised) or "
+                                                  "generate; all three work with local models and OpenAI-compatible servers.")
     circular: bool = arg(False, help="Ask every cyclic rotation of the options; an answer counts only when all rotations agree "
                               "(loglik, generate; cloze is order-free already).")
-    template: int = arg(1, help="Number of the fixed MCQ instruction template (crossin.prompts.MCQ_TEMPLATES).")
-    prompt_format: str = arg("alpaca", help="Prompt formatter shared with training: alpaca, plain or chat.")
+    template: int = arg(1, choices=tuple(MCQ_TEMPLATES), help="Number of the fixed MCQ instruction template (crossin.prompts.MCQ_TEMPLATES).")
+    prompt_format: str = arg("alpaca", choices=PROMPT_FORMATS, help="Prompt formatter shared with training: alpaca, plain or chat.")
     limit: int | None = arg(None, help="Use only the first N sets of each benchmark.")
     batch_size: int | str = arg("auto", help="Questions per forward pass (HF) or concurrent requests (OpenAI); `auto`: "
                                              "batches by a token budget sized for the device (HF), 8 requests (OpenAI).")
@@ -32,7 +33,7 @@ class EvalConfig:
     data_dir: str | None = arg(None, help="Local data root (default: $CROSSIN_DATA_DIR, else the Hub).")
     bench_file: str | None = arg(None, help="A SeaEval-format JSONL to use instead of the registered source (one benchmark only).")
     device: str | None = arg(None, help="cpu, cuda, cuda:1 ... (default: cuda when present).")
-    dtype: str | None = arg(None, help="fp32, bf16, fp16 (default: bf16 on CUDA, fp32 on CPU).")
+    dtype: str | None = arg(None, choices=("fp32", "bf16", "fp16"), help="fp32, bf16, fp16 (default: bf16 on CUDA, fp32 on CPU).")
     base_url: str | None = arg(None, help="OpenAI-compatible server URL, e.g. http://localhost:8000/v1 (with --model openai:NAME).")
     threads: int | None = arg(None, help="CPU threads for torch (default: torch's choice; 1 is faster on a busy machine).")
     seed: int = arg(0, help="Seed recorded in the output and used for the bootstrap CIs (decoding is greedy).")

@@ -138,8 +138,11 @@ def _validate(config: EvalConfig) -> None:
         raise CrossinError(f"unknown prompt format {config.prompt_format!r}; choose from {', '.join(PROMPT_FORMATS)}")
     if config.template not in MCQ_TEMPLATES:
         raise CrossinError(f"unknown template {config.template}; choose from {', '.join(map(str, MCQ_TEMPLATES))}")
-    if config.batch_size != "auto" and (not str(config.batch_size).isdigit() or int(config.batch_size) < 1):
-        raise CrossinError(f"--batch-size must be 'auto' or a whole number of at least 1, got {config.batch_size!r}")
+    if config.batch_size != "auto":
+        if not str(config.batch_size).lstrip("-").isdigit():
+            raise CrossinError(f"--batch-size must be 'auto' or a whole number, got {config.batch_size!r}")
+        if int(config.batch_size) < 1:
+            raise CrossinError(f"--batch-size must be at least 1, got {config.batch_size}")
     if config.limit is not None and config.limit < 1:
         raise CrossinError(f"--limit must be at least 1, got {config.limit}")
     if not config.bench:
@@ -190,6 +193,7 @@ def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict |
 
 
 def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, api, progress, on_batch) -> dict:
+    from ..lmeval.results import lm_eval_block
     from ..score import score
 
     started = time.perf_counter()
@@ -256,6 +260,7 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
     results["wall_time_s"] = round(time.perf_counter() - started, 3)
     results["requests"] = {"total": len(requests), "cache_hits": stats.hits, "computed": stats.computed}
     results["config"] = config_to_dict(config)
+    results["lm_eval"] = lm_eval_block(config, bench, samples, results)  # the same run in lm-eval's results layout
     if backend.identity is not None:
         results["model_identity"] = backend.identity
     if config.out:

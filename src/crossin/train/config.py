@@ -12,6 +12,7 @@ from ..config import arg
 PAPER_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 PAPER_MODULES_TO_SAVE = ["embed_tokens", "lm_head"]
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
+LOSS_IMPLS = ("auto", "trl", "compact")
 
 
 @dataclass
@@ -21,7 +22,7 @@ class TrainConfig:
     data: str = arg("", help="Training data: a folder with train.jsonl (or messages.jsonl), or a JSONL file; "
                              "alpaca rows (instruction, input, output) or chat rows (messages).")
     out: str = arg("", help="Output folder: adapter/, checkpoints/, train_log.jsonl, loss.png, train_config.json.")
-    prompt_format: str = arg("alpaca", help="Prompt format shared with `crossin eval`: alpaca (the CrossIn code's "
+    prompt_format: str = arg("alpaca", choices=("alpaca", "chat", "plain"), help="Prompt format shared with `crossin eval`: alpaca (the CrossIn code's "
                                             "template), chat (the tokenizer's chat template) or plain.")
     max_length: int = arg(1024, help="Longest tokenized sample (prompt + response + EOS); longer ones are cut at the "
                                      "end, and dropped when no response token is left.")
@@ -54,14 +55,14 @@ class TrainConfig:
                                                                  "tied input/output embeddings stay tied.")
 
     # precision and speed
-    precision: str = arg("auto", help="Mixed precision: auto (bf16 where the GPU has it, else fp32), bf16, fp16, fp32.")
+    precision: str = arg("auto", choices=PRECISIONS, help="Mixed precision: auto (bf16 where the GPU has it, else fp32), bf16, fp16, fp32.")
     model_dtype: str = arg("fp32", help="dtype of the loaded base weights (fp32 keeps full-precision master weights "
                                         "for embed_tokens/lm_head; bf16 halves memory on large models).")
     padding_free: bool = arg(True, help="Concatenate each batch into one sequence without padding (position_ids mark "
                                         "the samples, attention stays within a sample); faster on short samples.")
     gradient_checkpointing: bool = arg(False, help="Recompute activations in the backward pass: less memory, ~30% "
                                                    "slower.")
-    loss_impl: str = arg("auto", help="Loss kernel: trl (TRL's fused LM head, fast with Triton on GPU), compact "
+    loss_impl: str = arg("auto", choices=LOSS_IMPLS, help="Loss kernel: trl (TRL's fused LM head, fast with Triton on GPU), compact "
                                       "(logits only at response positions, fast on CPU) or auto (trl on CUDA, "
                                       "else compact).")
     attn_implementation: str = arg("sdpa", help="Attention kernel: sdpa, eager, flash_attention_2, ...")

@@ -1,0 +1,147 @@
+"""`crossin score --lm-eval-samples DIR`: crossin's metrics for an lm-eval run of our exported tasks.
+
+lm-eval writes one `samples_<task>_<date>.jsonl` per task with `--log_samples`: each line holds the doc (our
+exported row: id, lang, mode, prompt, choices, gold) and the option log-likelihoods (`filtered_resps`). The choice
+is lm-eval's own: the argmax of the log-likelihoods (`acc`), or of log-likelihood / character length (`acc_norm`)
+for tasks exported in cloze mode, so each language's accuracy equals lm-eval's number for that task.
+Any model and backend lm-eval ran works: only the samples are read.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ..benchmarks import MCQ, Benchmark, ParallelSet
+from ..benchmarks.registry import BENCHMARKS, _load_plugins
+from ..errors import CrossinError
+from ..io import iter_jsonl, sha256_file, sha256_text
+from .export import group_name
+
+SAMPLES_FILE = re.compile(r"^samples_(?P<task>.+)_(?P<stamp>\d{4}-\d{2}-\d{2}T[^_]+)\.jsonl$")
+
+
+def find_sample_files(folder: str | Path) -> dict[str, Path]:
+    """{task: samples file} under `folder` (lm-eval's --output_path, or the model folder inside it)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CrossinError("no such folder (give lm_eval's --output_path)", path=str(folder))
+    files: dict[str, Path] = {}
+    for path in sorted(folder.rglob("samples_*.jsonl")):
+        found = SAMPLES_FILE.match(path.name)
+        if not found:
+            continue
+        task = found["task"]
+        if task in files:
+            raise CrossinError(f"two sample files for task {task} ({files[task].name}, {path.name}); point "
+                               "--lm-eval-samples at the folder of one run", path=str(folder))
+        files[task] = path
+    if not files:
+        raise CrossinError("no lm-eval samples_<task>_<date>.jsonl files here (run lm_eval with --log_samples)",
+                           path=str(folder))
+    return files
+
+
+def split_task(task: str) -> tuple[str, str] | None:
+    """`cross_mmlu_zh` -> ("cross-mmlu", "zh"); None for a task that is not ours."""
+    _load_plugins()
+    for name in sorted(BENCHMARKS, key=len, reverse=True):
+        prefix = group_name(name) + "_"
+        if task.startswith(prefix) and len(task) > len(prefix):
+            return name, task[len(prefix):]
+    return None
+
+
+def _loglikelihoods(obj: dict, path: str, line: int) -> list[float]:
+    resps = obj.get("filtered_resps", obj.get("resps"))
+    try:  # one [loglikelihood, is_greedy] per option (nested once more in `resps`)
+        return [float(r[0][0] if isinstance(r[0], list) else r[0]) if isinstance(r, list) else float(r) for r in resps]
+    except (TypeError, ValueError, IndexError):
+        raise CrossinError("no option log-likelihoods in 'filtered_resps' (not a multiple_choice task?)",
+                           path=path, line=line) from None
+
+
+def read_task(path: Path, lang: str) -> list[tuple[int, str, int, int, tuple[str, ...]]]:
+    """(doc_id, set id, choice, gold, choices) per line, in doc order."""
+    rows = []
+    where = str(path)
+    for line, obj in iter_jsonl(path):
+        doc = obj.get("doc")
+        if not isinstance(doc, dict) or not {"id", "lang", "choices", "gold"} <= set(doc):
+            raise CrossinError("not a sample of a crossin task (export the tasks with `crossin export lm-eval`)",
+                               path=where, line=line)
+        if doc["lang"] != lang:
+            raise CrossinError(f"a {doc['lang']!r} doc in the {lang} task", path=where, line=line)
+        choices = tuple(str(c) for c in doc["choices"])
+        lls = _loglikelihoods(obj, where, line)
+        if len(lls) != len(choices):
+            raise CrossinError(f"{len(lls)} log-likelihoods for {len(choices)} options", path=where, line=line)
+        # lm-eval's own choice: argmax (first of ties) of the raw or the length-normalised log-likelihoods.
+        scores = [ll / len(c) for ll, c in zip(lls, choices)] if doc.get("mode") == "cloze" else lls
+        choice = int(np.argmax(scores))
+        rows.append((int(obj.get("doc_id", len(rows))), str(doc["id"]), choice, int(doc["gold"]), choices))
+    if not rows:
+        raise CrossinError("no samples", path=where)
+    return sorted(rows)
+
+
+def load_lm_eval_samples(folder: str | Path, *, bench: list[str] | None = None,
+                         langs: tuple[str, ...] | None = None) -> list[tuple[Benchmark, np.ndarray, dict]]:
+    """Per benchmark found: (benchmark rebuilt from the docs, (sets, langs) choice matrix, {task: file})."""
+    files = find_sample_files(folder)
+    wanted = {b.strip().lower().replace("_", "-") for b in bench} if bench else None
+    by_bench: dict[str, dict[str, Path]] = {}
+    for task, path in files.items():
+        parsed = split_task(task)
+        if parsed is None:
+            if wanted is None:
+                raise CrossinError(f"task {task} is not a crossin task (ours are <bench>_<lang>, e.g. cross_mmlu_zh); "
+                                   "pass --bench to score only ours", path=str(path))
+            continue
+        name, lang = parsed
+        if wanted is None or name in wanted:
+            by_bench.setdefault(name, {})[lang] = path
+    for name in sorted(wanted or ()):
+        if name not in by_bench:
+            raise CrossinError(f"no samples of {name} ({group_name(name)}_<lang>) here", path=str(folder))
+    out = []
+    for name, paths in by_bench.items():
+        codes = langs or tuple(sorted(paths, key=lambda c: (c != "en", c)))
+        missing = [c for c in codes if c not in paths]
+        if missing:
+            raise CrossinError(f"no samples for {', '.join(group_name(name) + '_' + c for c in missing)} "
+                               f"(found: {', '.join(sorted(paths))})", path=str(folder))
+        out.append(_matrix(name, codes, {c: paths[c] for c in codes}, str(folder)))
+    return out
+
+
+def _matrix(name: str, codes: tuple[str, ...], paths: dict[str, Path], folder: str):
+    per_lang = {lang: read_task(paths[lang], lang) for lang in codes}
+    first = codes[0]
+    ids = [r[1] for r in per_lang[first]]
+    for lang in codes[1:]:
+        other = [r[1] for r in per_lang[lang]]
+        if len(other) != len(ids):
+            raise CrossinError(f"{group_name(name)}_{lang} has {len(other)} samples but {group_name(name)}_{first} has "
+                               f"{len(ids)}: run every language with the same --limit", path=str(paths[lang]))
+        if other != ids:
+            diff = next(i for i, (a, b) in enumerate(zip(ids, other)) if a != b)
+            raise CrossinError(f"doc {diff} is set {other[diff]} here but {ids[diff]} in {group_name(name)}_{first}: "
+                               "samples of different runs or limits", path=str(paths[lang]))
+    sets = []
+    pred = np.empty((len(ids), len(codes)), dtype=np.int64)
+    for i, set_id in enumerate(ids):
+        items = {}
+        for j, lang in enumerate(codes):
+            _, _, choice, gold, choices = per_lang[lang][i]
+            items[lang] = MCQ(question="", choices=choices, gold=gold)
+            pred[i, j] = choice
+        golds = {item.gold for item in items.values()}
+        if len(golds) > 1:
+            raise CrossinError(f"set {set_id} has different gold answers across languages", path=folder)
+        sets.append(ParallelSet(set_id, items))
+    digest = sha256_text("".join(sha256_file(paths[c]) for c in codes))
+    bench = Benchmark(name=name, langs=codes, sets=sets, source=f"lm-eval samples in {folder}", sha256=digest)
+    return bench, pred, {f"{group_name(name)}_{c}": str(paths[c]) for c in codes}
