@@ -37,7 +37,7 @@ def _hits(sample: dict, mode: str, bench_item) -> dict[str, bool]:
         return {"acc": sample["choice"] == gold}
     out = {"acc": sample["choice"] == gold, "acc_norm": sample["choice"] == gold}
     if mode == "cloze":
-        from ..evaluate.backends import cloze_continuation
+        from ..evaluate.hf_backend import cloze_continuation
 
         lengths = [len(cloze_continuation(sample["prompt"], c)) for c in bench_item.choices]
         out["acc"] = _argmax([s * n for s, n in zip(sample["option_scores"], lengths)]) == gold
