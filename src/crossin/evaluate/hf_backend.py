@@ -169,7 +169,7 @@ class HFBackend:
             batch = pending.pop(0)
             try:
                 values = run_batch(batch)
-            except torch.OutOfMemoryError:
+            except torch.cuda.OutOfMemoryError:
                 if len(batch) == 1:
                     raise
                 torch.cuda.empty_cache()

@@ -18,6 +18,7 @@ from ..benchmarks import MCQ, Benchmark, ParallelSet
 from ..benchmarks.registry import BENCHMARKS, _load_plugins
 from ..errors import CrossinError
 from ..io import iter_jsonl, sha256_file, sha256_text
+from ..predictions import MatrixBuilder
 from .export import group_name
 
 SAMPLES_FILE = re.compile(r"^samples_(?P<task>.+)_(?P<stamp>\d{4}-\d{2}-\d{2}T[^_]+)\.jsonl$")
@@ -131,17 +132,18 @@ def _matrix(name: str, codes: tuple[str, ...], paths: dict[str, Path], folder: s
             raise CrossinError(f"doc {diff} is set {other[diff]} here but {ids[diff]} in {group_name(name)}_{first}: "
                                "samples of different runs or limits", path=str(paths[lang]))
     sets = []
-    pred = np.empty((len(ids), len(codes)), dtype=np.int64)
+    matrix = MatrixBuilder(path=folder, what="sample")
     for i, set_id in enumerate(ids):
         items = {}
-        for j, lang in enumerate(codes):
+        for lang in codes:
             _, _, choice, gold, choices = per_lang[lang][i]
             items[lang] = MCQ(question="", choices=choices, gold=gold)
-            pred[i, j] = choice
+            matrix.add(set_id, lang, choice)
         golds = {item.gold for item in items.values()}
         if len(golds) > 1:
             raise CrossinError(f"set {set_id} has different gold answers across languages", path=folder)
         sets.append(ParallelSet(set_id, items))
+    pred = matrix.build(ids, list(codes), [s.items[first].gold for s in sets]).pred
     digest = sha256_text("".join(sha256_file(paths[c]) for c in codes))
     bench = Benchmark(name=name, langs=codes, sets=sets, source=f"lm-eval samples in {folder}", sha256=digest)
     return bench, pred, {f"{group_name(name)}_{c}": str(paths[c]) for c in codes}
