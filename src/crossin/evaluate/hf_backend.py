@@ -102,6 +102,19 @@ def _token_logp(logits, targets):
     return logits.gather(-1, targets[..., None])[..., 0] - logits.logsumexp(-1)
 
 
+def _per_question(totals, batch, conts, chars) -> list[list[float]]:
+    """Summed option log-likelihoods (flat, question by question) / characters, one host copy, grouped per question."""
+    import torch
+
+    denom = torch.tensor([c for i in batch for c in chars[i]], dtype=totals.dtype, device=totals.device)
+    values = (totals / denom).tolist()
+    result, k = [], 0
+    for i in batch:
+        result.append(values[k:k + len(conts[i])])
+        k += len(conts[i])
+    return result
+
+
 def _output_cache(out):
     return out.cache if hasattr(out, "cache") else out.past_key_values
 
@@ -344,14 +357,7 @@ class HFBackend:
                                          targets[pick])
             row_of = torch.arange(len(seqs), device=self.device)[:, None].expand_as(pick)[pick]
             sums = torch.zeros(len(seqs), dtype=token_logp.dtype, device=self.device).index_add_(0, row_of, token_logp)
-            denom = torch.tensor([chars[i][o] for i in batch for o in range(len(conts[i]))], dtype=sums.dtype,
-                                 device=self.device)
-            values = (sums / denom).tolist()
-        result, k = [], 0
-        for i in batch:
-            result.append(values[k:k + len(conts[i])])
-            k += len(conts[i])
-        return result
+            return _per_question(sums, batch, conts, chars)
 
     def _cloze_batch(self, batch, encoded, conts, chars) -> list[list[float]]:
         import torch
@@ -375,13 +381,7 @@ class HFBackend:
                 totals = totals + self._continuation_logp(model, tok, [flat[r] for r in longer],
                                                           q_of[longer], _output_cache(out), mask, lengths,
                                                           len(flat), torch.tensor(longer, device=device))
-            denom = torch.tensor([chars[batch[b]][o] for b, o in pairs], dtype=totals.dtype, device=device)
-            values = (totals / denom).tolist()
-        result, k = [], 0
-        for i in batch:
-            result.append(values[k:k + len(conts[i])])
-            k += len(conts[i])
-        return result
+            return _per_question(totals, batch, conts, chars)
 
     def _continuation_logp(self, model, tok, conts, q_rows, cache, mask, lengths, n_all, where):
         """Summed log P(token j | prompt, tokens < j) for j >= 1 of each continuation, scattered into n_all slots."""
