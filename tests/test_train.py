@@ -294,10 +294,10 @@ def test_compact_loss_equals_trl_loss(tiny_setup, tmp_path):
 def test_tied_embeddings_roundtrip_and_merge(tiny_setup, tmp_path):
     """After training, the in-memory model, the reloaded adapter and the merged model give the same logits,
     the adapter stores one embedding matrix, and the merged model is still tied."""
-    from peft import PeftModel
     from safetensors.torch import load_file
     from transformers import AutoModelForCausalLM
 
+    from crossin.models.adapter import load_adapter
     from crossin.train.trainer import build_trainer, save_adapter
 
     model_dir, data = tiny_setup
@@ -306,12 +306,13 @@ def test_tied_embeddings_roundtrip_and_merge(tiny_setup, tmp_path):
     trainer.train()
     base = trainer.model.get_base_model()
     assert base.get_input_embeddings().weight is base.get_output_embeddings().weight  # still one matrix
-    save_adapter(trainer, trainer.processing_class, tmp_path / "adapter")
+    save_adapter(trainer, tmp_path / "adapter")
     saved = load_file(tmp_path / "adapter" / "adapter_model.safetensors")
-    # PEFT stores the tied matrix under both names (it needs both keys to reload); they must be the same values
+    # the tied matrix is stored once; reading the adapter gives PEFT the second name back, as the same tensor
+    assert "base_model.model.lm_head.weight" not in saved
     embed = saved["base_model.model.model.embed_tokens.weight"]
-    assert torch.equal(embed, saved["base_model.model.lm_head.weight"])
     assert torch.equal(embed, base.get_input_embeddings().weight.detach())
+    assert not any(p.name.startswith("tokenizer") for p in (tmp_path / "adapter").iterdir())
 
     ids = torch.tensor([trainer.train_dataset[0]["input_ids"]])
     trainer.model.eval()
@@ -319,7 +320,7 @@ def test_tied_embeddings_roundtrip_and_merge(tiny_setup, tmp_path):
         trained = trainer.model(input_ids=ids).logits
         fresh = AutoModelForCausalLM.from_pretrained(model_dir).eval()
         untrained = fresh(input_ids=ids).logits
-        reloaded = PeftModel.from_pretrained(fresh, tmp_path / "adapter").eval()
+        reloaded = load_adapter(fresh, tmp_path / "adapter").eval()
         again = reloaded(input_ids=ids).logits
         rb = reloaded.get_base_model()
         assert rb.get_input_embeddings().weight is rb.get_output_embeddings().weight
@@ -342,6 +343,11 @@ def test_resume_continues_exactly(tiny_setup, tmp_path):
     first = train(_cfg(model_dir, data, out, max_steps=2, **kw))
     import shutil
 
+    # a checkpoint holds what resume reads, the tied matrix once, no tokenizer
+    assert sorted(p.name for p in (out / "checkpoints" / "checkpoint-2").iterdir()) == [
+        "adapter_config.json", "adapter_model.safetensors", "optimizer.pt", "rng_state.pth", "scheduler.pt",
+        "trainer_state.json"]
+    assert "base_model.model.lm_head.weight" not in load_file(out / "checkpoints/checkpoint-2/adapter_model.safetensors")
     shutil.rmtree(first)  # as if the run had died after checkpoint-2 ...
     with open(out / "train_log.jsonl", "a") as log:
         log.write('{"step": 3, "loss": 1.0}\n{"step": 4, "lo')  # ... in step 4, mid-way through writing its log line

@@ -44,7 +44,7 @@ def test_adapter_roundtrip_same_option_scores(data_dir, tmp_path):
     trainer.optimizer = None  # free the Adam states (2 x 670 MB for the embeddings) before loading two more models
     gc.collect()
     adapter = tmp_path / "run" / "adapter"
-    save_adapter(trainer, trainer.processing_class, adapter)
+    save_adapter(trainer, adapter)
 
     bench = load_benchmark("cross_mmlu", "en,zh", limit=1)
     model, tok = trainer.model.eval(), trainer.processing_class

@@ -83,10 +83,10 @@ def load_model_and_tokenizer(
     except OSError as e:
         raise CrossinError(f"could not load model {name!r}: {e}") from None
     if adapter is not None:
-        from peft import PeftModel
+        from .adapter import load_adapter
 
         _require_adapter(adapter)
-        model = PeftModel.from_pretrained(model, str(adapter))
+        model = load_adapter(model, Path(adapter))
         if merge:
             model = model.merge_and_unload()
     model.to(device)

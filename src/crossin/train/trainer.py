@@ -10,7 +10,9 @@ Tied embeddings: Gemma ties `embed_tokens` and `lm_head`. With both in `modules_
 trains two independent copies, so the result is an untied model that no longer matches the tied base
 architecture (and a merged model saved with `tie_word_embeddings` would silently drop one of them). We set
 PEFT's `ensure_weight_tying`, so the two stay one trained matrix (PEFT still writes it under both names, it
-needs both keys to reload), and reloading or merging gives exactly the trained model (tests/test_train*.py).
+needs both keys to reload); crossin.models.adapter writes it once and restores the second name on reading
+(final adapter and checkpoints), and reloading or merging gives exactly the trained model (tests/test_train*.py).
+Checkpoints hold what a resume reads: adapter weights, optimizer, scheduler, RNG and trainer state (no tokenizer).
 """
 
 from __future__ import annotations
@@ -222,10 +224,28 @@ def resolve_loss_impl(loss_impl: str) -> str:
 def _trainer_class(loss_impl: str):
     from trl import SFTTrainer
 
-    if loss_impl == "trl":
-        return SFTTrainer
+    from ..models.adapter import save_adapter_weights, set_adapter_weights, tied_copies
 
-    class CompactLossSFTTrainer(SFTTrainer):
+    class AdapterSFTTrainer(SFTTrainer):
+        """Checkpoints with the tied matrix once and without the tokenizer (the base model's, unchanged)."""
+
+        def _save(self, output_dir=None, state_dict=None):
+            from peft import PeftModel
+
+            if state_dict is not None or not isinstance(self.model, PeftModel):  # sharded training: gathered state
+                return super()._save(output_dir, state_dict)
+            if self.args.should_save:
+                save_adapter_weights(self.model, Path(output_dir or self.args.output_dir))
+
+        def _load_from_checkpoint(self, resume_from_checkpoint, model=None):
+            if not tied_copies(Path(resume_from_checkpoint)):
+                return super()._load_from_checkpoint(resume_from_checkpoint, model)
+            set_adapter_weights(model or self.model, Path(resume_from_checkpoint))
+
+    if loss_impl == "trl":
+        return AdapterSFTTrainer
+
+    class CompactLossSFTTrainer(AdapterSFTTrainer):
         """SFTTrainer whose loss projects only the supervised positions through the LM head.
 
         With a 262k vocabulary the LM head dominates; `logits_to_keep` (a boolean mask) makes the model
@@ -328,13 +348,15 @@ def build_trainer(cfg: TrainConfig, model=None, tokenizer=None, dataset=None, ca
     return trainer
 
 
-def save_adapter(trainer, tokenizer, target: Path) -> None:
-    """Save the final adapter (+ tokenizer) via a temp folder, so `<out>/adapter` is complete or absent."""
+def save_adapter(trainer, target: Path) -> None:
+    """Save the final adapter via a temp folder, so `<out>/adapter` is complete or absent. No tokenizer: training
+    does not change it, and evaluation loads the base model's."""
+    from ..models.adapter import save_adapter_weights
+
     tmp = target.with_name(f".{target.name}.tmp")
     if tmp.exists():
         shutil.rmtree(tmp)
-    trainer.model.save_pretrained(str(tmp))
-    tokenizer.save_pretrained(str(tmp))
+    save_adapter_weights(trainer.model, tmp)
     if target.exists():
         shutil.rmtree(target)
     os.replace(tmp, target)
@@ -402,7 +424,7 @@ def train(config: TrainConfig) -> Path:
     started = time.time()
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if (cfg.resume and checkpoint) else None)
     if main_process:
-        save_adapter(trainer, tokenizer, adapter_dir)
+        save_adapter(trainer, adapter_dir)
         if log_path.exists():
             plot_loss(log_path, out / "loss.png", title=f"{cfg.model} LoRA r={cfg.lora_r} on {data_file.name}")
         record["result"] = {
