@@ -131,6 +131,18 @@ def test_paper_config_values_and_overrides():
         build_config(TrainConfig, None, {"lora_rank": "8"})
 
 
+def test_config_key_typo_suggests_the_field(tmp_path):
+    yaml_file = tmp_path / "t.yaml"
+    yaml_file.write_text("learning_rte: 0.1\nlora_r: 8\nzzz_qqq: 1\n")
+    with pytest.raises(CrossinError) as e:
+        build_config(TrainConfig, yaml_file)
+    message = str(e.value)
+    assert "did you mean learning_rte -> learning_rate?" in message and str(yaml_file) in message
+    assert "zzz_qqq ->" not in message  # no suggestion when nothing is close
+    with pytest.raises(CrossinError, match="did you mean lora_rr -> lora_r"):
+        build_config(TrainConfig, None, {"lora_rr": "8"})
+
+
 def test_gradient_accumulation_reaches_effective_batch():
     from crossin.train.trainer import accumulation
 
