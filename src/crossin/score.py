@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 from pathlib import Path
 
@@ -36,7 +37,13 @@ def read_predictions(path: str | Path, bench: Benchmark, *, allow_missing: bool 
 
     Lines for languages that were not requested are ignored; every other problem is an error naming the line.
     """
-    path = str(path)
+    pred, seen = _read_predictions(str(path), bench)
+    _check_complete(str(path), bench, seen, allow_missing)
+    return pred
+
+
+def _read_predictions(path: str, bench: Benchmark) -> tuple[np.ndarray, dict[tuple[str, str], int]]:
+    """(prediction matrix, {(set id, lang): line} of the pairs that have a line)."""
     sets = bench.by_id()
     row_of = {s.id: i for i, s in enumerate(bench.sets)}
     col_of = {lang: j for j, lang in enumerate(bench.langs)}
@@ -70,16 +77,20 @@ def read_predictions(path: str | Path, bench: Benchmark, *, allow_missing: bool 
         else:
             raise CrossinError("line needs 'prediction' (raw text) or 'choice' (index or letter)", path=path, line=line)
         pred[row_of[set_id], col_of[lang]] = index
+    return pred, seen
+
+
+def _check_complete(path: str, bench: Benchmark, seen: dict, allow_missing: bool) -> None:
     missing = [(s.id, lang) for s in bench.sets for lang in bench.langs if (s.id, lang) not in seen]
     if missing and not allow_missing:
         shown = ", ".join(f"({i}, {lang})" for i, lang in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         raise CrossinError(
             f"{len(missing)} (set, language) pairs have no prediction: {shown}{more}; "
-            "pass --allow-missing to score them as unparsed",
+            "pass --allow-missing to score them as unparsed, or --only-complete to score only the sets "
+            "predicted in every language",
             path=path,
         )
-    return pred
 
 
 def gold_vector(bench: Benchmark) -> np.ndarray:
@@ -101,10 +112,26 @@ def score(bench: Benchmark, pred: np.ndarray, *, seed: int = 0, n_boot: int = 10
     return results
 
 
-def score_file(bench: Benchmark, predictions: str | Path, *, allow_missing: bool = False, seed: int = 0, n_boot: int = 1000) -> dict:
-    pred = read_predictions(predictions, bench, allow_missing=allow_missing)
+def score_file(bench: Benchmark, predictions: str | Path, *, allow_missing: bool = False, only_complete: bool = False,
+               seed: int = 0, n_boot: int = 1000) -> dict:
+    """Results for a predictions file. `only_complete` scores just the sets with a prediction in every requested
+    language (e.g. a run on the first N sets); `inputs.sets_left_out` counts the others."""
+    pred, seen = _read_predictions(str(predictions), bench)
+    left_out = 0
+    if only_complete:
+        keep = np.array([all((s.id, lang) in seen for lang in bench.langs) for s in bench.sets])
+        left_out = int((~keep).sum())
+        if not keep.any():
+            raise CrossinError(f"no set has a prediction in every language of {', '.join(bench.langs)}",
+                               path=str(predictions))
+        bench = dataclasses.replace(bench, sets=[s for s, k in zip(bench.sets, keep) if k])
+        pred = pred[keep]
+    else:
+        _check_complete(str(predictions), bench, seen, allow_missing)
     return score(bench, pred, seed=seed, n_boot=n_boot, extra_inputs={
         "predictions": str(predictions),
         "predictions_sha256": sha256_file(predictions),
         "allow_missing": allow_missing,
+        "only_complete": only_complete,
+        "sets_left_out": left_out,
     })
