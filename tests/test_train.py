@@ -143,6 +143,26 @@ def test_config_key_typo_suggests_the_field(tmp_path):
         build_config(TrainConfig, None, {"lora_rr": "8"})
 
 
+def test_cpu_hint_for_the_paper_config_without_gpu(tiny_setup, tmp_path):
+    from typer.testing import CliRunner
+
+    from crossin.cli import app
+    from crossin.train.trainer import cpu_hint
+
+    paper = build_config(TrainConfig, REPO / "configs/train/paper.yaml")
+    hint = cpu_hint(paper, gpu=False)
+    assert "configs/train/cpu_small.yaml" in hint and "184 s per optimizer step" in hint
+    assert cpu_hint(paper, gpu=True) is None
+    assert cpu_hint(build_config(TrainConfig, REPO / "configs/train/cpu_small.yaml"), gpu=False) is None
+    assert (REPO / "configs/train/cpu_small.yaml").is_file()
+    if not torch.cuda.is_available():  # the CLI prints it once, before training
+        model, data = tiny_setup
+        res = CliRunner().invoke(app, ["train", "--model", str(model), "--data", str(data), "--out", str(tmp_path / "o"),
+                                       "--max-steps", "1", "--lora-r", "64", "--limit", "4"])
+        assert res.exit_code == 0, res.output
+        assert " ".join(res.output.split()).count("use --config configs/train/cpu_small.yaml") == 1
+
+
 def test_gradient_accumulation_reaches_effective_batch():
     from crossin.train.trainer import accumulation
 

@@ -51,5 +51,10 @@ def train_command(
     overrides.update({k: v for k, v in named.items() if v is not None})
     cfg = build_config(TrainConfig, config, overrides)
     console.print(f"[bold]crossin train[/] {config_to_dict(cfg)}", highlight=False, soft_wrap=True)
+    from ..train.trainer import cpu_hint
+
+    hint = cpu_hint(cfg)
+    if hint:
+        console.print(f"[yellow]{hint}[/]", highlight=False, soft_wrap=True)
     adapter = train(cfg)
     console.print(f"adapter: {adapter}", highlight=False)
