@@ -47,7 +47,8 @@ def main() -> None:
     (out / "data" / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     cfg = build_config(TrainConfig, yaml_path=REPO / "configs/train/paper.yaml",
                        overrides={"model": "gemma-3-270m", "data": str(out / "data"), "out": str(out / "run"),
-                                  "max_steps": a.max_steps, "save_steps": a.max_steps, "learning_rate": 2e-3})
+                                  "max_steps": a.max_steps, "save_steps": a.max_steps, "learning_rate": 2e-3,
+                                  "warmup_ratio": 0.0})  # a warmup would make the first step a no-op
     started = time.perf_counter()
     trainer = build_trainer(cfg)
     trainer.train()

@@ -345,6 +345,9 @@ def test_tied_embeddings_roundtrip_and_merge(tiny_setup, tmp_path):
     embed = saved["base_model.model.model.embed_tokens.weight"]
     assert torch.equal(embed, base.get_input_embeddings().weight.detach())
     assert not any(p.name.startswith("tokenizer") for p in (tmp_path / "adapter").iterdir())
+    from crossin.io import normal_mode
+
+    assert all(p.stat().st_mode & 0o777 == normal_mode() for p in (tmp_path / "adapter").iterdir())  # not 0600
 
     ids = torch.tensor([trainer.train_dataset[0]["input_ids"]])
     trainer.model.eval()

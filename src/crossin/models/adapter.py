@@ -13,6 +13,8 @@ import copy
 import json
 from pathlib import Path
 
+from ..io import normal_mode
+
 WEIGHTS_FILE = "adapter_model.safetensors"
 TIED_KEY = "crossin_tied"
 
@@ -35,6 +37,7 @@ def save_adapter_weights(peft_model, folder: Path, adapter_name: str = "default"
             kept[where] = name
     weights = {k: v.contiguous() for k, v in state.items() if k not in copies}
     save_file(weights, str(folder / WEIGHTS_FILE), metadata={"format": "pt", TIED_KEY: json.dumps(copies)})
+    (folder / WEIGHTS_FILE).chmod(normal_mode())  # safetensors creates it private (0600)
     config = copy.deepcopy(peft_model.peft_config[adapter_name])
     config.inference_mode = True
     config.save_pretrained(str(folder))
