@@ -34,11 +34,11 @@ def real_tokenizer():
 
 
 @pytest.fixture(scope="module")
-def real_samples(data_dir):
+def real_samples(alpaca_dir):
     """The first rows of the shared English and Chinese Alpaca, with and without an input field."""
     out = []
     for lang in ("en", "zh"):
-        rows, _ = load_samples(data_dir / "parallel_instructions_en_zh_partial" / f"{lang}.jsonl", limit=40)
+        rows, _ = load_samples(alpaca_dir / f"{lang}.jsonl", limit=40)
         out += [rows[0], next(r for r in rows if r.input.strip())]
     return out
 
