@@ -75,7 +75,7 @@ def ensure_data() -> Path:
 
 def pytest_runtest_setup(item):
     # modules that read DATA_DIR at import need the data as much as tests asking for the fixture
-    if "data_dir" in item.fixturenames or hasattr(item.module, "DATA_DIR"):
+    if "data_dir" in getattr(item, "fixturenames", ()) or hasattr(getattr(item, "module", None), "DATA_DIR"):
         ensure_data()
 
 
