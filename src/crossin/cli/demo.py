@@ -53,6 +53,6 @@ def demo(
     console.print(f"results in {out}/gemma-3-270m/<bench>/, report in {out}/report/report.md", highlight=False)
     console.print("The tables: accuracy per language (chance = 0.25 with 4 options); consistency@k = share of sets "
                   "answered with the same option in k languages; AC3 = harmonic mean of accuracy and consistency; "
-                  "kappa = consistency beyond what each language's answer distribution gives by chance. A 270M base "
-                  "model is near chance: the demo shows the pipeline, a tuned model shows the method.",
+                  "kappa = consistency beyond what each language's answer distribution gives by chance. With this few "
+                  "sets the CIs are wide: the demo shows the pipeline (the README has the full-set baseline).",
                   highlight=False, soft_wrap=True)
