@@ -367,6 +367,15 @@ def test_cli_build_with_yaml_and_flags_then_stats(tmp_path, corpus_dir):
     assert res.exit_code == 0, res.output
     rows = read_rows(out)
     assert Counter(r["recipe"] for r in rows) == {"base": 10, "x2x": 90, "translation": 12}
+    # the plan comes before the files are written, with the same counts
+    output = " ".join(res.output.split())
+    plan = f"plan: 10 base rows (--base-n 10 of {N_SAMPLES}) + 90 CrossIn rows (x2x) + 12 translation rows = 112 rows"
+    assert plan in output and output.index(plan) < output.index("wrote 112 rows")
+    res = runner.invoke(app, ["data", "build", "--parallel", str(corpus_dir), "--langs", "en,zh", "--recipe", "x2x",
+                              "--n", "4", "--no-langid", "--out", str(tmp_path / "all")])
+    assert res.exit_code == 0, res.output
+    assert (f"plan: {N_SAMPLES} base rows (all of the English base; --base-n N draws fewer, --base none drops it) "
+            f"+ 4 CrossIn rows (x2x) + 0 translation rows = {N_SAMPLES + 4} rows") in " ".join(res.output.split())
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 2 and manifest["config"]["langs"] == ["en", "zh", "es"]
     assert manifest["filters"]["langid"]["enabled"] is False

@@ -17,7 +17,7 @@ CORPUS = DATA_DIR / "parallel_instructions_en_zh_partial"
 
 
 @pytest.fixture(scope="module")
-def raw(data_dir) -> dict[str, dict[str, dict]]:
+def raw(alpaca_dir) -> dict[str, dict[str, dict]]:
     """The corpus parsed without crossin: lang -> id -> record."""
     out = {}
     for lang in ("en", "zh"):
@@ -27,7 +27,7 @@ def raw(data_dir) -> dict[str, dict[str, dict]]:
 
 
 @pytest.fixture(scope="module")
-def corpus(data_dir):
+def corpus(alpaca_dir):
     return load_corpus(DataConfig(parallel=str(CORPUS), out="unused"))  # lang-id on, as by default
 
 

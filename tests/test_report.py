@@ -251,3 +251,61 @@ def test_cli_report_and_one_line_errors(experiment, tmp_path):
     assert "Traceback" not in res.output
     res = runner.invoke(app, ["report", str(root), "--out", str(tmp_path / "r3"), "--compare", "x2x:nope"])
     assert res.exit_code == 2 and "nope" in res.output
+
+
+def test_accuracy_plot_titles_give_each_runs_set_count(tmp_path, mmlu, monkeypatch):
+    """Runs over different numbers of sets: the title gives the range and the legend each run's count."""
+    import crossin.report as report_module
+
+    titles: dict[str, list[str]] = {}
+    real_save = report_module.save_figure
+
+    def capture(fig, path, **kw):
+        texts = [ax.get_title() for ax in fig.axes] + [fig._suptitle.get_text() if fig._suptitle else ""]
+        texts += [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+        titles[Path(path).name] = texts
+        real_save(fig, path, **kw)
+
+    monkeypatch.setattr(report_module, "save_figure", capture)
+    small = load_benchmark("cross-mmlu", LANGS, data_dir=DATA_DIR, limit=25)
+    write_eval(tmp_path / "runs" / "full", mmlu, fake_predictions(mmlu, 0.4, 0.6, 1))
+    write_eval(tmp_path / "runs" / "part", small, fake_predictions(small, 0.4, 0.6, 2))
+    build_report([tmp_path / "runs"], tmp_path / "rep", n_boot=100)
+    accuracy = next(v for k, v in titles.items() if "accuracy" in k)
+    assert "cross-mmlu: accuracy per language (25-60 sets, per run in the legend)" in accuracy
+    assert {"runs/full (60 sets)", "runs/part (25 sets)"} <= set(accuracy)
+    heatmap = next(v for k, v in titles.items() if "pairwise" in k or "heatmap" in k)
+    assert {"runs/full (60 sets)", "runs/part (25 sets)"} <= set(heatmap)
+
+    titles.clear()
+    build_report([tmp_path / "runs" / "full"], tmp_path / "rep1", n_boot=100)
+    accuracy = next(v for k, v in titles.items() if "accuracy" in k)
+    assert "cross-mmlu: accuracy per language (60 sets)" in accuracy
+
+
+def test_recipe_of_an_adapter_trained_outside_an_experiment(tmp_path, mmlu):
+    """An eval of `<train>/adapter`: the report reads the recipe from `<train>/train_config.json` -> the data file's
+    manifest.json (both as `crossin train` and `crossin data build` write them)."""
+    from crossin.data import DataConfig, build_mix
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for lang, text in (("en", "Name a colour number {i}."), ("zh", "说出第{i}种颜色。")):
+        (corpus / f"{lang}.jsonl").write_text("".join(
+            json.dumps({"id": f"s{i}", "instruction": text.format(i=i), "input": "", "output": f"{text.format(i=i)} ok"},
+                       ensure_ascii=False) + "\n" for i in range(6)), encoding="utf-8")
+    mix = build_mix(DataConfig(parallel=str(corpus), recipe="x2en", n=4, translation=2, langid=False, seed=5,
+                               out=str(tmp_path / "mix")))
+    train_dir = tmp_path / "train"
+    write_json(train_dir / "train_config.json", {"data_file": str(mix / "train.jsonl"), "config": {}})
+    results = write_eval(tmp_path / "runs" / "tuned", mmlu, fake_predictions(mmlu, 0.4, 0.6, 1))
+    results["adapter"] = str(train_dir / "adapter")
+    write_json(tmp_path / "runs" / "tuned" / "cross-mmlu" / "results.json", results)
+    write_eval(tmp_path / "runs" / "other", mmlu, fake_predictions(mmlu, 0.4, 0.6, 2))  # no adapter: blank
+    rep = build_report([tmp_path / "runs"], tmp_path / "rep", n_boot=100)
+    md = (tmp_path / "rep" / "report.md").read_text()
+    tuned = next(line for line in md.splitlines() if line.startswith("| runs/tuned |"))
+    assert "| x2en | 4 | 2 | 5 |" in tuned
+    other = next(line for line in md.splitlines() if line.startswith("| runs/other |"))
+    assert "|  |  |  |" in other
+    assert next(r for r in rep["runs"] if r["name"] == "runs/tuned")["meta"]["recipe_from"] == str(mix / "manifest.json")

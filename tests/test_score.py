@@ -120,6 +120,37 @@ def test_missing_predictions_error_unless_allowed(tmp_path, data_dir):
     assert r["accuracy"] == pytest.approx(149 / 150)
 
 
+def test_only_complete_scores_sets_with_every_language(tmp_path, data_dir):
+    """A run on the first sets only (or a language cut short): --only-complete scores the complete sets, says how
+    many it left out, and gives the same metrics as scoring those sets as a benchmark of their own."""
+    bench = load_benchmark("cross-mmlu", "en,zh")
+    path = write_preds(tmp_path / "p.jsonl", bench, lambda s, lang, item: {"choice": (item.gold + len(s.id) + (lang == "zh")) % 4})
+    rows = [json.loads(x) for x in path.read_text().splitlines()]
+    complete = {s.id for s in bench.sets[:20]}
+    kept = [r for r in rows if r["id"] in complete or (r["lang"] == "en" and r["id"] in {s.id for s in bench.sets[20:30]})]
+    path.write_text("".join(json.dumps(r) + "\n" for r in kept))
+    out = tmp_path / "r.json"
+    res = runner.invoke(app, ["score", "--bench", "cross-mmlu", "-p", str(path), "--langs", "en,zh", "--only-complete",
+                              "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "left out 130 of 150" in " ".join(res.output.split())
+    r = json.loads(out.read_text())
+    assert r["n_sets"] == 20 and r["inputs"]["sets_left_out"] == 130 and r["unparsed"] == {"en": 0, "zh": 0}
+    first20 = load_benchmark("cross-mmlu", "en,zh", limit=20)
+    assert [s.id for s in first20.sets] == [s.id for s in bench.sets[:20]]
+    alone = tmp_path / "first20.jsonl"
+    alone.write_text("".join(json.dumps(x) + "\n" for x in kept if x["id"] in complete))
+    from crossin.score import score_file
+    direct = score_file(first20, alone)
+    assert r["accuracy"] == direct["accuracy"] and r["consistency"] == direct["consistency"]
+    assert r["kappa"] == direct["kappa"] and 0 < r["accuracy"] < 1
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text('{"id": "test_1", "lang": "en", "choice": 0}\n')
+    line = _one_error_line(runner.invoke(app, ["score", "--bench", "cross-mmlu", "-p", str(empty), "--langs", "en,zh",
+                                               "--only-complete"]))
+    assert "no set has a prediction in every language" in line
+
+
 def test_duplicate_prediction_is_an_error(tmp_path, data_dir):
     path = tmp_path / "p.jsonl"
     path.write_text('{"id": "test_1", "lang": "en", "choice": 1}\n{"id": "test_1", "lang": "English", "choice": 2}\n')

@@ -34,11 +34,11 @@ def real_tokenizer():
 
 
 @pytest.fixture(scope="module")
-def real_samples(data_dir):
+def real_samples(alpaca_dir):
     """The first rows of the shared English and Chinese Alpaca, with and without an input field."""
     out = []
     for lang in ("en", "zh"):
-        rows, _ = load_samples(data_dir / "parallel_instructions_en_zh_partial" / f"{lang}.jsonl", limit=40)
+        rows, _ = load_samples(alpaca_dir / f"{lang}.jsonl", limit=40)
         out += [rows[0], next(r for r in rows if r.input.strip())]
     return out
 
@@ -129,6 +129,38 @@ def test_paper_config_values_and_overrides():
     build_config(TrainConfig, REPO / "configs/train/cpu_small.yaml")
     with pytest.raises(CrossinError, match="lora_rank"):
         build_config(TrainConfig, None, {"lora_rank": "8"})
+
+
+def test_config_key_typo_suggests_the_field(tmp_path):
+    yaml_file = tmp_path / "t.yaml"
+    yaml_file.write_text("learning_rte: 0.1\nlora_r: 8\nzzz_qqq: 1\n")
+    with pytest.raises(CrossinError) as e:
+        build_config(TrainConfig, yaml_file)
+    message = str(e.value)
+    assert "did you mean learning_rte -> learning_rate?" in message and str(yaml_file) in message
+    assert "zzz_qqq ->" not in message  # no suggestion when nothing is close
+    with pytest.raises(CrossinError, match="did you mean lora_rr -> lora_r"):
+        build_config(TrainConfig, None, {"lora_rr": "8"})
+
+
+def test_cpu_hint_for_the_paper_config_without_gpu(tiny_setup, tmp_path):
+    from typer.testing import CliRunner
+
+    from crossin.cli import app
+    from crossin.train.trainer import cpu_hint
+
+    paper = build_config(TrainConfig, REPO / "configs/train/paper.yaml")
+    hint = cpu_hint(paper, gpu=False)
+    assert "configs/train/cpu_small.yaml" in hint and "184 s per optimizer step" in hint
+    assert cpu_hint(paper, gpu=True) is None
+    assert cpu_hint(build_config(TrainConfig, REPO / "configs/train/cpu_small.yaml"), gpu=False) is None
+    assert (REPO / "configs/train/cpu_small.yaml").is_file()
+    if not torch.cuda.is_available():  # the CLI prints it once, before training
+        model, data = tiny_setup
+        res = CliRunner().invoke(app, ["train", "--model", str(model), "--data", str(data), "--out", str(tmp_path / "o"),
+                                       "--max-steps", "1", "--lora-r", "64", "--limit", "4"])
+        assert res.exit_code == 0, res.output
+        assert " ".join(res.output.split()).count("use --config configs/train/cpu_small.yaml") == 1
 
 
 def test_gradient_accumulation_reaches_effective_batch():
@@ -294,10 +326,10 @@ def test_compact_loss_equals_trl_loss(tiny_setup, tmp_path):
 def test_tied_embeddings_roundtrip_and_merge(tiny_setup, tmp_path):
     """After training, the in-memory model, the reloaded adapter and the merged model give the same logits,
     the adapter stores one embedding matrix, and the merged model is still tied."""
-    from peft import PeftModel
     from safetensors.torch import load_file
     from transformers import AutoModelForCausalLM
 
+    from crossin.models.adapter import load_adapter
     from crossin.train.trainer import build_trainer, save_adapter
 
     model_dir, data = tiny_setup
@@ -306,12 +338,16 @@ def test_tied_embeddings_roundtrip_and_merge(tiny_setup, tmp_path):
     trainer.train()
     base = trainer.model.get_base_model()
     assert base.get_input_embeddings().weight is base.get_output_embeddings().weight  # still one matrix
-    save_adapter(trainer, trainer.processing_class, tmp_path / "adapter")
+    save_adapter(trainer, tmp_path / "adapter")
     saved = load_file(tmp_path / "adapter" / "adapter_model.safetensors")
-    # PEFT stores the tied matrix under both names (it needs both keys to reload); they must be the same values
+    # the tied matrix is stored once; reading the adapter gives PEFT the second name back, as the same tensor
+    assert "base_model.model.lm_head.weight" not in saved
     embed = saved["base_model.model.model.embed_tokens.weight"]
-    assert torch.equal(embed, saved["base_model.model.lm_head.weight"])
     assert torch.equal(embed, base.get_input_embeddings().weight.detach())
+    assert not any(p.name.startswith("tokenizer") for p in (tmp_path / "adapter").iterdir())
+    from crossin.io import normal_mode
+
+    assert all(p.stat().st_mode & 0o777 == normal_mode() for p in (tmp_path / "adapter").iterdir())  # not 0600
 
     ids = torch.tensor([trainer.train_dataset[0]["input_ids"]])
     trainer.model.eval()
@@ -319,7 +355,7 @@ def test_tied_embeddings_roundtrip_and_merge(tiny_setup, tmp_path):
         trained = trainer.model(input_ids=ids).logits
         fresh = AutoModelForCausalLM.from_pretrained(model_dir).eval()
         untrained = fresh(input_ids=ids).logits
-        reloaded = PeftModel.from_pretrained(fresh, tmp_path / "adapter").eval()
+        reloaded = load_adapter(fresh, tmp_path / "adapter").eval()
         again = reloaded(input_ids=ids).logits
         rb = reloaded.get_base_model()
         assert rb.get_input_embeddings().weight is rb.get_output_embeddings().weight
@@ -342,6 +378,11 @@ def test_resume_continues_exactly(tiny_setup, tmp_path):
     first = train(_cfg(model_dir, data, out, max_steps=2, **kw))
     import shutil
 
+    # a checkpoint holds what resume reads, the tied matrix once, no tokenizer
+    assert sorted(p.name for p in (out / "checkpoints" / "checkpoint-2").iterdir()) == [
+        "adapter_config.json", "adapter_model.safetensors", "optimizer.pt", "rng_state.pth", "scheduler.pt",
+        "trainer_state.json"]
+    assert "base_model.model.lm_head.weight" not in load_file(out / "checkpoints/checkpoint-2/adapter_model.safetensors")
     shutil.rmtree(first)  # as if the run had died after checkpoint-2 ...
     with open(out / "train_log.jsonl", "a") as log:
         log.write('{"step": 3, "loss": 1.0}\n{"step": 4, "lo')  # ... in step 4, mid-way through writing its log line

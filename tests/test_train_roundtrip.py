@@ -12,9 +12,9 @@ import pytest
 pytestmark = pytest.mark.model
 
 
-def _short_samples(data_dir, n=4):
+def _short_samples(alpaca_dir, n=4):
     rows = []
-    with open(data_dir / "parallel_instructions_en_zh_partial" / "en.jsonl", encoding="utf-8") as f:
+    with open(alpaca_dir / "en.jsonl", encoding="utf-8") as f:
         for line in f:
             r = json.loads(line)
             if len(r["instruction"]) < 60 and len(r["output"]) < 50 and not r["input"]:
@@ -24,7 +24,7 @@ def _short_samples(data_dir, n=4):
     raise AssertionError("not enough short samples")
 
 
-def test_adapter_roundtrip_same_option_scores(data_dir, tmp_path):
+def test_adapter_roundtrip_same_option_scores(alpaca_dir, tmp_path):
 
     from crossin.benchmarks import load_benchmark
     from crossin.evaluate import score_options
@@ -33,7 +33,7 @@ def test_adapter_roundtrip_same_option_scores(data_dir, tmp_path):
     from crossin.train.trainer import build_trainer, save_adapter
 
     data = tmp_path / "train.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in _short_samples(data_dir, n=2)), encoding="utf-8")
+    data.write_text("".join(json.dumps(r) + "\n" for r in _short_samples(alpaca_dir, n=2)), encoding="utf-8")
     # the paper's recipe (all projections + embed_tokens/lm_head in full), scaled down: rank 2, 1 step of 2 samples;
     # a high learning rate so that one step moves the option scores measurably
     cfg = TrainConfig(model="gemma-3-270m", data=str(data), out=str(tmp_path / "run"), lora_r=2, lora_alpha=4,
@@ -44,7 +44,7 @@ def test_adapter_roundtrip_same_option_scores(data_dir, tmp_path):
     trainer.optimizer = None  # free the Adam states (2 x 670 MB for the embeddings) before loading two more models
     gc.collect()
     adapter = tmp_path / "run" / "adapter"
-    save_adapter(trainer, trainer.processing_class, adapter)
+    save_adapter(trainer, adapter)
 
     bench = load_benchmark("cross_mmlu", "en,zh", limit=1)
     model, tok = trainer.model.eval(), trainer.processing_class

@@ -7,6 +7,7 @@ so `transformers.HfArgumentParser` can also turn it into flags, as TRL does.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import types
 import typing
@@ -100,7 +101,10 @@ def build_config(cls: type[T], yaml_path: str | os.PathLike | None = None, overr
     fields = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - fields)
     if unknown:
-        raise CrossinError(f"unknown config field(s) {', '.join(unknown)}; known: {', '.join(sorted(fields))}", path=where)
+        guesses = [f"{u} -> {m[0]}" for u in unknown if (m := difflib.get_close_matches(u, fields, n=1))]
+        hint = f"; did you mean {', '.join(guesses)}?" if guesses else ""
+        raise CrossinError(f"unknown config field(s) {', '.join(unknown)}{hint}; known: {', '.join(sorted(fields))}",
+                           path=where)
     kwargs = {k: _coerce(v, hints[k], k, where) for k, v in values.items()}
     return cls(**kwargs)
 

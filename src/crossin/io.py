@@ -21,12 +21,26 @@ def samples_file(bench: str) -> str:
     return f"samples_{bench}.jsonl"
 
 
+def umask() -> int:
+    """The process umask (only readable by setting it; set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def normal_mode(folder: bool = False) -> int:
+    """The mode `open()` or `mkdir()` would give: temp files and folders are created private (0600/0700), and
+    results on a shared machine should be as readable as any other file the user writes."""
+    return (0o777 if folder else 0o666) & ~umask()
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write via a temp file + rename so a crash never leaves a half-written file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, normal_mode())
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()

@@ -102,6 +102,22 @@ def _find_meta(run_root: Path, stop: Path) -> dict:
         here = here.parent
 
 
+def _adapter_recipe(adapter: str | None) -> dict:
+    """recipe, n, translation, seed of the mix an adapter was trained on, read from its training folder
+    (`<out>/adapter` beside `<out>/train_config.json`, whose data file sits beside the mix's manifest.json);
+    {} when any of it is missing (a foreign adapter, a moved folder, data not built by `crossin data build`)."""
+    if not adapter:
+        return {}
+    record = Path(adapter).parent / "train_config.json"
+    try:
+        data_file = Path(read_json(record)["data_file"])
+        config = read_json(data_file.parent / "manifest.json")["config"]
+    except (CrossinError, KeyError, TypeError):
+        return {}
+    meta = {k: config[k] for k in ("recipe", "n", "translation", "seed") if k in config}
+    return {**meta, "recipe_from": str(data_file.parent / "manifest.json")} if meta.get("recipe") else {}
+
+
 def find_runs(inputs: list[str | Path]) -> list[Run]:
     """Every results.json under the inputs, named by its arm (arm.json) or by its folder."""
     runs: list[Run] = []
@@ -119,6 +135,8 @@ def find_runs(inputs: list[str | Path]) -> list[Run]:
             bench = results.get("inputs", {}).get("benchmark") or file.parent.name
             run_root = file.parent.parent  # <run>/<bench>/results.json
             meta = _find_meta(run_root, base.parent)
+            if not meta.get("recipe"):  # an adapter trained outside an experiment
+                meta = {**_adapter_recipe(results.get("adapter")), **meta}
             if meta.get("name"):
                 name = str(meta["name"])
             else:
@@ -252,10 +270,12 @@ def plot_language_accuracy(runs: list[Run], bench: str, path: Path) -> None:
     width = 0.8 / n
     fig, ax = plt.subplots(figsize=(max(6.0, 1.2 + len(langs) * (0.35 * n + 0.6)), 4.2))
     cmap = plt.get_cmap("tab10" if n <= 10 else "tab20")
+    counts = sorted({r.results["n_sets"] for r in runs})
     for j, run in enumerate(runs):
         xs = np.arange(len(langs)) + (j - (n - 1) / 2) * width
         ys = [run.results["language_accuracy"].get(lang, np.nan) for lang in langs]
-        bars = ax.bar(xs, ys, width=width * 0.95, label=run.name, color=cmap(j % cmap.N))
+        label = run.name if len(counts) == 1 else f"{run.name} ({run.results['n_sets']} sets)"
+        bars = ax.bar(xs, ys, width=width * 0.95, label=label, color=cmap(j % cmap.N))
         for bar, y in zip(bars, ys):
             if not np.isnan(y):
                 ax.text(bar.get_x() + bar.get_width() / 2, y + 0.01, f"{y:.2f}", ha="center", va="bottom",
@@ -268,7 +288,8 @@ def plot_language_accuracy(runs: list[Run], bench: str, path: Path) -> None:
     ax.set_ylabel("accuracy")
     top = max([max(r.results["language_accuracy"].values()) for r in runs] + [chance or 0])
     ax.set_ylim(0, min(1.05, top + 0.15))
-    ax.set_title(f"{bench}: accuracy per language ({runs[0].results['n_sets']} sets)")
+    sets = f"{counts[0]} sets" if len(counts) == 1 else f"{counts[0]}-{counts[-1]} sets, per run in the legend"
+    ax.set_title(f"{bench}: accuracy per language ({sets})")
     ax.legend(fontsize=7, ncol=1 if n <= 6 else 2, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
     save_figure(fig, path)
@@ -309,7 +330,7 @@ def plot_pairwise_heatmaps(runs: list[Run], bench: str, path: Path) -> None:
             ax.set_xlabel("language")
         if index % ncols == 0:
             ax.set_ylabel("language")
-        ax.set_title(run.name, fontsize=9)
+        ax.set_title(f"{run.name} ({run.results['n_sets']} sets)", fontsize=9)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     fig.suptitle(f"{bench}: pairwise cross-lingual consistency\n(share of sets answered with the same option)", fontsize=10)

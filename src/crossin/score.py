@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 from pathlib import Path
 
@@ -37,7 +38,15 @@ def read_predictions(path: str | Path, bench: Benchmark, *, allow_missing: bool 
 
     Lines for languages that were not requested are ignored; every other problem is an error naming the line.
     """
-    path = str(path)
+    return _read_cells(str(path), bench).build([s.id for s in bench.sets], list(bench.langs), gold_vector(bench),
+                                               allow_missing=allow_missing, hint=MISSING_HINT).pred
+
+
+MISSING_HINT = ("pass --allow-missing to score them as unparsed, or --only-complete to score only the sets predicted "
+                "in every language")
+
+
+def _read_cells(path: str, bench: Benchmark) -> MatrixBuilder:
     sets = bench.by_id()
     langs = set(bench.langs)
     matrix = MatrixBuilder(path=path)
@@ -64,7 +73,7 @@ def read_predictions(path: str | Path, bench: Benchmark, *, allow_missing: bool 
         else:
             raise CrossinError("line needs 'prediction' (raw text) or 'choice' (index or letter)", path=path, line=line)
         matrix.add(set_id, lang, index, line)
-    return matrix.build([s.id for s in bench.sets], list(bench.langs), gold_vector(bench), allow_missing=allow_missing).pred
+    return matrix
 
 
 def gold_vector(bench: Benchmark) -> np.ndarray:
@@ -86,10 +95,25 @@ def score(bench: Benchmark, pred: np.ndarray, *, seed: int = 0, n_boot: int = 10
     return results
 
 
-def score_file(bench: Benchmark, predictions: str | Path, *, allow_missing: bool = False, seed: int = 0, n_boot: int = 1000) -> dict:
-    pred = read_predictions(predictions, bench, allow_missing=allow_missing)
+def score_file(bench: Benchmark, predictions: str | Path, *, allow_missing: bool = False, only_complete: bool = False,
+               seed: int = 0, n_boot: int = 1000) -> dict:
+    """Results for a predictions file. `only_complete` scores just the sets with a prediction in every requested
+    language (e.g. a run on the first N sets); `inputs.sets_left_out` counts the others."""
+    cells = _read_cells(str(predictions), bench)
+    left_out = 0
+    if only_complete:
+        kept = [s for s in bench.sets if all((s.id, lang) in cells.cells for lang in bench.langs)]
+        left_out = len(bench.sets) - len(kept)
+        if not kept:
+            raise CrossinError(f"no set has a prediction in every language of {', '.join(bench.langs)}",
+                               path=str(predictions))
+        bench = dataclasses.replace(bench, sets=kept)
+    pred = cells.build([s.id for s in bench.sets], list(bench.langs), gold_vector(bench), allow_missing=allow_missing,
+                       hint=MISSING_HINT).pred
     return score(bench, pred, seed=seed, n_boot=n_boot, extra_inputs={
         "predictions": str(predictions),
         "predictions_sha256": sha256_file(predictions),
         "allow_missing": allow_missing,
+        "only_complete": only_complete,
+        "sets_left_out": left_out,
     })

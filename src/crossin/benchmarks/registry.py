@@ -95,6 +95,21 @@ def load_benchmark(
     return Benchmark(name=spec.name, langs=codes, sets=sets, source=str(file), sha256=sha256_file(file))
 
 
+def download_benchmark(name: str, root: str | os.PathLike) -> Path:
+    """Save a registered benchmark's public copy (the Hub, as `load_benchmark` reads it online) as
+    `<root>/<local_relpath>` in SeaEval's format, every language, so later runs read it offline with `data_dir=root`."""
+    from ..io import write_jsonl
+    from ..langs import SEAEVAL_LANGS
+    from .base import to_seaeval_row
+
+    spec = get_spec(name)
+    target = Path(root) / spec.local_relpath
+    if not target.is_file():
+        bench = _load_from_hub(spec, tuple(SEAEVAL_LANGS), None)
+        write_jsonl(target, [to_seaeval_row(s) for s in bench.sets])
+    return target
+
+
 def _load_from_hub(spec: BenchmarkSpec, codes: tuple[str, ...], limit: int | None) -> Benchmark:
     if spec.hub_id is None:
         raise CrossinError(f"{spec.name} has no public download; pass --data-dir or set ${DATA_DIR_ENV}")

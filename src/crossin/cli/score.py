@@ -25,6 +25,8 @@ def score(
     data_dir: Path | None = typer.Option(None, "--data-dir", help="Local data root or file (default: $CROSSIN_DATA_DIR, else the Hub)."),
     bench_file: Path | None = typer.Option(None, "--bench-file", help="A SeaEval-format JSONL file to use instead of the registered source."),
     allow_missing: bool = typer.Option(False, "--allow-missing", help="Score missing (set, language) predictions as unparsed."),
+    only_complete: bool = typer.Option(False, "--only-complete", help="Score only the sets predicted in every language "
+                                       "(e.g. a run with --limit); says how many were left out."),
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap confidence intervals."),
     n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples."),
 ):
@@ -53,8 +55,12 @@ def score(
     if bench is None:
         raise CrossinError("--predictions needs --bench")
     benchmark = load_benchmark(bench, langs or "en,zh,es,vi", data_dir=data_dir, path=bench_file)
-    results = score_file(benchmark, predictions, allow_missing=allow_missing, seed=seed, n_boot=n_boot)
+    results = score_file(benchmark, predictions, allow_missing=allow_missing, only_complete=only_complete, seed=seed,
+                         n_boot=n_boot)
     console.print(results_table(results, title=f"{benchmark.name} ({predictions})"))
+    if only_complete:
+        console.print(f"scored the {results['n_sets']} sets predicted in every language; left out "
+                      f"{results['inputs']['sets_left_out']} of {len(benchmark)} with a language missing", highlight=False)
     if out is not None:
         write_json(out, results)
         console.print(f"wrote {out}")

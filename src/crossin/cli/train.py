@@ -20,5 +20,10 @@ def train_command(cfg: TrainConfig) -> None:
     from ..train import train
 
     console.print(f"[bold]crossin train[/] {config_to_dict(cfg)}", highlight=False, soft_wrap=True)
+    from ..train.trainer import cpu_hint
+
+    hint = cpu_hint(cfg)
+    if hint:
+        console.print(f"[yellow]{hint}[/]", highlight=False, soft_wrap=True)
     adapter = train(cfg)
     console.print(f"adapter: {adapter}", highlight=False)

@@ -258,6 +258,7 @@ def build_mix(config: DataConfig, *, corpus: ParallelCorpus | None = None,
             say(f"{lang}: {corpus.n_valid(lang)} usable of {len(corpus)} ("
                 + ", ".join(f"{k} {v}" for k, v in d.items() if v) + (" dropped)" if any(d.values()) else "none dropped)"))
     rows, manifest = build_rows(config, corpus)
+    say(plan_line(config, manifest))
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     # A manifest marks a finished build: remove an older one first, so a crash below cannot leave it
@@ -281,6 +282,21 @@ def build_mix(config: DataConfig, *, corpus: ParallelCorpus | None = None,
     write_json(out / "manifest.json", manifest)  # last: a folder with a manifest is a finished build
     say(f"wrote {len(rows)} rows to {out}")
     return out
+
+
+def plan_line(config: DataConfig, manifest: dict) -> str:
+    """What is about to be written: rows per part, and where the base count comes from (all of it by default,
+    which is what makes a small --n build large)."""
+    base, recipe, trans = manifest["base"], manifest["recipe"], manifest["translation"]
+    total = base["n"] + recipe["n"] + trans["n"]
+    if config.base == "none":
+        whence = "--base none"
+    elif config.base_n >= 0:
+        whence = f"--base-n {config.base_n} of {base['n_source'] - base['dropped_empty']}"
+    else:
+        whence = "all of the English base; --base-n N draws fewer, --base none drops it"
+    return (f"plan: {base['n']} base rows ({whence}) + {recipe['n']} CrossIn rows ({recipe['name']}) + "
+            f"{trans['n']} translation rows = {total} rows")
 
 
 # -------------------------------------------------------------------------------------------------------------- stats

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import CrossinError
+from ..io import normal_mode
 
 EMBEDDED_NAMES = ("gemma-3-270m", "embedded", "gemma3-270m")
 CACHE_ENV = "CROSSIN_CACHE"
@@ -51,7 +52,7 @@ def embedded_model_dir() -> Path:
     try:
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
-        tmp.chmod(0o755)  # mkdtemp makes it private; the cache is meant to be shared like ~/.cache/huggingface
+        tmp.chmod(normal_mode(folder=True))  # mkdtemp makes it private; the cache is shared like ~/.cache/huggingface
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)

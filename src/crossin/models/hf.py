@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import CrossinError
 from ..io import sha256_file
-from .embedded import embedded_model_dir, is_embedded
+from .embedded import EMBEDDED_NAMES, embedded_model_dir, is_embedded
 
 
 def resolve_model_path(name: str) -> str:
@@ -20,7 +20,41 @@ def resolve_model_path(name: str) -> str:
         return name
     if name.startswith((".", "/", "~")):
         raise CrossinError("model folder not found", path=name)
+    _check_hub_model(name)
     return name  # a Hugging Face Hub id
+
+
+_HUB_MODELS_SEEN: set[tuple[str, str]] = set()
+
+
+def _check_hub_model(name: str) -> None:
+    """A Hub id must be in the local Hub cache or answer on the Hub, checked with one request (5 s timeout):
+    a typo or no network is then one line within seconds, not transformers' minute of retries."""
+    from huggingface_hub import HfApi, constants, try_to_load_from_cache
+    from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, HFValidationError, RepositoryNotFoundError
+
+    key = (name, constants.ENDPOINT)
+    what = f"model {name!r} is not a local folder, not the embedded model ({EMBEDDED_NAMES[0]})"
+    try:
+        if key in _HUB_MODELS_SEEN or isinstance(try_to_load_from_cache(name, "config.json"), str):
+            return
+        if constants.is_offline_mode():
+            raise CrossinError(f"{what}, and not in the local Hugging Face cache (HF_HUB_OFFLINE is set)")
+        HfApi(endpoint=constants.ENDPOINT).model_info(name, timeout=5)
+    except CrossinError:
+        raise
+    except HFValidationError:
+        raise CrossinError(f"{what}, and not a valid Hugging Face Hub id") from None
+    except GatedRepoError:
+        pass  # it exists; loading says what access it needs
+    except RepositoryNotFoundError:
+        raise CrossinError(f"{what}, and not on the Hugging Face Hub (a typo? a private model needs HF_TOKEN)") from None
+    except HfHubHTTPError:
+        pass  # the Hub answered; loading reports its error
+    except Exception as e:  # noqa: BLE001 - no connection (DNS, refused, timeout), whatever the HTTP client's class
+        raise CrossinError(f"{what}, and the Hugging Face Hub is unreachable ({type(e).__name__}: {e}); "
+                           "pass a local folder or connect") from None
+    _HUB_MODELS_SEEN.add(key)
 
 
 def default_device() -> str:
@@ -83,10 +117,10 @@ def load_model_and_tokenizer(
     except OSError as e:
         raise CrossinError(f"could not load model {name!r}: {e}") from None
     if adapter is not None:
-        from peft import PeftModel
+        from .adapter import load_adapter
 
         _require_adapter(adapter)
-        model = PeftModel.from_pretrained(model, str(adapter))
+        model = load_adapter(model, Path(adapter))
         if merge:
             model = model.merge_and_unload()
     model.to(device)

@@ -10,12 +10,13 @@ Tied embeddings: Gemma ties `embed_tokens` and `lm_head`. With both in `modules_
 trains two independent copies, so the result is an untied model that no longer matches the tied base
 architecture (and a merged model saved with `tie_word_embeddings` would silently drop one of them). We set
 PEFT's `ensure_weight_tying`, so the two stay one trained matrix (PEFT still writes it under both names, it
-needs both keys to reload), and reloading or merging gives exactly the trained model (tests/test_train*.py).
+needs both keys to reload); crossin.models.adapter writes it once and restores the second name on reading
+(final adapter and checkpoints), and reloading or merging gives exactly the trained model (tests/test_train*.py).
+Checkpoints hold what a resume reads: adapter weights, optimizer, scheduler, RNG and trainer state (no tokenizer).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import shutil
@@ -25,8 +26,9 @@ from pathlib import Path
 from .. import __version__ as crossin_version
 from ..config import config_to_dict
 from ..errors import CrossinError
-from ..io import package_versions, pyplot, read_json, save_figure, sha256_file, write_json, write_jsonl
+from ..io import package_versions, read_json, sha256_file, write_json
 from .config import LOSS_IMPLS, PRECISIONS, TrainConfig
+from .log import make_log_callback, plot_loss
 
 EMBEDDING_NAMES = ("embed_tokens", "lm_head", "embed_in", "embed_out", "wte", "word_embeddings")
 
@@ -72,6 +74,25 @@ def lora_config(cfg: TrainConfig, tied: bool):
     )
 
 
+# Measured on 2 CPU cores with the embedded Gemma 3 270M (seconds per optimizer step of 16 samples).
+CPU_STEP_S = {"paper": 184, "cpu_small": 10}
+
+
+def cpu_hint(cfg: TrainConfig, gpu: bool | None = None) -> str | None:
+    """One line for a paper-sized run (rank 64, 1024 tokens, batch 16) on a machine without a GPU."""
+    if gpu is None:
+        import torch
+
+        gpu = torch.cuda.is_available()
+    paper = TrainConfig()
+    sizes = ("lora_r", "max_length", "effective_batch_size")
+    if gpu or any(getattr(cfg, k) < getattr(paper, k) for k in sizes):
+        return None
+    return (f"no GPU: the paper config takes about {CPU_STEP_S['paper']} s per optimizer step on 2 CPU cores "
+            f"(gemma-3-270m; larger models more); for a quick run use --config configs/train/cpu_small.yaml "
+            f"(about {CPU_STEP_S['cpu_small']} s a step)")
+
+
 def resolve_precision(precision: str) -> str:
     import torch
 
@@ -104,85 +125,6 @@ def last_checkpoint(out: Path) -> Path | None:
         return None
     found = get_last_checkpoint(str(ckpt_dir))
     return Path(found) if found else None
-
-
-def make_log_callback(log_path: Path):
-    """A TrainerCallback appending one JSONL row per logging step: step, loss, lr, tokens/s.
-
-    Appended, not rewritten (a rewrite per step grows quadratically over a long run); a resume rewrites the log
-    atomically with the rows up to its checkpoint, dropping the interrupted tail and any line cut short."""
-    from transformers import TrainerCallback
-
-    class JsonlLog(TrainerCallback):
-        def __init__(self):
-            self.rows: list[dict] = []
-            self.last_time = None
-            self.last_tokens = None
-
-        def on_train_begin(self, args, state, control, **kwargs):
-            if state.is_world_process_zero:
-                if log_path.exists() and state.global_step > 0:
-                    self.rows = [r for r in _read_log_rows(log_path) if r.get("step", 0) <= state.global_step]
-                write_jsonl(log_path, self.rows)
-            self.last_time = time.perf_counter()
-
-        def on_log(self, args, state, control, logs=None, **kwargs):
-            if not state.is_world_process_zero or not logs or "loss" not in logs:
-                return
-            now = time.perf_counter()
-            tokens = logs.get("num_tokens")
-            row = {"step": state.global_step, "epoch": round(state.epoch or 0.0, 4), "loss": logs["loss"],
-                   "learning_rate": logs.get("learning_rate"), "grad_norm": logs.get("grad_norm"),
-                   "tokens": tokens}
-            if tokens is not None and self.last_tokens is not None and now > self.last_time:
-                row["tokens_per_s"] = round((tokens - self.last_tokens) / (now - self.last_time), 2)
-            elif tokens is not None and now > self.last_time and not self.rows:
-                row["tokens_per_s"] = round(tokens / (now - self.last_time), 2)
-            self.last_time, self.last_tokens = now, tokens
-            self.rows.append(row)
-            with open(log_path, "a", encoding="utf-8") as log:
-                log.write(json.dumps(row) + "\n")
-
-    return JsonlLog()
-
-
-def _read_log_rows(log_path: Path) -> list[dict]:
-    rows = []
-    for line in log_path.read_text(encoding="utf-8").splitlines():
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a line cut short when the run was killed
-    return rows
-
-
-def plot_loss(log_path: Path, png_path: Path, title: str = "") -> None:
-    """Training loss (and learning rate, right axis) against optimizer step."""
-    import matplotlib.ticker
-
-    plt = pyplot()
-
-    rows = _read_log_rows(log_path)
-    if not rows:
-        return
-    steps = [r["step"] for r in rows]
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=120)
-    ax.plot(steps, [r["loss"] for r in rows], color="tab:blue", marker="." if len(rows) < 50 else None,
-            label="training loss")
-    ax.set_xlabel("optimizer step")
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.set_ylabel("loss (response tokens)")
-    ax.grid(alpha=0.3)
-    if any(r.get("learning_rate") is not None for r in rows):
-        ax2 = ax.twinx()
-        ax2.plot(steps, [r.get("learning_rate") or 0.0 for r in rows], color="tab:orange", alpha=0.6,
-                 label="learning rate")
-        ax2.set_ylabel("learning rate")
-        ax2.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
-    ax.set_title(title or "Training loss")
-    fig.legend(loc="upper right", bbox_to_anchor=(0.88, 0.88))
-    fig.tight_layout()
-    save_figure(fig, png_path)
 
 
 def load_base_model(cfg: TrainConfig):
@@ -221,10 +163,28 @@ def resolve_loss_impl(loss_impl: str) -> str:
 def _trainer_class(loss_impl: str):
     from trl import SFTTrainer
 
-    if loss_impl == "trl":
-        return SFTTrainer
+    from ..models.adapter import save_adapter_weights, set_adapter_weights, tied_copies
 
-    class CompactLossSFTTrainer(SFTTrainer):
+    class AdapterSFTTrainer(SFTTrainer):
+        """Checkpoints with the tied matrix once and without the tokenizer (the base model's, unchanged)."""
+
+        def _save(self, output_dir=None, state_dict=None):
+            from peft import PeftModel
+
+            if state_dict is not None or not isinstance(self.model, PeftModel):  # sharded training: gathered state
+                return super()._save(output_dir, state_dict)
+            if self.args.should_save:
+                save_adapter_weights(self.model, Path(output_dir or self.args.output_dir))
+
+        def _load_from_checkpoint(self, resume_from_checkpoint, model=None):
+            if not tied_copies(Path(resume_from_checkpoint)):
+                return super()._load_from_checkpoint(resume_from_checkpoint, model)
+            set_adapter_weights(model or self.model, Path(resume_from_checkpoint))
+
+    if loss_impl == "trl":
+        return AdapterSFTTrainer
+
+    class CompactLossSFTTrainer(AdapterSFTTrainer):
         """SFTTrainer whose loss projects only the supervised positions through the LM head.
 
         With a 262k vocabulary the LM head dominates; `logits_to_keep` (a boolean mask) makes the model
@@ -327,13 +287,15 @@ def build_trainer(cfg: TrainConfig, model=None, tokenizer=None, dataset=None, ca
     return trainer
 
 
-def save_adapter(trainer, tokenizer, target: Path) -> None:
-    """Save the final adapter (+ tokenizer) via a temp folder, so `<out>/adapter` is complete or absent."""
+def save_adapter(trainer, target: Path) -> None:
+    """Save the final adapter via a temp folder, so `<out>/adapter` is complete or absent. No tokenizer: training
+    does not change it, and evaluation loads the base model's."""
+    from ..models.adapter import save_adapter_weights
+
     tmp = target.with_name(f".{target.name}.tmp")
     if tmp.exists():
         shutil.rmtree(tmp)
-    trainer.model.save_pretrained(str(tmp))
-    tokenizer.save_pretrained(str(tmp))
+    save_adapter_weights(trainer.model, tmp)
     if target.exists():
         shutil.rmtree(target)
     os.replace(tmp, target)
@@ -401,7 +363,7 @@ def train(config: TrainConfig) -> Path:
     started = time.time()
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if (cfg.resume and checkpoint) else None)
     if main_process:
-        save_adapter(trainer, tokenizer, adapter_dir)
+        save_adapter(trainer, adapter_dir)
         if log_path.exists():
             plot_loss(log_path, out / "loss.png", title=f"{cfg.model} LoRA r={cfg.lora_r} on {data_file.name}")
         record["result"] = {

@@ -1,0 +1,90 @@
+"""PEFT adapter files with a tied matrix stored once.
+
+Gemma ties `embed_tokens` and `lm_head`; PEFT (with `ensure_weight_tying`) trains them as one matrix but writes it
+under both names, and its loader needs both keys. For the embedded model that copy is 670 MB of a 1.4 GB adapter.
+We write each tensor once and record the dropped names in the safetensors metadata (`crossin_tied`:
+{dropped name: kept name}); reading the file puts the names back, pointing at the same tensor. Adapters without
+that record (written by PEFT itself) load through PEFT unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+from ..io import normal_mode
+
+WEIGHTS_FILE = "adapter_model.safetensors"
+TIED_KEY = "crossin_tied"
+
+
+def save_adapter_weights(peft_model, folder: Path, adapter_name: str = "default") -> None:
+    """adapter_config.json + adapter_model.safetensors, each shared tensor written once."""
+    from peft import get_peft_model_state_dict
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = get_peft_model_state_dict(peft_model, adapter_name=adapter_name)  # PEFT's own choice of tensors
+    kept: dict[tuple, str] = {}
+    copies: dict[str, str] = {}
+    for name, tensor in state.items():
+        where = (tensor.untyped_storage().data_ptr(), tensor.storage_offset(), tuple(tensor.shape))
+        if where in kept:
+            copies[name] = kept[where]
+        else:
+            kept[where] = name
+    weights = {k: v.contiguous() for k, v in state.items() if k not in copies}
+    save_file(weights, str(folder / WEIGHTS_FILE), metadata={"format": "pt", TIED_KEY: json.dumps(copies)})
+    (folder / WEIGHTS_FILE).chmod(normal_mode())  # safetensors creates it private (0600)
+    config = copy.deepcopy(peft_model.peft_config[adapter_name])
+    config.inference_mode = True
+    config.save_pretrained(str(folder))
+
+
+def tied_copies(folder: Path) -> dict[str, str]:
+    """{dropped name: kept name} recorded by `save_adapter_weights`; {} for any other adapter."""
+    from safetensors import safe_open
+
+    path = Path(folder) / WEIGHTS_FILE
+    if not path.exists():
+        return {}
+    with safe_open(str(path), framework="pt") as f:
+        return json.loads((f.metadata() or {}).get(TIED_KEY) or "{}")
+
+
+def read_adapter_weights(folder: Path) -> dict:
+    """The adapter's tensors under every name PEFT expects (tied names share one tensor)."""
+    from safetensors.torch import load_file
+
+    weights = load_file(str(Path(folder) / WEIGHTS_FILE))
+    for name, source in tied_copies(folder).items():
+        weights[name] = weights[source]
+    return weights
+
+
+def set_adapter_weights(peft_model, folder: Path, adapter_name: str = "default") -> None:
+    """Load the folder's weights into an existing PEFT model (resume from a checkpoint)."""
+    from peft import set_peft_model_state_dict
+
+    result = set_peft_model_state_dict(peft_model, read_adapter_weights(folder), adapter_name=adapter_name)
+    missing = [k for k in result.missing_keys if adapter_name in k.split(".")]
+    if result.unexpected_keys or missing:
+        from ..errors import CrossinError
+
+        raise CrossinError(f"adapter weights do not fit the model: missing {missing[:3]}, "
+                           f"unexpected {result.unexpected_keys[:3]}", path=str(Path(folder) / WEIGHTS_FILE))
+
+
+def load_adapter(model, folder: Path, *, trainable: bool = False):
+    """`PeftModel.from_pretrained`, also for adapters that store a tied matrix once."""
+    from peft import PeftConfig, PeftModel, get_peft_model
+
+    if not tied_copies(folder):
+        return PeftModel.from_pretrained(model, str(folder), is_trainable=trainable)
+    config = PeftConfig.from_pretrained(str(folder))
+    config.inference_mode = not trainable
+    peft_model = get_peft_model(model, config)
+    set_adapter_weights(peft_model, folder)
+    return peft_model

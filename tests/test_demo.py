@@ -1,0 +1,35 @@
+"""`crossin demo` on the real embedded model, cut to one set in one language: cloze by default, the expected time
+first, a closing line saying what the tables show, and the same results files as `crossin eval`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from crossin.cli import app
+from crossin.cli.demo import expected_seconds
+
+pytestmark = pytest.mark.model
+
+
+def test_demo_cloze_time_first_and_closing_line(tmp_path, data_dir):
+    res = CliRunner().invoke(app, ["demo", "--limit", "1", "--langs", "en", "--out", str(tmp_path / "demo")])
+    assert res.exit_code == 0, res.output
+    lines = [x for x in res.output.splitlines() if x.strip()]
+    assert lines[0].startswith("crossin demo: 1 sets x 1 languages x 3 benchmarks, cloze mode; expected time about")
+    assert lines[-1].startswith("The tables: accuracy per language (chance = 0.25 with 4 options)")
+    for bench in ("cross-mmlu", "cross-logiqa", "cross-xquad"):
+        results = json.loads((tmp_path / "demo" / "gemma-3-270m" / bench / "results.json").read_text())
+        assert results["mode"] == "cloze" and results["n_sets"] == 1
+    assert (tmp_path / "demo" / "report" / "report.md").is_file()
+
+
+def test_expected_time_scales_with_the_work():
+    from crossin.cli.demo import DEFAULT_LIMIT as limit
+
+    full = expected_seconds(limit, 4, "cloze", converted=True)
+    assert 120 < full < 240  # the README's demo: under 4 minutes here
+    assert expected_seconds(2 * limit, 4, "cloze", True) > full > expected_seconds(limit, 4, "loglik", True)
+    assert expected_seconds(limit, 4, "cloze", converted=False) == full + 100
