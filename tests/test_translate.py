@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from crossin.cli.app import app
 from crossin.data.translate import TranslateConfig, translate_corpus
-from crossin.data.translate.engines import OpenAIEngine, model_family, target_token
+from crossin.data.translate.engines import OpenAIEngine, Request, model_family, target_token
 from crossin.data.translate.protect import FAILURE_REASONS, check_piece, split_pieces
 from crossin.errors import CrossinError
 
@@ -88,8 +88,7 @@ def test_openai_answers_are_cut_at_stop_strings():
     assert (reply.text, reply.finish) == (" Hola amigo.", "stop")
     reply = engine._reply({"message": {"content": " Hola amigo y"}, "finish_reason": "length"})
     assert reply.finish == "length"
-    body = engine.body(__import__("crossin.data.translate.engines", fromlist=["Request"]).Request("Hi {target}", "en",
-                                                                                                   "es", 1))
+    body = engine.body(Request("Hi {target}", "en", "es", 1))  # the text is not a template
     assert body["messages"][0]["content"] == "Hi {target}" and body["seed"] == 1 and body["temperature"] == 0.7
 
 
@@ -97,8 +96,8 @@ def test_openai_answers_are_cut_at_stop_strings():
 
 @pytest.fixture(scope="module")
 def tiny_marian(tmp_path_factory) -> Path:
-    """A 1-layer MarianMT with >>en<< / >>es<< / >>vi<< tokens and a byte-level BPE. Large random weights and an EOS bias make
-    its answers depend on the input and end at different lengths: some finish, some are cut short, some are empty."""
+    """A 1-layer MarianMT with >>en<< / >>es<< / >>vi<< tokens and a byte-level BPE. Large random weights and an EOS
+    bias make its answers depend on the input and end at different lengths: some finish, some are cut short, some are empty."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from tokenizers.processors import TemplateProcessing
@@ -149,8 +148,10 @@ def outputs(folder: Path, langs=("es", "vi")) -> dict[str, str]:
 
 def test_hf_engine_alignment_failures_round_trip_and_resume(tiny_marian, tmp_path):
     src = write_input(tmp_path / "alpaca_en.json")
-    cfg = lambda out, **kw: TranslateConfig(input=str(src), target_langs=["es", "vi"], engine="hf", model=str(tiny_marian),
-                                            max_tokens=10, batch_size=4, round_trip=True, out=str(out), **kw)
+    def cfg(out, **kw):
+        return TranslateConfig(input=str(src), target_langs=["es", "vi"], engine="hf", model=str(tiny_marian),
+                               max_tokens=10, batch_size=4, round_trip=True, out=str(out), **kw)
+
     folder = translate_corpus(cfg(tmp_path / "a"), progress=False)
     manifest = json.loads((folder / "manifest.json").read_text())
     ids = [r["id"] for r in read_jsonl(folder / "en.jsonl")]
@@ -161,8 +162,7 @@ def test_hf_engine_alignment_failures_round_trip_and_resume(tiny_marian, tmp_pat
         written = read_jsonl(folder / f"{lang}.jsonl")
         failed = [f["id"] for f in failures if f["lang"] == lang]
         # Every id is written or failed, never both, in input order.
-        assert sorted(r["id"] for r in written) + failed == sorted(ids) + failed or \
-            sorted([r["id"] for r in written] + failed) == ids
+        assert sorted([r["id"] for r in written] + failed) == ids
         assert not {r["id"] for r in written} & set(failed)
         assert [r["id"] for r in written] == [i for i in ids if i in {r["id"] for r in written}]
         assert manifest["counts"][lang] == {"samples": len(ids), "written": len(written), "failed": len(failed)}

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -186,7 +187,8 @@ def test_alignment_failures_and_request_accounting(reference):
     assert manifest["counts"]["es"] == {"samples": len(SAMPLES), "written": len(written), "failed": len(failures)}
     assert manifest["prompt"] == PROMPT and manifest["engine_identity"]["stop"] == ["\n"]
     # One POST per cached answer; each failed piece was tried twice (the retry), every other piece at least once.
-    pieces = sum(todo for s in SAMPLES for f in ("instruction", "input", "output") for todo, _ in split_pieces(s[f], False))
+    pieces = sum(todo for s in SAMPLES for f in ("instruction", "input", "output")
+                 for todo, _ in split_pieces(s[f], per_line=False))
     assert posts == manifest["requests"]["sent"] == cache_rows(out)
     assert posts >= pieces + len(failures)
 

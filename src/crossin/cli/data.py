@@ -1,4 +1,4 @@
-"""`crossin data build`, `crossin data stats` and `crossin data translate` (see crossin.data and crossin.data.translate)."""
+"""`crossin data build`, `crossin data stats`, `crossin data translate` (see crossin.data, crossin.data.translate)."""
 
 from __future__ import annotations
 
@@ -144,7 +144,8 @@ def translate(
         "input": input_path, "source_lang": source_lang, "target_langs": target_langs, "out": out, "engine": engine,
         "model": model, "base_url": base_url, "concurrency": concurrency, "max_tokens": max_tokens,
         "batch_size": batch_size, "device": device, "prompt": prompt.replace("\\n", "\n") if prompt else None,
-        "stop": [x.replace("\\n", "\n").replace("\\t", "\t") for x in stop] if stop else None, "round_trip": round_trip, "seed": seed,
+        "stop": [x.replace("\\n", "\n").replace("\\t", "\t") for x in stop] if stop else None,
+        "round_trip": round_trip, "seed": seed,
     }
     cfg = build_config(TranslateConfig, config, overrides)
     folder = translate_corpus(cfg, progress=progress, log=lambda msg: console.print(msg, highlight=False))

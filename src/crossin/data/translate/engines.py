@@ -56,7 +56,8 @@ class OpenAIEngine:
     def identity(self) -> dict:
         """What decides an answer (the cache key): not the URL, so a moved server keeps its cache."""
         return {"engine": "openai", "model": self.model, "prompt": self.prompt, "max_tokens": self.max_tokens,
-                "stop": self.stop, "temperature": self.temperature, "retry_temperature": self.retry_temperature, "seed": self.seed}
+                "stop": self.stop, "temperature": self.temperature, "retry_temperature": self.retry_temperature,
+                "seed": self.seed}
 
     def body(self, req: Request) -> dict:
         body = {"model": self.model, "messages": [{"role": "user", "content": render_prompt(self.prompt, req)}],

@@ -97,7 +97,8 @@ def read_input(cfg: TranslateConfig) -> Source:
     if path.is_dir():
         found = find_lang_file(path, cfg.source_lang)
         if found is None:
-            raise CrossinError(f"no {cfg.source_lang}.jsonl / alpaca_{cfg.source_lang}.json in the folder", path=str(path))
+            raise CrossinError(f"no {cfg.source_lang}.jsonl / alpaca_{cfg.source_lang}.json in the folder",
+                               path=str(path))
         path = found
     return read_samples(path, cfg.source_lang, cfg.id_prefix)
 
@@ -107,7 +108,8 @@ def make_engine(cfg: TranslateConfig, model: str = ""):
     if cfg.engine == "openai":
         return OpenAIEngine(base_url=cfg.base_url, model=model, prompt=cfg.prompt, max_tokens=cfg.max_tokens,
                             temperature=cfg.temperature, retry_temperature=cfg.retry_temperature, seed=cfg.seed,
-                            concurrency=cfg.concurrency, stop=cfg.stop, api_key=cfg.api_key, timeout=cfg.timeout, retries=cfg.retries)
+                            concurrency=cfg.concurrency, stop=cfg.stop, api_key=cfg.api_key, timeout=cfg.timeout,
+                            retries=cfg.retries)
     return HFEngine(model=model, max_tokens=cfg.max_tokens, batch_size=cfg.batch_size, device=cfg.device)
 
 
@@ -247,7 +249,8 @@ def _write_outputs(cfg, out: Path, source: Source, fields, scores, failures, ide
         "source_lang": cfg.source_lang, "languages": list(targets), "seed": cfg.seed,
         "input": source.info, "counts": counts, "failures": by_reason, "failures_file": "failures.jsonl",
         "requests": requests,
-        "score": "lingua confidence of the target language" + (", min with round-trip chrF/100" if cfg.round_trip else ""),
+        "score": "lingua confidence of the target language" + (", min with round-trip chrF/100"
+                                                                if cfg.round_trip else ""),
         "versions": package_versions("crossin", "httpx", "torch", "transformers", "lingua-language-detector",
                                      "sacrebleu"),
         "config": config, "elapsed_s": round(time.time() - started, 2),
