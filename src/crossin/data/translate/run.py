@@ -162,46 +162,49 @@ def translate_corpus(cfg: TranslateConfig, *, progress: bool = True,
     fields: dict[str, list[tuple[str, str, str] | None]] = {t: [None] * n for t in targets}
     failures: dict[str, list[dict]] = {t: [] for t in targets}
     scores: dict[str, list[dict]] = {t: [] for t in targets}
-    with tqdm(total=n, unit="sample", desc="translate", disable=not progress, smoothing=0.1) as bar:
-        for start in range(0, n, cfg.chunk):
-            chunk = range(start, min(n, start + cfg.chunk))
-            # slots: (lang, sample, field, piece index) of every piece to translate in this chunk
-            slots = [(t, i, f, j) for t in targets for i in chunk for f in range(3)
-                     for j, (todo, _) in enumerate(pieces[i][f]) if todo]
-            answers: dict[tuple, str] = {}
-            failed: dict[tuple, tuple[str, str]] = {}
-            pending = slots
-            for attempt in (0, 1):
-                reqs = [Request(pieces[i][f][j][1], src, t, attempt) for t, i, f, j in pending]
-                retry = []
-                for slot, req, reply in zip(pending, reqs, resolve(reqs)):
-                    reason, detail = check_piece(req.text, reply.text, reply.finish, detect=langid.detect,
-                                                 target=slot[0], min_langid_chars=cfg.min_langid_chars)
-                    if reason is None:
-                        answers[slot] = reply.text.strip()
-                    elif attempt == 0:
-                        retry.append(slot)
-                    else:
-                        failed[slot] = (reason, detail)
-                pending = retry
-            bad = {(t, i): (f, *failed[t, i, f, j]) for t, i, f, j in reversed(slots) if (t, i, f, j) in failed}
-            back = {}
-            if cfg.round_trip:
-                good = [s for s in slots if (s[0], s[1]) not in bad]
-                replies = resolve_back([Request(answers[s], s[0], src, 0) for s in good])
-                back = {s: r.text.strip() for s, r in zip(good, replies)}
-            for t in targets:
-                for i in chunk:
-                    if (t, i) in bad:
-                        f, reason, detail = bad[t, i]
-                        failures[t].append({"id": source.ids[i], "lang": t, "field": FIELDS[f], "reason": reason,
-                                         "detail": detail})
-                        continue
-                    fields[t][i] = tuple(_join(pieces[i][f], t, i, f, answers) for f in range(3))
-                    scores[t].append(_score(source.ids[i], source.texts[i], fields[t][i], t, langid,
-                                            [_join(pieces[i][f], t, i, f, back) for f in range(3)] if back else None))
-            bar.update(len(chunk))
-    cache.close()
+    try:  # the cache is closed however the run ends: every answer in it is committed
+        with tqdm(total=n, unit="sample", desc="translate", disable=not progress, smoothing=0.1) as bar:
+            for start in range(0, n, cfg.chunk):
+                chunk = range(start, min(n, start + cfg.chunk))
+                # slots: (lang, sample, field, piece index) of every piece to translate in this chunk
+                slots = [(t, i, f, j) for t in targets for i in chunk for f in range(3)
+                         for j, (todo, _) in enumerate(pieces[i][f]) if todo]
+                answers: dict[tuple, str] = {}
+                failed: dict[tuple, tuple[str, str]] = {}
+                pending = slots
+                for attempt in (0, 1):
+                    reqs = [Request(pieces[i][f][j][1], src, t, attempt) for t, i, f, j in pending]
+                    retry = []
+                    for slot, req, reply in zip(pending, reqs, resolve(reqs)):
+                        reason, detail = check_piece(req.text, reply.text, reply.finish, detect=langid.detect,
+                                                     target=slot[0], min_langid_chars=cfg.min_langid_chars)
+                        if reason is None:
+                            answers[slot] = reply.text.strip()
+                        elif attempt == 0:
+                            retry.append(slot)
+                        else:
+                            failed[slot] = (reason, detail)
+                    pending = retry
+                bad = {(t, i): (f, *failed[t, i, f, j]) for t, i, f, j in reversed(slots) if (t, i, f, j) in failed}
+                back = {}
+                if cfg.round_trip:
+                    good = [s for s in slots if (s[0], s[1]) not in bad]
+                    replies = resolve_back([Request(answers[s], s[0], src, 0) for s in good])
+                    back = {s: r.text.strip() for s, r in zip(good, replies)}
+                for t in targets:
+                    for i in chunk:
+                        if (t, i) in bad:
+                            f, reason, detail = bad[t, i]
+                            failures[t].append({"id": source.ids[i], "lang": t, "field": FIELDS[f],
+                                                "reason": reason, "detail": detail})
+                            continue
+                        fields[t][i] = tuple(_join(pieces[i][f], t, i, f, answers) for f in range(3))
+                        scores[t].append(_score(source.ids[i], source.texts[i], fields[t][i], t, langid,
+                                                [_join(pieces[i][f], t, i, f, back) for f in range(3)]
+                                                if cfg.round_trip else None))
+                bar.update(len(chunk))
+    finally:
+        cache.close()
     both = {id(r): r for r in (resolve, resolve_back)}.values()
     requests = {"sent": sum(r.sent for r in both), "cached": sum(r.cached for r in both)}
     failures = [row for t in targets for row in failures[t]]  # per language in input order, like the outputs
