@@ -1,4 +1,4 @@
-"""`crossin data build` and `crossin data stats` (see the module docstring of crossin.data)."""
+"""`crossin data build`, `crossin data stats`, `crossin data translate` (see crossin.data, crossin.data.translate)."""
 
 from __future__ import annotations
 
@@ -78,3 +78,52 @@ def _print_stats(folder: Path) -> None:
         for lang, counts in corpus["dropped"].items():
             dropped.add_row(lang, str(corpus["valid"][lang]), *(str(counts[r]) for r in reasons))
         console.print(dropped)
+
+
+@data_app.command("translate")
+@user_errors
+def translate(
+    config: Path | None = typer.Option(None, "--config", "-c", help="YAML file of TranslateConfig fields; flags "
+                                                                    "override it."),
+    input_path: str | None = typer.Option(None, "--input", "-i", help="JSON/JSONL file, or a folder with "
+                                                                      "<from>.jsonl / alpaca_<from>.json."),
+    source_lang: str | None = typer.Option(None, "--from", help="Source language (default en)."),
+    target_langs: str | None = typer.Option(None, "--to", help="Target languages, comma-separated (es,vi)."),
+    out: str | None = typer.Option(None, "--out", "-o", help="Output folder."),
+    engine: str | None = typer.Option(None, "--engine", help="openai (an OpenAI-compatible server) or hf (a local "
+                                                             "MarianMT/NLLB/M2M100 model)."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Served model name (openai) or folder/Hub id (hf)."),
+    base_url: str | None = typer.Option(None, "--base-url", help="Server URL ending in /v1 (openai)."),
+    concurrency: int | None = typer.Option(None, "--concurrency", help="Requests in flight (openai, default 8)."),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", help="Most tokens per answer (default 1024)."),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Texts per batch (hf, default 16)."),
+    device: str | None = typer.Option(None, "--device", help="hf: cpu, cuda (default: cuda when present)."),
+    prompt: str | None = typer.Option(None, "--prompt", help="Translation prompt with {source}, {target}, {text} "
+                                                             "(openai; default: an instruction to translate)."),
+    stop: list[str] | None = typer.Option(None, "--stop", help="Stop string (openai; repeatable; \\n = newline)."),
+    round_trip: bool | None = typer.Option(None, "--round-trip/--no-round-trip",
+                                           help="Back-translate and score chrF against the source."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed sent with every request (default 0)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+):
+    """Translate an instruction corpus into other languages: <lang>.jsonl per language (aligned by id, ready for
+    `crossin data build --parallel`), <lang>_translation_score.jsonl, failures.jsonl, manifest.json. Resumable."""
+    from ..config import build_config
+    from ..data.translate import TranslateConfig, translate_corpus
+
+    overrides = {
+        "input": input_path, "source_lang": source_lang, "target_langs": target_langs, "out": out, "engine": engine,
+        "model": model, "base_url": base_url, "concurrency": concurrency, "max_tokens": max_tokens,
+        "batch_size": batch_size, "device": device, "prompt": prompt.replace("\\n", "\n") if prompt else None,
+        "stop": [x.replace("\\n", "\n").replace("\\t", "\t") for x in stop] if stop else None,
+        "round_trip": round_trip, "seed": seed,
+    }
+    cfg = build_config(TranslateConfig, config, overrides)
+    folder = translate_corpus(cfg, progress=progress, log=lambda msg: console.print(msg, highlight=False))
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for lang, c in manifest["counts"].items():
+        reasons = ", ".join(f"{r} {k}" for r, k in manifest["failures"][lang].items() if k)
+        console.print(f"{lang}: {c['written']}/{c['samples']} written" + (f"; failed: {reasons}" if reasons else ""),
+                      highlight=False)
+    req = manifest["requests"]
+    console.print(f"requests: {req['sent']} sent, {req['cached']} from the cache -> {folder}", highlight=False)

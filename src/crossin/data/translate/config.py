@@ -1,0 +1,83 @@
+"""`TranslateConfig`: everything `crossin data translate` needs, from YAML (`--config`) and flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ...config import arg
+from ...errors import CrossinError
+from ...langs import parse_langs, to_code
+
+ENGINES: tuple[str, ...] = ("openai", "hf")
+
+# The one recorded translation prompt of the openai engine; {source}, {target} are language names, {text} the text.
+DEFAULT_PROMPT = (
+    "Translate the following text from {source} into {target}. Keep code, URLs, numbers and anything in curly "
+    "braces exactly as they are. Reply with the translation only, without notes or quotes.\n\n{text}"
+)
+
+
+@dataclass
+class TranslateConfig:
+    input: str = arg("", help="Source corpus: a JSON/JSONL file of {id?, instruction, input, output} objects, or a "
+                              "folder holding <from>.jsonl / alpaca_<from>.json.")
+    source_lang: str = arg("en", help="Language of the input (--from).")
+    target_langs: list[str] = arg([], help="Languages to translate into (--to), e.g. es,vi.")
+    out: str = arg("", help="Output folder: <lang>.jsonl per language (plus the source), "
+                            "<lang>_translation_score.jsonl, failures.jsonl, manifest.json, cache/.")
+    engine: str = arg("openai", help="openai (any OpenAI-compatible server) or hf (a local transformers "
+                                     "translation model: MarianMT, NLLB or M2M100).")
+    model: str = arg("", help="Model name on the server (openai) or a local folder / Hub id (hf).")
+    base_url: str = arg("", help="Server URL ending in /v1 (openai engine), e.g. http://127.0.0.1:8000/v1.")
+    api_key: str = arg("", help="API key (openai engine; default: $OPENAI_API_KEY). Never recorded.")
+    prompt: str = arg(DEFAULT_PROMPT, help="Translation prompt (openai engine): {source}, {target}, {text}.")
+    concurrency: int = arg(8, help="Requests in flight at once (openai engine).")
+    max_tokens: int = arg(1024, help="Most tokens generated per request; an answer that reaches it is 'cut short'.")
+    stop: list[str] = arg([], help="Stop strings sent to the server (openai engine), also applied to the answer, so "
+                                   "a base model prompted '{source}: {text}\\n{target}:' can stop at '\\n'.")
+    temperature: float = arg(0.0, help="Sampling temperature of the first try (openai engine; 0 = greedy).")
+    retry_temperature: float = arg(0.7, help="Temperature of the one retry (openai engine; the hf engine retries "
+                                             "with beam search).")
+    timeout: float = arg(300.0, help="Seconds to wait for one answer (openai engine).")
+    retries: int = arg(5, help="Tries per request on a connection error, HTTP 429 or 5xx, with exponential backoff.")
+    batch_size: int = arg(16, help="Texts per generate() call (hf engine).")
+    device: str = arg("", help="hf engine: cpu, cuda, ... (default: cuda when present).")
+    round_trip: bool = arg(False, help="Also translate each translation back and record its chrF against the "
+                                       "source (sacrebleu) in the score file.")
+    round_trip_model: str = arg("", help="Model of the back-translation (default: --model; a one-way MarianMT "
+                                         "model such as opus-mt-en-es needs its reverse, opus-mt-es-en).")
+    min_langid_chars: int = arg(20, help="A translated piece with at least this many letters must be identified as "
+                                         "the target language (shorter ones are too short to tell).")
+    id_prefix: str = arg("", help="Id prefix for input records without ids (as in `crossin data build`).")
+    seed: int = arg(0, help="Seed sent with every request (recorded in manifest.json).")
+    chunk: int = arg(256, help="Samples per round of requests: progress and the output order do not depend on it.")
+
+    def validate(self) -> None:
+        """Checked before any model or data loads."""
+        self.input = os.path.expanduser(os.path.expandvars(self.input))
+        self.out = os.path.expanduser(os.path.expandvars(self.out))
+        if not self.input:
+            raise CrossinError("no input given (--input FILE_OR_DIR)", path="config")
+        if not self.out:
+            raise CrossinError("no output folder given (--out DIR)", path="config")
+        self.source_lang = to_code(self.source_lang)
+        if not self.target_langs:
+            raise CrossinError("no target languages given (--to es,vi)", path="config")
+        self.target_langs = list(parse_langs(self.target_langs))
+        if self.source_lang in self.target_langs:
+            raise CrossinError(f"the source language {self.source_lang!r} is also a target", path="config")
+        if self.engine not in ENGINES:
+            raise CrossinError(f"unknown engine {self.engine!r}; choose from {', '.join(ENGINES)}", path="config")
+        if not self.model:
+            raise CrossinError("no model given (--model)", path="config")
+        if self.engine == "openai":
+            if not self.base_url:
+                raise CrossinError("the openai engine needs --base-url (e.g. http://127.0.0.1:8000/v1)", path="config")
+            if "{text}" not in self.prompt:
+                raise CrossinError("prompt must contain {text}", path="config")
+        for name in ("concurrency", "max_tokens", "batch_size", "retries", "chunk"):
+            if getattr(self, name) < 1:
+                raise CrossinError(f"{name} must be >= 1, got {getattr(self, name)}", path="config")
+        if self.min_langid_chars < 0 or self.temperature < 0 or self.retry_temperature < 0:
+            raise CrossinError("min_langid_chars and temperatures must be >= 0", path="config")

@@ -1,0 +1,216 @@
+"""Translation engines. Each turns a list of Requests into Replies and calls `on_reply(index, reply)` as each one
+is done (the runner caches it at once, so a killed run keeps every finished answer).
+
+- OpenAIEngine: any OpenAI-compatible chat server (vLLM, hosted APIs, `crossin serve`), concurrent requests,
+  exponential backoff with jitter on connection errors, HTTP 429 and 5xx.
+- HFEngine: a local transformers seq2seq translation model (MarianMT, NLLB, M2M100), batched, on a GPU when present.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+
+from ...errors import CrossinError
+from ...langs import to_name
+
+
+@dataclass(frozen=True)
+class Request:
+    text: str
+    src: str
+    tgt: str
+    attempt: int  # 0 = first try, 1 = the one retry (decoded differently, so it can give another answer)
+
+
+@dataclass
+class Reply:
+    text: str
+    finish: str  # stop | length | rejected
+    detail: str = ""
+
+
+OnReply = Callable[[int, Reply], None]
+
+
+def render_prompt(template: str, req: Request) -> str:
+    # Plain replacement, text last: the text may itself contain {target} or other braces.
+    return template.replace("{source}", to_name(req.src)).replace("{target}", to_name(req.tgt)).replace(
+        "{text}", req.text)
+
+
+class OpenAIEngine:
+    def __init__(self, *, base_url: str, model: str, prompt: str, max_tokens: int, temperature: float,
+                 retry_temperature: float, seed: int, concurrency: int, stop: list[str] | None = None,
+                 api_key: str = "", timeout: float = 300.0, retries: int = 5):
+        self.url = base_url.rstrip("/") + "/chat/completions"
+        self.model, self.prompt, self.max_tokens, self.stop = model, prompt, max_tokens, list(stop or [])
+        self.temperature, self.retry_temperature, self.seed = temperature, retry_temperature, seed
+        self.concurrency, self.timeout, self.retries = concurrency, timeout, retries
+        self.api_key = api_key or os.environ.get("OPENAI_API_KEY", "")
+
+    def identity(self) -> dict:
+        """What decides an answer (the cache key): not the URL, so a moved server keeps its cache."""
+        return {"engine": "openai", "model": self.model, "prompt": self.prompt, "max_tokens": self.max_tokens,
+                "stop": self.stop, "temperature": self.temperature, "retry_temperature": self.retry_temperature,
+                "seed": self.seed}
+
+    def body(self, req: Request) -> dict:
+        body = {"model": self.model, "messages": [{"role": "user", "content": render_prompt(self.prompt, req)}],
+                "max_tokens": self.max_tokens, "seed": self.seed + req.attempt,
+                "temperature": self.temperature if req.attempt == 0 else self.retry_temperature}
+        return body | ({"stop": self.stop} if self.stop else {})
+
+    def _reply(self, choice: dict) -> Reply:
+        text = choice["message"].get("content") or ""
+        finish = "length" if choice.get("finish_reason") == "length" else "stop"
+        # A server that ignores `stop` went on past it: cut there, as one that honours it would have.
+        cut = min((p for p in (text.find(s) for s in self.stop) if p >= 0), default=-1)
+        return Reply(text[:cut], "stop") if cut >= 0 else Reply(text, finish)
+
+    def _post(self, client, req: Request) -> Reply:
+        import httpx
+
+        last = ""
+        for attempt in range(self.retries):
+            try:
+                response = client.post(self.url, json=self.body(req))
+                if response.status_code == 429 or response.status_code >= 500:
+                    last = f"HTTP {response.status_code}"
+                elif response.status_code >= 400:
+                    # This request is wrong for the server (e.g. too long): a failure of this text, not of the run.
+                    return Reply("", "rejected", f"HTTP {response.status_code}: {response.text[:200]}")
+                else:
+                    return self._reply(response.json()["choices"][0])
+            except httpx.TransportError as e:
+                last = f"{type(e).__name__}: {e}"
+            except (KeyError, IndexError, TypeError, ValueError) as e:
+                raise CrossinError(f"{self.url} returned an unexpected response ({type(e).__name__}: {e})") from None
+            time.sleep(min(2 ** attempt, 30) * (0.5 + random.random()))  # jitter spreads out concurrent retries
+        raise CrossinError(f"no answer from {self.url} after {self.retries} tries ({last}); "
+                           "finished answers are cached: rerun to resume")
+
+    def run(self, reqs: list[Request], on_reply: OnReply) -> None:
+        import httpx
+
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+        with httpx.Client(timeout=self.timeout, headers=headers, limits=limits) as client, \
+                ThreadPoolExecutor(self.concurrency) as pool:
+            futures = {pool.submit(self._post, client, req): i for i, req in enumerate(reqs)}
+            try:
+                for future in as_completed(futures):
+                    on_reply(futures[future], future.result())
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+
+
+# Language tokens of the model families: NLLB (FLORES-200 codes), M2M100 (ISO 639-1), multi-target MarianMT
+# (>>xx<< tokens: ISO 639-1 or 639-3 depending on the model; the first one in the vocabulary is used).
+NLLB_CODES = {"en": "eng_Latn", "zh": "zho_Hans", "es": "spa_Latn", "vi": "vie_Latn", "id": "ind_Latn",
+              "ms": "zsm_Latn", "fil": "tgl_Latn", "ar": "arb_Arab", "de": "deu_Latn", "el": "ell_Grek",
+              "hi": "hin_Deva", "ro": "ron_Latn", "ru": "rus_Cyrl", "th": "tha_Thai", "tr": "tur_Latn",
+              "fr": "fra_Latn", "ja": "jpn_Jpan", "ko": "kor_Hang", "pt": "por_Latn", "it": "ita_Latn"}
+M2M_CODES = {**{c: c for c in NLLB_CODES}, "fil": "tl"}
+MARIAN_CODES = {c: (c, n[:3]) for c, n in NLLB_CODES.items()} | {"zh": ("zh", "cmn_Hans", "zho_Hans", "zho", "cmn")}
+
+
+def model_family(model_type: str, vocab) -> str:
+    if model_type == "marian":
+        return "marian"
+    if model_type == "m2m_100":
+        return "nllb" if "eng_Latn" in vocab else "m2m100"
+    raise CrossinError(f"unsupported translation model type {model_type!r} (MarianMT, NLLB or M2M100)")
+
+
+def target_token(family: str, lang: str, vocab) -> str | None:
+    """The token that selects the target language, or None for a fixed-pair MarianMT model (opus-mt-en-es)."""
+    if family == "nllb":
+        code = NLLB_CODES.get(lang)
+    elif family == "m2m100":
+        code = f"__{M2M_CODES[lang]}__" if lang in M2M_CODES else None
+    else:
+        if not any(t.startswith(">>") and t.endswith("<<") for t in vocab):
+            return None
+        code = next((f">>{c}<<" for c in MARIAN_CODES.get(lang, (lang,)) if f">>{c}<<" in vocab), None)
+    if code is None or code not in vocab:
+        raise CrossinError(f"the {family} model has no language token for {lang!r}")
+    return code
+
+
+class HFEngine:
+    def __init__(self, *, model: str, max_tokens: int, batch_size: int, device: str = "", retry_beams: int = 4):
+        self.name, self.max_tokens, self.batch_size = model, max_tokens, batch_size
+        self.device, self.retry_beams = device, retry_beams
+        self._model = self._tok = self.family = None
+
+    def identity(self) -> dict:
+        return {"engine": "hf", "model": self.name, "max_tokens": self.max_tokens, "retry_beams": self.retry_beams}
+
+    def _load(self) -> None:
+        """On first use only: a rerun that finds everything cached never loads the model."""
+        import torch
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        from ...models.embedded import is_embedded
+
+        if is_embedded(self.name):
+            raise CrossinError("the embedded model is not a translation model; use --engine openai with "
+                               "`crossin serve`, or an hf MarianMT/NLLB/M2M100 model")
+        device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            self._tok = AutoTokenizer.from_pretrained(self.name)
+            dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
+            self._model = AutoModelForSeq2SeqLM.from_pretrained(self.name, dtype=dtype).to(device).eval()
+        except (OSError, ValueError) as e:
+            raise CrossinError(f"cannot load translation model: {e}", path=self.name) from None
+        self.family = model_family(self._model.config.model_type, self._tok.get_vocab())
+
+    def run(self, reqs: list[Request], on_reply: OnReply) -> None:
+        if not reqs:
+            return
+        if self._model is None:
+            self._load()
+        groups: dict[tuple[str, str, int], list[int]] = {}
+        for i, r in enumerate(reqs):
+            groups.setdefault((r.src, r.tgt, r.attempt), []).append(i)
+        for (src, tgt, attempt), idx in groups.items():
+            idx.sort(key=lambda i: len(reqs[i].text))  # similar lengths per batch: less padding
+            for start in range(0, len(idx), self.batch_size):
+                batch = idx[start:start + self.batch_size]
+                for i, reply in zip(batch, self._generate([reqs[i].text for i in batch], src, tgt, attempt)):
+                    on_reply(i, reply)
+
+    def _generate(self, texts: list[str], src: str, tgt: str, attempt: int) -> list[Reply]:
+        import torch
+
+        tok, model = self._tok, self._model
+        vocab = tok.get_vocab()
+        kwargs = {}
+        if self.family in ("nllb", "m2m100"):
+            tok.src_lang = NLLB_CODES[src] if self.family == "nllb" else M2M_CODES[src]
+            kwargs["forced_bos_token_id"] = vocab[target_token(self.family, tgt, vocab)]
+        else:
+            prefix = target_token(self.family, tgt, vocab)
+            texts = [f"{prefix} {t}" for t in texts] if prefix else texts
+        enc = tok(texts, return_tensors="pt", padding=True, truncation=True).to(model.device)
+        beams = 1 if attempt == 0 else self.retry_beams  # the retry searches wider instead of sampling: reproducible
+        with torch.inference_mode():
+            out = model.generate(**enc, max_new_tokens=self.max_tokens, num_beams=beams, do_sample=False, **kwargs)
+        start = 1 + ("forced_bos_token_id" in kwargs)  # decoder start token, then the forced language token
+        eos = model.generation_config.eos_token_id
+        eos = set(eos if isinstance(eos, list) else [eos])
+        replies = []
+        for row in out.tolist():
+            new = row[start:]
+            ended = next((j for j, t in enumerate(new) if t in eos), None)
+            # Reaching max_tokens counts as cut short even when a forced EOS closed it (opus-mt models force one).
+            generated = start - 1 + (len(new) if ended is None else ended + 1)
+            finish = "length" if ended is None or generated >= self.max_tokens else "stop"
+            replies.append(Reply(tok.decode(new[:ended], skip_special_tokens=True).strip(), finish))
+        return replies
