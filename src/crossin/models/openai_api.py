@@ -18,6 +18,14 @@ _client = None
 _client_lock = threading.Lock()
 
 
+class RequestRejected(CrossinError):
+    """The server refused this request (HTTP 4xx other than 429): retrying it cannot help."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
 def redact_url(url: str) -> str:
     """The URL without user:password (it goes into results files and error messages)."""
     parts = urlsplit(url)
@@ -60,7 +68,7 @@ def post_json(url: str, body: dict, *, api_key: str | None = None, timeout: floa
                     raise CrossinError(f"{shown} returned a body that is not JSON") from None
             detail = " ".join(response.text[:300].split())
             if response.status_code != 429 and response.status_code < 500:
-                raise CrossinError(f"{shown} answered HTTP {response.status_code}: {detail}")
+                raise RequestRejected(f"{shown} answered HTTP {response.status_code}: {detail}", response.status_code)
             last = f"HTTP {response.status_code}: {detail}"
         if attempt + 1 < retries:
             time.sleep(min(2 ** attempt, 30) * (0.5 + random.random()))  # noqa: S311 - jitter, not crypto

@@ -2,15 +2,13 @@
 is done (the runner caches it at once, so a killed run keeps every finished answer).
 
 - OpenAIEngine: any OpenAI-compatible chat server (vLLM, hosted APIs, `crossin serve`), concurrent requests,
-  exponential backoff with jitter on connection errors, HTTP 429 and 5xx.
+  through crossin.models.openai_api (pooled client; backoff with jitter on connection errors, HTTP 429 and 5xx).
 - HFEngine: a local transformers seq2seq translation model (MarianMT, NLLB, M2M100), batched, on a GPU when present.
 """
 
 from __future__ import annotations
 
 import os
-import random
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -72,36 +70,25 @@ class OpenAIEngine:
         cut = min((p for p in (text.find(s) for s in self.stop) if p >= 0), default=-1)
         return Reply(text[:cut], "stop") if cut >= 0 else Reply(text, finish)
 
-    def _post(self, client, req: Request) -> Reply:
-        import httpx
+    def _post(self, req: Request) -> Reply:
+        from ...models.openai_api import RequestRejected, post_json
 
-        last = ""
-        for attempt in range(self.retries):
-            try:
-                response = client.post(self.url, json=self.body(req))
-                if response.status_code == 429 or response.status_code >= 500:
-                    last = f"HTTP {response.status_code}"
-                elif response.status_code >= 400:
-                    # This request is wrong for the server (e.g. too long): a failure of this text, not of the run.
-                    return Reply("", "rejected", f"HTTP {response.status_code}: {response.text[:200]}")
-                else:
-                    return self._reply(response.json()["choices"][0])
-            except httpx.TransportError as e:
-                last = f"{type(e).__name__}: {e}"
-            except (KeyError, IndexError, TypeError, ValueError) as e:
-                raise CrossinError(f"{self.url} returned an unexpected response ({type(e).__name__}: {e})") from None
-            time.sleep(min(2 ** attempt, 30) * (0.5 + random.random()))  # jitter spreads out concurrent retries
-        raise CrossinError(f"no answer from {self.url} after {self.retries} tries ({last}); "
-                           "finished answers are cached: rerun to resume")
+        try:
+            payload = post_json(self.url, self.body(req), api_key=self.api_key or None, timeout=self.timeout,
+                                retries=self.retries)
+        except RequestRejected as e:
+            # This request is wrong for the server (e.g. too long): a failure of this text, not of the run.
+            return Reply("", "rejected", e.reason[:200])
+        except CrossinError as e:
+            raise CrossinError(f"{e.reason}; finished answers are cached: rerun to resume") from None
+        try:
+            return self._reply(payload["choices"][0])
+        except (KeyError, IndexError, TypeError, ValueError) as e:
+            raise CrossinError(f"{self.url} returned an unexpected response ({type(e).__name__}: {e})") from None
 
     def run(self, reqs: list[Request], on_reply: OnReply) -> None:
-        import httpx
-
-        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
-        with httpx.Client(timeout=self.timeout, headers=headers, limits=limits) as client, \
-                ThreadPoolExecutor(self.concurrency) as pool:
-            futures = {pool.submit(self._post, client, req): i for i, req in enumerate(reqs)}
+        with ThreadPoolExecutor(self.concurrency) as pool:
+            futures = {pool.submit(self._post, req): i for i, req in enumerate(reqs)}
             try:
                 for future in as_completed(futures):
                     on_reply(futures[future], future.result())
