@@ -118,3 +118,15 @@ def test_a_huge_or_long_request_does_not_hold_up_the_next(server):
     thread.join(timeout=300)
     assert short.status_code == 200 and long_done["tokens"] == CAP
     assert short_s < 5 and short_s < long_done["s"] / 3, (short_s, long_done, time.perf_counter() - started)
+
+
+def test_stop_strings_end_generation(server):
+    """A stop string ends the generation where it is written (not after max_tokens) and is cut from the text."""
+    free = post(server, "/completions", {"prompt": "Item 5: the answer is", "max_tokens": 40, "ignore_eos": True}).json()
+    text = free["choices"][0]["text"]
+    stop = text[len(text) // 2:len(text) // 2 + 3] or text[:1]
+    assert stop.strip(), text
+    cut = post(server, "/completions", {"prompt": "Item 5: the answer is", "max_tokens": 40, "ignore_eos": True,
+                                        "stop": [stop]}).json()
+    assert cut["choices"][0]["text"] == text[:text.index(stop)] and cut["choices"][0]["finish_reason"] == "stop"
+    assert cut["usage"]["completion_tokens"] < free["usage"]["completion_tokens"]

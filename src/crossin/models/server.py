@@ -41,6 +41,7 @@ class Job:
     seed: int | None = None
     score: bool = False  # echo / logprobs wanted: score prompt + generated tokens
     ignore_eos: bool = False  # vLLM's extension: generate max_tokens tokens whatever comes
+    stop: tuple[str, ...] = ()  # generation ends once one of these strings is written
     top_k: int = 0
     offsets: list[int] | None = None  # character offset of each prompt token in the prompt text
     generated: list[int] = field(default_factory=list)
@@ -86,10 +87,12 @@ class Engine:
             self._finish_scored(quick)
         for job in [j for j in generating if j.temperature > 0]:  # each has its own seed
             self._generate([job])
-        for ignore_eos in (False, True):
-            greedy = [j for j in generating if j.temperature == 0 and j.ignore_eos == ignore_eos]
-            if greedy:
-                self._generate(greedy)
+        groups: dict[tuple, list[Job]] = {}
+        for job in generating:
+            if job.temperature == 0:  # greedy jobs that stop alike run as one batch
+                groups.setdefault((job.ignore_eos, job.stop), []).append(job)
+        for group in groups.values():
+            self._generate(group)
 
     def _generate(self, jobs: list[Job]) -> None:
         import torch
@@ -116,11 +119,12 @@ class Engine:
         sample = jobs[0].temperature > 0
         config = GenerationConfig(max_new_tokens=budget, do_sample=sample, temperature=jobs[0].temperature if sample else None,
                                   top_p=None, top_k=None, pad_token_id=tok.pad_token_id,
-                                  eos_token_id=None if jobs[0].ignore_eos else tok.eos_token_id)
+                                  eos_token_id=None if jobs[0].ignore_eos else tok.eos_token_id,
+                                  stop_strings=list(jobs[0].stop) or None)
         with torch.inference_mode():
             if sample and jobs[0].seed is not None:
                 torch.manual_seed(jobs[0].seed)
-            out = model.generate(input_ids=ids, attention_mask=mask, generation_config=config,
+            out = model.generate(input_ids=ids, attention_mask=mask, generation_config=config, tokenizer=tok,
                                  stopping_criteria=StoppingCriteriaList([YieldWhenOthersWait()]))
         new = out[:, width:].tolist()
         for job, tokens in zip(jobs, new):
@@ -131,6 +135,9 @@ class Engine:
                     job.finish = "stop"
                     break
                 job.generated.append(t)
+            text = tok.decode(job.generated, skip_special_tokens=True) if job.stop else ""
+            if job.finish is None and any(s in text for s in job.stop):
+                job.finish = "stop"
             if job.finish is None and len(job.generated) >= job.max_tokens:
                 job.finish = "length"
             if job.finish is None:
@@ -246,6 +253,9 @@ def create_app(model, tokenizer, name: str, *, max_tokens_cap: int = DEFAULT_MAX
     async def run(job: Job) -> Job:
         return await asyncio.wrap_future(engine.submit(job))
 
+    def stops(stop) -> tuple[str, ...]:
+        return tuple(s for s in ([stop] if isinstance(stop, str) else stop or []) if s)
+
     def stop_at(text: str, stop) -> tuple[str, bool]:
         for s in ([stop] if isinstance(stop, str) else stop or []):
             if s and s in text:
@@ -272,7 +282,7 @@ def create_app(model, tokenizer, name: str, *, max_tokens_cap: int = DEFAULT_MAX
             if any(not 0 <= t < len(tokenizer) for t in ids):
                 return error(400, "prompt token id out of the vocabulary")
             jobs.append(Job(ids, max_tokens, body.temperature, body.seed, score=score, top_k=body.logprobs or 0,
-                            offsets=offsets, ignore_eos=body.ignore_eos))
+                            offsets=offsets, ignore_eos=body.ignore_eos, stop=stops(body.stop)))
         done = await asyncio.gather(*(run(j) for j in jobs))
         choices = []
         for index, (p, job) in enumerate(zip(prompts, done)):
@@ -295,7 +305,7 @@ def create_app(model, tokenizer, name: str, *, max_tokens_cap: int = DEFAULT_MAX
         prompt = messages_to_prompt(messages, tokenizer)
         max_tokens = body.max_completion_tokens or body.max_tokens or min(256, max_tokens_cap)
         job = await run(Job(tokenize_prompt(tokenizer, prompt), max_tokens, body.temperature, body.seed,
-                            ignore_eos=body.ignore_eos))
+                            ignore_eos=body.ignore_eos, stop=stops(body.stop)))
         text, stopped = stop_at(tokenizer.decode(job.generated, skip_special_tokens=True), body.stop)
         n_prompt, n_new = len(job.ids), len(job.generated)
         return {"id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion", "created": int(time.time()),
