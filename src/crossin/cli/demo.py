@@ -21,7 +21,7 @@ def demo(
     from ..report import build_report
 
     cfg = build_config(EvalConfig, None, {
-        "model": "gemma-3-270m", "bench": ["cross-mmlu", "cross-logiqa", "cross-xquad"], "langs": langs,
+        "model": "gemma-3-270m", "bench": ["cross-mmlu", "cross-logiqa", "cross-xquad-built"], "langs": langs,
         "mode": mode, "limit": limit, "out": f"{out}/gemma-3-270m",
     })
     for name, results in run_eval(cfg).items():

@@ -6,19 +6,21 @@ from pathlib import Path
 
 import typer
 
-from .app import app, console, results_table, user_errors
+from .app import app, console, results_table, templates_table, user_errors
 
 
 @app.command("eval")
 @user_errors
 def eval_command(
     model: str | None = typer.Option(None, "--model", "-m", help="Local folder, Hub id, gemma-3-270m (embedded, default) or openai:NAME."),
-    bench: str | None = typer.Option(None, "--bench", "-b", help="Comma-separated: cross-mmlu, cross-logiqa, cross-xquad (default cross-mmlu)."),
+    bench: str | None = typer.Option(None, "--bench", "-b", help="Comma-separated: cross-mmlu, cross-logiqa, cross-xquad, cross-xquad-built (default cross-mmlu)."),
     langs: str | None = typer.Option(None, "--langs", help="Comma-separated language codes (default en,zh,es,vi)."),
     adapter: str | None = typer.Option(None, "--adapter", help="PEFT LoRA adapter folder."),
     mode: str | None = typer.Option(None, "--mode", help="loglik (default), cloze or generate."),
     circular: bool | None = typer.Option(None, "--circular/--no-circular", help="Every cyclic rotation of the options must agree."),
-    template: int | None = typer.Option(None, "--template", help="MCQ instruction template number (1-5)."),
+    template: str | None = typer.Option(None, "--template", help="1-5 (crossin's), seaeval:1-5 (SeaEval v0.1's), all or seaeval:all (median and range)."),
+    num_fewshot: int | None = typer.Option(None, "--num-fewshot", help="Solved example sets before each question, the same sets in every language (default 0)."),
+    prompt_lang: str | None = typer.Option(None, "--prompt-lang", help="en (default) or native: instruction and labels in each item's language."),
     prompt_format: str | None = typer.Option(None, "--prompt-format", help="alpaca (default), plain or chat: the training formatter."),
     limit: int | None = typer.Option(None, "--limit", help="Only the first N sets of each benchmark."),
     batch_size: int | None = typer.Option(None, "--batch-size", help="Questions per forward pass / concurrent API requests (default 8)."),
@@ -43,13 +45,18 @@ def eval_command(
 
     overrides = {
         "model": model, "bench": bench, "langs": langs, "adapter": adapter, "mode": mode, "circular": circular,
-        "template": template, "prompt_format": prompt_format, "limit": limit, "batch_size": batch_size,
+        "template": template, "num_fewshot": num_fewshot, "prompt_lang": prompt_lang, "prompt_format": prompt_format, "limit": limit, "batch_size": batch_size,
         "max_new_tokens": max_new_tokens, "out": out, "cache_dir": cache_dir, "no_cache": no_cache, "data_dir": data_dir,
         "bench_file": bench_file, "device": device, "dtype": dtype, "base_url": base_url, "threads": threads, "seed": seed, "n_boot": n_boot,
     }
     cfg = build_config(EvalConfig, config, overrides)
     all_results = run_eval(cfg, progress=not quiet)
     for name, results in all_results.items():
+        if "runs" in results:  # --template all
+            console.print(templates_table(results, title=f"{name} · {cfg.model} · {cfg.mode} · every template"))
+            if cfg.out:
+                console.print(f"wrote {Path(cfg.out) / name}/templates.json and one folder per template", highlight=False)
+            continue
         req = results["requests"]
         title = (f"{name} · {cfg.model}{' + ' + cfg.adapter if cfg.adapter else ''} · {cfg.mode}"
                  f"{' circular' if results['circular'] else ''} · {results['wall_time_s']:.1f}s, "

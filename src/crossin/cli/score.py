@@ -12,7 +12,7 @@ from .app import app, console, results_table, user_errors
 @app.command()
 @user_errors
 def score(
-    bench: str = typer.Option(..., "--bench", help="Benchmark name: cross-mmlu, cross-logiqa, cross-xquad."),
+    bench: str = typer.Option(..., "--bench", help="Benchmark name: cross-mmlu, cross-logiqa, cross-xquad, cross-xquad-built."),
     predictions: Path = typer.Option(..., "--predictions", "-p", help="JSONL: {id, lang, prediction} or {id, lang, choice}."),
     langs: str = typer.Option("en,zh,es,vi", "--langs", help="Comma-separated language codes."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write results.json here."),

@@ -5,13 +5,18 @@ Python API (stable):
 - `run_eval(config, *, model=None, tokenizer=None, model_id=None) -> {bench: results}`.
 - `score_options(model, tokenizer, bench, mode="loglik"|"cloze", batch_size=8, template=1, prompt_format="alpaca")
   -> {(set_id, lang): [score per option]}` (original option order; argmax = prediction).
+- `build_requests(bench, mode, template="seaeval:2", prompt_lang="native", num_fewshot=5, ...)`: the prompts
+  (crossin.evaluate.requests); `--template all` results are summarised by `summarize_templates`.
 """
 
 from .cache import EvalCache, request_key
 from .config import MODES, EvalConfig
-from .runner import Request, RunStats, build_prompt, build_requests, execute, rotate, run_eval, score_options, unrotate_scores
+from .requests import Request, build_prompt, build_requests, fewshot_sets, rotate, templates_to_run
+from .runner import RunStats, execute, run_eval, score_options, unrotate_scores
+from .templates import summarize_templates
 
 __all__ = [
     "EvalCache", "request_key", "MODES", "EvalConfig", "Request", "RunStats", "build_prompt", "build_requests",
-    "execute", "rotate", "run_eval", "score_options", "unrotate_scores",
+    "execute", "rotate", "run_eval", "score_options", "unrotate_scores", "fewshot_sets", "templates_to_run",
+    "summarize_templates",
 ]
