@@ -100,10 +100,10 @@ def build_requests(bench: Benchmark, mode: str, *, template=1, prompt_format: st
     return requests
 
 
-def load_eval_benchmark(config, name: str, langs) -> tuple[Benchmark, list[ParallelSet]]:
+def load_eval_benchmark(config, name: str, langs, load=load_benchmark) -> tuple[Benchmark, list[ParallelSet]]:
     """The benchmark as asked (--limit applied) and the full list of its sets, which few-shot examples come from."""
     limit = None if config.num_fewshot > 0 else config.limit
-    bench = load_benchmark(name, langs, data_dir=config.data_dir, limit=limit, path=config.bench_file)
+    bench = load(name, langs, data_dir=config.data_dir, limit=limit, path=config.bench_file)
     pool = list(bench.sets)
     if config.limit is not None:
         bench.sets = bench.sets[:config.limit]

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..benchmarks import Benchmark
+from ..benchmarks import Benchmark, load_benchmark
 from ..config import config_to_dict
 from ..errors import CrossinError
 from ..extract import extract_choice
@@ -218,7 +218,7 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, model_id, tok
     from ..score import score
 
     started = time.perf_counter()
-    bench, pool = load_eval_benchmark(config, name, langs)
+    bench, pool = load_eval_benchmark(config, name, langs, load=load_benchmark)
     # Cloze scores each option on its own after a prompt that does not list them: the order cannot matter, so
     # rotating would only recompute the same numbers.
     circular = config.circular and config.mode != "cloze"
