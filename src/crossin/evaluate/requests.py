@@ -135,5 +135,13 @@ def check_prompt_options(config) -> None:
                                "(add its translations to crossin/prompt_texts.py)")
     if config.prompt_lang not in PROMPT_LANGS:
         raise CrossinError(f"unknown --prompt-lang {config.prompt_lang!r}; choose from {', '.join(PROMPT_LANGS)}")
+    if config.prompt_lang == "native":
+        from ..langs import parse_langs
+        from ..prompt_texts import PROMPT_TEXTS
+
+        missing = [lang for lang in parse_langs(config.langs) if lang not in PROMPT_TEXTS]
+        if missing:
+            raise CrossinError(f"--prompt-lang native has no texts for {', '.join(missing)} "
+                               f"(crossin/prompt_texts.py has {', '.join(PROMPT_TEXTS)})")
     if config.num_fewshot < 0:
         raise CrossinError(f"--num-fewshot must be 0 or more, got {config.num_fewshot}")
