@@ -131,7 +131,7 @@ def mcq_instruction(question: str, choices, template=1, *, words: dict | None = 
         return SEAEVAL_TEMPLATES[number].join(parts + [f"{w['answer']}:\n"])
     if choices is None:
         return CLOZE_TEMPLATE.format(question=q)
-    if words is not None and words is not prompt_words(None):
+    if w != prompt_words(None):  # another language's words
         if number != 1:  # only template 1 has a translation (it is SeaEval's first instruction)
             raise ValueError(f"native prompts exist for crossin template 1 and seaeval:1-5, not template {number}")
         return f"{w['instructions'][0]}\n\n{w['question']}: {q}\n\n{w['choices']}:\n{format_choices(choices)}"
