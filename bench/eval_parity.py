@@ -56,7 +56,7 @@ def main() -> None:
     d = sub.add_parser("dump")
     d.add_argument("--out", required=True)
     d.add_argument("--model", default="gemma-3-270m")
-    d.add_argument("--bench", default="cross-mmlu,cross-logiqa,cross-xquad")
+    d.add_argument("--bench", default="cross-mmlu,cross-logiqa,cross-xquad-built")
     d.add_argument("--langs", default="en,zh")
     d.add_argument("--sets", type=int, default=20)
     d.add_argument("--batch-size", default=8, type=lambda v: v if v == "auto" else int(v))

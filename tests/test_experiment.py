@@ -45,7 +45,7 @@ def test_shipped_configs_parse_into_the_papers_grid():
     names = [r.name for r in runs]
     assert names[0] == "zero-shot"
     recipes = {r.arm.recipe for r in runs}
-    assert recipes == {"zero-shot", "en-only", "monolingual", "en2x", "x2en", "x2x"}
+    assert recipes == {"zero-shot", "en-only", "en2x", "x2en", "x2x"}  # Table 3's rows (tests/test_paper_grid.py)
     assert any(r.arm.translation > 0 for r in runs)
     assert sum(r.sweep for r in runs) >= 2
     assert len(set(names)) == len(names)
@@ -53,7 +53,7 @@ def test_shipped_configs_parse_into_the_papers_grid():
         cfg, runs = load_experiment(CONFIGS / name)
         assert runs[0].name == "zero-shot" and cfg.eval.get("limit")
     _, small = load_experiment(CONFIGS / "small.yaml")
-    assert {r.arm.recipe for r in small} == recipes
+    assert {r.arm.recipe for r in small} >= recipes
 
 
 def test_runs_per_seed_and_sweep_sizes_listed_once(tmp_path):
@@ -282,7 +282,8 @@ def test_micro_experiment_end_to_end_with_resume(tiny_model, tmp_path):
         samples = [json.loads(line) for line in (out / "arms" / name / "eval" / "cross-mmlu" / "samples_cross-mmlu.jsonl").open()]
         assert len(samples) == 18
         assert np.mean([s["choice"] == s["gold"] for s in samples]) == pytest.approx(res["accuracy"])
-        assert f"| {name} | {res['accuracy']:.3f} (" in (out / "report" / "report.md").read_text()
+        row = "Base model (zero-shot)" if name == "zero-shot" else name  # Table 3 labels the base model as the paper does
+        assert f"| {row} | {res['accuracy']:.3f} (" in (out / "report" / "report.md").read_text()
     (comparison,) = rep["comparisons"]
     assert (comparison["a"], comparison["b"]) == ("x2x-n8", "zero-shot")
     assert comparison["metrics"]["accuracy"]["diff"] == pytest.approx(results["x2x-n8"]["accuracy"] - results["zero-shot"]["accuracy"])

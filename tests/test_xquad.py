@@ -142,7 +142,7 @@ def test_twelve_languages_fast_and_valid(xquad_dir):
 def test_score_gold_predictions_is_one_everywhere(tmp_path, built):
     out = tmp_path / "cx.jsonl"
     out.write_text(built.jsonl(), encoding="utf-8")
-    bench = load_benchmark("cross-xquad", PAPER, path=out)
+    bench = load_benchmark("cross-xquad-built", PAPER, path=out)
     assert len(bench) == built.report["n_sets"] and bench.sets[0].items["en"].context
     pred = np.array([[s.gold] * len(PAPER) for s in bench.sets])
     res = score(bench, pred, n_boot=10)
@@ -155,31 +155,27 @@ def test_score_gold_predictions_is_one_everywhere(tmp_path, built):
     preds.write_text("".join(
         json.dumps({"id": s.id, "lang": lang, "prediction": f"({'ABCD'[s.gold]}) {s.items[lang].choices[s.gold]}"},
                    ensure_ascii=False) + "\n" for s in bench.sets for lang in PAPER), encoding="utf-8")
-    res = runner.invoke(app, ["score", "--bench", "cross-xquad", "--bench-file", str(out), "-p", str(preds),
+    res = runner.invoke(app, ["score", "--bench", "cross-xquad-built", "--bench-file", str(out), "-p", str(preds),
                               "--n-boot", "10", "--out", str(tmp_path / "r.json")])
     assert res.exit_code == 0, res.output
     r = json.loads((tmp_path / "r.json").read_text())
     assert r["accuracy"] == 1.0 and set(r["language_accuracy"].values()) == {1.0} and r["ac3"]["4"] == 1.0
 
 
-def test_registry_builds_into_cache_once_and_prefers_prebuilt(tmp_path, monkeypatch, data_dir, built):
+def test_registry_builds_into_cache_once(tmp_path, monkeypatch, data_dir, built):
     monkeypatch.setenv("CROSSIN_CACHE", str(tmp_path / "cache"))
-    bench = load_benchmark("cross-xquad", PAPER, data_dir=data_dir)
+    bench = load_benchmark("cross-xquad-built", PAPER, data_dir=data_dir)
+    assert len(bench) == 1190 and bench.name == "cross-xquad-built"  # 1,190 of 1,190 sets
     cached = Path(bench.source)
     assert cached.parent == tmp_path / "cache" / "benchmarks" and cached.name.startswith("cross_xquad_")
     assert cached.read_text(encoding="utf-8") == built.jsonl()  # seed 0, same languages
+    assert bench.meta["source"] == {"name": "cross-xquad-built", "file": str(cached), "sha256": bench.sha256}
     mtime = cached.stat().st_mtime_ns
-    assert Path(load_benchmark("cross-xquad", PAPER, data_dir=data_dir).source).stat().st_mtime_ns == mtime
-    two = load_benchmark("cross-xquad", ("en", "zh"), data_dir=data_dir)
+    assert Path(load_benchmark("cross-xquad-built", PAPER, data_dir=data_dir).source).stat().st_mtime_ns == mtime
+    two = load_benchmark("cross-xquad-built", ("en", "zh"), data_dir=data_dir)
     assert Path(two.source) != cached and len(two) == len(bench)
-    root = tmp_path / "root"
-    (root / "cross_xquad").mkdir(parents=True)
-    (root / "cross_xquad" / "test.jsonl").write_text(built.jsonl().split("\n", 1)[0] + "\n", encoding="utf-8")
-    assert len(load_benchmark("cross-xquad", PAPER, data_dir=root)) == 1
-    with pytest.raises(CrossinError, match="has no Thai"):
-        load_benchmark("cross-xquad", ("en", "th"), data_dir=root)
-    with pytest.raises(CrossinError, match="no cross_xquad/test.jsonl"):
-        load_benchmark("cross-xquad", PAPER, data_dir=tmp_path / "cache")
+    with pytest.raises(CrossinError, match="no xquad/xquad.<lang>.json"):
+        load_benchmark("cross-xquad-built", PAPER, data_dir=tmp_path / "cache")
 
 
 def test_cli_build_report_and_summary(tmp_path, xquad_dir, built):

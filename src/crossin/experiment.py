@@ -51,6 +51,7 @@ class ArmConfig:
     n: int = arg(0, help="Number of CrossIn samples of the recipe added to the English base set (0 for en-only).")
     translation: int = arg(0, help="Number of translation samples added (the paper's Trans part).")
     name: str = arg("", help="Arm name (folder and label in the report); default: recipe, size and translation.")
+    label: str = arg("", help="Row label in the report's Table 3 (e.g. the paper's 'Tuning w/ Alpaca'); default: the name.")
     data: dict = arg({}, help="Extra `crossin data build` settings for this arm only (DataConfig fields).")
     train: dict = arg({}, help="Extra `crossin train` settings for this arm only (TrainConfig fields).")
 
@@ -195,7 +196,7 @@ def load_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = 
     if runs and not cfg.parallel:
         raise CrossinError("parallel: a parallel instruction corpus is needed to build the training mixes", path=where)
     # The zero-shot base model does not depend on the seed of training; it is evaluated once.
-    zero = ArmConfig(recipe=ZERO_SHOT, name=ZERO_SHOT)
+    zero = ArmConfig(recipe=ZERO_SHOT, name=ZERO_SHOT, label="Base model")
     runs.insert(0, Run(name=ZERO_SHOT, arm=zero, seed=cfg.seeds[0], order=0))
     for pair in cfg.compare:
         a, sep, b = pair.partition(":")
@@ -293,15 +294,19 @@ def run_fingerprint(cfg: ExperimentConfig, run: Run) -> str:
     elif cfg.train_config:
         path = Path(cfg.train_config)
         shared["train_config_text"] = path.read_text(encoding="utf-8") if path.exists() else None
-    return sha256_text(repr(sorted({"shared": repr(sorted(shared.items())), "arm": repr(sorted(config_to_dict(run.arm).items())),
+    arm = {k: v for k, v in config_to_dict(run.arm).items() if k != "label"}  # a label changes no result
+    return sha256_text(repr(sorted({"shared": repr(sorted(shared.items())), "arm": repr(sorted(arm.items())),
                                     "seed": run.seed}.items())))[:16]
 
 
 def arm_meta(run: Run, fingerprint: str) -> dict:
-    """What the report reads (arm.json) to place a run in Figures 3-5."""
-    return {"name": run.name, "config_name": run.arm.name, "recipe": run.arm.recipe, "n": run.arm.n,
-            "translation": run.arm.translation, "seed": run.seed, "sweep": run.sweep, "order": run.order,
-            "fingerprint": fingerprint}
+    """What the report reads (arm.json) to place a run in Figures 3-5 and label it in Table 3.
+
+    `other_base`: the arm replaces the experiment's English base set (e.g. Alpaca-only in a Platypus grid), so it
+    is a row of Table 3 but not a point of the figures, which compare recipes on the same base."""
+    return {"name": run.name, "config_name": run.arm.name, "label": run.arm.label or run.name, "recipe": run.arm.recipe,
+            "n": run.arm.n, "translation": run.arm.translation, "seed": run.seed, "sweep": run.sweep, "order": run.order,
+            "other_base": "base" in run.arm.data, "fingerprint": fingerprint}
 
 
 class State:

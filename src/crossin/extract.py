@@ -1,8 +1,10 @@
 """Answer extraction: free-form model output -> option index, or None when no answer can be read.
 
 An unparsed answer is never replaced by a guess: it counts as wrong and agrees with nothing.
-Order of evidence, strongest first: an explicit "answer is X" phrase in any benchmark language, a
-leading option label, a single parenthesised label, then the text of a choice.
+Order of evidence, strongest first: an explicit "answer is X" phrase in any benchmark language; an answer
+written first (an option label, or the exact text of an option), whatever follows it, as base and lightly tuned
+models write ("A 2019年12月12日,...", "B 1.1.1.1...", "负责任的 2019年..."); a single parenthesised label; then
+the text of a choice found in the output.
 """
 
 from __future__ import annotations
@@ -27,8 +29,16 @@ _SEP = r"\s*(?:[:：=\-–—]|(?i:\bis\b))?\s*(?:\*\*)?\s*"
 _LETTER = r"(?:\(\s*([A-Ja-j])\s*\)|\[\s*([A-Ja-j])\s*\]|([A-J])(?![A-Za-z]))"
 # Only the words are case-insensitive: a bare lower-case "a" is an article, not option A.
 _ANSWER_RE = re.compile(rf"(?i:{'|'.join(_ANSWER_WORDS)}){_SEP}(?i:option\s+|la\s+|opción\s+)?{_LETTER}")
-# A label at the very start: "(B)", "B.", "B)", "B:", "B、", "**B**", or "B" alone.
-_LEADING_RE = re.compile(r"^\s*(?:\*\*|\"|')?\s*(?:\(\s*([A-Ja-j])\s*\)|([A-J])\s*(?:[.)．:：、,，]|\*\*|$))")
+# A label at the very start: "(B)", "[B]", "B.", "B)", "B:", "B、", "**B**", "B" alone, or "B" then a space or
+# newline and anything ("B 1.1.1...", "A 2019年...").
+_LEADING_RE = re.compile(r"^\s*(?:\*\*|[\"'“「])?\s*(?:\(\s*([A-Ja-j])\s*\)|\[\s*([A-Ja-j])\s*\]|"
+                         r"([A-J])(?=$|\s|[.)．:：、,，;；!！?？。*\]」”\"']))")
+# ... but "A man ...", "A la ...", "I think ...": the article, preposition or pronoun that starts a sentence,
+# unless the word after it says the letter is the answer ("A is correct").
+_WORD_NOT_LABEL_RE = re.compile(r"^\s*[AI][ \t]+(?!(?:is|es|là|ialah|adalah|ay)\b)[a-zà-ÿ]")
+# Letters, digits and the Latin letters of vi/es/fil: an option's text must not run on into more of them
+# ("642" is not the start of "6420"); CJK text has no spaces, so no boundary is asked there.
+_WORDISH = "0-9A-Za-z\u00C0-\u024F\u1E00-\u1EFF"
 _PAREN_RE = re.compile(r"\(\s*([A-J])\s*\)")
 
 _REFUSALS = re.compile(
@@ -73,8 +83,14 @@ def extract_choice(output: str | None, choices: list[str] | tuple[str, ...]) -> 
             return next(i for m in reversed(matches) if (i := _letter(m, n)) is not None)
 
     m = _LEADING_RE.match(text)
-    if m:
-        return _letter(m, n)
+    if m and not _WORD_NOT_LABEL_RE.match(text):
+        picked = _letter(m, n)
+        if picked is not None:
+            return picked
+
+    first = _leading_choice_text(text, choices)
+    if first is not None:
+        return first
 
     if _REFUSALS.search(text):
         return None
@@ -86,6 +102,27 @@ def extract_choice(output: str | None, choices: list[str] | tuple[str, ...]) -> 
     return _match_choice_text(text, choices)
 
 
+def _bounded(choice: str) -> re.Pattern:
+    """The choice's text, not running on into letters or digits where it starts or ends with one."""
+    head = rf"(?<![{_WORDISH}])" if re.match(rf"[{_WORDISH}]", choice) else ""
+    tail = rf"(?![{_WORDISH}])" if re.match(rf"[{_WORDISH}]", choice[-1]) else ""
+    if choice[-1].isdigit():  # "640" is not the start of "640.5" or "6,400"
+        tail = rf"(?![{_WORDISH}]|[.,][0-9])"
+    return re.compile(head + re.escape(choice) + tail)
+
+
+def _leading_choice_text(text: str, choices) -> int | None:
+    """The option whose exact text the output starts with; the longest one when one option's text is a prefix of
+    another's ("New York" / "New York City")."""
+    folded = _fold(text)
+    starts = [(len(c), i) for i, c in enumerate(_fold(c) for c in choices) if c and _bounded(c).match(folded)]
+    if not starts:
+        return None
+    longest = max(starts)[0]
+    picked = {i for length, i in starts if length == longest}
+    return picked.pop() if len(picked) == 1 else None
+
+
 def _match_choice_text(text: str, choices) -> int | None:
     folded = _fold(text)
     folded_choices = [_fold(c) for c in choices]
@@ -94,7 +131,7 @@ def _match_choice_text(text: str, choices) -> int | None:
             return i
     # A choice quoted or embedded in a longer answer. When one choice's text contains another's
     # ("1990" in "1990s"), the longer one explains the shorter match, so it wins.
-    found = [i for i, c in enumerate(folded_choices) if c and c in folded]
+    found = [i for i, c in enumerate(folded_choices) if c and _bounded(c).search(folded)]
     found = [i for i in found if not any(j != i and folded_choices[i] in folded_choices[j] for j in found)]
     if len(set(folded_choices[i] for i in found)) == 1:
         return found[0]

@@ -2,7 +2,8 @@
 
 - `format_instruction`: an instruction sample (instruction, input) -> the prompt a model is tuned on;
   `alpaca` (default, as in the CrossIn code) or the tokenizer's chat template.
-- `format_mcq` / `format_cloze`: the evaluation prompts (SeaEval-style templates), built with the same formatter;
+- `format_mcq` / `format_cloze`: the evaluation prompts (crossin's and SeaEval's templates, English or native
+  words, optional few-shot examples), built with the same formatter;
 - `tokenize_prompt(s)`: the one tokenizer call for both, so a prompt gets the same ids in training and eval.
 """
 
@@ -44,9 +45,9 @@ def format_instruction(instruction: str, input: str = "", *, fmt: str = "alpaca"
 
 
 # --- Multiple-choice prompts for evaluation (crossin eval) -------------------------------------------------------
-# SeaEval-style fixed instructions, numbered so a run records exactly which wording it used (`--template N`).
-# Each is the *instruction*; a passage (Cross-LogiQA, Cross-XQuAD) goes in the formatter's `input`, so the
-# evaluated prompt is built by `format_instruction`, exactly like a training prompt.
+# Two template families, so a run records exactly which wording it used (`--template N` / `--template seaeval:N`).
+# crossin's own templates are *instructions*; a passage (Cross-LogiQA, Cross-XQuAD) goes in the formatter's
+# `input`, so the evaluated prompt is built by `format_instruction`, exactly like a training prompt.
 MCQ_TEMPLATES: dict[int, str] = {
     1: "Respond to the question by selecting the most appropriate answer.\n\nQuestion: {question}\n\nChoices:\n{choices}",
     2: "Answer the following multiple-choice question. Reply with the letter of the correct option only.\n\n"
@@ -57,38 +58,139 @@ MCQ_TEMPLATES: dict[int, str] = {
     5: "Here is a multiple-choice question. Think about it, then give the final answer as \"The answer is (X)\".\n\n"
        "Question: {question}\n{choices}",
 }
+# SeaEval v0.1's five templates for Cross-MMLU, Cross-LogiQA and Cross-XQuAD, from SeaEval's public code:
+# github.com/SeaEval/SeaEval src/dataset_src/cross_mmlu.py, cross_logiqa.py, cross_xquad.py (`prompt_template`).
+# Each is an instruction then "Question:\n..", "Choices:\n..", "Answer:\n" (after "Context:\n.." when there is a
+# passage), joined by a blank line or a single newline; stored as (instruction number, joiner) so the same layout
+# can be written with another language's words (PROMPT_TEXTS). A test checks the English against SeaEval's strings.
+SEAEVAL_TEMPLATES: dict[int, str] = {1: "\n\n", 2: "\n", 3: "\n", 4: "\n\n", 5: "\n\n"}
+TEMPLATE_FAMILIES = ("crossin", "seaeval")
+PROMPT_LANGS = ("en", "native")
 # Cloze scoring shows no options: the option text itself is the continuation being scored.
 CLOZE_TEMPLATE = "{question}"
 # The plain format has no response header, so letter and cloze scoring need an explicit cue.
 PLAIN_ANSWER_CUE = "Answer:"
 
 
+def parse_template(value) -> tuple[str, int]:
+    """"3" / 3 / "crossin:3" -> ("crossin", 3); "seaeval:2" -> ("seaeval", 2). ValueError for anything else."""
+    text = str(value).strip().lower()
+    family, _, number = text.rpartition(":")
+    family = family or "crossin"
+    table = MCQ_TEMPLATES if family == "crossin" else SEAEVAL_TEMPLATES if family == "seaeval" else None
+    if table is None or not number.isdigit() or int(number) not in table:
+        raise ValueError(f"unknown template {value!r}; choose from 1-5, crossin:1-5, seaeval:1-5 or all")
+    return family, int(number)
+
+
+def template_name(value) -> str:
+    """The canonical name: crossin's templates stay "1".."5" (as before), SeaEval's are "seaeval:N"."""
+    family, number = parse_template(value)
+    return str(number) if family == "crossin" else f"{family}:{number}"
+
+
+def family_templates(family: str) -> list[str]:
+    """Every template of a family, by canonical name (`--template all`)."""
+    table = MCQ_TEMPLATES if family == "crossin" else SEAEVAL_TEMPLATES
+    return [template_name(f"{family}:{n}") for n in table]
+
+
+def prompt_words(lang: str | None, prompt_lang: str = "en") -> dict:
+    """Instruction and label words for an item in `lang` (English unless prompt_lang is native)."""
+    from .prompt_texts import PROMPT_TEXTS
+
+    if prompt_lang not in PROMPT_LANGS:
+        raise ValueError(f"unknown prompt language {prompt_lang!r}; choose from {', '.join(PROMPT_LANGS)}")
+    if prompt_lang == "en" or lang is None:
+        return PROMPT_TEXTS["en"]
+    if lang not in PROMPT_TEXTS:
+        raise ValueError(f"no native prompt texts for {lang!r} (crossin/prompt_texts.py has {', '.join(PROMPT_TEXTS)})")
+    return PROMPT_TEXTS[lang]
+
+
 def format_choices(choices, letters: str = LETTERS) -> str:
     return "\n".join(f"({letters[i]}) {c}" for i, c in enumerate(choices))
 
 
-def format_mcq(question: str, choices, context: str | None = None, *, template: int = 1, fmt: str = "alpaca",
-               tokenizer=None) -> str:
+def mcq_instruction(question: str, choices, template=1, *, words: dict | None = None, context: str | None = None) -> str:
+    """The template filled with the question and its lettered options (no format).
+
+    `choices=None` leaves the options out (cloze). crossin templates leave out the context too (it goes in the
+    formatter's input); SeaEval templates put it in the text, as SeaEval does.
+    """
+    family, number = parse_template(template)
+    w = words or prompt_words(None)
+    q = question.strip()
+    if family == "seaeval":
+        parts = [w["instructions"][number - 1]]
+        if context:
+            parts.append(f"{w['context']}:\n{context}")
+        parts.append(f"{w['question']}:\n{q}")
+        if choices is not None:
+            parts.append(f"{w['choices']}:\n{format_choices(choices)}")
+        return SEAEVAL_TEMPLATES[number].join(parts + [f"{w['answer']}:\n"])
+    if choices is None:
+        return CLOZE_TEMPLATE.format(question=q)
+    if w != prompt_words(None):  # another language's words
+        if number != 1:  # only template 1 has a translation (it is SeaEval's first instruction)
+            raise ValueError(f"native prompts exist for crossin template 1 and seaeval:1-5, not template {number}")
+        return f"{w['instructions'][0]}\n\n{w['question']}: {q}\n\n{w['choices']}:\n{format_choices(choices)}"
+    return MCQ_TEMPLATES[number].format(question=q, choices=format_choices(choices))
+
+
+def format_mcq(question: str, choices, context: str | None = None, *, template=1, fmt: str = "alpaca",
+               tokenizer=None, words: dict | None = None, shots: list[tuple[str, str, str]] = ()) -> str:
     """The prompt for a multiple-choice item with lettered options (loglik and generate modes)."""
-    prompt = format_instruction(mcq_instruction(question, choices, template), context or "", fmt=fmt, tokenizer=tokenizer)
-    return _with_cue(prompt, fmt)
+    return _format_item(question, choices, context, template, fmt, tokenizer, words, shots)
 
 
-def mcq_instruction(question: str, choices, template: int = 1) -> str:
-    """Template `template` filled with the question and its lettered options (no format, no context)."""
-    if template not in MCQ_TEMPLATES:
-        raise ValueError(f"unknown template {template}; choose from {', '.join(map(str, MCQ_TEMPLATES))}")
-    return MCQ_TEMPLATES[template].format(question=question.strip(), choices=format_choices(choices))
-
-
-def format_cloze(question: str, context: str | None = None, *, fmt: str = "alpaca", tokenizer=None) -> str:
+def format_cloze(question: str, context: str | None = None, *, template=1, fmt: str = "alpaca", tokenizer=None,
+                 words: dict | None = None, shots: list[tuple[str, str, str]] = ()) -> str:
     """The prompt an option's text is scored after (cloze mode)."""
-    prompt = format_instruction(CLOZE_TEMPLATE.format(question=question.strip()), context or "", fmt=fmt, tokenizer=tokenizer)
-    return _with_cue(prompt, fmt)
+    return _format_item(question, None, context, template, fmt, tokenizer, words, shots)
 
 
-def _with_cue(prompt: str, fmt: str) -> str:
-    return prompt.rstrip("\n") + "\n" + PLAIN_ANSWER_CUE if fmt == "plain" else prompt
+def item_turn(question: str, choices, context: str | None, template=1, words: dict | None = None) -> tuple[str, str]:
+    """(instruction, input) of one item: what `format_instruction` wraps (and a few-shot example repeats)."""
+    family, _ = parse_template(template)
+    instruction = mcq_instruction(question, choices, template, words=words, context=context)
+    return instruction, (context or "") if family == "crossin" else ""
+
+
+def _format_item(question, choices, context, template, fmt, tokenizer, words, shots) -> str:
+    instruction, input_ = item_turn(question, choices, context, template, words)
+    cue = (words or prompt_words(None))["answer"] + ":"
+    return format_with_shots(instruction, input_, fmt=fmt, tokenizer=tokenizer, shots=shots, cue=cue)
+
+
+def format_with_shots(instruction: str, input: str = "", *, fmt: str = "alpaca", tokenizer=None,  # noqa: A002
+                      shots=(), cue: str | None = PLAIN_ANSWER_CUE) -> str:
+    """`format_instruction` preceded by solved examples (instruction, input, response), each in the same format.
+
+    chat: the examples are earlier user/assistant turns; alpaca and plain: each example is its prompt followed
+    by its response and a blank line. The plain format's answer cue is added unless the text ends with one
+    (or `cue` is None: a chat server's user turn).
+    """
+    if fmt == "chat" and shots:
+        if tokenizer is None or not getattr(tokenizer, "chat_template", None):
+            raise ValueError("prompt format 'chat' needs a tokenizer with a chat template")
+        messages = []
+        for s_instruction, s_input, response in shots:
+            messages += [{"role": "user", "content": user_content(s_instruction, s_input)},
+                         {"role": "assistant", "content": response}]
+        messages.append({"role": "user", "content": user_content(instruction, input)})
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    head = ""
+    for s_instruction, s_input, response in shots:
+        prompt = _with_cue(format_instruction(s_instruction, s_input, fmt=fmt, tokenizer=tokenizer), fmt, cue)
+        head += prompt + ("" if prompt[-1:].isspace() else " ") + response + "\n\n"
+    return head + _with_cue(format_instruction(instruction, input, fmt=fmt, tokenizer=tokenizer), fmt, cue)
+
+
+def _with_cue(prompt: str, fmt: str, cue: str | None = PLAIN_ANSWER_CUE) -> str:
+    if fmt != "plain" or cue is None or prompt.rstrip().endswith(cue):  # SeaEval's templates end with their own "Answer:"
+        return prompt
+    return prompt.rstrip("\n") + "\n" + cue
 
 
 def tokenize_prompt(tokenizer, prompt: str) -> list[int]:

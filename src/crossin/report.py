@@ -382,7 +382,7 @@ def _by_config(runs: list[Run]) -> dict[tuple, list[Run]]:
     """Runs of the same arm configuration (differing only in seed) together."""
     out: dict[tuple, list[Run]] = {}
     for r in runs:
-        if r.meta.get("recipe"):
+        if r.meta.get("recipe") and not r.meta.get("other_base"):  # another base set is not a point of the figures
             out.setdefault(_arm_key(r.meta), []).append(r)
     return out
 
@@ -674,8 +674,10 @@ def render_markdown(report: dict, names: list[str], benches: list[str], by: dict
     header = "| run |" + "".join(f" {b} Acc | {b} Cons@{k_label(b)} | {b} AC3@{k_label(b)} | {b} kappa@{k_label(b)} |"
                                  for b in benches)
     lines += [header, "|---|" + "---|" * len(TABLE_METRICS) * len(benches)]
+    labels = {n: r.meta.get("label") for (n, _), r in by.items()}  # Table 3's row names, from arm.json
     for name in names:
-        row = f"| {name} |"
+        label = labels.get(name)
+        row = f"| {label} ({name}) |" if label and label != name else f"| {name} |"
         for bench in benches:
             cell = table[name].get(bench)
             if cell is None:

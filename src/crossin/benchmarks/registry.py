@@ -24,6 +24,8 @@ class BenchmarkSpec:
     hub_split: str = "test"
     # For benchmarks that are built rather than downloaded: (data root or None, langs) -> file path.
     builder: Callable[[Path | None, tuple[str, ...]], Path] | None = None
+    # The one line shown when no source can be reached (how to get the data).
+    how_to_get: str = ""
 
 
 BENCHMARKS: dict[str, BenchmarkSpec] = {}
@@ -45,6 +47,16 @@ register(BenchmarkSpec(
     description="Cross-LogiQA (SeaEval): 176 parallel 4-option logical reasoning questions with a passage, 7 languages",
     local_relpath="cross_logiqa/test.jsonl",
     hub_id="SeaEval/cross_logiqa",
+))
+register(BenchmarkSpec(
+    name="cross-xquad",
+    description="Cross-XQuAD as released (SeaEval; the paper's): 1,190 XQuAD questions as parallel 4-option MCQ with "
+                "ChatGPT-written, human-reviewed distractors, 7 languages",
+    local_relpath="cross_xquad/test.jsonl",
+    hub_id="SeaEval/cross_xquad",
+    how_to_get="download the released set (`datasets.load_dataset('SeaEval/cross_xquad', split='test').to_json("
+               "'<data-dir>/cross_xquad/test.jsonl', force_ascii=False)`) or use --bench cross-xquad-built "
+               "(built offline from XQuAD)",
 ))
 
 
@@ -85,14 +97,16 @@ def load_benchmark(
         file = resolve_file(Path(path), spec.local_relpath)
     elif spec.builder is not None:
         file = spec.builder(root, codes)
-    elif root is not None:
+    elif root is not None and (spec.hub_id is None or _local_file(root, spec.local_relpath)):
         file = resolve_file(root, spec.local_relpath)
     else:
-        return _load_from_hub(spec, codes, limit)
+        return _load_from_hub(spec, codes, limit, root)
     sets = parse_rows(iter_jsonl(file), codes, path=str(file))
     if limit is not None:
         sets = sets[:limit]
-    return Benchmark(name=spec.name, langs=codes, sets=sets, source=str(file), sha256=sha256_file(file))
+    digest = sha256_file(file)
+    return Benchmark(name=spec.name, langs=codes, sets=sets, source=str(file), sha256=digest,
+                     meta={"source": {"name": spec.name, "file": str(file), "sha256": digest}})
 
 
 def download_benchmark(name: str, root: str | os.PathLike) -> Path:
@@ -110,21 +124,44 @@ def download_benchmark(name: str, root: str | os.PathLike) -> Path:
     return target
 
 
-def _load_from_hub(spec: BenchmarkSpec, codes: tuple[str, ...], limit: int | None) -> Benchmark:
+def _local_file(root: Path, relpath: str) -> Path | None:
+    try:
+        return resolve_file(root, relpath)
+    except CrossinError:
+        return None
+
+
+def hub_dataset(hub_id: str, split: str):
+    """(rows, revision) of a Hub dataset; the revision is the commit the files came from, when the Hub says."""
+    import datasets
+
+    ds = datasets.load_dataset(hub_id, split=split)
+    try:
+        from huggingface_hub import dataset_info
+
+        revision = dataset_info(hub_id).sha
+    except Exception:  # the data came from the local datasets cache; its fingerprint still identifies it
+        revision = None
+    return ds, revision
+
+
+def _load_from_hub(spec: BenchmarkSpec, codes: tuple[str, ...], limit: int | None, root: Path | None = None) -> Benchmark:
     if spec.hub_id is None:
         raise CrossinError(f"{spec.name} has no public download; pass --data-dir or set ${DATA_DIR_ENV}")
     try:
-        import datasets
-
-        ds = datasets.load_dataset(spec.hub_id, split=spec.hub_split)
+        ds, revision = hub_dataset(spec.hub_id, spec.hub_split)
     except Exception as e:  # network, auth, missing package: all are the user's environment
+        where = f"no {root / spec.local_relpath} and " if root is not None else ""
+        how = spec.how_to_get or f"pass --data-dir or set ${DATA_DIR_ENV} to a folder with {spec.local_relpath}"
         raise CrossinError(
-            f"could not download {spec.hub_id} from the Hugging Face Hub ({type(e).__name__}: {e}); "
-            f"pass --data-dir or set ${DATA_DIR_ENV} to a local copy"
+            f"{spec.name}: {where}could not download {spec.hub_id} from the Hugging Face Hub "
+            f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); {how}"
         ) from None
     rows = ((i + 1, dict(r)) for i, r in enumerate(ds))
     sets: list[ParallelSet] = parse_rows(rows, codes, path=f"hf://{spec.hub_id}")
     if limit is not None:
         sets = sets[:limit]
     fingerprint = getattr(ds, "_fingerprint", None)
-    return Benchmark(name=spec.name, langs=codes, sets=sets, source=f"hf://{spec.hub_id}", sha256=fingerprint)
+    source = {"name": spec.name, "hub": spec.hub_id, "split": spec.hub_split, "revision": revision, "fingerprint": fingerprint}
+    return Benchmark(name=spec.name, langs=codes, sets=sets, source=f"hf://{spec.hub_id}", sha256=fingerprint,
+                     meta={"source": source})

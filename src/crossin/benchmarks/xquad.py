@@ -447,7 +447,7 @@ def build_cross_xquad(
     n_sets = len(sets)
     gold_counts = Counter(s.gold for s in sets)
     report = {
-        "benchmark": "cross-xquad",
+        "benchmark": "cross-xquad-built",
         "build_version": BUILD_VERSION,
         "seed": seed,
         "languages": list(langs),
@@ -583,19 +583,20 @@ def build_cached(xquad_dir: str | os.PathLike, langs: tuple[str, ...], seed: int
 
 
 def build_for_registry(data_root: Path | None, langs: tuple[str, ...]) -> Path:
-    """`--bench cross-xquad`: a prebuilt `<root>/cross_xquad/test.jsonl`, else a seed-0 build from `<root>/xquad`."""
+    """`--bench cross-xquad-built`: a seed-0 build from `<root>/xquad` (downloaded from XQuAD's GitHub without a root).
+
+    `<root>/cross_xquad/test.jsonl` is the *released* set (`--bench cross-xquad`), never read here; a build written
+    with `crossin bench build-xquad --out FILE` is loaded with `--bench cross-xquad-built --bench-file FILE`.
+    """
     if data_root is None:
         return build_cached(download_xquad(default_xquad_download_dir()), langs)
     root = Path(data_root)
     if root.is_file():
         return root
-    prebuilt = root / "cross_xquad" / "test.jsonl"
-    if prebuilt.is_file():
-        return prebuilt
     for folder in (root / "xquad", root):
         if folder.is_dir() and any(folder.glob("xquad.*.json")):
             return build_cached(folder, langs)
-    raise CrossinError("no cross_xquad/test.jsonl and no xquad/xquad.<lang>.json here", path=str(root))
+    raise CrossinError("no xquad/xquad.<lang>.json here to build cross-xquad-built from", path=str(root))
 
 
 def write_build(result: BuildResult, out: str | os.PathLike, report: str | os.PathLike | None = None) -> None:
@@ -605,9 +606,10 @@ def write_build(result: BuildResult, out: str | os.PathLike, report: str | os.Pa
 
 
 register(BenchmarkSpec(
-    name="cross-xquad",
-    description="Cross-XQuAD: 1,190 XQuAD questions as parallel 4-option MCQ with a passage, built from XQuAD (12 languages)",
-    local_relpath="cross_xquad/test.jsonl",
+    name="cross-xquad-built",
+    description="Cross-XQuAD built offline by crossin (seed 0): 1,190 XQuAD questions as parallel 4-option MCQ with a "
+                "passage, distractors from other answers of the same article (12 languages)",
+    local_relpath="cross_xquad_built/test.jsonl",
     builder=build_for_registry,
 ))
 

@@ -85,3 +85,19 @@ def results_table(results: dict, title: str = "") -> Table:
         table.add_row(f"@{k}", cons, ac3, f"{results['kappa'][k]:.3f}".replace("-0.000", "0.000"), style=style)
     table.caption = f"{results['n_sets']} sets; \\[lo, hi] = 95% bootstrap CI over sets"
     return table
+
+
+def templates_table(summary: dict, title: str = "") -> Table:
+    """`--template all`: accuracy, consistency@3 and AC3@3 per template, then their median and min-max range."""
+    metrics = list(summary["median"])
+    table = Table(title=title or None)
+    table.add_column("template")
+    for m in metrics:
+        table.add_column(m, justify="right")
+    for name, row in summary["templates"].items():
+        table.add_row(name, *(f"{row[m]:.3f}" for m in metrics))
+    table.add_section()
+    table.add_row("[bold]median[/]", *(f"[bold]{summary['median'][m]:.3f}[/]" for m in metrics))
+    table.add_row("range", *(f"{lo:.3f}-{hi:.3f}" for lo, hi in (summary["range"][m] for m in metrics)))
+    table.caption = f"{summary['n_sets']} sets x {len(summary['languages'])} languages per template"
+    return table

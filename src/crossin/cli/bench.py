@@ -48,7 +48,7 @@ def resolve_xquad_dir(xquad_dir: Path | None) -> Path:
 @bench_app.command("build-xquad")
 @user_errors
 def build_xquad(
-    out: Path = typer.Option(..., "--out", "-o", help="Write the sets here (SeaEval JSONL, loadable as --bench cross-xquad)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Write the sets here (SeaEval JSONL, loadable as --bench cross-xquad-built --bench-file FILE)."),
     xquad_dir: Path | None = typer.Option(None, "--xquad-dir", help="Folder of xquad.<lang>.json (default: $CROSSIN_DATA_DIR/xquad, else download)."),
     langs: str = typer.Option("en,zh,es,vi", "--langs", help="Comma-separated codes, or 'all' for every language in the folder."),
     seed: int = typer.Option(0, "--seed", help="Seed of the option order (recorded on every line)."),

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from ..evaluate.config import EvalConfig
-from .app import app, console, results_table, user_errors
+from .app import app, console, results_table, templates_table, user_errors
 from .options import config_options
 
 
@@ -20,6 +20,11 @@ def eval_command(cfg: EvalConfig, quiet: bool = typer.Option(False, "--quiet", "
 
     all_results = run_eval(cfg, progress=not quiet)
     for name, results in all_results.items():
+        if "runs" in results:  # --template all
+            console.print(templates_table(results, title=f"{name} · {cfg.model} · {cfg.mode} · every template"))
+            if cfg.out:
+                console.print(f"wrote {Path(cfg.out) / name}/templates.json and one folder per template", highlight=False)
+            continue
         req = results["requests"]
         title = (f"{name} · {cfg.model}{' + ' + cfg.adapter if cfg.adapter else ''} · {cfg.mode}"
                  f"{' circular' if results['circular'] else ''} · {results['wall_time_s']:.1f}s, "

@@ -13,7 +13,7 @@ from .app import app, console, results_table, user_errors
 @app.command()
 @user_errors
 def score(
-    bench: str | None = typer.Option(None, "--bench", help="Benchmark name: cross-mmlu, cross-logiqa, cross-xquad "
+    bench: str | None = typer.Option(None, "--bench", help="Benchmark name: cross-mmlu, cross-logiqa, cross-xquad, cross-xquad-built "
                                                            "(with --lm-eval-samples: only these; default every one found)."),
     predictions: Path | None = typer.Option(None, "--predictions", "-p", help="JSONL: {id, lang, prediction} or {id, lang, choice}."),
     lm_eval_samples: Path | None = typer.Option(None, "--lm-eval-samples", help="lm_eval's --output_path of a --log_samples "

@@ -7,14 +7,19 @@ Python API (stable):
   -> {(set_id, lang): [score per option]}` (original option order; argmax = prediction).
 - `Backend` (the interface every backend implements: loglik, cloze, generate, identity), `make_backend(config)`,
   `CachingBackend` (the request cache in front of any backend).
+- `build_requests(bench, mode, template="seaeval:2", prompt_lang="native", num_fewshot=5, ...)`: the prompts
+  (crossin.evaluate.requests); `--template all` results are summarised by `summarize_templates`.
 """
 
 from .backend import Backend, make_backend
 from .cache import CachingBackend, EvalCache, RunStats, request_key
 from .config import MODES, EvalConfig
-from .runner import Request, build_prompt, build_requests, execute, rotate, run_eval, score_options, unrotate_scores
+from .requests import Request, build_prompt, build_requests, fewshot_sets, rotate, templates_to_run
+from .runner import execute, run_eval, score_options, unrotate_scores
+from .templates import summarize_templates
 
 __all__ = [
     "Backend", "make_backend", "CachingBackend", "EvalCache", "request_key", "MODES", "EvalConfig", "Request",
     "RunStats", "build_prompt", "build_requests", "execute", "rotate", "run_eval", "score_options", "unrotate_scores",
+    "fewshot_sets", "templates_to_run", "summarize_templates",
 ]

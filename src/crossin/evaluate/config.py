@@ -15,13 +15,18 @@ MODES = ("loglik", "cloze", "generate")
 class EvalConfig:
     model: str = arg("gemma-3-270m", help="Local model folder, Hugging Face Hub id, `gemma-3-270m` (embedded), or `openai:NAME`.")
     adapter: str | None = arg(None, help="PEFT LoRA adapter folder loaded on top of the model.")
-    bench: list[str] = arg(["cross-mmlu"], help="Benchmarks: cross-mmlu, cross-logiqa, cross-xquad (comma-separated).")
+    bench: list[str] = arg(["cross-mmlu"], help="Benchmarks: cross-mmlu, cross-logiqa, cross-xquad (released), cross-xquad-built (comma-separated).")
     langs: list[str] = arg(list(PAPER_LANGS), help="Language codes (comma-separated).")
     mode: str = arg("loglik", choices=MODES, help="loglik (letter probability), cloze (option text, length-normalised) or "
                                                   "generate; all three work with local models and OpenAI-compatible servers.")
     circular: bool = arg(False, help="Ask every cyclic rotation of the options; an answer counts only when all rotations agree "
                               "(loglik, generate; cloze is order-free already).")
-    template: int = arg(1, choices=tuple(MCQ_TEMPLATES), help="Number of the fixed MCQ instruction template (crossin.prompts.MCQ_TEMPLATES).")
+    template: str = arg("1", help="Prompt template: crossin's 1-5 (also crossin:N), SeaEval v0.1's seaeval:1-5, or all "
+                                  "(every crossin template; seaeval:all for SeaEval's) with the median and range over them.")
+    num_fewshot: int = arg(0, help="Solved examples before each question: whole sets drawn with the seed from the benchmark's "
+                                  "other sets, the same sets in every language, each shown in that language.")
+    prompt_lang: str = arg("en", choices=("en", "native"), help="Language of the prompt's instruction and labels (Question, Choices, Context, Answer): "
+                                     "en, or native (each item's own language; template 1 and seaeval:1-5).")
     prompt_format: str = arg("alpaca", choices=PROMPT_FORMATS, help="Prompt formatter shared with training: alpaca, plain or chat.")
     limit: int | None = arg(None, help="Use only the first N sets of each benchmark.")
     batch_size: int | str = arg("auto", help="Questions per forward pass (HF) or concurrent requests (OpenAI); `auto`: "

@@ -20,33 +20,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..benchmarks import MCQ, Benchmark, load_benchmark
+from ..benchmarks import Benchmark, load_benchmark
 from ..config import config_to_dict
 from ..errors import CrossinError
 from ..extract import extract_choice
 from ..io import RESULTS_FILE, package_versions, samples_file, write_json, write_jsonl
 from ..langs import parse_langs
 from ..predictions import MatrixBuilder
-from ..prompts import MCQ_TEMPLATES, PROMPT_FORMATS, format_cloze, format_instruction, format_mcq, mcq_instruction
+from ..prompts import PROMPT_FORMATS
 from .backend import OPENAI_PREFIX, Backend, make_backend
 from .cache import CachingBackend, EvalCache, RunStats
 from .config import MODES, EvalConfig
-
-
-@dataclass(frozen=True)
-class Request:
-    set_id: str
-    lang: str
-    rotation: int
-    prompt: str
-    options: tuple[str, ...]  # option texts in the (rotated) order shown to the model
-
-
-def rotate(item: MCQ, rotation: int) -> MCQ:
-    """Rotated option j is original option (j + rotation) mod n."""
-    n = len(item.choices)
-    r = rotation % n
-    return dataclasses.replace(item, choices=item.choices[r:] + item.choices[:r], gold=(item.gold - r) % n)
+from .requests import Request, build_prompt, build_requests, check_prompt_options, load_eval_benchmark, rotate, templates_to_run
+from .templates import summarize_templates, template_folder
 
 
 def unrotate_scores(scores: list[float], rotation: int) -> list[float]:
@@ -55,29 +41,6 @@ def unrotate_scores(scores: list[float], rotation: int) -> list[float]:
     for j, value in enumerate(scores):
         original[(j + rotation) % n] = value
     return original
-
-
-def build_prompt(item: MCQ, mode: str, *, template: int = 1, prompt_format: str = "alpaca", tokenizer=None) -> str:
-    if mode == "cloze":
-        return format_cloze(item.question, item.context, fmt=prompt_format, tokenizer=tokenizer)
-    return format_mcq(item.question, item.choices, item.context, template=template, fmt=prompt_format, tokenizer=tokenizer)
-
-
-def build_requests(bench: Benchmark, mode: str, *, template: int = 1, prompt_format: str = "alpaca", tokenizer=None,
-                   rotations: Callable[[int], list[int]] = lambda n: [0], api: bool = False) -> list[Request]:
-    requests = []
-    for pset in bench.sets:
-        for rotation in rotations(pset.n_choices):
-            for lang in bench.langs:
-                item = rotate(pset.items[lang], rotation)
-                if api and prompt_format == "chat":
-                    # The server applies its own chat template: send the bare instruction.
-                    prompt = format_instruction(mcq_instruction(item.question, item.choices, template),
-                                                item.context or "", fmt="plain")
-                else:
-                    prompt = build_prompt(item, mode, template=template, prompt_format=prompt_format, tokenizer=tokenizer)
-                requests.append(Request(pset.id, lang, rotation, prompt, item.choices))
-    return requests
 
 
 def execute(requests: list[Request], mode: str, backend: Backend, *, max_new_tokens: int = 48,
@@ -136,8 +99,7 @@ def _validate(config: EvalConfig) -> None:
         raise CrossinError(f"unknown mode {config.mode!r}; choose from {', '.join(MODES)}")
     if config.prompt_format not in PROMPT_FORMATS:
         raise CrossinError(f"unknown prompt format {config.prompt_format!r}; choose from {', '.join(PROMPT_FORMATS)}")
-    if config.template not in MCQ_TEMPLATES:
-        raise CrossinError(f"unknown template {config.template}; choose from {', '.join(map(str, MCQ_TEMPLATES))}")
+    check_prompt_options(config)
     if config.batch_size != "auto":
         if not str(config.batch_size).lstrip("-").isdigit():
             raise CrossinError(f"--batch-size must be 'auto' or a whole number, got {config.batch_size!r}")
@@ -183,28 +145,40 @@ def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict |
         cache = EvalCache(config.cache_dir or cache_root() / "eval_cache")
     all_results: dict[str, dict] = {}
     try:
+        templates = templates_to_run(config.template)
         for name in config.bench:
-            results = _run_one(config, name, langs, backend, cache, prompt_tokenizer, api, progress, on_batch)
-            all_results[results["inputs"]["benchmark"]] = results  # the registered name, as in the output folder
+            if len(templates) == 1:
+                results = _run_one(dataclasses.replace(config, template=templates[0]), name, langs, backend, cache,
+                                   prompt_tokenizer, api, progress, on_batch)
+                all_results[results["inputs"]["benchmark"]] = results  # the registered name, as in the output folder
+                continue
+            # --template all: each template is a run of its own (own folder, own cache entries: the prompt differs).
+            per_template = {t: _run_one(dataclasses.replace(config, template=t), name, langs, backend, cache,
+                                        prompt_tokenizer, api, progress, on_batch, subfolder=template_folder(t))
+                            for t in templates}
+            bench_name = next(iter(per_template.values()))["inputs"]["benchmark"]
+            all_results[bench_name] = summarize_templates(per_template, out=config.out and Path(config.out) / bench_name)
     finally:
         if cache is not None:
             cache.close()
     return all_results
 
 
-def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, api, progress, on_batch) -> dict:
+def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, api, progress, on_batch,
+             subfolder: str = "") -> dict:
     from ..lmeval.results import lm_eval_block
     from ..score import score
 
     started = time.perf_counter()
-    bench = load_benchmark(name, langs, data_dir=config.data_dir, limit=config.limit, path=config.bench_file)
+    bench, pool = load_eval_benchmark(config, name, langs, load=load_benchmark)
     # Cloze scores each option on its own after a prompt that does not list them: the order cannot matter, so
     # rotating would only recompute the same numbers.
     circular = config.circular and config.mode != "cloze"
     rotations = (lambda n: list(range(n))) if circular else (lambda n: [0])
     try:
         requests = build_requests(bench, config.mode, template=config.template, prompt_format=config.prompt_format,
-                                  tokenizer=tokenizer, rotations=rotations, api=api)
+                                  tokenizer=tokenizer, rotations=rotations, api=api, prompt_lang=config.prompt_lang,
+                                  num_fewshot=config.num_fewshot, fewshot_pool=pool, seed=config.seed)
     except ValueError as e:  # e.g. --prompt-format chat with a tokenizer that has no chat template
         raise CrossinError(f"{config.model}: {e}") from None
     stats = RunStats()
@@ -251,7 +225,8 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
 
     model_name = config.model
     extra = {"model": model_name, "adapter": config.adapter, "mode": config.mode, "circular": circular,
-             "template": config.template, "prompt_format": config.prompt_format}
+             "template": config.template, "prompt_format": config.prompt_format, "num_fewshot": config.num_fewshot,
+             "prompt_lang": config.prompt_lang, "source": bench.meta.get("source")}
     pred = matrix.build([s.id for s in bench.sets], list(bench.langs), [s.gold for s in bench.sets]).pred
     results = score(bench, pred, seed=config.seed, n_boot=config.n_boot, extra_inputs=extra)
     results.update(extra)
@@ -264,7 +239,7 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
     if backend.identity is not None:
         results["model_identity"] = backend.identity
     if config.out:
-        folder = Path(config.out) / bench.name
+        folder = Path(config.out) / bench.name / subfolder
         write_jsonl(folder / samples_file(bench.name), samples)
         write_json(folder / RESULTS_FILE, results)
     return results

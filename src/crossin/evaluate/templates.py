@@ -1,0 +1,48 @@
+"""`--template all`: one benchmark under every template of a family, summarised as SeaEval reports it (the median)
+plus the min-max range across templates, which a median alone hides (prompt sensitivity)."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+from ..io import write_json
+
+SUMMARY_FILE = "templates.json"
+# The metrics summarised across templates: accuracy and the paper's two headline numbers at k = 3.
+SUMMARY_METRICS = ("accuracy", "consistency@3", "ac3@3")
+
+
+def template_folder(template: str) -> str:
+    """Folder of one template's run under <out>/<bench>/ (no ':' in file names)."""
+    return "template-" + str(template).replace(":", "-")
+
+
+def headline(results: dict) -> dict[str, float]:
+    """accuracy, consistency@3 and AC3@3 of one run (@k for the largest k when fewer than 3 languages)."""
+    k = "3" if "3" in results["consistency"] else max(results["consistency"], key=int)
+    return {"accuracy": results["accuracy"], "consistency@3": results["consistency"][k], "ac3@3": results["ac3"][k]}
+
+
+def summarize_templates(per_template: dict[str, dict], out: Path | None = None) -> dict:
+    """{"templates": {name: headline}, "median": {...}, "range": {metric: [min, max]}, "runs": {name: results}}.
+
+    Written to <out>/templates.json (next to each template's own folder) when `out` is given.
+    """
+    rows = {name: headline(results) for name, results in per_template.items()}
+    first = next(iter(per_template.values()))
+    summary = {
+        "benchmark": first["inputs"]["benchmark"],
+        "languages": first["languages"],
+        "n_sets": first["n_sets"],
+        "mode": first.get("mode"),
+        "num_fewshot": first.get("num_fewshot"),
+        "prompt_lang": first.get("prompt_lang"),
+        "templates": rows,
+        "median": {m: statistics.median(r[m] for r in rows.values()) for m in SUMMARY_METRICS},
+        "range": {m: [min(r[m] for r in rows.values()), max(r[m] for r in rows.values())] for m in SUMMARY_METRICS},
+        "folders": {name: template_folder(name) for name in per_template},
+    }
+    if out:
+        write_json(Path(out) / SUMMARY_FILE, summary)
+    return {**summary, "runs": per_template}
