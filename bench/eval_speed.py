@@ -70,7 +70,8 @@ def run_lm_eval(model, tok, requests, gold, mode: str, batch_size: int) -> tuple
 
 def run_crossin(model, tok, bench, mode: str, batch_size, strategy: str = "share") -> tuple[float, dict]:
     from crossin.evaluate.hf_backend import HFBackend
-    from crossin.evaluate.runner import build_requests, execute, unrotate_scores
+    from crossin.evaluate.requests import build_requests
+    from crossin.evaluate.runner import execute, unrotate_scores
 
     requests = build_requests(bench, mode)
     backend = HFBackend(model=model, tokenizer=tok, batch_size=batch_size, cloze_strategy=strategy)
@@ -97,7 +98,7 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     from crossin.benchmarks import load_benchmark
-    from crossin.evaluate.runner import build_requests
+    from crossin.evaluate.requests import build_requests
     from crossin.models.hf import load_model_and_tokenizer
 
     bench = load_benchmark("cross-mmlu", args.langs, data_dir=args.data_dir, limit=args.sets)

@@ -357,7 +357,7 @@ def test_chat_format_without_chat_template_is_a_user_error(run, tiny_dir, tmp_pa
 @pytest.mark.parametrize("name", ["cross-mmlu", "cross-logiqa", "cross-xquad-built"])
 def test_scores_equal_unbatched_forwards_on_every_benchmark(tiny, name):
     """20 sets x 2 languages: loglik, cloze, and a circular rotation; auto token budget and fixed batch sizes."""
-    from crossin.evaluate.runner import build_prompt
+    from crossin.evaluate.requests import build_prompt
 
     model, tok = tiny
     bench = load_benchmark(name, "en,zh", data_dir=DATA_DIR, limit=20)

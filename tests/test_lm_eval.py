@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from crossin.benchmarks import load_benchmark
 from crossin.cli import app
 from crossin.evaluate import EvalConfig
-from crossin.evaluate.runner import build_prompt
+from crossin.evaluate.requests import build_prompt
 from crossin.lmeval.export import ExportConfig, export_lm_eval
 from crossin.lmeval.results import lm_eval_block
 from crossin.lmeval.samples import load_lm_eval_samples

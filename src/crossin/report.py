@@ -26,8 +26,8 @@ import numpy as np
 from .errors import CrossinError
 from .io import RESULTS_FILE, atomic_write_text, iter_jsonl, pyplot, read_json, samples_file, save_figure, write_json
 from .langs import to_code
+from .metrics import harmonic, per_set_accuracy, per_set_consistency
 from .predictions import MatrixBuilder, PredictionMatrix
-from .metrics import UNPARSED, harmonic, per_set_accuracy, per_set_consistency
 
 ARM_FILE = "arm.json"
 REQUIRED_KEYS = ("accuracy", "language_accuracy", "consistency", "ac3", "languages", "n_sets")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..config import arg
 from ..langs import PAPER_LANGS
-from ..prompts import MCQ_TEMPLATES, PROMPT_FORMATS
+from ..prompts import PROMPT_FORMATS
 
 MODES = ("loglik", "cloze", "generate")
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..benchmarks import Benchmark, load_benchmark
@@ -31,7 +30,7 @@ from ..prompts import PROMPT_FORMATS
 from .backend import OPENAI_PREFIX, Backend, make_backend
 from .cache import CachingBackend, EvalCache, RunStats
 from .config import MODES, EvalConfig
-from .requests import Request, build_prompt, build_requests, check_prompt_options, load_eval_benchmark, rotate, templates_to_run
+from .requests import Request, build_requests, check_prompt_options, load_eval_benchmark, templates_to_run
 from .templates import summarize_templates, template_folder
 
 

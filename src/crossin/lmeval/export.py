@@ -57,7 +57,7 @@ def export_rows(bench: Benchmark, lang: str, *, mode: str = "loglik", template: 
                 prompt_format: str = "alpaca", tokenizer=None) -> list[dict]:
     """One lm-eval doc per set: crossin's prompt, the continuations to score, the gold index."""
     from ..evaluate.hf_backend import cloze_continuation
-    from ..evaluate.runner import build_prompt
+    from ..evaluate.requests import build_prompt
 
     rows = []
     for pset in bench.sets:
