@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CrossinError
-from ..io import atomic_write_text, jsonl_text, read_text, sha256_file, sha256_text, write_json
+from ..io import atomic_write_text, jsonl_text, parse_json, read_text, sha256_file, sha256_text, write_json
 from ..langs import to_code
 from .base import LETTERS, MCQ, ParallelSet, to_seaeval_row
 from .registry import BenchmarkSpec, register
@@ -128,10 +128,7 @@ def read_xquad_file(path: str | os.PathLike) -> list[Question]:
     """Read one SQuAD-format file; anything unexpected is a CrossinError naming the file (and line when known)."""
     where = str(path)
     raw = read_text(path)
-    try:
-        obj = json.loads(raw)
-    except json.JSONDecodeError as e:
-        raise CrossinError(f"invalid JSON ({e.msg}, column {e.colno})", path=where, line=e.lineno) from None
+    obj = parse_json(raw, path=where)
 
     def need(container, key, kind, at, qid=None):
         value = container.get(key) if isinstance(container, dict) else None
@@ -542,7 +539,7 @@ def openai_generator(base_url: str, model: str, *, seed: int = 0, api_key: str |
             try:
                 obj = json.loads(raw)
                 done[(obj["id"], obj["prompt_sha256"])] = obj["reply"]
-            except (json.JSONDecodeError, KeyError, TypeError):
+            except (json.JSONDecodeError, RecursionError, KeyError, TypeError):
                 continue  # a line cut short by an interrupted run: that call is simply made again
     lock = threading.Lock()
 

@@ -10,7 +10,7 @@ from .app import app, console, results_table, user_errors
 @app.command()
 @user_errors
 def demo(
-    limit: int = typer.Option(20, "--limit", help="Sets per benchmark."),
+    limit: int = typer.Option(20, "--limit", min=1, help="Sets per benchmark."),
     langs: str = typer.Option("en,zh,es,vi", "--langs", help="Comma-separated language codes."),
     mode: str = typer.Option("loglik", "--mode", help="loglik, cloze or generate."),
     out: str = typer.Option("runs/demo", "--out", "-o", help="Output folder."),

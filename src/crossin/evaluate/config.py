@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..config import arg
 from ..langs import PAPER_LANGS
+from ..prompts import MCQ_TEMPLATES, PROMPT_FORMATS
 
 MODES = ("loglik", "cloze", "generate")
 
@@ -16,22 +17,22 @@ class EvalConfig:
     adapter: str | None = arg(None, help="PEFT LoRA adapter folder loaded on top of the model.")
     bench: list[str] = arg(["cross-mmlu"], help="Benchmarks: cross-mmlu, cross-logiqa, cross-xquad (comma-separated).")
     langs: list[str] = arg(list(PAPER_LANGS), help="Language codes (comma-separated).")
-    mode: str = arg("loglik", help="loglik (letter probability), cloze (option text, length-normalised) or generate.")
+    mode: str = arg("loglik", choices=MODES, help="loglik (letter probability), cloze (option text, length-normalised) or generate.")
     circular: bool = arg(False, help="Ask every cyclic rotation of the options; an answer counts only when all rotations agree "
                               "(loglik, generate; cloze is order-free already).")
-    template: int = arg(1, help="Number of the fixed MCQ instruction template (crossin.prompts.MCQ_TEMPLATES).")
-    prompt_format: str = arg("alpaca", help="Prompt formatter shared with training: alpaca, plain or chat.")
-    limit: int | None = arg(None, help="Use only the first N sets of each benchmark.")
-    batch_size: int = arg(8, help="Questions per forward pass (HF) or concurrent requests (OpenAI).")
-    max_new_tokens: int = arg(48, help="Generate mode: greedy decoding length.")
+    template: int = arg(1, choices=tuple(MCQ_TEMPLATES), help="Number of the fixed MCQ instruction template (crossin.prompts.MCQ_TEMPLATES).")
+    prompt_format: str = arg("alpaca", choices=PROMPT_FORMATS, help="Prompt formatter shared with training: alpaca, plain or chat.")
+    limit: int | None = arg(None, min=1, help="Use only the first N sets of each benchmark.")
+    batch_size: int = arg(8, min=1, help="Questions per forward pass (HF) or concurrent requests (OpenAI).")
+    max_new_tokens: int = arg(48, min=1, max=4096, help="Generate mode: greedy decoding length.")
     out: str | None = arg("runs/eval", help="Output folder: <out>/<bench>/results.json and samples_<bench>.jsonl.")
     cache_dir: str | None = arg(None, help="Request cache folder (default: $CROSSIN_CACHE/eval_cache).")
     no_cache: bool = arg(False, help="Neither read nor write the request cache.")
     data_dir: str | None = arg(None, help="Local data root (default: $CROSSIN_DATA_DIR, else the Hub).")
     bench_file: str | None = arg(None, help="A SeaEval-format JSONL to use instead of the registered source (one benchmark only).")
-    device: str | None = arg(None, help="cpu, cuda, cuda:1 ... (default: cuda when present).")
-    dtype: str | None = arg(None, help="fp32, bf16, fp16 (default: bf16 on CUDA, fp32 on CPU).")
-    base_url: str | None = arg(None, help="OpenAI-compatible server URL, e.g. http://localhost:8000/v1 (with --model openai:NAME).")
-    threads: int | None = arg(None, help="CPU threads for torch (default: torch's choice; 1 is faster on a busy machine).")
-    seed: int = arg(0, help="Seed recorded in the output and used for the bootstrap CIs (decoding is greedy).")
-    n_boot: int = arg(1000, help="Bootstrap resamples for the confidence intervals.")
+    device: str | None = arg(None, pattern=r"cpu|mps|cuda(:\d+)?|xpu(:\d+)?", help="cpu, cuda, cuda:1 ... (default: cuda when present).")
+    dtype: str | None = arg(None, choices=("fp32", "bf16", "fp16"), help="fp32, bf16, fp16 (default: bf16 on CUDA, fp32 on CPU).")
+    base_url: str | None = arg(None, pattern=r"https?://\S+", help="OpenAI-compatible server URL, e.g. http://localhost:8000/v1 (with --model openai:NAME).")
+    threads: int | None = arg(None, min=1, help="CPU threads for torch (default: torch's choice; 1 is faster on a busy machine).")
+    seed: int = arg(0, min=0, max=2**32 - 1, help="Seed recorded in the output and used for the bootstrap CIs (decoding is greedy).")
+    n_boot: int = arg(1000, min=1, help="Bootstrap resamples for the confidence intervals.")

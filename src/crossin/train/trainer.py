@@ -26,7 +26,7 @@ from .. import __version__ as crossin_version
 from ..config import config_to_dict
 from ..errors import CrossinError
 from ..io import package_versions, pyplot, read_json, save_figure, sha256_file, write_json, write_jsonl
-from .config import PRECISIONS, TrainConfig
+from .config import LOSS_IMPLS, PRECISIONS, TrainConfig
 
 EMBEDDING_NAMES = ("embed_tokens", "lm_head", "embed_in", "embed_out", "wte", "word_embeddings")
 
@@ -202,9 +202,6 @@ def load_base_model(cfg: TrainConfig):
     except OSError as e:
         raise CrossinError(f"could not load model {cfg.model!r}: {e}") from None
     return model, tokenizer
-
-
-LOSS_IMPLS = ("auto", "trl", "compact")
 
 
 def resolve_loss_impl(loss_impl: str) -> str:
