@@ -63,6 +63,18 @@ def remove_stale_tmp(folder: str | os.PathLike) -> list[Path]:
     return removed
 
 
+def confined(parent: str | os.PathLike, name: str) -> Path:
+    """`parent/name` for a name taken from a config (arm, run): one plain path component that stays inside
+    `parent` (no '..', no separator, no absolute path), so nothing is ever written or removed outside it."""
+    parent = Path(parent)
+    if not name or name in (".", "..") or "/" in name or "\\" in name or os.sep in name or "\0" in name:
+        raise CrossinError(f"{name!r} is not a plain folder name", path=str(parent))
+    path = parent / name
+    if path.resolve().parent != parent.resolve():
+        raise CrossinError(f"{name!r} leads outside its folder", path=str(parent))
+    return path
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write via a temp file + rename so a crash never leaves a half-written file. An unwritable place (a folder
     in the way, no permission, a missing drive) is a CrossinError naming it."""

@@ -51,5 +51,5 @@ def train_command(
     overrides.update({k: v for k, v in named.items() if v is not None})
     cfg = build_config(TrainConfig, config, overrides)
     console.print(f"[bold]crossin train[/] {config_to_dict(cfg)}", highlight=False, soft_wrap=True)
-    adapter = train(cfg)
+    adapter = train(cfg, log=lambda msg: console.print(msg, highlight=False, markup=False))
     console.print(f"adapter: {adapter}", highlight=False)

@@ -23,7 +23,8 @@ from pathlib import Path
 from .. import __version__ as crossin_version
 from ..config import config_to_dict
 from ..errors import CrossinError
-from ..io import atomic_write_text, iter_jsonl, package_versions, read_json, sha256_file, sha256_text, write_json
+from ..io import (atomic_write_text, iter_jsonl, package_versions, read_json, remove_stale_tmp, sha256_file,
+                  sha256_text, write_json)
 from ..langs import parse_langs
 from ..prompts import user_content
 from .config import DataConfig
@@ -260,6 +261,8 @@ def build_mix(config: DataConfig, *, corpus: ParallelCorpus | None = None,
     rows, manifest = build_rows(config, corpus)
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
+    for path in remove_stale_tmp(out):
+        say(f"removed {path} (left by a killed run)")
     # A manifest marks a finished build: remove an older one first, so a crash below cannot leave it
     # describing files that were already replaced.
     (out / "manifest.json").unlink(missing_ok=True)
@@ -288,6 +291,9 @@ def build_mix(config: DataConfig, *, corpus: ParallelCorpus | None = None,
 def mix_stats(folder: str | Path) -> dict:
     """Counts of a built mix, read from its train.jsonl (the truth), with the manifest's drop report if present."""
     folder = Path(folder)
+    if folder.is_dir() and not (folder / "manifest.json").is_file():
+        raise CrossinError("incomplete data folder (no manifest.json, which `crossin data build` writes last); "
+                           "rebuild it, or pass its train.jsonl", path=str(folder))
     train = folder / "train.jsonl" if folder.is_dir() else folder
     rows = []
     for lineno, obj in iter_jsonl(train):

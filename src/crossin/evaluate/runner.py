@@ -24,7 +24,7 @@ from ..benchmarks import MCQ, Benchmark, load_benchmark
 from ..config import check_fields, config_to_dict
 from ..errors import CrossinError
 from ..extract import extract_choice
-from ..io import RESULTS_FILE, package_versions, samples_file, write_json, write_jsonl
+from ..io import RESULTS_FILE, package_versions, remove_stale_tmp, samples_file, write_json, write_jsonl
 from ..langs import parse_langs
 from ..metrics import UNPARSED
 from ..prompts import format_cloze, format_instruction, format_mcq, mcq_instruction
@@ -195,6 +195,8 @@ def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict |
     identifies it). `on_batch(n)` is called after each computed batch (progress hooks; tests interrupt with it).
     """
     _validate(config)
+    if config.out:
+        remove_stale_tmp(config.out)  # temp files of a killed eval (its finished files are kept and reused)
     if config.threads:
         import torch
 
