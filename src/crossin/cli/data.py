@@ -27,6 +27,8 @@ def build(
     base: str | None = typer.Option(None, "--base", help="Base English set: folder/file/hf:<dataset>, or 'none' "
                                                          "(default: the corpus's English side)."),
     base_n: int | None = typer.Option(None, "--base-n", help="Use N random base samples (default: all)."),
+    max_reuse: float | None = typer.Option(None, "--max-reuse", help="Most average uses of one source sample per "
+                                                                     "language pair (default 10; above is an error)."),
     exclude_base_ids: bool | None = typer.Option(None, "--exclude-base-ids/--allow-base-ids",
                                                  help="Keep CrossIn samples off the base set's source ids."),
     min_score: float | None = typer.Option(None, "--min-score", help="Drop samples with a quality score below this."),
@@ -46,7 +48,7 @@ def build(
 
     overrides = {
         "parallel": parallel, "langs": langs, "recipe": recipe, "n": n, "translation": translation,
-        "translation_directions": translation_directions, "base": base, "base_n": base_n,
+        "translation_directions": translation_directions, "base": base, "base_n": base_n, "max_reuse": max_reuse,
         "exclude_base_ids": exclude_base_ids, "min_score": min_score, "score_files": score_file or None,
         "langid": langid, "langid_chars": langid_chars, "langid_high_accuracy": langid_high_accuracy,
         "name_output_lang": name_output_lang, "seed": seed, "out": out,

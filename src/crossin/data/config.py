@@ -25,6 +25,9 @@ class DataConfig:
     base: str = arg("", help="Base English set: '' = the English side of the parallel corpus, 'none' = no base, "
                              "a folder (en.jsonl / alpaca_en.json / one JSON(L) file), a file, or hf:<dataset>.")
     base_n: int = arg(-1, min=-1, help="Use N random samples of the base set (-1 = all of it).")
+    max_reuse: float = arg(10.0, min=1, help="Refuse a mix that would use each usable source sample of a language "
+                                             "pair more than this many times on average (a corpus too small for n); "
+                                             "any reuse is reported as a warning and in the manifest.")
     exclude_base_ids: bool = arg(False, help="Draw CrossIn/translation samples only from source ids not in the base set "
                                              "(default false: the paper samples them from the same Alpaca it uses as base).")
     min_score: float | None = arg(None, help="Drop samples whose quality score is below this (or missing) in a language "
