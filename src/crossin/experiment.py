@@ -49,8 +49,8 @@ RUN_NAME = re.compile(r"[A-Za-z0-9_+=-][A-Za-z0-9_.+=-]{0,99}")
 @dataclass
 class ArmConfig:
     recipe: str = arg("x2x", help="Training data: en-only (the English base set alone), monolingual, en2x, x2en or x2x.")
-    n: int = arg(0, help="Number of CrossIn samples of the recipe added to the English base set (0 for en-only).")
-    translation: int = arg(0, help="Number of translation samples added (the paper's Trans part).")
+    n: int = arg(0, min=0, help="Number of CrossIn samples of the recipe added to the English base set (0 for en-only).")
+    translation: int = arg(0, min=0, help="Number of translation samples added (the paper's Trans part).")
     name: str = arg("", help="Arm name (folder and label in the report); default: recipe, size and translation.")
     data: dict = arg({}, help="Extra `crossin data build` settings for this arm only (DataConfig fields).")
     train: dict = arg({}, help="Extra `crossin train` settings for this arm only (TrainConfig fields).")
@@ -59,8 +59,8 @@ class ArmConfig:
 @dataclass
 class SweepConfig:
     recipe: str = arg("x2x", help="Recipe whose size is swept (the paper's Figure 5).")
-    sizes: list[int] = arg([], help="Numbers of CrossIn samples, one arm each.")
-    translation: int = arg(0, help="Translation samples added to every sweep arm.")
+    sizes: list[int] = arg([], min=1, help="Numbers of CrossIn samples, one arm each.")
+    translation: int = arg(0, min=0, help="Translation samples added to every sweep arm.")
 
 
 @dataclass
@@ -70,10 +70,10 @@ class ExperimentConfig:
     langs: list[str] = arg(list(PAPER_LANGS), help="Evaluation languages (codes).")
     data_langs: list[str] | None = arg(None, help="Languages of the training mixes (default: langs); the parallel corpus must have them.")
     benchmarks: list[str] = arg(["cross-mmlu", "cross-logiqa"], help="Benchmarks every run is evaluated on.")
-    seeds: list[int] = arg([0], help="Seeds; every arm runs once per seed (data sampling, LoRA init, data order).")
+    seeds: list[int] = arg([0], min=0, max=2**32 - 1, help="Seeds; every arm runs once per seed (data sampling, LoRA init, data order).")
     parallel: str = arg("", help="Parallel instruction corpus (folder of per-language files; $VARS are expanded).")
     base: str | None = arg(None, help="English base corpus (default: the English side of the parallel corpus).")
-    base_n: int | None = arg(None, help="Samples of the English base set (None = all of it).")
+    base_n: int | None = arg(None, min=-1, help="Samples of the English base set (None = all of it).")
     data: dict = arg({}, help="Extra `crossin data build` settings for every arm (DataConfig fields).")
     train_config: str | None = arg(None, help="A `crossin train` YAML config (TrainConfig) every arm starts from.")
     train: dict = arg({}, help="`crossin train` settings for every arm (TrainConfig fields), over train_config.")
@@ -82,7 +82,7 @@ class ExperimentConfig:
     sweep: dict | None = arg(None, help="A size sweep (SweepConfig fields: recipe, sizes, translation).")
     compare: list[str] = arg([], help="Paired comparisons for the report, as 'A:B' run names (default: every run vs the English-only arm).")
     baseline: str | None = arg(None, help="Run every other run is compared with in the report (default: the English-only arm).")
-    n_boot: int = arg(10000, help="Paired bootstrap resamples in the report.")
+    n_boot: int = arg(10000, min=1, help="Paired bootstrap resamples in the report.")
 
 
 @dataclass
