@@ -95,6 +95,7 @@ def test_truncation_keeps_start_and_drops_unsupervised(real_tokenizer):
 def test_malformed_data_names_file_and_line(tmp_path, line, message):
     path = tmp_path / "train.jsonl"
     path.write_text('{"instruction": "ok", "input": "", "output": "fine"}\n' + line + "\n", encoding="utf-8")
+    (tmp_path / "manifest.json").write_text("{}", encoding="utf-8")  # a finished `crossin data build` folder
     with pytest.raises(CrossinError) as e:
         load_samples(tmp_path)
     assert e.value.path == str(path) and e.value.line == 2

@@ -27,10 +27,10 @@ from ..extract import extract_choice
 from ..io import RESULTS_FILE, package_versions, remove_stale_tmp, samples_file, write_json, write_jsonl
 from ..langs import parse_langs
 from ..metrics import UNPARSED
-from ..prompts import format_cloze, format_instruction, format_mcq, mcq_instruction
+from ..prompts import MCQ_TEMPLATES, PROMPT_FORMATS, format_cloze, format_instruction, format_mcq, mcq_instruction
 from .backends import LETTER_VARIANTS, HFBackend, OpenAIBackend
 from .cache import EvalCache, request_key
-from .config import EvalConfig
+from .config import MODES, EvalConfig
 
 OPENAI_PREFIX = "openai:"
 
@@ -173,7 +173,16 @@ def _argmax(scores: list[float]) -> int:
 
 
 def _validate(config: EvalConfig) -> None:
-    check_fields(config)  # the declared constraints (mode, template, sizes, ...), for configs made in code too
+    # The wording tests/test_eval.py expects; every other constraint is declared on EvalConfig's fields.
+    if config.mode not in MODES:
+        raise CrossinError(f"unknown mode {config.mode!r}; choose from {', '.join(MODES)}")
+    if config.prompt_format not in PROMPT_FORMATS:
+        raise CrossinError(f"unknown prompt format {config.prompt_format!r}; choose from {', '.join(PROMPT_FORMATS)}")
+    if config.template not in MCQ_TEMPLATES:
+        raise CrossinError(f"unknown template {config.template}; choose from {', '.join(map(str, MCQ_TEMPLATES))}")
+    if isinstance(config.batch_size, int) and config.batch_size < 1:
+        raise CrossinError(f"--batch-size must be at least 1, got {config.batch_size}")
+    check_fields(config)  # the declared constraints, for configs made in code too
     if not config.bench:
         raise CrossinError("no benchmark given (--bench)")
     if config.bench_file and len(config.bench) > 1:
