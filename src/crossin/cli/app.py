@@ -34,7 +34,7 @@ class OneLineErrors(TyperGroup):
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click_exceptions.NoArgsIsHelpError as e:
             print(e.ctx.get_help())
-            sys.exit(0)
+            sys.exit(2)  # as click does: the command was incomplete
         except click_exceptions.ClickException as e:
             hint = f" (see {e.ctx.command_path} --help)" if getattr(e, "ctx", None) is not None else ""
             _one_line_error(e.format_message() + hint)
