@@ -343,7 +343,7 @@ def test_messages_and_manifest_agree_with_train(tmp_path, corpus_dir, corpus):
 
 
 def test_config_errors(tmp_path, corpus_dir, corpus):
-    for bad, match in ((dict(recipe="zz"), "unknown recipe"), (dict(n=-1), "n must be"), (dict(out=""), "output")):
+    for bad, match in ((dict(recipe="zz"), "recipe: must be one of"), (dict(n=-1), "n: must be >= 0"), (dict(out=""), "output")):
         with pytest.raises(CrossinError, match=match):
             build_mix(DataConfig(parallel=str(corpus_dir), **{"out": str(tmp_path / "e"), **bad}), corpus=corpus)
     with pytest.raises(CrossinError, match="needs English"):

@@ -95,6 +95,7 @@ def test_truncation_keeps_start_and_drops_unsupervised(real_tokenizer):
 def test_malformed_data_names_file_and_line(tmp_path, line, message):
     path = tmp_path / "train.jsonl"
     path.write_text('{"instruction": "ok", "input": "", "output": "fine"}\n' + line + "\n", encoding="utf-8")
+    (tmp_path / "manifest.json").write_text("{}", encoding="utf-8")  # a finished `crossin data build` folder
     with pytest.raises(CrossinError) as e:
         load_samples(tmp_path)
     assert e.value.path == str(path) and e.value.line == 2
@@ -105,9 +106,13 @@ def test_messages_format_and_folder_resolution(tmp_path):
     rows = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]}
             for i in range(3)]
     (tmp_path / "messages.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with pytest.raises(CrossinError, match="incomplete data folder"):  # no manifest: a build cut short
+        load_samples(tmp_path)
+    (tmp_path / "manifest.json").write_text("{}", encoding="utf-8")
     samples, path = load_samples(tmp_path, limit=2)
     assert path.name == "messages.jsonl" and [(s.instruction, s.output) for s in samples] == [("q0", "a0"), ("q1", "a1")]
     (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "manifest.json").write_text("{}", encoding="utf-8")
     with pytest.raises(CrossinError, match="no train.jsonl"):
         load_samples(tmp_path / "empty")
     with pytest.raises(CrossinError, match="not found"):
@@ -407,7 +412,7 @@ def test_cli_trains_with_yaml_and_flag_overrides(tiny_setup, tmp_path):
 
     model, data = tiny_setup
     out = tmp_path / "cli"
-    result = CliRunner().invoke(app, ["train", "--model", str(model), "--data", str(data.parent), "--out", str(out),
+    result = CliRunner().invoke(app, ["train", "--model", str(model), "--data", str(data), "--out", str(out),
                                       "--config", str(REPO / "configs/train/cpu_small.yaml"), "--max-steps", "1",
                                       "--lora-r", "2", "--effective-batch-size=4", "--per-device-batch-size", "4"])
     assert result.exit_code == 0, result.output

@@ -275,15 +275,16 @@ def test_malformed_xquad_files_name_the_file(tmp_path):
     assert res.exit_code == 2 and "xquad.th.json" in res.output
 
 
-def test_question_missing_in_one_language_is_dropped(tmp_path):
+def test_question_missing_in_one_language_is_an_error(tmp_path):
+    """XQuAD files are parallel: a question id in English but not in Spanish means a damaged file (issue 13)."""
     articles = [[[(q, same(a)) for q, a in (("a", "alpha"), ("b", "beta"), ("c", "gamma"), ("d", "delta"), ("e", "epsilon"))]]]
     folder = write_xquad(tmp_path / "xq", articles)
     obj = json.loads((folder / "xquad.es.json").read_text())
     del obj["data"][0]["paragraphs"][0]["qas"][4]
     (folder / "xquad.es.json").write_text(json.dumps(obj))
-    result = build_cross_xquad(folder, ("en", "zh"))
-    assert result.report["dropped"] == [{"id": "e", "reason": "missing in xquad.es.json"}]
-    assert len(result.sets) == 4
+    with pytest.raises(CrossinError, match="question 'e' of xquad.en.json is missing here") as e:
+        build_cross_xquad(folder, ("en", "zh"))
+    assert e.value.path == str(folder / "xquad.es.json")
 
 
 # ------------------------------------------------------------------ LLM generator and download (real local HTTP)

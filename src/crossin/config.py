@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import re
 import types
 import typing
 from pathlib import Path
@@ -22,14 +23,62 @@ from .io import read_text
 T = TypeVar("T")
 
 
-def arg(default: Any = dataclasses.MISSING, help: str = "", choices=None, **kwargs) -> Any:  # noqa: A002 - mirrors argparse
-    """A dataclass field with a help string (and the allowed values, listed by --help); list/dict defaults are
-    copied per instance."""
-    metadata = {"help": help, **({"choices": tuple(choices)} if choices else {})}
+CONSTRAINTS = ("min", "max", "above", "below", "choices", "pattern")
+
+
+def arg(default: Any = dataclasses.MISSING, help: str = "", *, min: Any = None, max: Any = None,  # noqa: A002
+        above: Any = None, below: Any = None, choices: tuple | None = None, pattern: str | None = None,
+        **kwargs) -> Any:
+    """A dataclass field with a help string and its constraints, checked by `build_config` (`check_fields`):
+    min/max (inclusive) and above/below (exclusive) bound numbers, `choices` lists the allowed values (a value
+    in choices passes even where it is outside the bounds, e.g. -1 = "all"), `pattern` is a regex a string must
+    match in full. A list field has them checked per element. List/dict defaults are copied per instance."""
+    metadata = {"help": help, **{k: v for k, v in (("min", min), ("max", max), ("above", above), ("below", below),
+                                                   ("choices", choices), ("pattern", pattern)) if v is not None}}
     if isinstance(default, (list, dict, set)):
         value = default
         return dataclasses.field(default_factory=lambda: type(value)(value), metadata=metadata, **kwargs)
     return dataclasses.field(default=default, metadata=metadata, **kwargs)
+
+
+def _violation(value: Any, meta: dict) -> str | None:
+    """Why `value` breaks the field's constraints, or None."""
+    choices = meta.get("choices")
+    if choices is not None and value in choices and not isinstance(value, bool):
+        return None
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    bounds = [(k, meta[k]) for k in ("min", "max", "above", "below") if k in meta]
+    if is_number and bounds:
+        if value != value:  # NaN
+            return "must be a number, got nan"
+        for key, bound in bounds:
+            ok = {"min": value >= bound, "max": value <= bound, "above": value > bound, "below": value < bound}[key]
+            if not ok:
+                sign = {"min": ">=", "max": "<=", "above": ">", "below": "<"}[key]
+                extra = f" (or {', '.join(map(str, choices))})" if choices else ""
+                return f"must be {sign} {bound}{extra}, got {value!r}"
+        return None
+    if choices is not None:
+        return f"must be one of {', '.join(map(str, choices))}; got {value!r}"
+    pattern = meta.get("pattern")
+    if pattern is not None and isinstance(value, str) and not re.fullmatch(pattern, value):
+        return f"{value!r} does not match {pattern}"
+    return None
+
+
+def check_fields(cfg: Any, where: str = "config", lines: dict[str, int] | None = None) -> None:
+    """Every declared constraint of a config's fields (see `arg`); the first broken one is a CrossinError."""
+    for f in dataclasses.fields(cfg):
+        meta = f.metadata
+        if not any(k in meta for k in CONSTRAINTS):
+            continue
+        value = getattr(cfg, f.name)
+        for v in (value if isinstance(value, (list, tuple)) else [value]):
+            if v is None:
+                continue
+            problem = _violation(v, meta)
+            if problem:
+                raise CrossinError(f"{f.name}: {problem}", path=where, line=(lines or {}).get(f.name))
 
 
 def _coerce(value: Any, tp: Any, name: str, where: str) -> Any:
@@ -65,48 +114,108 @@ def _coerce(value: Any, tp: Any, name: str, where: str) -> Any:
             return value.lower() in ("true", "1", "yes", "on")
         raise CrossinError(f"{name}: expected true/false, got {value!r}", path=where)
     if tp in (int, float):
-        if isinstance(value, bool):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise CrossinError(f"{name}: expected a number, got {value!r}", path=where)
         try:
-            return tp(value) if not (tp is int and isinstance(value, float) and not value.is_integer()) else _fail()
-        except (TypeError, ValueError):
+            if tp is int and isinstance(value, str):
+                value = float(value) if re.fullmatch(r"\s*[-+]?\d+(\.0*)?[eE][-+]?\d+\s*", value) else value
+            if tp is int and isinstance(value, float) and not value.is_integer():
+                raise ValueError
+            number = tp(value)
+            if tp is float and number in (float("inf"), float("-inf")) or number != number:
+                raise ValueError
+            return number
+        except (TypeError, ValueError, OverflowError):
             raise CrossinError(f"{name}: expected {tp.__name__}, got {value!r}", path=where) from None
-    if tp is str:
-        return str(value)
-    if tp is Path:
-        return Path(value)
+    if tp is str or tp is Path:
+        # A YAML number is fine as a string (a name like 2024); a mapping or list is a mistake, not a name.
+        if isinstance(value, (dict, list, tuple, set)) or value is None:
+            raise CrossinError(f"{name}: expected a string, got {value!r}", path=where)
+        return tp(str(value))
     return value
 
 
-def _fail():
-    raise ValueError
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """safe_load that refuses duplicate keys (YAML says a key is unique; PyYAML lets the last one win)."""
+
+
+def _mapping_without_duplicates(loader, node, deep=False):
+    seen: dict = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            first = seen.get(key)
+        except TypeError:  # an unhashable key (a list) is PyYAML's own error below
+            first = None
+        if first is not None:
+            raise CrossinError(f"duplicate key {key!r} (first on line {first})", path=loader.name,
+                               line=key_node.start_mark.line + 1)
+        try:
+            seen[key] = key_node.start_mark.line + 1
+        except TypeError:
+            pass
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+
+
+def load_yaml(path: str | os.PathLike, *, what: str = "config file") -> tuple[Any, dict[str, int]]:
+    """A user's YAML file (duplicate keys refused) and the line of each top-level key, for errors."""
+    text = read_text(path, what=what)
+    try:
+        loader = _UniqueKeyLoader(text)
+        loader.name = str(path)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        reason = " ".join(str(getattr(e, "problem", None) or e).split())
+        raise CrossinError(f"invalid YAML: {reason}", path=str(path), line=mark.line + 1 if mark else None) from None
+    except RecursionError:
+        raise CrossinError("invalid YAML: nested too deeply", path=str(path)) from None
+    lines = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                lines[key_node.value] = key_node.start_mark.line + 1
+    return data, lines
 
 
 def build_config(cls: type[T], yaml_path: str | os.PathLike | None = None, overrides: dict[str, Any] | None = None) -> T:
     """cls defaults <- YAML file <- overrides (flags). Unknown keys are errors naming the file."""
     values: dict[str, Any] = {}
+    lines: dict[str, int] = {}
     where = str(yaml_path) if yaml_path else "flags"
     if yaml_path:
-        try:
-            loaded = yaml.safe_load(read_text(yaml_path, what="config file")) or {}
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            raise CrossinError(f"invalid YAML: {getattr(e, 'problem', e)}", path=str(yaml_path),
-                               line=mark.line + 1 if mark else None) from None
+        loaded, lines = load_yaml(yaml_path)
+        loaded = {} if loaded is None else loaded
         if not isinstance(loaded, dict):
             raise CrossinError("a config file must be a mapping of field: value", path=str(yaml_path))
         values.update(loaded)
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    values.update(flags)
+    lines = {k: n for k, n in lines.items() if k not in flags}  # a flag's value is not on the file's line
     hints = typing.get_type_hints(cls)
     fields = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - fields)
+    unknown = sorted(set(values) - fields, key=str)
     if unknown:
-        guesses = [f"{u} -> {m[0]}" for u in unknown if (m := difflib.get_close_matches(u, fields, n=1))]
+        guesses = [f"{u} -> {m[0]}" for u in unknown if (m := difflib.get_close_matches(str(u), fields, n=1))]
         hint = f"; did you mean {', '.join(guesses)}?" if guesses else ""
-        raise CrossinError(f"unknown config field(s) {', '.join(unknown)}{hint}; known: {', '.join(sorted(fields))}",
-                           path=where)
-    kwargs = {k: _coerce(v, hints[k], k, where) for k, v in values.items()}
-    return cls(**kwargs)
+        raise CrossinError(f"unknown config field(s) {', '.join(map(str, unknown))}{hint}; known: {', '.join(sorted(fields))}",
+                           path=where, line=lines.get(unknown[0]))
+    kwargs = {}
+    for k, v in values.items():
+        try:
+            kwargs[k] = _coerce(v, hints[k], k, where)
+        except CrossinError as e:
+            raise CrossinError(e.reason, path=where, line=lines.get(k)) from None
+    cfg = cls(**kwargs)
+    check_fields(cfg, where, lines)
+    return cfg
 
 
 def config_to_dict(cfg: Any) -> dict:

@@ -35,7 +35,7 @@ from typing import Any, Callable
 
 from .config import arg, build_config, config_to_dict
 from .errors import CrossinError
-from .io import RESULTS_FILE, atomic_write_text, read_json, sha256_text, write_json
+from .io import RESULTS_FILE, atomic_write_text, confined, read_json, remove_stale_tmp, sha256_text, write_json
 from .langs import PAPER_LANGS, parse_langs
 
 ZERO_SHOT = "zero-shot"
@@ -43,13 +43,14 @@ EN_ONLY = "en-only"
 RECIPES = (EN_ONLY, "monolingual", "en2x", "x2en", "x2x")
 STEPS = ("data", "train", "eval")
 STATE_FILE = "state.json"
+RUN_NAME = re.compile(r"[A-Za-z0-9_+=-][A-Za-z0-9_.+=-]{0,99}")
 
 
 @dataclass
 class ArmConfig:
     recipe: str = arg("x2x", help="Training data: en-only (the English base set alone), monolingual, en2x, x2en or x2x.")
-    n: int = arg(0, help="Number of CrossIn samples of the recipe added to the English base set (0 for en-only).")
-    translation: int = arg(0, help="Number of translation samples added (the paper's Trans part).")
+    n: int = arg(0, min=0, help="Number of CrossIn samples of the recipe added to the English base set (0 for en-only).")
+    translation: int = arg(0, min=0, help="Number of translation samples added (the paper's Trans part).")
     name: str = arg("", help="Arm name (folder and label in the report); default: recipe, size and translation.")
     label: str = arg("", help="Row label in the report's Table 3 (e.g. the paper's 'Tuning w/ Alpaca'); default: the name.")
     data: dict = arg({}, help="Extra `crossin data build` settings for this arm only (DataConfig fields).")
@@ -59,8 +60,8 @@ class ArmConfig:
 @dataclass
 class SweepConfig:
     recipe: str = arg("x2x", help="Recipe whose size is swept (the paper's Figure 5).")
-    sizes: list[int] = arg([], help="Numbers of CrossIn samples, one arm each.")
-    translation: int = arg(0, help="Translation samples added to every sweep arm.")
+    sizes: list[int] = arg([], min=1, help="Numbers of CrossIn samples, one arm each.")
+    translation: int = arg(0, min=0, help="Translation samples added to every sweep arm.")
 
 
 @dataclass
@@ -70,10 +71,10 @@ class ExperimentConfig:
     langs: list[str] = arg(list(PAPER_LANGS), help="Evaluation languages (codes).")
     data_langs: list[str] | None = arg(None, help="Languages of the training mixes (default: langs); the parallel corpus must have them.")
     benchmarks: list[str] = arg(["cross-mmlu", "cross-logiqa"], help="Benchmarks every run is evaluated on.")
-    seeds: list[int] = arg([0], help="Seeds; every arm runs once per seed (data sampling, LoRA init, data order).")
+    seeds: list[int] = arg([0], min=0, max=2**32 - 1, help="Seeds; every arm runs once per seed (data sampling, LoRA init, data order).")
     parallel: str = arg("", help="Parallel instruction corpus (folder of per-language files; $VARS are expanded).")
     base: str | None = arg(None, help="English base corpus (default: the English side of the parallel corpus).")
-    base_n: int | None = arg(None, help="Samples of the English base set (None = all of it).")
+    base_n: int | None = arg(None, min=-1, help="Samples of the English base set (None = all of it).")
     data: dict = arg({}, help="Extra `crossin data build` settings for every arm (DataConfig fields).")
     train_config: str | None = arg(None, help="A `crossin train` YAML config (TrainConfig) every arm starts from.")
     train: dict = arg({}, help="`crossin train` settings for every arm (TrainConfig fields), over train_config.")
@@ -82,7 +83,7 @@ class ExperimentConfig:
     sweep: dict | None = arg(None, help="A size sweep (SweepConfig fields: recipe, sizes, translation).")
     compare: list[str] = arg([], help="Paired comparisons for the report, as 'A:B' run names (default: every run vs the English-only arm).")
     baseline: str | None = arg(None, help="Run every other run is compared with in the report (default: the English-only arm).")
-    n_boot: int = arg(10000, help="Paired bootstrap resamples in the report.")
+    n_boot: int = arg(10000, min=1, help="Paired bootstrap resamples in the report.")
 
 
 @dataclass
@@ -182,8 +183,10 @@ def load_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = 
                 continue  # the sweep may contain a size also listed as an explicit arm: run it once
             raise CrossinError(f"{label}: same recipe, size and translation as arm {seen[str(key)]!r}", path=where)
         arm.name = arm.name or _arm_name(arm)
-        if not re.fullmatch(r"[A-Za-z0-9_.+=-]+", arm.name) or arm.name == ZERO_SHOT:
-            raise CrossinError(f"{label}: arm name {arm.name!r} must be letters, digits, _ . + = - and not {ZERO_SHOT!r}", path=where)
+        # The name is a folder under <out>/arms: one plain component ('..' would be <out> itself).
+        if not RUN_NAME.fullmatch(arm.name) or arm.name == ZERO_SHOT:
+            raise CrossinError(f"{label}: arm name {arm.name!r} must be letters, digits, _ . + = - (not starting "
+                               f"with a dot, at most 100 characters) and not {ZERO_SHOT!r}", path=where)
         seen[str(key)] = arm.name
         for seed in cfg.seeds:
             runs.append(Run(name=arm.name if len(cfg.seeds) == 1 else f"{arm.name}-s{seed}", arm=arm, seed=seed,
@@ -198,11 +201,41 @@ def load_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = 
     # The zero-shot base model does not depend on the seed of training; it is evaluated once.
     zero = ArmConfig(recipe=ZERO_SHOT, name=ZERO_SHOT, label="Base model")
     runs.insert(0, Run(name=ZERO_SHOT, arm=zero, seed=cfg.seeds[0], order=0))
+    _check_sections(cfg, runs, arms, where)
     for pair in cfg.compare:
         a, sep, b = pair.partition(":")
         if not sep or a not in [r.name for r in runs] or b not in [r.name for r in runs]:
             raise CrossinError(f"compare: {pair!r} must be 'A:B' with A and B run names ({', '.join(r.name for r in runs)})", path=where)
     return cfg, runs
+
+
+def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[ArmConfig, bool]], where: str) -> None:
+    """Every nested section (data:, train:, eval:, arms[].data, arms[].train) through its own config class and the
+    config each run will get, so a typo or a bad value fails now rather than after other arms ran."""
+    from .data import DataConfig
+    from .evaluate import EvalConfig
+    from .train import TrainConfig
+
+    def check(label: str, make) -> None:
+        try:
+            make()
+        except CrossinError as e:
+            raise CrossinError(f"{label}: {e.reason}", path=where if e.path in (None, "flags", "config") else e.path,
+                               line=e.line) from None
+
+    check("eval", lambda: build_config(EvalConfig, None, cfg.eval))
+    check("data", lambda: build_config(DataConfig, None, cfg.data))
+    check("train", lambda: build_config(TrainConfig, None, cfg.train))
+    for i, (arm, is_sweep) in enumerate(arms):
+        if not is_sweep:
+            check(f"arms[{i}].data", lambda: build_config(DataConfig, None, arm.data))
+            check(f"arms[{i}].train", lambda: build_config(TrainConfig, None, arm.train))
+    scratch = Path(os.devnull)  # configs only: nothing is read or written there
+    for r in runs:
+        check(f"run {r.name}: eval", lambda: eval_config(cfg, r, None, scratch))
+        if not r.zero_shot:
+            check(f"run {r.name}: data", lambda: data_config(cfg, r, scratch).validate())
+            check(f"run {r.name}: train", lambda: train_config(cfg, r, scratch, scratch))
 
 
 # --------------------------------------------------------------------------------- the three steps
@@ -334,6 +367,8 @@ def run_experiment(config_path: str | os.PathLike, out: str | os.PathLike, *, ov
     steps = steps or Steps()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    for path in remove_stale_tmp(out):
+        log(f"removed {path} (left by a killed run)")
     if only:
         unknown = sorted(set(only) - {r.name for r in runs})
         if unknown:
@@ -355,7 +390,7 @@ def run_experiment(config_path: str | os.PathLike, out: str | os.PathLike, *, ov
         if entry.get("fingerprint") not in (None, fingerprints[r.name]):
             # An unfinished run whose settings changed (say, a smaller batch after running out of memory) starts
             # over: its partial data, checkpoints and cache-backed eval belong to the old settings.
-            shutil.rmtree(out / "arms" / r.name, ignore_errors=True)
+            shutil.rmtree(confined(out / "arms", r.name), ignore_errors=True)
             state.data["runs"].pop(r.name)
             state.save()
             log(f"{r.name}: settings changed since its unfinished attempt; starting it over")
@@ -368,7 +403,7 @@ def run_experiment(config_path: str | os.PathLike, out: str | os.PathLike, *, ov
         if entry.get("status") == "done":
             log(f"[{index}/{len(selected)}] {r.name}: done earlier, skipped")
             continue
-        folder = out / "arms" / r.name
+        folder = confined(out / "arms", r.name)
         write_json(folder / "arm.json", arm_meta(r, fingerprints[r.name]))
         entry.update(status="running", fingerprint=fingerprints[r.name], error=None, started=_now())
         entry.setdefault("steps", {})

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -34,11 +36,67 @@ def normal_mode(folder: bool = False) -> int:
     return (0o777 if folder else 0o666) & ~umask()
 
 
+def tmp_name(name: str) -> str:
+    """Name of a temporary sibling of `name` (file or folder). It carries our process id, so a later run can tell a
+    leftover of a killed run (`remove_stale_tmp`) from the live temporary file of a concurrent one."""
+    return f".{name}.{os.getpid()}.tmp"
+
+
+_TMP = re.compile(r"^\..+\.(\d+)\.(?:[a-z0-9_]+\.)?tmp(?:\.\w+)?$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def remove_stale_tmp(folder: str | os.PathLike) -> list[Path]:
+    """Remove, under `folder`, the temporary files and folders (see `tmp_name`) whose process is gone; return them."""
+    folder = Path(folder)
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for root, dirs, files in os.walk(folder):
+        for name in [*files, *dirs]:
+            m = _TMP.match(name)
+            if not m or int(m.group(1)) == os.getpid() or _alive(int(m.group(1))):
+                continue
+            path = Path(root) / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+                dirs.remove(name)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def confined(parent: str | os.PathLike, name: str) -> Path:
+    """`parent/name` for a name taken from a config (arm, run): one plain path component that stays inside
+    `parent` (no '..', no separator, no absolute path), so nothing is ever written or removed outside it."""
+    parent = Path(parent)
+    if not name or name in (".", "..") or "/" in name or "\\" in name or os.sep in name or "\0" in name:
+        raise CrossinError(f"{name!r} is not a plain folder name", path=str(parent))
+    path = parent / name
+    if path.resolve().parent != parent.resolve():
+        raise CrossinError(f"{name!r} leads outside its folder", path=str(parent))
+    return path
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write via a temp file + rename so a crash never leaves a half-written file."""
+    """Write via a temp file + rename so a crash never leaves a half-written file. An unwritable place (a folder
+    in the way, no permission, a missing drive) is a CrossinError naming it."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=tmp_name(path.name)[:-len("tmp")], suffix=".tmp")
+    except OSError as e:
+        raise CrossinError(f"cannot write here ({e.strerror or e})", path=str(path)) from None
     try:
         os.fchmod(fd, normal_mode())
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -46,14 +104,35 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise CrossinError(f"cannot write here ({e.strerror or e})", path=str(path)) from None
         raise
 
 
+# user:password@ or token@ in a URL, and key-like query parameters
+_URL_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@")
+_URL_SECRET_PARAM = re.compile(r"(?i)([?&](?:api[_-]?key|key|token|access[_-]?token|password|secret|sig)=)[^&#\s]+")
+
+
+def redact_secrets(obj: Any) -> Any:
+    """`obj` with credentials in URLs replaced by `***` (user:password@host, ?api_key=...): for what we write."""
+    if isinstance(obj, str):
+        if "://" not in obj:
+            return obj
+        return _URL_SECRET_PARAM.sub(r"\1***", _URL_USERINFO.sub(r"\g<scheme>***@", obj))
+    if isinstance(obj, dict):
+        return {k: redact_secrets(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [redact_secrets(v) for v in obj]
+    return obj
+
+
 def write_json(path: str | os.PathLike, obj: Any) -> None:
-    atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    """Atomic, readable JSON; credentials in URLs are redacted (results, manifests and state are shared)."""
+    atomic_write_text(path, json.dumps(redact_secrets(obj), ensure_ascii=False, indent=2) + "\n")
 
 
 def jsonl_text(rows: Iterable[dict]) -> str:
@@ -92,7 +171,7 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> None:
     """Save a matplotlib figure atomically (temp file + rename, like atomic_write_text) and close it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")  # keeps the suffix: matplotlib picks the format from it
+    tmp = path.with_name(tmp_name(path.name) + path.suffix)  # keeps the suffix: matplotlib picks the format from it
     try:
         fig.savefig(tmp, dpi=dpi)
         os.replace(tmp, path)
@@ -105,26 +184,39 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> None:
 def read_text(path: str | os.PathLike, *, what: str = "file") -> str:
     """A user's UTF-8 text file; a missing or undecodable one is a CrossinError naming it."""
     path = Path(path)
+    if path.is_dir():
+        raise CrossinError(f"{what} expected, got a folder", path=str(path))
     if not path.is_file():
         raise CrossinError(f"{what} not found", path=str(path))
     try:
         return path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise CrossinError(f"cannot read {what} ({e.strerror or e})", path=str(path)) from None
     except UnicodeDecodeError as e:
         line = path.read_bytes()[: e.start].count(b"\n") + 1
         raise CrossinError(f"not UTF-8 text ({e.reason})", path=str(path), line=line) from None
 
 
-def read_json(path: str | os.PathLike) -> Any:
-    text = read_text(path)
+def parse_json(text: str, *, path: str, line: int | None = None) -> Any:
+    """json.loads with every failure (bad syntax, nesting too deep for the parser) as a CrossinError."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise CrossinError(f"invalid JSON ({e.msg}, column {e.colno})", path=str(path), line=e.lineno) from None
+        raise CrossinError(f"invalid JSON ({e.msg}, column {e.colno})", path=path,
+                           line=line if line is not None else e.lineno) from None
+    except RecursionError:
+        raise CrossinError("JSON nested too deeply", path=path, line=line) from None
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    return parse_json(read_text(path), path=str(path))
 
 
 def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
     """Yield (line number, object); blank lines are skipped, anything else that is not a JSON object is an error."""
     path = Path(path)
+    if path.is_dir():
+        raise CrossinError("expected a JSONL file, got a folder", path=str(path))
     if not path.exists():
         raise CrossinError("file not found", path=str(path))
     with open(path, "rb") as f:  # decoded line by line, so a non-UTF-8 byte is reported on its own line
@@ -135,10 +227,7 @@ def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
                 raise CrossinError(f"not UTF-8 text ({e.reason})", path=str(path), line=lineno) from None
             if not line.strip():
                 continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise CrossinError(f"invalid JSON ({e.msg}, column {e.colno})", path=str(path), line=lineno) from None
+            obj = parse_json(line, path=str(path), line=lineno)
             if not isinstance(obj, dict):
                 raise CrossinError(f"expected a JSON object, got {type(obj).__name__}", path=str(path), line=lineno)
             yield lineno, obj

@@ -82,14 +82,21 @@ def parse_seaeval_row(row: dict, langs: tuple[str, ...], *, path: str, line: int
     set_id = row.get("id")
     if set_id is None or str(set_id) == "":
         raise CrossinError("line has no 'id'", path=path, line=line)
+    if isinstance(set_id, bool) or not isinstance(set_id, (str, int)):
+        raise CrossinError(f"'id' must be a string or an integer, got {set_id!r}", path=path, line=line)
     available = {}
+    key_of: dict[str, str] = {}
     for key, value in row.items():
         if key == "id" or not isinstance(value, dict):
             continue
         try:
-            available[to_code(key)] = value
+            code = to_code(key)
         except CrossinError:
             continue  # unknown extra columns are not our business
+        if code in available:
+            raise CrossinError(f"set {set_id!r} has two entries for {to_name(code)}: {key_of[code]!r} and {key!r}",
+                               path=path, line=line)
+        available[code], key_of[code] = value, key
     items: dict[str, MCQ] = {}
     golds: set[int] = set()
     n_choices: set[int] = set()
@@ -117,14 +124,24 @@ def parse_seaeval_row(row: dict, langs: tuple[str, ...], *, path: str, line: int
             raise CrossinError(f"set {set_id!r}, {lang}: answer {answer!r} is not one of the choices", path=path, line=line)
         if not 0 <= gold < len(raw_choices):
             raise CrossinError(f"set {set_id!r}, {lang}: answer index {gold} out of range", path=path, line=line)
+        question, context = entry["question"], entry.get("context")
+        if not isinstance(question, str) or not question.strip():
+            raise CrossinError(f"set {set_id!r}, {lang}: 'question' must be a non-empty string, got {question!r}",
+                               path=path, line=line)
+        if context is not None and not isinstance(context, str):
+            raise CrossinError(f"set {set_id!r}, {lang}: 'context' must be a string, got {context!r}", path=path,
+                               line=line)
+        choices = tuple(strip_label(c, i) for i, c in enumerate(raw_choices))
+        if not all(choices):
+            raise CrossinError(f"set {set_id!r}, {lang}: option {LETTERS[choices.index('')]} is empty", path=path,
+                               line=line)
+        if len(set(choices)) < len(choices):
+            same = next(c for c in choices if choices.count(c) > 1)
+            raise CrossinError(f"set {set_id!r}, {lang}: options repeat ({same!r} twice): the answer would be ambiguous",
+                               path=path, line=line)
         golds.add(gold)
         n_choices.add(len(raw_choices))
-        items[lang] = MCQ(
-            question=str(entry["question"]),
-            choices=tuple(strip_label(c, i) for i, c in enumerate(raw_choices)),
-            gold=gold,
-            context=entry.get("context") or None,
-        )
+        items[lang] = MCQ(question=question, choices=choices, gold=gold, context=context or None)
     if len(n_choices) > 1:
         raise CrossinError(f"set {set_id!r}: languages have different numbers of choices {sorted(n_choices)}", path=path, line=line)
     if len(golds) > 1:

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CrossinError
-from ..io import atomic_write_text, jsonl_text, read_text, sha256_file, sha256_text, write_json
+from ..io import atomic_write_text, jsonl_text, parse_json, read_text, sha256_file, sha256_text, write_json
 from ..langs import to_code
 from .base import LETTERS, MCQ, ParallelSet, to_seaeval_row
 from .registry import BenchmarkSpec, register
@@ -128,10 +128,7 @@ def read_xquad_file(path: str | os.PathLike) -> list[Question]:
     """Read one SQuAD-format file; anything unexpected is a CrossinError naming the file (and line when known)."""
     where = str(path)
     raw = read_text(path)
-    try:
-        obj = json.loads(raw)
-    except json.JSONDecodeError as e:
-        raise CrossinError(f"invalid JSON ({e.msg}, column {e.colno})", path=where, line=e.lineno) from None
+    obj = parse_json(raw, path=where)
 
     def need(container, key, kind, at, qid=None):
         value = container.get(key) if isinstance(container, dict) else None
@@ -158,6 +155,9 @@ def read_xquad_file(path: str | os.PathLike) -> list[Question]:
                 qid = need(qa, "id", str, qat)
                 qat = f"question {qid!r}"
                 question = need(qa, "question", str, qat, qid)
+                if not question.strip() or not context.strip():
+                    raise CrossinError(f"{qat}: empty {'question' if not question.strip() else 'context'}",
+                                       path=where, line=line_of(qid))
                 answers = need(qa, "answers", list, qat, qid)
                 if not answers:
                     raise CrossinError(f"{qat}: no answers", path=where, line=line_of(qid))
@@ -331,13 +331,18 @@ def build_cross_xquad(
     by_lang = {lang: read_xquad_file(files[lang]) for lang in vlangs}
     index = {lang: {q.id: q for q in qs} for lang, qs in by_lang.items()}
 
+    # XQuAD is parallel: every file holds the same question ids. One that does not is damaged or not XQuAD.
+    for lang in vlangs:
+        extra = [q.id for q in by_lang[lang] if q.id not in index[anchor]]
+        absent = [q.id for q in by_lang[anchor] if q.id not in index[lang]]
+        if absent or extra:
+            what = (f"question {absent[0]!r} of {files[anchor].name} is missing here" if absent else
+                    f"question {extra[0]!r} is not in {files[anchor].name}")
+            count = f" ({len(absent) + len(extra)} ids differ)" if len(absent) + len(extra) > 1 else ""
+            raise CrossinError(f"{what}{count}; XQuAD files must hold the same questions", path=str(files[lang]))
     dropped: list[dict] = []
     entries: dict[str, _Entry] = {}
     for order, aq in enumerate(by_lang[anchor]):
-        absent = [lang for lang in vlangs if aq.id not in index[lang]]
-        if absent:
-            dropped.append({"id": aq.id, "reason": f"missing in {', '.join(files[lang].name for lang in absent)}"})
-            continue
         qs = {lang: index[lang][aq.id] for lang in vlangs}
         text = {lang: clean_option(q.answer) for lang, q in qs.items()}
         key = {lang: norm_key(t) for lang, t in text.items()}
@@ -542,7 +547,7 @@ def openai_generator(base_url: str, model: str, *, seed: int = 0, api_key: str |
             try:
                 obj = json.loads(raw)
                 done[(obj["id"], obj["prompt_sha256"])] = obj["reply"]
-            except (json.JSONDecodeError, KeyError, TypeError):
+            except (json.JSONDecodeError, RecursionError, KeyError, TypeError):
                 continue  # a line cut short by an interrupted run: that call is simply made again
     lock = threading.Lock()
 

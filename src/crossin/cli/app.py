@@ -8,11 +8,43 @@ import sys
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from ..errors import CrossinError
 from .options import CrossinTyper
 
+try:  # typer >= 0.26 runs its own copy of click; older typer uses click itself
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_exceptions
+
+
+def _one_line_error(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {' '.join(message.split())}", markup=True, highlight=False,
+                      soft_wrap=True)
+
+
+class OneLineErrors(TyperGroup):
+    """A bad flag or value (click's usage errors) is one `error: ...` line and exit 2, like a CrossinError,
+    instead of click's usage box."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click_exceptions.NoArgsIsHelpError as e:
+            print(e.ctx.get_help())
+            sys.exit(2)  # as click does: the command was incomplete
+        except click_exceptions.ClickException as e:
+            hint = f" (see {e.ctx.command_path} --help)" if getattr(e, "ctx", None) is not None else ""
+            _one_line_error(e.format_message() + hint)
+            sys.exit(2)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = CrossinTyper(
+    cls=OneLineErrors,
     name="crossin",
     help="Cross-lingual knowledge alignment: benchmarks, consistency metrics, CrossIn data, LoRA tuning, reports.",
     no_args_is_help=True,
@@ -54,7 +86,7 @@ def user_errors(fn):
         try:
             return fn(*args, **kwargs)
         except CrossinError as e:
-            err_console.print(f"[bold red]error:[/] {e}", markup=True, highlight=False, soft_wrap=True)
+            _one_line_error(str(e))
             sys.exit(2)
 
     return wrapper

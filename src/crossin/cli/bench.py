@@ -51,12 +51,12 @@ def build_xquad(
     out: Path = typer.Option(..., "--out", "-o", help="Write the sets here (SeaEval JSONL, loadable as --bench cross-xquad-built --bench-file FILE)."),
     xquad_dir: Path | None = typer.Option(None, "--xquad-dir", help="Folder of xquad.<lang>.json (default: $CROSSIN_DATA_DIR/xquad, else download)."),
     langs: str = typer.Option("en,zh,es,vi", "--langs", help="Comma-separated codes, or 'all' for every language in the folder."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the option order (recorded on every line)."),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1, help="Seed of the option order (recorded on every line)."),
     report: Path | None = typer.Option(None, "--report", help="Write the quality report (JSON) here."),
     generator: str = typer.Option("passage", "--generator", metavar="[passage|openai]", help="passage (offline) or openai (LLM-proposed distractors, validated, with passage fallback)."),
     base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (--generator openai)."),
     model: str | None = typer.Option(None, "--model", help="Model name sent to the server (--generator openai)."),
-    workers: int = typer.Option(4, "--workers", help="Concurrent requests to the server."),
+    workers: int = typer.Option(4, "--workers", min=1, help="Concurrent requests to the server."),
     llm_cache: Path | None = typer.Option(None, "--llm-cache", help="Replies log for resuming (default: <out>.llm.jsonl)."),
 ):
     """Build Cross-XQuAD: XQuAD as parallel 4-option multiple choice with distractors from the passage."""

@@ -30,8 +30,8 @@ def report(
     out: Path = typer.Option(Path("report"), "--out", "-o", help="Folder for report.md, report.json and the PNG plots."),
     compare: list[str] = typer.Option(None, "--compare", help="Paired comparison A:B (repeatable). Default: every run against --baseline."),
     baseline: str | None = typer.Option(None, "--baseline", help="Run every other run is compared with (default: the English-only arm, else the first run)."),
-    n_boot: int = typer.Option(10000, "--n-boot", help="Paired bootstrap resamples."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the paired bootstrap."),
+    n_boot: int = typer.Option(10000, "--n-boot", min=1, help="Paired bootstrap resamples."),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1, help="Seed of the paired bootstrap."),
     title: str = typer.Option("crossin report", "--title", help="Title of report.md."),
 ):
     """Table 3 (Acc, Consistency@3, AC3@3 with 95% CIs), Figures 2-5 and paired bootstrap tests."""

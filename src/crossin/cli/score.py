@@ -27,8 +27,8 @@ def score(
     allow_missing: bool = typer.Option(False, "--allow-missing", help="Score missing (set, language) predictions as unparsed."),
     only_complete: bool = typer.Option(False, "--only-complete", help="Score only the sets predicted in every language "
                                        "(e.g. a run with --limit); says how many were left out."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap confidence intervals."),
-    n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples."),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1, help="Seed of the bootstrap confidence intervals."),
+    n_boot: int = typer.Option(1000, "--n-boot", min=1, help="Bootstrap resamples."),
 ):
     """Score predictions: accuracy, consistency@k, AC3@k, kappa@k, pairwise consistency, 95% CIs."""
     from ..benchmarks import load_benchmark
@@ -37,6 +37,8 @@ def score(
     from ..score import score as score_matrix
     from ..score import score_file
 
+    if out is not None and out.is_dir():  # found before the scoring, not after it
+        raise CrossinError("--out must be a file path (results.json), not a folder", path=str(out))
     if (predictions is None) == (lm_eval_samples is None):
         raise CrossinError("give either --predictions FILE or --lm-eval-samples DIR")
     if lm_eval_samples is not None:

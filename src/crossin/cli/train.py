@@ -25,5 +25,5 @@ def train_command(cfg: TrainConfig) -> None:
     hint = cpu_hint(cfg)
     if hint:
         console.print(f"[yellow]{hint}[/]", highlight=False, soft_wrap=True)
-    adapter = train(cfg)
+    adapter = train(cfg, log=lambda msg: console.print(msg, highlight=False, markup=False))
     console.print(f"adapter: {adapter}", highlight=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ..config import arg
+from ..config import arg, check_fields
 from ..errors import CrossinError
 
 RECIPES: tuple[str, ...] = ("en2x", "x2en", "x2x", "translation", "monolingual", "none")
@@ -18,13 +18,16 @@ class DataConfig:
                                  "alpaca_<lang>.json), or hf:<dataset> (one config per language, e.g. hf:MBZUAI/Bactrian-X).")
     langs: list[str] = arg([], help="Languages to use, e.g. en,zh,es,vi (default: every language found in the folder).")
     recipe: str = arg("x2x", choices=RECIPES, help="CrossIn recipe: en2x, x2en, x2x, translation, monolingual, or none (base + translation only).")
-    n: int = arg(5000, help="Number of CrossIn samples of the recipe.")
-    translation: int = arg(0, help="Number of translation samples added (the paper's 'Trans' part).")
+    n: int = arg(5000, min=0, help="Number of CrossIn samples of the recipe.")
+    translation: int = arg(0, min=0, help="Number of translation samples added (the paper's 'Trans' part).")
     translation_directions: str = arg("x2en", help="Translation directions: x2en (into English, as in the paper), en2x, "
                                                    "x2x (all ordered pairs), or explicit pairs like zh-en,en-es.")
     base: str = arg("", help="Base English set: '' = the English side of the parallel corpus, 'none' = no base, "
                              "a folder (en.jsonl / alpaca_en.json / one JSON(L) file), a file, or hf:<dataset>.")
-    base_n: int = arg(-1, help="Use N random samples of the base set (-1 = all of it).")
+    base_n: int = arg(-1, min=-1, help="Use N random samples of the base set (-1 = all of it).")
+    max_reuse: float = arg(10.0, min=1, help="Refuse a mix that would use each usable source sample of a language "
+                                             "pair more than this many times on average (a corpus too small for n); "
+                                             "any reuse is reported as a warning and in the manifest.")
     exclude_base_ids: bool = arg(False, help="Draw CrossIn/translation samples only from source ids not in the base set "
                                              "(off in the paper, which samples them from the same Alpaca it uses as base).")
     min_score: float | None = arg(None, help="Drop samples whose quality score is below this (or missing) in a language "
@@ -34,7 +37,7 @@ class DataConfig:
                                           "sample. Default: <lang>_translation_score.jsonl / <lang>_score.jsonl in the "
                                           "parallel folder.")
     langid: bool = arg(True, help="Drop samples whose instruction+output is identified as another corpus language (lingua).")
-    langid_chars: int = arg(120, help="Characters checked per sample: the start of the instruction plus the start of the "
+    langid_chars: int = arg(120, min=1, help="Characters checked per sample: the start of the instruction plus the start of the "
                                       "output (lingua's low-accuracy mode is reliable from ~120 characters).")
     langid_high_accuracy: bool = arg(False, help="Use lingua's high-accuracy mode (better on short texts, slower).")
     name_output_lang: bool = arg(False, help="Append a line naming the expected response language to the instruction "
@@ -45,7 +48,7 @@ class DataConfig:
     id_prefix: str = arg("", help="Id prefix for files without ids (joined by position); default: 'alpaca' for "
                                   "alpaca_*.json files, else the file's stem.")
     hf_split: str = arg("train", help="Split of hf:<dataset> sources.")
-    seed: int = arg(0, help="Seed of every random choice (recorded in manifest.json).")
+    seed: int = arg(0, min=0, max=2**32 - 1, help="Seed of every random choice (recorded in manifest.json).")
     out: str = arg("", help="Output folder (train.jsonl, messages.jsonl, manifest.json).")
 
     def expand_paths(self) -> None:
@@ -60,15 +63,7 @@ class DataConfig:
         self.expand_paths()
         if not self.parallel and self.recipe != "none":
             raise CrossinError("no parallel corpus given (--parallel DIR or hf:<dataset>)", path="config")
-        if self.recipe not in RECIPES:
-            raise CrossinError(f"unknown recipe {self.recipe!r}; choose from {', '.join(RECIPES)}", path="config")
-        for name in ("n", "translation"):
-            if getattr(self, name) < 0:
-                raise CrossinError(f"{name} must be >= 0, got {getattr(self, name)}", path="config")
-        if self.base_n < -1:
-            raise CrossinError(f"base_n must be -1 (all) or >= 0, got {self.base_n}", path="config")
-        if self.langid_chars < 1:
-            raise CrossinError(f"langid_chars must be >= 1, got {self.langid_chars}", path="config")
+        check_fields(self)  # again: a DataConfig may be made in code, not by build_config
         if not self.out:
             raise CrossinError("no output folder given (--out DIR)", path="config")
         for name in ("output_lang_template", "translation_template"):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CrossinError
-from ..io import iter_jsonl, sha256_file
+from ..io import iter_jsonl, read_text, sha256_file
 from ..langs import NAME_BY_CODE, to_code
 
 Texts = tuple[str, str, str]  # (instruction, input, output)
@@ -98,13 +98,15 @@ def _records(path: Path) -> tuple[str, Iterable[tuple[int | None, int | None, ob
     """(format, records as (line, item index, object), the raw text of a JSON array file)."""
     if path.suffix == ".jsonl":
         return "jsonl", ((lineno, None, obj) for lineno, obj in iter_jsonl(path)), None
-    raw = path.read_text(encoding="utf-8")
+    raw = read_text(path)
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as e:
         if e.msg == "Extra data" and raw.lstrip().startswith("{"):  # JSON Lines under a .json name
             return "jsonl", ((lineno, None, obj) for lineno, obj in iter_jsonl(path)), None
         raise CrossinError(f"invalid JSON ({e.msg}, column {e.colno})", path=str(path), line=e.lineno) from None
+    except RecursionError:
+        raise CrossinError("JSON nested too deeply", path=str(path)) from None
     if isinstance(data, dict) and isinstance(data.get("data"), list):
         data = data["data"]
     if not isinstance(data, list):

@@ -23,7 +23,8 @@ from pathlib import Path
 from .. import __version__ as crossin_version
 from ..config import config_to_dict
 from ..errors import CrossinError
-from ..io import atomic_write_text, iter_jsonl, package_versions, read_json, sha256_file, sha256_text, write_json
+from ..io import (atomic_write_text, iter_jsonl, package_versions, read_json, remove_stale_tmp, sha256_file,
+                  sha256_text, write_json)
 from ..langs import parse_langs
 from ..prompts import user_content
 from .config import DataConfig
@@ -174,6 +175,10 @@ def message_row(row: dict) -> dict:
     return {"messages": [{"role": "user", "content": user_content(row["instruction"], row["input"])}, {"role": "assistant", "content": row["output"]}], **meta}
 
 
+def _max_uses(picked: list[int]) -> int:
+    return max(Counter(picked).values(), default=0)
+
+
 def build_rows(config: DataConfig, corpus: ParallelCorpus | None) -> tuple[list[dict], dict]:
     """All rows of the mix in their final order, and the manifest (without output file hashes)."""
     base_rows, base_report = load_base(config, corpus)
@@ -195,11 +200,13 @@ def build_rows(config: DataConfig, corpus: ParallelCorpus | None) -> tuple[list[
     if config.recipe != "none" and config.n > 0:
         pairs = recipe_pairs(config.recipe, langs)
         slots = deal_pairs(pairs, config.n, _rng(config.seed, "recipe-pairs"))
-        picked, reused = draw_sources(corpus, slots, _rng(config.seed, "recipe-samples"), exclude)
+        picked, reused = draw_sources(corpus, slots, _rng(config.seed, "recipe-samples"), exclude,
+                                      config.max_reuse, what=config.recipe)
         hint = config.output_lang_template if config.name_output_lang else None
         recipe_rows = [crossin_row(corpus, i, a, b, config.recipe, hint) for i, (a, b) in zip(picked, slots)]
         recipe_report = {"name": config.recipe, "n": len(recipe_rows), "pairs": [f"{a}>{b}" for a, b in pairs],
-                         "reused_source_samples": reused, "output_lang_hint": hint}
+                         "reused_source_samples": reused, "max_uses_per_source": _max_uses(picked),
+                         "output_lang_hint": hint}
 
     trans_rows: list[dict] = []
     trans_report: dict = {"n": 0}
@@ -208,10 +215,12 @@ def build_rows(config: DataConfig, corpus: ParallelCorpus | None) -> tuple[list[
             raise CrossinError("translation samples need a parallel corpus (--parallel)", path="config")
         pairs = translation_pairs(config.translation_directions, langs)
         slots = deal_pairs(pairs, config.translation, _rng(config.seed, "translation-pairs"))
-        picked, reused = draw_sources(corpus, slots, _rng(config.seed, "translation-samples"), exclude)
+        picked, reused = draw_sources(corpus, slots, _rng(config.seed, "translation-samples"), exclude,
+                                      config.max_reuse, what="translation")
         trans_rows = [translation_row(corpus, i, a, b, config.translation_template) for i, (a, b) in zip(picked, slots)]
         trans_report = {"n": len(trans_rows), "directions": [f"{a}>{b}" for a, b in pairs],
-                        "template": config.translation_template, "reused_source_samples": reused}
+                        "template": config.translation_template, "reused_source_samples": reused,
+                        "max_uses_per_source": _max_uses(picked)}
 
     rows = base_rows + recipe_rows + trans_rows
     if not rows:
@@ -258,9 +267,16 @@ def build_mix(config: DataConfig, *, corpus: ParallelCorpus | None = None,
             say(f"{lang}: {corpus.n_valid(lang)} usable of {len(corpus)} ("
                 + ", ".join(f"{k} {v}" for k, v in d.items() if v) + (" dropped)" if any(d.values()) else "none dropped)"))
     rows, manifest = build_rows(config, corpus)
+    for part in ("recipe", "translation"):
+        report = manifest[part]
+        if report.get("reused_source_samples"):
+            say(f"warning: {report['reused_source_samples']} of {report['n']} {part} samples reuse a source sample "
+                f"(up to {report['max_uses_per_source']} times each): the corpus has too few usable samples for n")
     say(plan_line(config, manifest))
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
+    for path in remove_stale_tmp(out):
+        say(f"removed {path} (left by a killed run)")
     # A manifest marks a finished build: remove an older one first, so a crash below cannot leave it
     # describing files that were already replaced.
     (out / "manifest.json").unlink(missing_ok=True)
@@ -304,6 +320,9 @@ def plan_line(config: DataConfig, manifest: dict) -> str:
 def mix_stats(folder: str | Path) -> dict:
     """Counts of a built mix, read from its train.jsonl (the truth), with the manifest's drop report if present."""
     folder = Path(folder)
+    if folder.is_dir() and not (folder / "manifest.json").is_file():
+        raise CrossinError("incomplete data folder (no manifest.json, which `crossin data build` writes last); "
+                           "rebuild it, or pass its train.jsonl", path=str(folder))
     train = folder / "train.jsonl" if folder.is_dir() else folder
     rows = []
     for lineno, obj in iter_jsonl(train):

@@ -14,7 +14,9 @@ guarantee for small n or many languages.
 
 from __future__ import annotations
 
+import math
 import random
+from collections import Counter
 from itertools import permutations
 
 from ..errors import CrossinError
@@ -76,12 +78,14 @@ def deal_pairs(pairs: list[Pair], n: int, rng: random.Random) -> list[Pair]:
 
 
 def draw_sources(corpus: ParallelCorpus, slots: list[Pair], rng: random.Random,
-                 exclude: set[int] | None = None) -> tuple[list[int], int]:
+                 exclude: set[int] | None = None, max_reuse: float | None = None,
+                 what: str = "samples") -> tuple[list[int], int]:
     """A source sample for each slot, valid in both of its languages.
 
     One random order of the corpus is walked per pair, skipping samples this recipe already used, so no
     sample repeats until a pair has used up every sample valid for it; then that pair starts another pass.
-    Returns (source indices, number of slots that had to reuse a sample)."""
+    A pair that would use each of its samples more than `max_reuse` times on average is an error (checked
+    before drawing). Returns (source indices, number of slots that had to reuse a sample)."""
     order = list(range(len(corpus.ids)))
     rng.shuffle(order)
     exclude = exclude or set()
@@ -93,6 +97,14 @@ def draw_sources(corpus: ParallelCorpus, slots: list[Pair], rng: random.Random,
             why = "outside the base set (exclude_base_ids)" if exclude else "(see the dropped counts)"
             raise CrossinError(f"no sample of the parallel corpus is usable for {a}->{b} {why}", path="config")
         pools[(a, b)] = pool
+    if max_reuse is not None:
+        wanted = Counter(slots)
+        pair = max(pools, key=lambda p: wanted[p] / len(pools[p]))
+        uses = wanted[pair] / len(pools[pair])
+        if uses > max_reuse:
+            raise CrossinError(f"{what}: {wanted[pair]} {pair[0]}->{pair[1]} samples from {len(pools[pair])} usable "
+                               f"sources would use each ~{uses:.0f} times (max_reuse {max_reuse:g}); lower the number "
+                               f"of samples, or allow it with --max-reuse {math.ceil(uses)}", path="config")
     used: dict[int, int] = {}
     pointer = dict.fromkeys(pools, 0)
     passes = dict.fromkeys(pools, 0)

@@ -23,23 +23,23 @@ class EvalConfig:
                               "(loglik, generate; cloze is order-free already).")
     template: str = arg("1", help="Prompt template: crossin's 1-5 (also crossin:N), SeaEval v0.1's seaeval:1-5, or all "
                                   "(every crossin template; seaeval:all for SeaEval's) with the median and range over them.")
-    num_fewshot: int = arg(0, help="Solved examples before each question: whole sets drawn with the seed from the benchmark's "
+    num_fewshot: int = arg(0, min=0, help="Solved examples before each question: whole sets drawn with the seed from the benchmark's "
                                   "other sets, the same sets in every language, each shown in that language.")
     prompt_lang: str = arg("en", choices=("en", "native"), help="Language of the prompt's instruction and labels (Question, Choices, Context, Answer): "
                                      "en, or native (each item's own language; template 1 and seaeval:1-5).")
     prompt_format: str = arg("alpaca", choices=PROMPT_FORMATS, help="Prompt formatter shared with training: alpaca, plain or chat.")
-    limit: int | None = arg(None, help="Use only the first N sets of each benchmark.")
-    batch_size: int | str = arg("auto", help="Questions per forward pass (HF) or concurrent requests (OpenAI); `auto`: "
+    limit: int | None = arg(None, min=1, help="Use only the first N sets of each benchmark.")
+    batch_size: int | str = arg("auto", min=1, choices=("auto",), help="Questions per forward pass (HF) or concurrent requests (OpenAI); `auto`: "
                                              "batches by a token budget sized for the device (HF), 8 requests (OpenAI).")
-    max_new_tokens: int = arg(48, help="Generate mode: greedy decoding length.")
+    max_new_tokens: int = arg(48, min=1, max=4096, help="Generate mode: greedy decoding length.")
     out: str | None = arg("runs/eval", help="Output folder: <out>/<bench>/results.json and samples_<bench>.jsonl.")
     cache_dir: str | None = arg(None, help="Request cache folder (default: $CROSSIN_CACHE/eval_cache).")
     no_cache: bool = arg(False, help="Neither read nor write the request cache.")
     data_dir: str | None = arg(None, help="Local data root (default: $CROSSIN_DATA_DIR, else the Hub).")
     bench_file: str | None = arg(None, help="A SeaEval-format JSONL to use instead of the registered source (one benchmark only).")
-    device: str | None = arg(None, help="cpu, cuda, cuda:1 ... (default: cuda when present).")
+    device: str | None = arg(None, pattern=r"cpu|mps|cuda(:\d+)?|xpu(:\d+)?", help="cpu, cuda, cuda:1 ... (default: cuda when present).")
     dtype: str | None = arg(None, choices=("fp32", "bf16", "fp16"), help="fp32, bf16, fp16 (default: bf16 on CUDA, fp32 on CPU).")
-    base_url: str | None = arg(None, help="OpenAI-compatible server URL, e.g. http://localhost:8000/v1 (with --model openai:NAME).")
-    threads: int | None = arg(None, help="CPU threads for torch (default: torch's choice; 1 is faster on a busy machine).")
-    seed: int = arg(0, help="Seed recorded in the output and used for the bootstrap CIs (decoding is greedy).")
-    n_boot: int = arg(1000, help="Bootstrap resamples for the confidence intervals.")
+    base_url: str | None = arg(None, pattern=r"https?://\S+", help="OpenAI-compatible server URL, e.g. http://localhost:8000/v1 (with --model openai:NAME).")
+    threads: int | None = arg(None, min=1, help="CPU threads for torch (default: torch's choice; 1 is faster on a busy machine).")
+    seed: int = arg(0, min=0, max=2**32 - 1, help="Seed recorded in the output and used for the bootstrap CIs (decoding is greedy).")
+    n_boot: int = arg(1000, min=1, help="Bootstrap resamples for the confidence intervals.")

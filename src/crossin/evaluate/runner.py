@@ -20,10 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..benchmarks import Benchmark, load_benchmark
-from ..config import config_to_dict
+from ..config import check_fields, config_to_dict
 from ..errors import CrossinError
 from ..extract import extract_choice
-from ..io import RESULTS_FILE, package_versions, samples_file, write_json, write_jsonl
+from ..io import RESULTS_FILE, package_versions, remove_stale_tmp, samples_file, write_json, write_jsonl
 from ..langs import parse_langs
 from ..predictions import MatrixBuilder
 from ..prompts import PROMPT_FORMATS
@@ -94,6 +94,7 @@ def _argmax(scores: list[float]) -> int:
 
 
 def _validate(config: EvalConfig) -> None:
+    # The wording tests/test_eval.py expects; every other constraint is declared on EvalConfig's fields.
     if config.mode not in MODES:
         raise CrossinError(f"unknown mode {config.mode!r}; choose from {', '.join(MODES)}")
     if config.prompt_format not in PROMPT_FORMATS:
@@ -106,6 +107,7 @@ def _validate(config: EvalConfig) -> None:
             raise CrossinError(f"--batch-size must be at least 1, got {config.batch_size}")
     if config.limit is not None and config.limit < 1:
         raise CrossinError(f"--limit must be at least 1, got {config.limit}")
+    check_fields(config)  # the declared constraints, for configs made in code too
     if not config.bench:
         raise CrossinError("no benchmark given (--bench)")
     if config.bench_file and len(config.bench) > 1:
@@ -125,6 +127,8 @@ def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict |
     identifies it). `on_batch(n)` is called after each computed batch (progress hooks; tests interrupt with it).
     """
     _validate(config)
+    if config.out:
+        remove_stale_tmp(config.out)  # temp files of a killed eval (its finished files are kept and reused)
     if config.threads:
         import torch
 

@@ -151,6 +151,19 @@ def _folder_fingerprint(folder: str | os.PathLike, *, hash_weights: bool) -> dic
     return files
 
 
+def hub_revision(repo_id: str) -> str:
+    """The commit a Hub model id resolves to now (what from_pretrained loads): the snapshot folder of its
+    config.json, fetched or found in the local Hub cache (offline with HF_HUB_OFFLINE=1)."""
+    from huggingface_hub import hf_hub_download
+
+    try:
+        return Path(hf_hub_download(repo_id, "config.json")).parent.name
+    except Exception as e:  # network, auth, a missing repo: all are the user's environment
+        raise CrossinError(f"could not resolve the Hub revision of {repo_id!r} ({type(e).__name__}: "
+                           f"{' '.join(str(e).split())[:200]}); use a local model folder, or HF_HUB_OFFLINE=1 with "
+                           "the model in the Hub cache") from None
+
+
 def model_identity(name: str, adapter: str | os.PathLike | None = None, *, device: str | None = None,
                    dtype: str | None = None) -> dict:
     """What identifies a model's outputs, for caching: weights, config, tokenizer, adapter, dtype, device type."""
@@ -161,7 +174,8 @@ def model_identity(name: str, adapter: str | os.PathLike | None = None, *, devic
         identity["path"] = str(Path(path).resolve())
         identity["files"] = _folder_fingerprint(path, hash_weights=False)
     else:
-        identity["hub_id"] = path  # the Hub revision is whatever from_pretrained resolves; pin with a local folder
+        identity["hub_id"] = path
+        identity["revision"] = hub_revision(path)  # an updated Hub model must not hit the old model's entries
     if adapter is not None:
         _require_adapter(adapter)
         # By content only: the same adapter copied elsewhere is the same model.

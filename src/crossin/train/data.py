@@ -29,6 +29,10 @@ def resolve_data_file(data: str | Path) -> Path:
     """A JSONL file, or a folder from `crossin data build` (train.jsonl preferred, else messages.jsonl)."""
     path = Path(data)
     if path.is_dir():
+        if not (path / "manifest.json").is_file():
+            # `crossin data build` writes manifest.json last: without it the folder is a build that was cut short.
+            raise CrossinError("incomplete data folder (no manifest.json, which `crossin data build` writes last); "
+                               "rebuild it, or pass the JSONL file itself", path=str(path))
         for name in ("train.jsonl", "messages.jsonl"):
             if (path / name).exists():
                 return path / name

@@ -20,13 +20,15 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
 from .. import __version__ as crossin_version
-from ..config import config_to_dict
+from ..config import check_fields, config_to_dict
 from ..errors import CrossinError
-from ..io import package_versions, read_json, sha256_file, write_json
+from ..io import package_versions, read_json, remove_stale_tmp, sha256_file, tmp_name, write_json
+from .checkpoints import checkpoint_step, finish_from_checkpoint, last_checkpoint, reached_end
 from .config import LOSS_IMPLS, PRECISIONS, TrainConfig
 from .log import make_log_callback, plot_loss
 
@@ -117,14 +119,6 @@ def accumulation(cfg: TrainConfig, n_devices: int) -> tuple[int, int]:
     return device_batch, cfg.effective_batch_size // per_step
 
 
-def last_checkpoint(out: Path) -> Path | None:
-    from transformers.trainer_utils import get_last_checkpoint
-
-    ckpt_dir = out / "checkpoints"
-    if not ckpt_dir.is_dir():
-        return None
-    found = get_last_checkpoint(str(ckpt_dir))
-    return Path(found) if found else None
 
 
 def load_base_model(cfg: TrainConfig):
@@ -144,8 +138,6 @@ def load_base_model(cfg: TrainConfig):
     except OSError as e:
         raise CrossinError(f"could not load model {cfg.model!r}: {e}") from None
     return model, tokenizer
-
-
 
 
 def resolve_loss_impl(loss_impl: str) -> str:
@@ -292,7 +284,7 @@ def save_adapter(trainer, target: Path) -> None:
     does not change it, and evaluation loads the base model's."""
     from ..models.adapter import save_adapter_weights
 
-    tmp = target.with_name(f".{target.name}.tmp")
+    tmp = target.with_name(tmp_name(target.name))
     if tmp.exists():
         shutil.rmtree(tmp)
     save_adapter_weights(trainer.model, tmp)
@@ -301,34 +293,59 @@ def save_adapter(trainer, target: Path) -> None:
     os.replace(tmp, target)
 
 
-def train(config: TrainConfig) -> Path:
-    """Train a LoRA adapter as `config` says; returns `<out>/adapter`. Resumable with `config.resume`."""
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def train(config: TrainConfig, log=_say) -> Path:
+    """Train a LoRA adapter as `config` says; returns `<out>/adapter`. Resumable with `config.resume`.
+
+    The adapter is written last and atomically: a folder with `adapter/` is a finished run (train_config.json,
+    the log and loss.png are complete by then)."""
     import torch  # noqa: F401 - fail early with a clear message if the training stack is missing
 
     from .data import build_dataset, load_samples
 
     cfg = config
+    check_fields(cfg)
     if not cfg.data:
         raise CrossinError("no training data given (--data)")
     if not cfg.out:
         raise CrossinError("no output folder given (--out)")
+    accumulation(cfg, world_size())  # a batch that does not divide fails now, before the model loads
     out = Path(cfg.out)
     adapter_dir = out / "adapter"
     if cfg.resume and (adapter_dir / "adapter_config.json").exists():
         return adapter_dir  # finished earlier
-    checkpoint = last_checkpoint(out)
+    if (adapter_dir / "adapter_config.json").exists() and not cfg.resume:
+        raise CrossinError("the output folder already holds a trained adapter; choose another --out", path=str(out))
+    for path in remove_stale_tmp(out):
+        log(f"removed {path} (left by a killed run)")
+    checkpoint = last_checkpoint(out, log)
     if checkpoint is not None and not cfg.resume:
         raise CrossinError("the output folder has checkpoints from an earlier run; pass --resume to continue it "
                            "or choose another --out", path=str(out))
-    if (adapter_dir / "adapter_config.json").exists() and not cfg.resume:
-        raise CrossinError("the output folder already holds a trained adapter; choose another --out", path=str(out))
+    before: dict = {}
     if cfg.resume and checkpoint is not None and (out / "train_config.json").exists():
-        before = read_json(out / "train_config.json").get("config", {})
+        before = read_json(out / "train_config.json")
         changed = sorted(k for k, v in config_to_dict(cfg).items()
-                         if k not in ("resume", "max_steps") and k in before and before[k] != v)
+                         if k not in ("resume", "max_steps") and k in before.get("config", {})
+                         and before["config"][k] != v)
         if changed:
             raise CrossinError(f"--resume with a different config ({', '.join(changed)}) than the checkpoint's",
                                path=str(out / "train_config.json"))
+    if cfg.resume and checkpoint is not None and reached_end(checkpoint, cfg, before):
+        # Killed after its last checkpoint: another trainer.train() would take one step too many.
+        log(f"{checkpoint.name} is the run's last step; writing its adapter without training further")
+        step = checkpoint_step(checkpoint)
+        if before and before.get("result", {}).get("global_step") != step:
+            before["result"] = {"global_step": step, "train_loss": None, "from_checkpoint": checkpoint.name}
+        if before:
+            write_json(out / "train_config.json", before)
+        if (out / "train_log.jsonl").exists() and not (out / "loss.png").exists():
+            plot_loss(out / "train_log.jsonl", out / "loss.png", title=f"{cfg.model} LoRA r={cfg.lora_r}")
+        finish_from_checkpoint(checkpoint, adapter_dir)
+        return adapter_dir
 
     samples, data_file = load_samples(cfg.data, cfg.limit)
     model, tokenizer = load_base_model(cfg)
@@ -363,7 +380,6 @@ def train(config: TrainConfig) -> Path:
     started = time.time()
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if (cfg.resume and checkpoint) else None)
     if main_process:
-        save_adapter(trainer, adapter_dir)
         if log_path.exists():
             plot_loss(log_path, out / "loss.png", title=f"{cfg.model} LoRA r={cfg.lora_r} on {data_file.name}")
         record["result"] = {
@@ -373,4 +389,5 @@ def train(config: TrainConfig) -> Path:
             "metrics": result.metrics,
         }
         write_json(out / "train_config.json", record)
+        save_adapter(trainer, adapter_dir)  # last: an adapter folder means a finished run
     return adapter_dir

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ...config import arg
+from ...config import arg, check_fields
 from ...errors import CrossinError
 from ...langs import parse_langs, to_code
 
@@ -32,29 +32,30 @@ class TranslateConfig:
     base_url: str = arg("", help="Server URL ending in /v1 (openai engine), e.g. http://127.0.0.1:8000/v1.")
     api_key: str = arg("", help="API key (openai engine; default: $OPENAI_API_KEY). Never recorded.")
     prompt: str = arg(DEFAULT_PROMPT, help="Translation prompt (openai engine): {source}, {target}, {text}.")
-    concurrency: int = arg(8, help="Requests in flight at once (openai engine).")
-    max_tokens: int = arg(1024, help="Most tokens generated per request; an answer that reaches it is 'cut short'.")
+    concurrency: int = arg(8, min=1, help="Requests in flight at once (openai engine).")
+    max_tokens: int = arg(1024, min=1, help="Most tokens generated per request; an answer that reaches it is 'cut short'.")
     stop: list[str] = arg([], help="Stop strings sent to the server (openai engine), also applied to the answer, so "
                                    "a base model prompted '{source}: {text}\\n{target}:' can stop at '\\n'.")
-    temperature: float = arg(0.0, help="Sampling temperature of the first try (openai engine; 0 = greedy).")
-    retry_temperature: float = arg(0.7, help="Temperature of the one retry (openai engine; the hf engine retries "
+    temperature: float = arg(0.0, min=0, help="Sampling temperature of the first try (openai engine; 0 = greedy).")
+    retry_temperature: float = arg(0.7, min=0, help="Temperature of the one retry (openai engine; the hf engine retries "
                                              "with beam search).")
     timeout: float = arg(300.0, help="Seconds to wait for one answer (openai engine).")
-    retries: int = arg(5, help="Tries per request on a connection error, HTTP 429 or 5xx, with exponential backoff.")
-    batch_size: int = arg(16, help="Texts per generate() call (hf engine).")
+    retries: int = arg(5, min=1, help="Tries per request on a connection error, HTTP 429 or 5xx, with exponential backoff.")
+    batch_size: int = arg(16, min=1, help="Texts per generate() call (hf engine).")
     device: str = arg("", help="hf engine: cpu, cuda, ... (default: cuda when present).")
     round_trip: bool = arg(False, help="Also translate each translation back and record its chrF against the "
                                        "source (sacrebleu) in the score file.")
     round_trip_model: str = arg("", help="Model of the back-translation (default: --model; a one-way MarianMT "
                                          "model such as opus-mt-en-es needs its reverse, opus-mt-es-en).")
-    min_langid_chars: int = arg(20, help="A translated piece with at least this many letters must be identified as "
+    min_langid_chars: int = arg(20, min=0, help="A translated piece with at least this many letters must be identified as "
                                          "the target language (shorter ones are too short to tell).")
     id_prefix: str = arg("", help="Id prefix for input records without ids (as in `crossin data build`).")
     seed: int = arg(0, help="Seed sent with every request (recorded in manifest.json).")
-    chunk: int = arg(256, help="Samples per round of requests: progress and the output order do not depend on it.")
+    chunk: int = arg(256, min=1, help="Samples per round of requests: progress and the output order do not depend on it.")
 
     def validate(self) -> None:
-        """Checked before any model or data loads."""
+        """Checked before any model or data loads (after the field constraints, also for configs made in code)."""
+        check_fields(self)
         self.input = os.path.expanduser(os.path.expandvars(self.input))
         self.out = os.path.expanduser(os.path.expandvars(self.out))
         if not self.input:
@@ -76,8 +77,3 @@ class TranslateConfig:
                 raise CrossinError("the openai engine needs --base-url (e.g. http://127.0.0.1:8000/v1)", path="config")
             if "{text}" not in self.prompt:
                 raise CrossinError("prompt must contain {text}", path="config")
-        for name in ("concurrency", "max_tokens", "batch_size", "retries", "chunk"):
-            if getattr(self, name) < 1:
-                raise CrossinError(f"{name} must be >= 1, got {getattr(self, name)}", path="config")
-        if self.min_langid_chars < 0 or self.temperature < 0 or self.retry_temperature < 0:
-            raise CrossinError("min_langid_chars and temperatures must be >= 0", path="config")

@@ -1,0 +1,270 @@
+"""Scripted fuzz test of malformed inputs (issue 13): `score` flags and predictions, benchmark files, XQuAD files,
+corpus files, and YAML configs of data build / train / eval / experiment. Every case must end in exactly one
+`error:` line and exit 2 (no traceback, no silent acceptance), config errors within 10 s. In-process through
+typer's CliRunner; a handful through a real subprocess. Each command carries a guard (a missing model, data or
+run named 'guard') so that an input that slipped through fails fast with a message the test rejects."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+from typer.testing import CliRunner
+
+from crossin.cli import app
+
+DATA_DIR = Path(os.environ["CROSSIN_DATA_DIR"])  # set by conftest.py
+MMLU = DATA_DIR / "cross_mmlu" / "test.jsonl"
+ROW = json.loads(MMLU.read_text(encoding="utf-8").splitlines()[0])
+DEEP = "[" * 100_000
+BAD_UTF8 = b"\xff\xfe{\n"
+
+# ------------------------------------------------------------------------------------------------ the cases
+
+SCORE_FLAGS = [["--n-boot", "0"], ["--n-boot", "-5"], ["--n-boot", "abc"], ["--n-boot", "1.5"], ["--seed", "-1"],
+               ["--seed", "x"], ["--seed", str(2**40)], ["--langs", "xx"], ["--langs", "en,klingon"], ["--langs", ","],
+               ["--bench", "nope"], ["--bogus"], ["--out", "{dir}"], ["--out", "/proc/nope/x.json"],
+               ["--predictions", "{dir}"], ["--predictions", "{dir}/missing.jsonl"], ["--bench-file", "{dir}"],
+               ["--data-dir", "{dir}/nowhere"]]
+
+PRED_LINES = ["{", "[]", '"x"', "1", "null", DEEP, '{"id": "%s"}', '{"lang": "en"}', '{"id": "nope", "lang": "en", "choice": 0}',
+              '{"id": "%s", "lang": "xx", "choice": 0}', '{"id": "%s", "lang": "en", "choice": 9}',
+              '{"id": "%s", "lang": "en", "choice": -1}', '{"id": "%s", "lang": "en", "choice": "Z"}',
+              '{"id": "%s", "lang": "en", "choice": true}', '{"id": "%s", "lang": "en", "choice": [1]}',
+              '{"id": "%s", "lang": "en", "choice": 1.5}', '{"id": "%s", "lang": "en", "prediction": 5}',
+              '{"id": "%s", "lang": "en", "prediction": ["A"]}', '{"id": "%s", "lang": "en"}',
+              '{"id": "%s", "lang": {"a": 1}, "choice": 0}', '{"id": null, "lang": "en", "choice": 0}',
+              '{"id": "%s", "lang": "en", "choice": NaN}', '{"id": "%s", "lang": "en", "choice": {"x": 1}}']
+
+
+def _set(lang, **kw):
+    return lambda r: r[lang].update(kw)
+
+
+BENCH_MUTATIONS = [
+    _set("English", question=None), _set("English", question=["a"]), _set("English", question=""),
+    _set("English", question="   "), _set("English", question={"q": 1}), _set("English", question=7),
+    _set("English", context=5), _set("English", context=["x"]), _set("English", context={"a": 1}),
+    _set("English", choices=["(A) x"] * 4, answer="(A) x"), _set("English", choices=["(A) x", "(B) ", "(C) y", "(D) z"]),
+    _set("English", choices=["(A) x", "(B) x", "(C) y", "(D) z"]), _set("English", choices="(A) x"),
+    _set("English", choices=[1, 2, 3, 4]), _set("English", choices=["(A) x"]), _set("English", choices=[]),
+    _set("English", choices=[f"({c}) {c}" for c in "ABCDEFGHIJ"] + ["(K) k"]), _set("English", answer="(E) nope"),
+    _set("English", answer=7), _set("English", answer=-1), _set("English", answer=None), _set("English", answer=True),
+    _set("Chinese", answer=3 if ROW["English"]["answer"] != ROW["English"]["choices"][3] else 0),
+    lambda r: r.update(id=[1]), lambda r: r.update(id=None), lambda r: r.update(id=""), lambda r: r.update(id=True),
+    lambda r: r.update(id={"a": 1}), lambda r: r.update(id=1.5), lambda r: r.update(zh=r["Chinese"]),
+    lambda r: r.update(en=r["English"]), lambda r: r.pop("Chinese"), lambda r: r["English"].pop("question"),
+    lambda r: r["English"].pop("choices"), lambda r: r["English"].pop("answer"),
+    lambda r: r["Chinese"].update(choices=r["Chinese"]["choices"][:3]),
+]
+BENCH_FILES = ["", "\n\n", "{", "[1]", DEEP, "null", json.dumps(ROW) + "\n" + json.dumps(ROW)]  # + BAD_UTF8 below
+
+
+def _xquad(qas=None, context="Alpha beta gamma delta.", **top):
+    qas = qas if qas is not None else [{"id": "q1", "question": "What?", "answers": [{"text": "beta", "answer_start": 6}]}]
+    obj = {"version": "1.1", "data": [{"title": "t", "paragraphs": [{"context": context, "qas": qas}]}]}
+    obj.update(top)
+    return obj
+
+
+XQUAD_EN_BAD = [
+    "{", DEEP, "[]", "null", json.dumps({"version": "1.1"}), json.dumps({"data": 5}), json.dumps({"data": [5]}),
+    json.dumps({"data": [{"paragraphs": 5}]}), json.dumps({"data": [{"paragraphs": [5]}]}),
+    json.dumps(_xquad(context=5)), json.dumps(_xquad(context="")), json.dumps(_xquad(qas=5)),
+    json.dumps(_xquad(qas=[{"question": "a", "answers": [{"text": "b"}]}])),
+    json.dumps(_xquad(qas=[{"id": 5, "question": "a", "answers": [{"text": "b"}]}])),
+    json.dumps(_xquad(qas=[{"id": "q1", "answers": [{"text": "b"}]}])),
+    json.dumps(_xquad(qas=[{"id": "q1", "question": "", "answers": [{"text": "b"}]}])),
+    json.dumps(_xquad(qas=[{"id": "q1", "question": ["a"], "answers": [{"text": "b"}]}])),
+    json.dumps(_xquad(qas=[{"id": "q1", "question": "a", "answers": []}])),
+    json.dumps(_xquad(qas=[{"id": "q1", "question": "a", "answers": "b"}])),
+    json.dumps(_xquad(qas=[{"id": "q1", "question": "a", "answers": [{"text": 5}]}])),
+    json.dumps(_xquad(qas=[{"id": "q1", "question": "a", "answers": [5]}])),
+    json.dumps(_xquad(qas=[{"id": "q1", "question": "a", "answers": [{"text": "b"}]}] * 2)),
+    json.dumps(_xquad(qas=[])), json.dumps(_xquad(qas=[{"id": "q2", "question": "a", "answers": [{"text": "b"}]}])),
+]
+
+CORPUS_LINES = ["{", "[1]", "5", DEEP, '{"instruction": "i"}', '{"output": "o"}', '{"instruction": 5, "output": "o"}',
+                '{"instruction": "i", "output": ["o"]}', '{"instruction": "i", "output": "o", "input": 3}',
+                '{"id": [1], "instruction": "i", "output": "o"}', '{"id": true, "instruction": "i", "output": "o"}',
+                '{"id": "s0", "instruction": "i", "output": "o"}\n{"id": "s0", "instruction": "j", "output": "p"}',
+                '{"instruction": {"a": 1}, "output": "o"}', ""]
+CORPUS_JSON = ["{", "5", '{"a": 1}', "[5]", '[{"instruction": 5, "output": "o"}]', "[" * 100_000,
+               '[{"output": "o"}]', "[]"]
+
+DATA_YAML = ["n: -1", "n: abc", "n: 1.5", "recipe: x9x", "seed: -1", "base_n: -2", "langid_chars: 0", "langid: maybe",
+             "translation: -3", "max_reuse: 0.5", "langs: 5", "bogus: 1", "n: 1\nn: 2", "[1, 2]", "n: [1", "just text",
+             "translation_template: no placeholder", "score_files: {a: 1}", "base: {a: 1}", "hf_split: [a, b]"]
+TRAIN_YAML = ["lora_r: 0", "lora_r: -4", "lora_r: x", "lora_alpha: 0", "lora_dropout: 2.0", "lora_dropout: -0.1",
+              "learning_rate: -1", "learning_rate: 0", "learning_rate: .nan", "learning_rate: .inf",
+              "per_device_batch_size: 0", "effective_batch_size: 0", "effective_batch_size: 6\nper_device_batch_size: 4",
+              "num_epochs: -1", "num_epochs: 0", "max_steps: 0", "max_steps: -2", "warmup_ratio: 1.5",
+              "warmup_ratio: -0.1", "lr_scheduler: zigzag", "optimizer: adamw_typo", "precision: fp8",
+              "model_dtype: int4", "loss_impl: fast", "prompt_format: markdown", "seed: -1", "max_length: -1",
+              "max_length: 0", "limit: 0", "save_steps: 0", "save_total_limit: 0", "logging_steps: 0",
+              "weight_decay: -1", "adam_beta1: 1.0", "adam_beta2: 2", "max_grad_norm: -1", "target_modules: 5",
+              "target_modules: ['q proj']", "padding_free: maybe", "lora_rank: 8", "lora_r: 8\nlora_r: 16", "- a\n- b",
+              "lora_r: [8", "model: {a: 1}"]
+EVAL_YAML = ["max_new_tokens: -5", "max_new_tokens: 0", "device: tpu9", "device: cuda:x", "threads: -2", "threads: 0",
+             "n_boot: -1", "n_boot: 0", "seed: -1", "limit: 0", "limit: -3", "batch_size: 0", "mode: guess",
+             "template: 99", "prompt_format: markdown", "dtype: int4", "circular: maybe", "bench: 5",
+             "base_url: not a url", "bogus: 1", "mode: loglik\nmode: cloze", "5", "mode: [1"]
+EXPERIMENT_YAML = [
+    {"arms": [{"recipe": "x2x", "n": 4, "name": ".."}]}, {"arms": [{"recipe": "x2x", "n": 4, "name": "a/b"}]},
+    {"arms": [{"recipe": "x2x", "n": 4, "name": ".hidden"}]}, {"arms": [{"recipe": "x2x", "n": 4, "name": "zero-shot"}]},
+    {"arms": [{"recipe": "x3x", "n": 4}]}, {"arms": [{"recipe": "x2x", "n": -4}]}, {"arms": [{"recipe": "x2x"}]},
+    {"arms": [5]}, {"arms": 5}, {"arms": [{"recipe": "x2x", "n": 4, "size": 1}]},
+    {"arms": [{"recipe": "x2x", "n": 4, "train": {"lora_r": 0}}]},
+    {"arms": [{"recipe": "x2x", "n": 4, "train": {"bogus": 1}}]},
+    {"arms": [{"recipe": "x2x", "n": 4, "data": {"seeed": 1}}]}, {"arms": [{"recipe": "x2x", "n": 4, "data": 5}]},
+    {"arms": [{"recipe": "x2x", "n": 4, "translation": -1}]}, {"eval": {"bogus": 1}}, {"eval": {"batch_size": 0}},
+    {"eval": {"mode": "guess"}}, {"eval": 5}, {"train": {"lr_scheduler": "zigzag"}}, {"train": {"lora_dropout": 2}},
+    {"data": {"langid_chars": 0}}, {"data": {"recipe": "x9x"}}, {"seeds": [1, 1]}, {"seeds": [-1]}, {"seeds": "a"},
+    {"benchmarks": []}, {"langs": ["xx"]}, {"sweep": {"recipe": "x2x", "sizes": [-1]}}, {"sweep": {"bogus": 1}},
+    {"compare": ["a"]}, {"n_boot": 0}, {"bogus": 1}, {"train_config": "no/such.yaml"},
+]
+
+
+def _cases(tmp: Path) -> list[tuple[str, list]]:
+    """(label, CLI args) for every malformed input; files are written under tmp."""
+    cases: list[tuple[str, list]] = []
+    pred_ok = tmp / "pred_ok.jsonl"
+    pred_ok.write_text(json.dumps({"id": ROW["id"], "lang": "en", "choice": 0}) + "\n")
+    score = ["score", "--bench", "cross-mmlu", "--langs", "en,zh"]
+    for i, flags in enumerate(SCORE_FLAGS):
+        flags = [f.replace("{dir}", str(tmp)) for f in flags]
+        args = score + ["-p", str(pred_ok), "--allow-missing"] + flags
+        cases.append((f"score flags {flags}", args))
+    for i, line in enumerate(PRED_LINES):
+        path = tmp / f"pred{i}.jsonl"
+        path.write_text((line.replace("%s", ROW["id"]) if "%s" in line else line) + "\n")
+        cases.append((f"predictions {line[:40]!r}", score + ["-p", str(path)]))
+    (tmp / "pred_bad_utf8.jsonl").write_bytes(BAD_UTF8)
+    cases.append(("predictions not UTF-8", score + ["-p", str(tmp / "pred_bad_utf8.jsonl")]))
+    dup = tmp / "pred_dup.jsonl"
+    dup.write_text(2 * (json.dumps({"id": ROW["id"], "lang": "en", "choice": 0}) + "\n"))
+    cases.append(("predictions duplicate", score + ["-p", str(dup), "--allow-missing"]))
+    cases.append(("predictions missing pairs", score + ["-p", str(pred_ok)]))
+
+    for i, mutate in enumerate(BENCH_MUTATIONS):
+        row = copy.deepcopy(ROW)
+        mutate(row)
+        path = tmp / f"bench{i}.jsonl"
+        path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+        cases.append((f"benchmark mutation {i}", score + ["-p", str(pred_ok), "--allow-missing", "--bench-file", str(path)]))
+    for i, text in enumerate(BENCH_FILES):
+        path = tmp / f"benchfile{i}.jsonl"
+        path.write_text(text)
+        cases.append((f"benchmark file {text[:30]!r}", score + ["-p", str(pred_ok), "--allow-missing", "--bench-file", str(path)]))
+    (tmp / "bench_bad_utf8.jsonl").write_bytes(BAD_UTF8)
+    cases.append(("benchmark not UTF-8", score + ["-p", str(pred_ok), "--bench-file", str(tmp / "bench_bad_utf8.jsonl")]))
+
+    good_x = json.dumps(_xquad())
+    for i, text in enumerate(XQUAD_EN_BAD):
+        folder = tmp / f"xquad{i}"
+        folder.mkdir()
+        (folder / "xquad.en.json").write_text(text)
+        (folder / "xquad.zh.json").write_text(good_x)
+        cases.append((f"xquad {text[:40]!r}", ["bench", "build-xquad", "--xquad-dir", str(folder), "--langs", "en,zh",
+                                              "--out", str(folder / "out.jsonl")]))
+    folder = tmp / "xquad_utf8"
+    folder.mkdir()
+    (folder / "xquad.en.json").write_bytes(BAD_UTF8)
+    (folder / "xquad.zh.json").write_text(good_x)
+    cases.append(("xquad not UTF-8", ["bench", "build-xquad", "--xquad-dir", str(folder), "--langs", "en,zh",
+                                      "--out", str(folder / "o.jsonl")]))
+
+    good_corpus = "".join(json.dumps({"id": f"s{i}", "instruction": f"question {i}", "input": "", "output": f"answer {i}"})
+                          + "\n" for i in range(6))
+    build = ["data", "build", "--langs", "en,zh", "--recipe", "x2x", "--n", "4", "--base", "none", "--no-langid"]
+    for i, text in enumerate(CORPUS_LINES + [None]):
+        folder = tmp / f"corpus{i}"
+        folder.mkdir()
+        (folder / "en.jsonl").write_text(good_corpus)
+        if text is None:
+            (folder / "zh.jsonl").write_bytes(BAD_UTF8)
+        else:
+            (folder / "zh.jsonl").write_text(text + ("\n" if text else ""))
+        cases.append((f"corpus line {str(text)[:40]!r}", build + ["--parallel", str(folder), "--out", str(folder / "o")]))
+    for i, text in enumerate(CORPUS_JSON):
+        folder = tmp / f"corpusjson{i}"
+        folder.mkdir()
+        (folder / "en.jsonl").write_text(good_corpus)
+        (folder / "alpaca_zh.json").write_text(text)
+        cases.append((f"corpus json {text[:40]!r}", build + ["--parallel", str(folder), "--out", str(folder / "o")]))
+
+    for kind, texts, guard in (
+        ("data", DATA_YAML, ["data", "build", "--parallel", str(tmp / "guard-corpus"), "--out", str(tmp / "o")]),
+        ("train", TRAIN_YAML, ["train", "--data", str(tmp / "guard-data.jsonl"), "--out", str(tmp / "o")]),
+        ("eval", EVAL_YAML, ["eval", "--model", str(tmp / "guard-model"), "--out", str(tmp / "o")]),
+    ):
+        for i, text in enumerate(texts):
+            path = tmp / f"{kind}{i}.yaml"
+            path.write_text(text + "\n")
+            cases.append((f"{kind} yaml {text!r}", guard + ["--config", str(path)]))
+    base = {"name": "t", "langs": ["en", "zh"], "benchmarks": ["cross-mmlu"],
+            "parallel": str(DATA_DIR / "parallel_instructions_en_zh_partial"), "arms": [{"recipe": "x2x", "n": 4}]}
+    for i, fields in enumerate(EXPERIMENT_YAML):
+        path = tmp / f"experiment{i}.yaml"
+        path.write_text(json.dumps({**base, **fields}))
+        cases.append((f"experiment {fields}", ["experiment", "run", str(path), "--out", str(tmp / f"exp{i}"),
+                                               "--only", "guard"]))
+        cases.append((f"experiment list {fields}", ["experiment", "list", str(path)]))
+    dup = tmp / "experiment_dup.yaml"
+    dup.write_text("name: a\nname: b\n")
+    cases.append(("experiment duplicate key", ["experiment", "list", str(dup)]))
+    return cases
+
+
+def _check(label: str, exit_code: int, output: str) -> str | None:
+    """Why a case's outcome is wrong, or None."""
+    errors = [line for line in output.splitlines() if line.startswith("error:")]
+    if "Traceback" in output:
+        return "traceback"
+    if exit_code != 2:
+        return f"exit {exit_code}"
+    if len(errors) != 1:
+        return f"{len(errors)} error lines"
+    if "guard" in errors[0]:
+        return "slipped through validation (stopped only by the guard)"
+    return None
+
+
+def test_fuzz_malformed_inputs(tmp_path):
+    cases = _cases(tmp_path)
+    assert len(cases) >= 200
+    runner = CliRunner()
+    wrong, slow = [], []
+    for label, args in cases:
+        started = time.perf_counter()
+        result = runner.invoke(app, args)
+        elapsed = time.perf_counter() - started
+        problem = _check(label, result.exit_code, result.output)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            problem = f"{type(result.exception).__name__}: {result.exception}"
+        if problem:
+            wrong.append(f"{label}: {problem}: {result.output.strip()[-300:]}")
+        if elapsed > 10:
+            slow.append(f"{label}: {elapsed:.1f} s")
+    assert not wrong, f"{len(wrong)} of {len(cases)} cases:\n" + "\n".join(wrong)
+    assert not slow, "\n".join(slow)
+
+
+def test_fuzz_a_few_through_a_real_process(tmp_path):
+    """The same contract through `python -m crossin` (stderr, exit status), on a sample of the cases."""
+    cases = _cases(tmp_path)
+    picked = [cases[i] for i in range(0, len(cases), max(1, len(cases) // 6))][:6]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1] / "src"),
+                                                         os.environ.get("PYTHONPATH", "")])}
+    for label, args in picked:
+        proc = subprocess.run([sys.executable, "-m", "crossin", *args], capture_output=True, text=True, env=env,
+                              timeout=120)
+        problem = _check(label, proc.returncode, proc.stdout + proc.stderr)
+        assert problem is None, f"{label}: {problem}: {proc.stderr[-500:]}"
+        assert proc.stderr.startswith("error:") and proc.stderr.count("\n") == 1, proc.stderr
