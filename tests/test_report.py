@@ -255,7 +255,7 @@ def test_cli_report_and_one_line_errors(experiment, tmp_path):
 
 def test_accuracy_plot_titles_give_each_runs_set_count(tmp_path, mmlu, monkeypatch):
     """Runs over different numbers of sets: the title gives the range and the legend each run's count."""
-    import crossin.report as report_module
+    import crossin.report.figures as report_module
 
     titles: dict[str, list[str]] = {}
     real_save = report_module.save_figure

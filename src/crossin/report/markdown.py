@@ -1,0 +1,168 @@
+"""Writing the report: build_report runs loading, statistics and figures over the inputs, then writes
+report.json (every number in the report) and report.md (the same, for people) into the output folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..io import atomic_write_text, write_json
+from .figures import draw_figures
+from .loading import Run, find_runs, usable_samples
+from .statistics import TABLE_METRICS, build_table, default_comparisons, ordered_names, run_comparisons
+
+
+def build_report(
+    inputs: list[str | Path],
+    out: str | Path,
+    *,
+    compare: list[tuple[str, str]] | None = None,
+    baseline: str | None = None,
+    n_boot: int = 10000,
+    seed: int = 0,
+    title: str = "crossin report",
+    notes: list[str] | None = None,
+) -> dict:
+    """Write report.md, report.json and the plots into `out`; return report.json's content."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    runs = find_runs(inputs)
+    names = ordered_names(runs)
+    benches = list(dict.fromkeys(r.bench for r in sorted(runs, key=lambda r: r.bench)))
+    by = {(r.name, r.bench): r for r in runs}
+    notes: list[str] = list(notes or [])
+    samples = usable_samples(runs, notes)
+    table = build_table(names, benches, by)
+    figures, skipped = draw_figures(runs, names, benches, by, out)
+    pairs = compare if compare else (default_comparisons(names, runs, baseline) if len(names) > 1 else [])
+    comparisons = run_comparisons(pairs, names, benches, by, samples, notes, n_boot=n_boot, seed=seed)
+    report = {
+        "title": title,
+        "inputs": [str(p) for p in inputs],
+        "runs": [{"name": r.name, "bench": r.bench, "folder": str(r.folder), "meta": r.meta,
+                  "model": r.results.get("model"), "adapter": r.results.get("adapter"), "mode": r.results.get("mode")}
+                 for n in names for r in runs if r.name == n],
+        "benchmarks": benches,
+        "table": table,
+        "comparisons": comparisons,
+        "figures": figures,
+        "skipped_figures": skipped,
+        "notes": notes,
+        "bootstrap": {"n": n_boot, "seed": seed},
+    }
+    write_json(out / "report.json", report)
+    atomic_write_text(out / "report.md", render_markdown(report, names, benches, by))
+    return report
+
+
+def render_markdown(report: dict, names: list[str], benches: list[str], by: dict[tuple[str, str], Run]) -> str:
+    lines = [f"# {report['title']}", ""]
+    lines.append("Inputs: " + ", ".join(f"`{p}`" for p in report["inputs"]))
+    lines += _runs_section(names, benches, by)
+    lines += _table_section(report["table"], names, benches, by)
+    lines += _figures_section(report, benches)
+    lines += _comparisons_section(report)
+    if report["notes"]:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in report["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------------------ sections
+
+
+def _runs_section(names: list[str], benches: list[str], by: dict[tuple[str, str], Run]) -> list[str]:
+    lines = ["", "## Runs", "", "| run | model | adapter | mode | recipe | CrossIn n | translation | seed | benchmarks (sets) | languages |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for name in names:
+        rs = [by[(name, b)] for b in benches if (name, b) in by]
+        r, m = rs[0], rs[0].meta
+        langs = sorted({",".join(x.results["languages"]) for x in rs})
+        lines.append(f"| {name} | {r.results.get('model', '')} | {_short(r.results.get('adapter'))} | {r.results.get('mode', '')} | "
+                     f"{m.get('recipe', '')} | {m.get('n', '')} | {m.get('translation', '')} | {m.get('seed', r.results.get('seed', ''))} | "
+                     + ", ".join(f"{x.bench} ({x.results['n_sets']})" for x in rs) + f" | {'; '.join(langs)} |")
+    return lines
+
+
+def _table_section(table: dict, names: list[str], benches: list[str], by: dict[tuple[str, str], Run]) -> list[str]:
+    lines = ["", "## Accuracy, consistency and AC3 (Table 3)", "",
+             "Value (95% bootstrap CI over sets, from each results.json). Consistency and AC3 at k = 3 languages "
+             "(k = the number of languages when fewer; no CI then). Kappa@3 is consistency corrected for the "
+             "agreement expected from each language's answer distribution alone (0 = no agreement beyond position "
+             "bias).", ""]
+
+    def k_label(bench):
+        ks = {table[n][bench]["k"] for n in names if bench in table[n]}
+        return str(ks.pop()) if len(ks) == 1 else "k"
+
+    header = "| run |" + "".join(f" {b} Acc | {b} Cons@{k_label(b)} | {b} AC3@{k_label(b)} | {b} kappa@{k_label(b)} |"
+                                 for b in benches)
+    lines += [header, "|---|" + "---|" * len(TABLE_METRICS) * len(benches)]
+    labels = {n: r.meta.get("label") for (n, _), r in by.items()}  # Table 3's row names, from arm.json
+    for name in names:
+        label = labels.get(name)
+        row = f"| {label} ({name}) |" if label and label != name else f"| {name} |"
+        for bench in benches:
+            cell = table[name].get(bench)
+            if cell is None:
+                row += " - |" * len(TABLE_METRICS)
+                continue
+            row += "".join(f" {_fmt(cell[m]['value'], cell[m]['ci95'])} |" for m in TABLE_METRICS)
+        lines.append(row)
+    return lines
+
+
+def _figures_section(report: dict, benches: list[str]) -> list[str]:
+    lines = ["", "## Accuracy per language", ""]
+    for bench in benches:
+        lines.append(f"![accuracy per language on {bench}]({report['figures'][f'accuracy_by_language:{bench}']})")
+    lines += ["", "## Pairwise language consistency (Figure 2)", ""]
+    for bench in benches:
+        lines.append(f"![pairwise consistency on {bench}]({report['figures'][f'pairwise_consistency:{bench}']})")
+    for key, heading in (("ac3_by_formulation", "AC3 by data formulation (Figure 3)"),
+                         ("translation_effect", "With vs without translation data (Figure 4)"),
+                         ("ac3_vs_size", "AC3 vs number of CrossIn samples (Figure 5)")):
+        lines += ["", f"## {heading}", ""]
+        if key in report["figures"]:
+            lines.append(f"![{heading}]({report['figures'][key]})")
+        else:
+            lines.append(f"Skipped: {report['skipped_figures'][key]}.")
+    return lines
+
+
+def _comparisons_section(report: dict) -> list[str]:
+    lines = ["", "## Paired comparisons", ""]
+    if not report["comparisons"]:
+        return lines + ["No comparisons (one run only, or none with usable samples)."]
+    b = report["bootstrap"]
+    lines += [f"A minus B on the sets and languages both runs have; paired bootstrap over sets ({b['n']} resamples, "
+              f"seed {b['seed']}), 95% CI of the difference and two-sided p-value (not corrected for multiple comparisons).", "",
+              "| A | B | benchmark | sets | Acc A / B | A - B Acc (95% CI), p | Cons A / B | A - B Cons (95% CI), p | AC3 A / B | A - B AC3 (95% CI), p |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for c in report["comparisons"]:
+        row = f"| {c['a']} | {c['b']} | {c['bench']} | {c['n_sets']} |"
+        for metric in ("accuracy", "consistency", "ac3"):
+            m = c["metrics"][metric]
+            row += (f" {m['a']:.3f} / {m['b']:.3f} | {m['diff']:+.3f} ({m['ci95'][0]:+.3f}, {m['ci95'][1]:+.3f}), "
+                    f"p={_fmt_p(m['p_value'])} |")
+        lines.append(row)
+    ks = sorted({c["k"] for c in report["comparisons"]})
+    return lines + ["", f"Cons and AC3 at k = {', '.join(map(str, ks))} languages."]
+
+
+# ------------------------------------------------------------------------------------------ formats
+
+
+def _fmt(value: float | None, ci: list[float] | None = None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.3f} ({ci[0]:.3f}-{ci[1]:.3f})" if ci else f"{value:.3f}"
+
+
+def _fmt_p(p: float) -> str:
+    return f"{p:.4f}" if p >= 1e-4 else "<0.0001"
+
+
+def _short(path) -> str:
+    if not path:
+        return ""
+    parts = Path(str(path)).parts
+    return "/".join(parts[-3:])

@@ -1,0 +1,138 @@
+"""The report's numbers: Table 3 from results.json as it is, the order of its rows, and paired bootstrap
+comparisons of two runs on the sets and languages they share."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import CrossinError
+from ..metrics import harmonic, per_set_accuracy, per_set_consistency
+from .loading import Run, Samples
+
+# Table 3's columns, plus kappa: a model that always answers "A" is perfectly consistent, kappa shows it.
+TABLE_METRICS = ("accuracy", "consistency", "ac3", "kappa")
+
+
+# --------------------------------------------------------------------------------------------- table
+
+
+def ordered_names(runs: list[Run]) -> list[str]:
+    """Zero-shot first, then the experiment's order (arm.json `order`), then by name."""
+    first: dict[str, tuple] = {}
+    for r in runs:
+        key = (0 if r.meta.get("recipe") == "zero-shot" else 1, r.meta.get("order", 10**6), r.name)
+        first[r.name] = min(first.get(r.name, key), key)
+    return sorted(first, key=lambda n: first[n])
+
+
+def build_table(names: list[str], benches: list[str], by: dict[tuple[str, str], Run]) -> dict:
+    """Table 3: per run and benchmark, each metric's value and 95% CI as results.json has them."""
+    table: dict = {}
+    for name in names:
+        table[name] = {}
+        for bench in benches:
+            r = by.get((name, bench))
+            if r is None:
+                continue
+            table[name][bench] = {m: {"value": r.metric(m), "ci95": r.ci(m)} for m in TABLE_METRICS}
+            table[name][bench]["k"] = r.k
+            table[name][bench]["n_sets"] = r.results["n_sets"]
+            table[name][bench]["languages"] = r.results["languages"]
+    return table
+
+
+# -------------------------------------------------------------------------------------- comparisons
+
+
+def default_comparisons(names: list[str], runs: list[Run], baseline: str | None) -> list[tuple[str, str]]:
+    """Every run against the baseline: the named one, else the English-only arm, else the first run."""
+    if baseline is None:
+        en_only = [r.name for r in runs if r.meta.get("recipe") == "en-only"]
+        baseline = en_only[0] if en_only else names[0]
+    if baseline not in names:
+        raise CrossinError(f"baseline {baseline!r} is not one of the runs: {', '.join(names)}")
+    return [(name, baseline) for name in names if name != baseline]
+
+
+def run_comparisons(pairs: list[tuple[str, str]], names: list[str], benches: list[str], by: dict[tuple[str, str], Run],
+                    samples: dict[tuple[str, str], Samples], notes: list[str], *, n_boot: int, seed: int) -> list[dict]:
+    """paired_bootstrap for each pair on each benchmark both ran; a pair that cannot be compared gets a note."""
+    comparisons = []
+    for a, b in pairs:
+        for name in (a, b):
+            if name not in names:
+                raise CrossinError(f"cannot compare {name!r}: not one of the runs ({', '.join(names)})")
+        for bench in benches:
+            if (a, bench) not in by or (b, bench) not in by:
+                continue
+            sa, sb = samples.get((a, bench)), samples.get((b, bench))
+            if sa is None or sb is None:
+                notes.append(f"{a} vs {b} on {bench}: skipped (no usable samples for one of them).")
+                continue
+            n_choices = max(len(by[(a, bench)].results.get("gold_distribution", [])),
+                            len(by[(b, bench)].results.get("gold_distribution", [])),
+                            int(max(sa.pred.max(), sb.pred.max(), sa.gold.max())) + 1)
+            try:
+                result = paired_bootstrap(sa, sb, n_choices=n_choices, n_boot=n_boot, seed=seed)
+            except CrossinError as e:
+                notes.append(f"{a} vs {b} on {bench}: skipped ({e.reason}).")
+                continue
+            comparisons.append({"a": a, "b": b, "bench": bench, **result})
+    return comparisons
+
+
+def paired_bootstrap(a: Samples, b: Samples, *, n_choices: int, n_boot: int = 10000, seed: int = 0) -> dict:
+    """Difference a - b in accuracy, consistency@k and AC3@k on the sets and languages both have.
+
+    k = 3, or the number of shared languages when fewer. Each resample draws the same sets for a and b.
+    """
+    ids, langs, pa, pb, gold = _align(a, b)
+    k = min(3, len(langs))
+    per_set = {
+        "a": (per_set_accuracy(pa, gold), per_set_consistency(pa, k, n_choices)),
+        "b": (per_set_accuracy(pb, gold), per_set_consistency(pb, k, n_choices)),
+    }
+    n = len(ids)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(n_boot, n))
+    out: dict = {"n_sets": n, "languages": langs, "k": k, "n_boot": n_boot, "seed": seed, "metrics": {}}
+    point, boot = {}, {}
+    for side, (acc, cons) in per_set.items():
+        point[side] = {"accuracy": float(acc.mean()), "consistency": float(cons.mean())}
+        point[side]["ac3"] = harmonic(point[side]["accuracy"], point[side]["consistency"])
+        bacc, bcons = acc[idx].mean(axis=1), cons[idx].mean(axis=1)
+        boot[side] = {"accuracy": bacc, "consistency": bcons, "ac3": harmonic(bacc, bcons)}
+    for metric in ("accuracy", "consistency", "ac3"):
+        out["metrics"][metric] = _difference(point["a"][metric], point["b"][metric],
+                                             boot["a"][metric] - boot["b"][metric], n_boot)
+    return out
+
+
+def _align(a: Samples, b: Samples) -> tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """The set ids and languages both runs have, each run's choices on them, and the (shared) gold."""
+    langs = [lang for lang in a.langs if lang in b.langs]
+    row_a = {i: r for r, i in enumerate(a.ids)}
+    row_b = {i: r for r, i in enumerate(b.ids)}
+    ids = [i for i in a.ids if i in row_b]
+    if not ids:
+        raise CrossinError("the two runs share no set ids", path=str(b.path))
+    if len(langs) < 2:
+        raise CrossinError(f"the two runs share fewer than 2 languages ({','.join(langs) or 'none'})", path=str(b.path))
+    ra = np.array([row_a[i] for i in ids])
+    rb = np.array([row_b[i] for i in ids])
+    ca = [a.langs.index(lang) for lang in langs]
+    cb = [b.langs.index(lang) for lang in langs]
+    gold = a.gold[ra]
+    if not np.array_equal(gold, b.gold[rb]):
+        bad = ids[int(np.argmax(gold != b.gold[rb]))]
+        raise CrossinError(f"the two runs disagree on the gold answer of set {bad!r}", path=str(b.path))
+    return ids, langs, a.pred[np.ix_(ra, ca)], b.pred[np.ix_(rb, cb)], gold
+
+
+def _difference(a: float, b: float, d: np.ndarray, n_boot: int) -> dict:
+    """Observed a - b, the percentile 95% CI of the bootstrap differences d, and the two-sided p-value of d
+    shifted to the null: p = (1 + #{|d* - d| >= |d|}) / (B + 1)."""
+    d_obs = a - b
+    lo, hi = np.percentile(d, [2.5, 97.5])
+    extreme = int(np.sum(np.abs(d - d_obs) >= abs(d_obs) - 1e-12))
+    return {"a": a, "b": b, "diff": d_obs, "ci95": [float(lo), float(hi)], "p_value": (1 + extreme) / (n_boot + 1)}
