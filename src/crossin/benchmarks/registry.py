@@ -132,17 +132,21 @@ def _local_file(root: Path, relpath: str) -> Path | None:
 
 
 def hub_dataset(hub_id: str, split: str):
-    """(rows, revision) of a Hub dataset; the revision is the commit the files came from, when the Hub says."""
+    """(rows, revision) of a Hub dataset; the revision is the commit the files came from, when the Hub says.
+
+    Online, one request (5 s timeout) asks the Hub first, so a typo or no network is one line within seconds rather
+    than `datasets`' retries; with HF_HUB_OFFLINE=1 the local datasets cache is read as it is."""
     import datasets
+    from huggingface_hub import HfApi, constants
 
-    ds = datasets.load_dataset(hub_id, split=split)
-    try:
-        from huggingface_hub import dataset_info
-
-        revision = dataset_info(hub_id).sha
-    except Exception:  # the data came from the local datasets cache; its fingerprint still identifies it
-        revision = None
-    return ds, revision
+    revision = None
+    if not constants.is_offline_mode():
+        try:
+            revision = HfApi(endpoint=constants.ENDPOINT).dataset_info(hub_id, timeout=5).sha
+        except Exception as e:  # noqa: BLE001 - DNS, refused, timeout, 404: whatever the HTTP client raises
+            raise ConnectionError(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
+                                  "(with a local datasets cache, set HF_HUB_OFFLINE=1)") from None
+    return datasets.load_dataset(hub_id, split=split), revision
 
 
 def _load_from_hub(spec: BenchmarkSpec, codes: tuple[str, ...], limit: int | None, root: Path | None = None) -> Benchmark:

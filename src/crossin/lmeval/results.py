@@ -67,7 +67,7 @@ def lm_eval_block(config, bench: Benchmark, samples: list[dict], results: dict) 
     group_row: dict = {"name": group, "alias": group, "sample_len": len(pooled.get("acc", []))}
     for metric, hits in pooled.items():
         group_row[f"{metric},none"], group_row[f"{metric}_stderr,none"] = _mean_stderr(hits)
-    k = "3" if "3" in results.get("consistency", {}) else max(results.get("consistency", {"0": 0}), key=int)
+    k = "3" if "3" in results.get("consistency", {}) else max(results.get("consistency") or {"0": 0}, key=int)
     if k != "0":
         for name in ("consistency", "ac3", "kappa"):
             group_row[f"{name}@{k},none"] = results[name][k]
