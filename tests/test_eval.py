@@ -378,7 +378,7 @@ def test_scores_equal_unbatched_forwards_on_every_benchmark(tiny, name):
 
 
 def test_plan_batches_longest_first_under_a_token_budget():
-    from crossin.evaluate.hf_backend import plan_batches
+    from crossin.evaluate.hf_ops import plan_batches
 
     costs = [(10, 1), (50, 1), (30, 1), (50, 1), (5, 1)]
     assert plan_batches(costs, max_items=2, token_budget=None) == [[1, 3], [2, 0], [4]]
@@ -399,3 +399,23 @@ def test_softcapped_head_on_gathered_positions(tiny_dir, tiny):
     got = backend.cloze(prompts, options)
     assert backend._head() is not None
     assert got[0] == pytest.approx([_naive_cloze(model, tok, prompts[0], o) for o in options[0]], abs=1e-4)
+
+
+def test_damaged_cache_is_one_line_naming_the_file_and_the_way_out(tmp_path):
+    """A corrupted page of the sqlite request cache: a CrossinError naming the file, --no-cache and deleting it."""
+    cache = EvalCache(tmp_path)
+    cache.put_many({f"k{i}": [float(i)] * 4 for i in range(2000)})
+    cache.close()
+    path = tmp_path / "requests.sqlite"
+    for suffix in ("-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    data = bytearray(path.read_bytes())
+    page = 4096
+    data[2 * page:6 * page] = b"\xff" * (4 * page)  # b-tree pages of the table overwritten
+    path.write_bytes(bytes(data))
+    with pytest.raises(CrossinError) as e:
+        damaged = EvalCache(tmp_path)
+        damaged.get_many([f"k{i}" for i in range(2000)])
+        damaged.put_many({"new": [1.0]})
+    message = str(e.value)
+    assert str(path) in message and "--no-cache" in message and "delete" in message and "\n" not in message

@@ -32,23 +32,15 @@ def test_chat_template_text_starts_with_bos(tok):
 
 
 def test_server_tokenizes_chat_prompts_with_one_bos(tok):
-    """`crossin serve` feeds the model the same ids as local eval: a chat template's BOS is not doubled."""
-    import torch
-
-    from crossin.models.server import ModelServer, messages_to_prompt
+    """`crossin serve` feeds the model the same ids as local eval: a chat template's BOS is not doubled, and the
+    completions route (which also needs each token's text offset) makes the same ids."""
+    from crossin.models.server import encode_with_offsets, messages_to_prompt
 
     tok.chat_template = CHAT
-    seen = {}
-
-    class Recorder(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.weight = torch.nn.Parameter(torch.zeros(1))
-
-        def generate(self, input_ids, attention_mask, generation_config):
-            seen["ids"] = input_ids[0].tolist()
-            return torch.cat([input_ids, torch.tensor([[tok.eos_token_id]])], dim=1)
-
     prompt = messages_to_prompt([{"role": "user", "content": "Hi"}], tok)
-    ModelServer(Recorder(), tok, "recorder").complete(prompt, max_tokens=1)
-    assert seen["ids"] == tokenize_prompt(tok, prompt) and seen["ids"].count(tok.bos_token_id) == 1
+    ids, offsets = encode_with_offsets(tok, prompt)
+    assert ids == tokenize_prompt(tok, prompt) and ids.count(tok.bos_token_id) == 1 and len(offsets) == len(ids)
+    plain = "Question: 2 + 2?\nAnswer:"
+    ids, offsets = encode_with_offsets(tok, plain)
+    assert ids == tokenize_prompt(tok, plain) and ids.count(tok.bos_token_id) == 1
+    assert offsets[0] == 0 and offsets == sorted(offsets)

@@ -16,25 +16,20 @@ Same maths as scoring each prompt alone with one full forward pass; the work sav
 
 from __future__ import annotations
 
-import copy
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..benchmarks import LETTERS
 from ..errors import CrossinError
 from ..prompts import tokenize_prompts
+from .hf_ops import (CPU_TOKEN_BUDGET, HEAD_CHUNK_BYTES, cache_kwarg, output_cache, per_question, plan_batches,
+                     select_rows, token_logp)
 
 # A letter may be predicted with or without a leading space depending on the prompt's last character;
 # both spellings are summed (in probability space) so the score does not hinge on tokenisation.
 LETTER_VARIANTS = ("{}", " {}")
 # Sharing a prompt prefix pays off only when it saves more than gathering its cache costs.
 MIN_SHARED_PREFIX = 8
-# `batch_size="auto"` on CPU: tokens per forward pass. Larger batches do not speed up CPU matmuls, they only
-# delay the first cache commit.
-CPU_TOKEN_BUDGET = 4096
-# Bytes of fp32 logits materialised at once when the LM head runs over continuation positions.
-HEAD_CHUNK_BYTES = 1 << 28
 
 OnBatch = Callable[[list[int], list], None]
 
@@ -56,67 +51,6 @@ def letter_token_ids(tokenizer, n_choices: int) -> list[list[int]]:
             raise CrossinError(f"the tokenizer has no single token for the option letter {letter!r}; use --mode cloze or generate")
         ids.append(variants)
     return ids
-
-
-def plan_batches(costs: list[tuple[int, int]], *, max_items: int | None, token_budget: int | None) -> list[list[int]]:
-    """Group item indices into batches, longest first.
-
-    costs[i] = (padded tokens the item adds per row, rows it adds); a batch's cost is its longest item's length times
-    its rows (what a padded forward computes). `max_items` fixes the number of items per batch instead.
-    """
-    order = sorted(range(len(costs)), key=lambda i: (-costs[i][0], i))
-    batches, current, width, rows = [], [], 0, 0
-    for i in order:
-        length, n_rows = costs[i]
-        full = (len(current) >= max_items) if max_items else (
-            current and max(width, length) * (rows + n_rows) > (token_budget or CPU_TOKEN_BUDGET))
-        if full:
-            batches.append(current)
-            current, width, rows = [], 0, 0
-        current.append(i)
-        width, rows = max(width, length), rows + n_rows
-    if current:
-        batches.append(current)
-    return batches
-
-
-def _select_rows(cache, rows):
-    """A new cache object holding `rows` of `cache` (one gather per layer; `cache` itself is left untouched)."""
-    new = copy.copy(cache)
-    new.layers = []
-    for layer in cache.layers:
-        part = copy.copy(layer)
-        if getattr(layer, "is_initialized", False) and layer.keys is not None and layer.keys.numel():
-            part.keys, part.values = layer.keys[rows], layer.values[rows]
-        new.layers.append(part)
-    return new
-
-
-def _cache_kwarg(module) -> str:
-    """transformers renamed `past_key_values` to `cache` (5.2x)."""
-    return "cache" if "cache" in inspect.signature(type(module).forward).parameters else "past_key_values"
-
-
-def _token_logp(logits, targets):
-    """log softmax(logits)[target], without materialising the whole log-softmax."""
-    return logits.gather(-1, targets[..., None])[..., 0] - logits.logsumexp(-1)
-
-
-def _per_question(totals, batch, conts, chars) -> list[list[float]]:
-    """Summed option log-likelihoods (flat, question by question) / characters, one host copy, grouped per question."""
-    import torch
-
-    denom = torch.tensor([c for i in batch for c in chars[i]], dtype=totals.dtype, device=totals.device)
-    values = (totals / denom).tolist()
-    result, k = [], 0
-    for i in batch:
-        result.append(values[k:k + len(conts[i])])
-        k += len(conts[i])
-    return result
-
-
-def _output_cache(out):
-    return out.cache if hasattr(out, "cache") else out.past_key_values
 
 
 @dataclass
@@ -221,7 +155,7 @@ class HFBackend:
         model, _ = self._ensure()
         with torch.inference_mode():
             out = model(input_ids=torch.tensor([first[:shared]], device=self.device), use_cache=True, logits_to_keep=1)
-        self._prefix = (first[:shared], _output_cache(out))
+        self._prefix = (first[:shared], output_cache(out))
 
     # --- the prompt pass --------------------------------------------------------------------------------------------
 
@@ -254,7 +188,7 @@ class HFBackend:
         positions = offset + (mask.cumsum(-1) - 1).clamp(min=0)
         kwargs = {}
         if use_prefix:
-            kwargs[_cache_kwarg(model)] = _select_rows(prefix_cache, torch.zeros(len(encoded), dtype=torch.long, device=device))
+            kwargs[cache_kwarg(model)] = select_rows(prefix_cache, torch.zeros(len(encoded), dtype=torch.long, device=device))
             mask = torch.cat([torch.ones((len(encoded), offset), dtype=mask.dtype, device=device), mask], dim=1)
         out = model(input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=1,
                     use_cache=keep_cache or use_prefix, **kwargs)
@@ -350,14 +284,14 @@ class HFBackend:
         with torch.inference_mode():
             head = self._head()
             if head is None:
-                token_logp = _token_logp(model(input_ids=ids, attention_mask=mask).logits.float()[pick], targets[pick])
+                logp = token_logp(model(input_ids=ids, attention_mask=mask).logits.float()[pick], targets[pick])
             else:
                 decoder, apply_head = head
-                token_logp = _token_logp(apply_head(decoder(input_ids=ids, attention_mask=mask).last_hidden_state[pick]),
-                                         targets[pick])
+                logp = token_logp(apply_head(decoder(input_ids=ids, attention_mask=mask).last_hidden_state[pick]),
+                                  targets[pick])
             row_of = torch.arange(len(seqs), device=self.device)[:, None].expand_as(pick)[pick]
-            sums = torch.zeros(len(seqs), dtype=token_logp.dtype, device=self.device).index_add_(0, row_of, token_logp)
-            return _per_question(sums, batch, conts, chars)
+            sums = torch.zeros(len(seqs), dtype=logp.dtype, device=self.device).index_add_(0, row_of, logp)
+            return per_question(sums, batch, conts, chars)
 
     def _cloze_batch(self, batch, encoded, conts, chars) -> list[list[float]]:
         import torch
@@ -379,9 +313,9 @@ class HFBackend:
             longer = [r for r, c in enumerate(flat) if len(c) > 1]
             if longer:
                 totals = totals + self._continuation_logp(model, tok, [flat[r] for r in longer],
-                                                          q_of[longer], _output_cache(out), mask, lengths,
+                                                          q_of[longer], output_cache(out), mask, lengths,
                                                           len(flat), torch.tensor(longer, device=device))
-            return _per_question(totals, batch, conts, chars)
+            return per_question(totals, batch, conts, chars)
 
     def _continuation_logp(self, model, tok, conts, q_rows, cache, mask, lengths, n_all, where):
         """Summed log P(token j | prompt, tokens < j) for j >= 1 of each continuation, scattered into n_all slots."""
@@ -399,23 +333,23 @@ class HFBackend:
         ids, cont_mask, targets = (t.to(device, non_blocking=True) for t in (ids, cont_mask, targets))
         attention = torch.cat([mask[q_rows], cont_mask.to(mask.dtype)], dim=1)
         positions = lengths[q_rows, None] + torch.arange(steps, device=device)[None, :]
-        rows_cache = _select_rows(cache, q_rows)
+        rows_cache = select_rows(cache, q_rows)
         head = self._head()
         real = cont_mask.bool()
         if head is None:  # the model's own head (all positions, then gathered)
             logits = model(input_ids=ids, attention_mask=attention, position_ids=positions, use_cache=True,
-                           **{_cache_kwarg(model): rows_cache}).logits.float()
-            sums = (_token_logp(logits, targets) * real).sum(-1)
+                           **{cache_kwarg(model): rows_cache}).logits.float()
+            sums = (token_logp(logits, targets) * real).sum(-1)
         else:
             decoder, apply_head = head
             hidden = decoder(input_ids=ids, attention_mask=attention, position_ids=positions, use_cache=True,
-                             **{_cache_kwarg(decoder): rows_cache}).last_hidden_state[real]  # [tokens, hidden]
+                             **{cache_kwarg(decoder): rows_cache}).last_hidden_state[real]  # [tokens, hidden]
             row_of = torch.arange(len(conts), device=device)[:, None].expand_as(real)[real]
             flat_targets = targets[real]
             chunk = max(64, HEAD_CHUNK_BYTES // (4 * apply_head(hidden[:1]).shape[-1]))
-            token_logp = torch.cat([_token_logp(apply_head(hidden[s:s + chunk]), flat_targets[s:s + chunk])
-                                    for s in range(0, hidden.shape[0], chunk)])
-            sums = torch.zeros(len(conts), dtype=token_logp.dtype, device=device).index_add_(0, row_of, token_logp)
+            logp = torch.cat([token_logp(apply_head(hidden[s:s + chunk]), flat_targets[s:s + chunk])
+                              for s in range(0, hidden.shape[0], chunk)])
+            sums = torch.zeros(len(conts), dtype=logp.dtype, device=device).index_add_(0, row_of, logp)
         return torch.zeros(n_all, dtype=sums.dtype, device=device).index_copy_(0, where, sums)
 
     # --- whole-sequence scoring (the server's echo + logprobs) ----------------------------------------------------

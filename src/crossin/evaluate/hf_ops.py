@@ -1,0 +1,73 @@
+"""Tensor helpers of the HF backend: batch planning, KV-cache rows, token log-probabilities."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+
+# `batch_size="auto"` on CPU: tokens per forward pass. Larger batches do not speed up CPU matmuls, they only
+# delay the first cache commit.
+CPU_TOKEN_BUDGET = 4096
+# Bytes of fp32 logits materialised at once when the LM head runs over continuation positions.
+HEAD_CHUNK_BYTES = 1 << 28
+
+
+def plan_batches(costs: list[tuple[int, int]], *, max_items: int | None, token_budget: int | None) -> list[list[int]]:
+    """Group item indices into batches, longest first.
+
+    costs[i] = (padded tokens the item adds per row, rows it adds); a batch's cost is its longest item's length times
+    its rows (what a padded forward computes). `max_items` fixes the number of items per batch instead.
+    """
+    order = sorted(range(len(costs)), key=lambda i: (-costs[i][0], i))
+    batches, current, width, rows = [], [], 0, 0
+    for i in order:
+        length, n_rows = costs[i]
+        full = (len(current) >= max_items) if max_items else (
+            current and max(width, length) * (rows + n_rows) > (token_budget or CPU_TOKEN_BUDGET))
+        if full:
+            batches.append(current)
+            current, width, rows = [], 0, 0
+        current.append(i)
+        width, rows = max(width, length), rows + n_rows
+    if current:
+        batches.append(current)
+    return batches
+
+
+def select_rows(cache, rows):
+    """A new cache object holding `rows` of `cache` (one gather per layer; `cache` itself is left untouched)."""
+    new = copy.copy(cache)
+    new.layers = []
+    for layer in cache.layers:
+        part = copy.copy(layer)
+        if getattr(layer, "is_initialized", False) and layer.keys is not None and layer.keys.numel():
+            part.keys, part.values = layer.keys[rows], layer.values[rows]
+        new.layers.append(part)
+    return new
+
+
+def cache_kwarg(module) -> str:
+    """transformers renamed `past_key_values` to `cache` (5.2x)."""
+    return "cache" if "cache" in inspect.signature(type(module).forward).parameters else "past_key_values"
+
+
+def token_logp(logits, targets):
+    """log softmax(logits)[target], without materialising the whole log-softmax."""
+    return logits.gather(-1, targets[..., None])[..., 0] - logits.logsumexp(-1)
+
+
+def per_question(totals, batch, conts, chars) -> list[list[float]]:
+    """Summed option log-likelihoods (flat, question by question) / characters, one host copy, grouped per question."""
+    import torch
+
+    denom = torch.tensor([c for i in batch for c in chars[i]], dtype=totals.dtype, device=totals.device)
+    values = (totals / denom).tolist()
+    result, k = [], 0
+    for i in batch:
+        result.append(values[k:k + len(conts[i])])
+        k += len(conts[i])
+    return result
+
+
+def output_cache(out):
+    return out.cache if hasattr(out, "cache") else out.past_key_values
