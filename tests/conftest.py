@@ -135,7 +135,7 @@ def tiny_dir(tmp_path_factory, tokenizer):
     torch.manual_seed(0)
     config = Gemma3TextConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                               num_attention_heads=2, num_key_value_heads=1, head_dim=16, sliding_window=4,
-                              layer_types=["sliding_attention", "full_attention"], max_position_embeddings=4096,
+                              layer_types=["sliding_attention", "full_attention"], max_position_embeddings=8192,
                               pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
                               eos_token_id=tokenizer.eos_token_id)
     model = Gemma3ForCausalLM(config).eval()

@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-import torch
 from typer.testing import CliRunner
 
 from crossin.benchmarks import load_benchmark, registry
@@ -207,32 +206,6 @@ def test_native_requests_differ_only_outside_english(mmlu_full):
 
 
 # --- run_eval: --template all, recorded settings, per-template cache ---------------------------------------------
-
-@pytest.fixture(scope="module")
-def tiny_dir(tmp_path_factory):
-    """A 2-layer Gemma 3 and a 600-token byte-level BPE: milliseconds per forward."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from tokenizers.processors import TemplateProcessing
-    from transformers import Gemma3ForCausalLM, Gemma3TextConfig, PreTrainedTokenizerFast
-
-    raw = Tokenizer(models.BPE())
-    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    raw.decoder = decoders.ByteLevel()
-    text = [line for _, line in zip(range(200), (DATA_DIR / "cross_mmlu" / "test.jsonl").open(encoding="utf-8"))]
-    raw.train_from_iterator(text, trainers.BpeTrainer(vocab_size=600, special_tokens=["<pad>", "<eos>", "<bos>"],
-                                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    raw.post_processor = TemplateProcessing(single="<bos> $A", special_tokens=[("<bos>", raw.token_to_id("<bos>"))])
-    tok = PreTrainedTokenizerFast(tokenizer_object=raw, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
-                                  padding_side="left")
-    torch.manual_seed(0)
-    config = Gemma3TextConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                              num_attention_heads=2, num_key_value_heads=1, head_dim=16, max_position_embeddings=8192,
-                              pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id)
-    folder = tmp_path_factory.mktemp("tiny")
-    Gemma3ForCausalLM(config).eval().save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return folder
-
 
 def _config(tiny_dir, tmp_path, **kw):
     base = dict(model=str(tiny_dir), bench=["cross-mmlu"], langs=["en", "zh", "vi"], limit=4, batch_size=4,
