@@ -257,7 +257,9 @@ class HFBackend:
         conts = [[tok(cloze_continuation(p, o), add_special_tokens=False).input_ids for o in opts]
                  for p, opts in zip(prompts, options)]
         chars = [[max(len(cloze_continuation(p, o)), 1) for o in opts] for p, opts in zip(prompts, options)]
-        costs = [(len(ids) + max((len(c) for c in cs), default=0), 1 + len(cs)) for ids, cs in zip(encoded, conts)]
+        # A question's options add rows of a few tokens each (and KV rows to gather): half a prompt row apiece.
+        costs = [(len(ids) + max((len(c) for c in cs), default=0), 1 + (len(cs) + 1) // 2)
+                 for ids, cs in zip(encoded, conts)]
         run = self._cloze_batch if self.cloze_strategy == "share" else self._cloze_batch_recompute
         return self._run_batches(costs, lambda batch: run(batch, encoded, conts, chars), on_batch, len(prompts))
 
