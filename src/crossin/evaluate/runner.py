@@ -105,8 +105,6 @@ def _validate(config: EvalConfig) -> None:
             raise CrossinError(f"--batch-size must be 'auto' or a whole number, got {config.batch_size!r}")
         if int(config.batch_size) < 1:
             raise CrossinError(f"--batch-size must be at least 1, got {config.batch_size}")
-    if config.limit is not None and config.limit < 1:
-        raise CrossinError(f"--limit must be at least 1, got {config.limit}")
     check_fields(config)  # the declared constraints, for configs made in code too
     if not config.bench:
         raise CrossinError("no benchmark given (--bench)")

@@ -8,7 +8,6 @@ is done (the runner caches it at once, so a killed run keeps every finished answ
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -49,7 +48,7 @@ class OpenAIEngine:
         self.model, self.prompt, self.max_tokens, self.stop = model, prompt, max_tokens, list(stop or [])
         self.temperature, self.retry_temperature, self.seed = temperature, retry_temperature, seed
         self.concurrency, self.timeout, self.retries = concurrency, timeout, retries
-        self.api_key = api_key or os.environ.get("OPENAI_API_KEY", "")
+        self.api_key = api_key  # empty: post_json reads $OPENAI_API_KEY
 
     def identity(self) -> dict:
         """What decides an answer (the cache key): not the URL, so a moved server keeps its cache."""
