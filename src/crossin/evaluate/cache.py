@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,6 +125,7 @@ class CachingBackend:
         for i, k in enumerate(keys):
             first.setdefault(k, i)
         todo = [k for k in first if k not in known]
+        copies = Counter(keys)
         self.stats.hits += sum(1 for k in keys if k in known)
         values = dict(known)
         done: set[str] = set()
@@ -135,7 +137,7 @@ class CachingBackend:
             values.update(computed)
             done.update(computed)
             # Duplicates of a computed request count as computed too: the user asked for them.
-            self.stats.computed += sum(1 for k in keys if k in computed)
+            self.stats.computed += sum(copies[k] for k in computed)
             self.stats.batches += 1
             if self.on_batch is not None:
                 self.on_batch(self.stats)
