@@ -7,6 +7,7 @@ run named 'guard') so that an input that slipped through fails fast with a messa
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import subprocess
@@ -21,7 +22,12 @@ from crossin.cli import app
 
 DATA_DIR = Path(os.environ["CROSSIN_DATA_DIR"])  # set by conftest.py
 MMLU = DATA_DIR / "cross_mmlu" / "test.jsonl"
-ROW = json.loads(MMLU.read_text(encoding="utf-8").splitlines()[0])
+
+
+@functools.cache
+def mmlu_row() -> dict:
+    """The first Cross-MMLU set, read when a test needs it (the data may be fetched at test setup, not at import)."""
+    return json.loads(MMLU.read_text(encoding="utf-8").splitlines()[0])
 DEEP = "[" * 100_000
 BAD_UTF8 = b"\xff\xfe{\n"
 
@@ -56,14 +62,14 @@ BENCH_MUTATIONS = [
     _set("English", choices=[1, 2, 3, 4]), _set("English", choices=["(A) x"]), _set("English", choices=[]),
     _set("English", choices=[f"({c}) {c}" for c in "ABCDEFGHIJ"] + ["(K) k"]), _set("English", answer="(E) nope"),
     _set("English", answer=7), _set("English", answer=-1), _set("English", answer=None), _set("English", answer=True),
-    _set("Chinese", answer=3 if ROW["English"]["answer"] != ROW["English"]["choices"][3] else 0),
+    lambda r: r["Chinese"].update(answer=3 if r["English"]["answer"] != r["English"]["choices"][3] else 0),
     lambda r: r.update(id=[1]), lambda r: r.update(id=None), lambda r: r.update(id=""), lambda r: r.update(id=True),
     lambda r: r.update(id={"a": 1}), lambda r: r.update(id=1.5), lambda r: r.update(zh=r["Chinese"]),
     lambda r: r.update(en=r["English"]), lambda r: r.pop("Chinese"), lambda r: r["English"].pop("question"),
     lambda r: r["English"].pop("choices"), lambda r: r["English"].pop("answer"),
     lambda r: r["Chinese"].update(choices=r["Chinese"]["choices"][:3]),
 ]
-BENCH_FILES = ["", "\n\n", "{", "[1]", DEEP, "null", json.dumps(ROW) + "\n" + json.dumps(ROW)]  # + BAD_UTF8 below
+BENCH_FILES = ["", "\n\n", "{", "[1]", DEEP, "null"]  # + the same set twice and BAD_UTF8, added in _cases
 
 
 def _xquad(qas=None, context="Alpha beta gamma delta.", **top):
@@ -135,7 +141,7 @@ def _cases(tmp: Path) -> list[tuple[str, list]]:
     """(label, CLI args) for every malformed input; files are written under tmp."""
     cases: list[tuple[str, list]] = []
     pred_ok = tmp / "pred_ok.jsonl"
-    pred_ok.write_text(json.dumps({"id": ROW["id"], "lang": "en", "choice": 0}) + "\n")
+    pred_ok.write_text(json.dumps({"id": mmlu_row()["id"], "lang": "en", "choice": 0}) + "\n")
     score = ["score", "--bench", "cross-mmlu", "--langs", "en,zh"]
     for i, flags in enumerate(SCORE_FLAGS):
         flags = [f.replace("{dir}", str(tmp)) for f in flags]
@@ -143,22 +149,22 @@ def _cases(tmp: Path) -> list[tuple[str, list]]:
         cases.append((f"score flags {flags}", args))
     for i, line in enumerate(PRED_LINES):
         path = tmp / f"pred{i}.jsonl"
-        path.write_text((line.replace("%s", ROW["id"]) if "%s" in line else line) + "\n")
+        path.write_text((line.replace("%s", mmlu_row()["id"]) if "%s" in line else line) + "\n")
         cases.append((f"predictions {line[:40]!r}", score + ["-p", str(path)]))
     (tmp / "pred_bad_utf8.jsonl").write_bytes(BAD_UTF8)
     cases.append(("predictions not UTF-8", score + ["-p", str(tmp / "pred_bad_utf8.jsonl")]))
     dup = tmp / "pred_dup.jsonl"
-    dup.write_text(2 * (json.dumps({"id": ROW["id"], "lang": "en", "choice": 0}) + "\n"))
+    dup.write_text(2 * (json.dumps({"id": mmlu_row()["id"], "lang": "en", "choice": 0}) + "\n"))
     cases.append(("predictions duplicate", score + ["-p", str(dup), "--allow-missing"]))
     cases.append(("predictions missing pairs", score + ["-p", str(pred_ok)]))
 
     for i, mutate in enumerate(BENCH_MUTATIONS):
-        row = copy.deepcopy(ROW)
+        row = copy.deepcopy(mmlu_row())
         mutate(row)
         path = tmp / f"bench{i}.jsonl"
         path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
         cases.append((f"benchmark mutation {i}", score + ["-p", str(pred_ok), "--allow-missing", "--bench-file", str(path)]))
-    for i, text in enumerate(BENCH_FILES):
+    for i, text in enumerate([*BENCH_FILES, json.dumps(mmlu_row()) + "\n" + json.dumps(mmlu_row())]):
         path = tmp / f"benchfile{i}.jsonl"
         path.write_text(text)
         cases.append((f"benchmark file {text[:30]!r}", score + ["-p", str(pred_ok), "--allow-missing", "--bench-file", str(path)]))

@@ -4,6 +4,7 @@ early validation, leftovers, manifests, credentials, Hub revisions. The bulk of 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -17,7 +18,12 @@ from crossin.errors import CrossinError
 
 DATA_DIR = Path(os.environ["CROSSIN_DATA_DIR"])  # set by conftest.py
 PARALLEL = DATA_DIR / "parallel_instructions_en_zh_partial"
-MMLU_ROW = json.loads((DATA_DIR / "cross_mmlu" / "test.jsonl").read_text(encoding="utf-8").splitlines()[0])
+
+
+@functools.cache
+def mmlu_row() -> dict:
+    """The first Cross-MMLU set, read when a test needs it (the data may be fetched at test setup, not at import)."""
+    return json.loads((DATA_DIR / "cross_mmlu" / "test.jsonl").read_text(encoding="utf-8").splitlines()[0])
 
 
 def cli(*args: str):
@@ -90,7 +96,7 @@ def test_confined_accepts_only_plain_names(tmp_path, name):
 @pytest.fixture(scope="module")
 def predictions(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("p") / "pred.jsonl"
-    path.write_text(json.dumps({"id": MMLU_ROW["id"], "lang": "en", "choice": 0}) + "\n")
+    path.write_text(json.dumps({"id": mmlu_row()["id"], "lang": "en", "choice": 0}) + "\n")
     return path
 
 
@@ -147,7 +153,7 @@ def test_config_values_fail_before_any_model_loads(tmp_path, command, yaml_text,
 
 
 def _bench_file(tmp_path: Path, mutate) -> Path:
-    row = json.loads(json.dumps(MMLU_ROW))
+    row = json.loads(json.dumps(mmlu_row()))
     mutate(row)
     path = tmp_path / "bench.jsonl"
     path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
