@@ -9,6 +9,7 @@ Also times crossin's two cloze strategies (share each question's KV cache across
 prompt per option).
 
     python bench/eval_speed.py --sets 10 --langs en,zh,es,vi --threads 1
+    python bench/eval_speed.py --sets 150 --device cuda     # every Cross-MMLU set, bf16 on a GPU
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ metadata:
 
 
 def run_lm_eval(model, tok, requests, gold, mode: str, batch_size: int) -> tuple[float, float]:
+    import torch
+
     from lm_eval import simple_evaluate
     from lm_eval.models.huggingface import HFLM
     from lm_eval.tasks import TaskManager
@@ -59,22 +62,29 @@ def run_lm_eval(model, tok, requests, gold, mode: str, batch_size: int) -> tuple
                                              "gold": gold[r.set_id]}, ensure_ascii=False) + "\n" for r in requests),
                          encoding="utf-8")
         (Path(tmp) / "task.yaml").write_text(TASK_YAML.format(items=items), encoding="utf-8")
-        lm = HFLM(pretrained=model, tokenizer=tok, batch_size=batch_size, device="cpu")
+        lm = HFLM(pretrained=model, tokenizer=tok, batch_size=batch_size, device=str(model.device))
         manager = TaskManager(include_path=tmp)
         started = time.perf_counter()
         out = simple_evaluate(model=lm, tasks=["crossin_speed_mcq"], task_manager=manager, num_fewshot=0,
                               log_samples=False, bootstrap_iters=0)
+        if model.device.type == "cuda":
+            torch.cuda.synchronize()
         seconds = time.perf_counter() - started
     return seconds, out["results"]["crossin_speed_mcq"]["acc,none" if mode == "loglik" else "acc_norm,none"]
 
 
 def run_crossin(model, tok, bench, mode: str, batch_size, strategy: str = "share") -> tuple[float, dict]:
+    import torch
+
     from crossin.evaluate.hf_backend import HFBackend
     from crossin.evaluate.requests import build_requests
     from crossin.evaluate.runner import execute, unrotate_scores
 
     requests = build_requests(bench, mode)
     backend = HFBackend(model=model, tokenizer=tok, batch_size=batch_size, cloze_strategy=strategy)
+    if model.device.type == "cuda":
+        execute(requests[:16], mode, backend)  # warm-up: CUDA context and kernel choice are not the engine's speed
+        torch.cuda.synchronize()
     started = time.perf_counter()
     values = execute(requests, mode, backend)
     seconds = time.perf_counter() - started
@@ -90,6 +100,8 @@ def main() -> None:
     parser.add_argument("--batch-size", default="auto", help="crossin's --batch-size")
     parser.add_argument("--lm-eval-batch-size", type=int, default=8)
     parser.add_argument("--threads", type=int, default=None, help="torch threads for both (default: torch's)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (both engines use the same model object)")
+    parser.add_argument("--dtype", default=None, help="default: fp32 on CPU, bf16 on GPUs that have it")
     parser.add_argument("--data-dir", default=os.environ.get("CROSSIN_DATA_DIR"))
     args = parser.parse_args()
 
@@ -102,12 +114,13 @@ def main() -> None:
     from crossin.models.hf import load_model_and_tokenizer
 
     bench = load_benchmark("cross-mmlu", args.langs, data_dir=args.data_dir, limit=args.sets)
-    model, tok = load_model_and_tokenizer(args.model, device="cpu", dtype="fp32")
+    model, tok = load_model_and_tokenizer(args.model, device=args.device, dtype=args.dtype)
     gold = {s.id: s.gold for s in bench.sets}
     batch = args.batch_size if args.batch_size == "auto" else int(args.batch_size)
     n = len(bench.sets) * len(bench.langs)
     print(f"{n} questions ({args.sets} Cross-MMLU sets x {len(bench.langs)} languages), model {args.model}, crossin "
-          f"batch size {batch}, lm-eval batch size {args.lm_eval_batch_size}, {torch.get_num_threads()} threads")
+          f"batch size {batch}, lm-eval batch size {args.lm_eval_batch_size}, {model.dtype} on "
+          f"{torch.cuda.get_device_name(0) if model.device.type == 'cuda' else f'cpu, {torch.get_num_threads()} threads'}")
     ratios = {}
     for mode in args.modes.split(","):
         crossin_s, scores = run_crossin(model, tok, bench, mode, batch)
