@@ -38,7 +38,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CrossinError
-from ..io import atomic_write_text, jsonl_text, parse_json, read_text, sha256_file, sha256_text, write_json
+from ..io import (
+    atomic_write_text, built_benchmarks_dir, jsonl_text, parse_json, read_text, sha256_file, sha256_text, write_json,
+    xquad_download_dir,
+)
 from ..langs import to_code
 from .base import LETTERS, MCQ, ParallelSet, to_seaeval_row
 from .registry import BenchmarkSpec, register
@@ -190,9 +193,7 @@ def find_xquad_files(xquad_dir: str | os.PathLike) -> dict[str, Path]:
 
 def default_xquad_download_dir() -> Path:
     """Where XQuAD is downloaded when no local copy is given."""
-    from ..models.embedded import cache_root
-
-    return cache_root() / "data" / "xquad"
+    return xquad_download_dir()
 
 
 def download_xquad(dest: str | os.PathLike, langs: Iterable[str] = XQUAD_LANGS, *, timeout: float = 60.0) -> Path:
@@ -571,14 +572,12 @@ def openai_generator(base_url: str, model: str, *, seed: int = 0, api_key: str |
 
 def build_cached(xquad_dir: str | os.PathLike, langs: tuple[str, ...], seed: int = 0) -> Path:
     """Build into the cache, keyed by the input files' hashes, seed, languages and BUILD_VERSION; reuse if there."""
-    from ..models.embedded import cache_root
-
     files = find_xquad_files(xquad_dir)
     key = json.dumps({
         "inputs": {lang: sha256_file(path) for lang, path in files.items()},
         "seed": seed, "langs": list(langs), "version": BUILD_VERSION,
     }, sort_keys=True)
-    target = cache_root() / "benchmarks" / f"cross_xquad_{sha256_text(key)[:16]}.jsonl"
+    target = built_benchmarks_dir() / f"cross_xquad_{sha256_text(key)[:16]}.jsonl"
     if target.is_file():
         return target
     result = build_cross_xquad(xquad_dir, langs, seed=seed)
