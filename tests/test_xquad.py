@@ -178,6 +178,26 @@ def test_registry_builds_into_cache_once(tmp_path, monkeypatch, data_dir, built)
         load_benchmark("cross-xquad-built", PAPER, data_dir=tmp_path / "cache")
 
 
+def test_registry_imports_xquad_on_first_use_only():
+    """The registry names cross-xquad-built by "module:attribute" and imports it when asked; each imports alone."""
+    import os
+    import subprocess
+    import sys
+
+    import crossin
+
+    code = (
+        "import sys; import crossin.benchmarks.registry as r\n"
+        "assert 'crossin.benchmarks.xquad' not in sys.modules and 'cross-xquad-built' in r.benchmark_names()\n"
+        "assert r.get_spec('cross_xquad_built').builder is not None and 'crossin.benchmarks.xquad' in sys.modules\n"
+        "assert not [m for m in sys.modules if m.startswith('crossin.models')], 'benchmarks import models'\n"
+    )
+    src = str(Path(crossin.__file__).parents[1])
+    for run in (code, "import crossin.benchmarks.xquad"):
+        res = subprocess.run([sys.executable, "-c", run], env={**os.environ, "PYTHONPATH": src}, capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr
+
+
 def test_cli_build_report_and_summary(tmp_path, xquad_dir, built):
     out, report = tmp_path / "cx.jsonl", tmp_path / "report.json"
     res = runner.invoke(app, ["bench", "build-xquad", "--xquad-dir", str(xquad_dir), "--langs", "en,zh,es,vi",
