@@ -59,7 +59,7 @@ register(BenchmarkSpec(
                "'<data-dir>/cross_xquad/test.jsonl', force_ascii=False)`) or use --bench cross-xquad-built "
                "(built offline from XQuAD)",
 ))
-register_lazy("cross-xquad-built", "crossin.benchmarks.xquad:SPEC")
+register_lazy("cross-xquad-built", "crossin.benchmarks.xquad.hook:SPEC")
 
 
 def default_data_dir() -> Path | None:
