@@ -40,9 +40,9 @@ def fetch_test_data(root: Path) -> None:
 
 
 def _cache_data_dir() -> Path:
-    from crossin.models.embedded import cache_root
+    from crossin.io import data_cache_dir
 
-    return cache_root() / "data"
+    return data_cache_dir()
 
 
 DATA_DIR, DATA_SOURCE = data_source(os.environ.get("CROSSIN_DATA_DIR"), SHARED, _cache_data_dir())

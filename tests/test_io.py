@@ -1,13 +1,18 @@
-"""crossin.io: atomic writes give outputs the mode a plain `open()` would (the umask decides), not mkstemp's 0600."""
+"""crossin.io: atomic writes give outputs the mode a plain `open()` would (the umask decides), not mkstemp's 0600;
+the cache lives under $CROSSIN_CACHE, else ~/.cache/crossin."""
 
 from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
-from crossin.io import atomic_write_text, normal_mode, write_json
+from crossin.io import (
+    atomic_write_text, built_benchmarks_dir, cache_root, data_cache_dir, embedded_model_cache_dir, eval_cache_dir,
+    normal_mode, write_json, xquad_download_dir,
+)
 
 
 @pytest.fixture
@@ -39,3 +44,17 @@ def test_rewrite_keeps_normal_mode_and_folder_mode(tmp_path, umask_027):
     atomic_write_text(tmp_path / "a.txt", "2")
     assert (tmp_path / "a.txt").read_text() == "2" and _mode(tmp_path / "a.txt") == 0o640
     assert normal_mode(folder=True) == 0o750
+
+
+def test_cache_paths_follow_crossin_cache_at_each_call(tmp_path, monkeypatch):
+    monkeypatch.setenv("CROSSIN_CACHE", str(tmp_path))
+    assert cache_root() == tmp_path
+    assert eval_cache_dir() == tmp_path / "eval_cache" and built_benchmarks_dir() == tmp_path / "benchmarks"
+    assert data_cache_dir() == tmp_path / "data" and xquad_download_dir() == tmp_path / "data" / "xquad"
+    assert embedded_model_cache_dir() == tmp_path / "models" / "gemma-3-270m"
+    for unset in ("", None):  # empty counts as unset, as before
+        if unset is None:
+            monkeypatch.delenv("CROSSIN_CACHE")
+        else:
+            monkeypatch.setenv("CROSSIN_CACHE", unset)
+        assert cache_root() == Path.home() / ".cache" / "crossin"

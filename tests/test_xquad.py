@@ -128,6 +128,13 @@ def test_deterministic_other_seed_reorders_and_languages_do_not_change_sets(xqua
         assert all(a.items[lang] == b.items[lang] for lang in PAPER)
 
 
+def test_build_is_pinned_byte_for_byte(built):
+    """The seed-0 en,zh,es,vi build of the XQuAD release, as built before the module was split (commit 74a69bc):
+    a change here changes every cached build, so it comes with a new BUILD_VERSION and a new digest."""
+    assert hashlib.sha256(built.jsonl().encode()).hexdigest() == (
+        "295d1f34e3d44e0e6ccb8563408cdea7dfef2c359b1f73b592b8b043db9e1a63")
+
+
 def test_twelve_languages_fast_and_valid(xquad_dir):
     result = build_cross_xquad(xquad_dir, XQUAD_LANGS, seed=0)
     assert result.report["build_seconds"] < 30
@@ -176,6 +183,54 @@ def test_registry_builds_into_cache_once(tmp_path, monkeypatch, data_dir, built)
     assert Path(two.source) != cached and len(two) == len(bench)
     with pytest.raises(CrossinError, match="no xquad/xquad.<lang>.json"):
         load_benchmark("cross-xquad-built", PAPER, data_dir=tmp_path / "cache")
+
+
+def test_registry_imports_xquad_on_first_use_only():
+    """The registry names cross-xquad-built by "module:attribute" and imports it when asked; each imports alone."""
+    import os
+    import subprocess
+    import sys
+
+    import crossin
+
+    code = (
+        "import sys; import crossin.benchmarks.registry as r\n"
+        "assert 'crossin.benchmarks.xquad' not in sys.modules and 'cross-xquad-built' in r.benchmark_names()\n"
+        "assert r.get_spec('cross_xquad_built').builder is not None and 'crossin.benchmarks.xquad' in sys.modules\n"
+        "assert not [m for m in sys.modules if m.startswith('crossin.models')], 'benchmarks import models'\n"
+    )
+    src = str(Path(crossin.__file__).parents[1])
+    for run in (code, "import crossin.benchmarks.xquad"):
+        res = subprocess.run([sys.executable, "-c", run], env={**os.environ, "PYTHONPATH": src}, capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr
+
+
+def test_no_two_benchmark_modules_import_each_other():
+    """Import circles make a house hard to change: none between any two modules of crossin.benchmarks, counting
+    imports inside functions too (the registry reaches xquad by a "module:attribute" string only)."""
+    import ast
+
+    import crossin.benchmarks
+
+    root = Path(crossin.benchmarks.__file__).parent
+    names = {p: ".".join(("crossin", *p.relative_to(root.parents[1]).with_suffix("").parts[1:]))
+             for p in root.rglob("*.py")}
+    names = {p: n.removesuffix(".__init__") for p, n in names.items()}
+    known = set(names.values())
+    imports: dict[str, set[str]] = {}
+    for path, name in names.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1]) if node.level else ""
+                module = ".".join(x for x in (base, node.module) if x)
+                found |= {module, *(f"{module}.{a.name}" for a in node.names)}
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names}
+        imports[name] = (found & known) - {name}
+    circles = sorted({tuple(sorted((a, b))) for a in imports for b in imports[a] if a in imports[b]})
+    assert circles == [], circles
 
 
 def test_cli_build_report_and_summary(tmp_path, xquad_dir, built):

@@ -1,4 +1,4 @@
-"""Small file helpers: atomic writes, JSONL reading with line numbers, hashes."""
+"""Small file helpers: atomic writes, JSONL reading with line numbers, hashes, where the cache lives."""
 
 from __future__ import annotations
 
@@ -16,6 +16,38 @@ from .errors import CrossinError
 
 # Output names shared by the writer (crossin eval) and the readers (report, experiment): <out>/<bench>/...
 RESULTS_FILE = "results.json"
+CACHE_ENV = "CROSSIN_CACHE"
+
+
+def cache_root() -> Path:
+    """$CROSSIN_CACHE, else ~/.cache/crossin: what crossin downloads, converts and builds, shared between runs."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "crossin")
+
+
+# The cache's layout in one place; each is read from the environment at the call, so a test's $CROSSIN_CACHE holds.
+def eval_cache_dir() -> Path:
+    """Model requests answered before (crossin eval)."""
+    return cache_root() / "eval_cache"
+
+
+def data_cache_dir() -> Path:
+    """Benchmark files downloaded for a run without local data."""
+    return cache_root() / "data"
+
+
+def xquad_download_dir() -> Path:
+    """Where XQuAD is downloaded when no local copy is given."""
+    return data_cache_dir() / "xquad"
+
+
+def built_benchmarks_dir() -> Path:
+    """Benchmarks crossin builds itself (Cross-XQuAD), keyed by their inputs."""
+    return cache_root() / "benchmarks"
+
+
+def embedded_model_cache_dir() -> Path:
+    """The embedded model converted from GGUF to safetensors (converted once, loaded from here afterwards)."""
+    return cache_root() / "models" / "gemma-3-270m"
 
 
 def samples_file(bench: str) -> str:

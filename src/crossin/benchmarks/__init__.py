@@ -1,9 +1,9 @@
 """Parallel multiple-choice benchmarks: data model, registry and loaders."""
 
-from .base import LETTERS, MCQ, Benchmark, ParallelSet, parse_seaeval_row, to_seaeval_row
-from .registry import BENCHMARKS, BenchmarkSpec, get_spec, load_benchmark, register
+from .base import LETTERS, MCQ, Benchmark, BenchmarkSpec, ParallelSet, parse_seaeval_row, to_seaeval_row
+from .registry import BENCHMARKS, benchmark_names, get_spec, load_benchmark, register, register_lazy
 
 __all__ = [
     "LETTERS", "MCQ", "Benchmark", "ParallelSet", "parse_seaeval_row", "to_seaeval_row",
-    "BENCHMARKS", "BenchmarkSpec", "get_spec", "load_benchmark", "register",
+    "BENCHMARKS", "BenchmarkSpec", "benchmark_names", "get_spec", "load_benchmark", "register", "register_lazy",
 ]

@@ -7,6 +7,7 @@ On disk we use SeaEval's line format, so SeaEval and other tools read our files 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +64,21 @@ class Benchmark:
 
     def by_id(self) -> dict[str, ParallelSet]:
         return {s.id: s for s in self.sets}
+
+
+@dataclass(frozen=True)
+class BenchmarkSpec:
+    """What the registry knows of a benchmark: its name and where its data lives."""
+
+    name: str
+    description: str
+    local_relpath: str  # where the file sits under a data root, e.g. cross_mmlu/test.jsonl
+    hub_id: str | None = None  # Hugging Face dataset id, for users online
+    hub_split: str = "test"
+    # For benchmarks that are built rather than downloaded: (data root or None, langs) -> file path.
+    builder: Callable[[Path | None, tuple[str, ...]], Path] | None = None
+    # The one line shown when no source can be reached (how to get the data).
+    how_to_get: str = ""
 
 
 def strip_label(choice: str, index: int) -> str:

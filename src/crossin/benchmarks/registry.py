@@ -1,39 +1,40 @@
-"""Benchmark registry (in the spirit of lm-eval's task registry): a name maps to where its data lives."""
+"""Benchmark registry (in the spirit of lm-eval's task registry): a name maps to where its data lives.
+
+A benchmark defined in its own module is registered here by a "module:attribute" string naming its BenchmarkSpec,
+imported on first use (as lm-eval's registry does): so that module never imports this one, and importing the
+registry does not import every benchmark's code.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CrossinError
 from ..io import iter_jsonl, sha256_file
 from ..langs import PAPER_LANGS, parse_langs
-from .base import Benchmark, ParallelSet, parse_rows, resolve_file
+from .base import Benchmark, BenchmarkSpec, ParallelSet, parse_rows, resolve_file
 
 DATA_DIR_ENV = "CROSSIN_DATA_DIR"
 
-
-@dataclass(frozen=True)
-class BenchmarkSpec:
-    name: str
-    description: str
-    local_relpath: str  # where the file sits under a data root, e.g. cross_mmlu/test.jsonl
-    hub_id: str | None = None  # Hugging Face dataset id, for users online
-    hub_split: str = "test"
-    # For benchmarks that are built rather than downloaded: (data root or None, langs) -> file path.
-    builder: Callable[[Path | None, tuple[str, ...]], Path] | None = None
-    # The one line shown when no source can be reached (how to get the data).
-    how_to_get: str = ""
-
-
-BENCHMARKS: dict[str, BenchmarkSpec] = {}
+BENCHMARKS: dict[str, BenchmarkSpec] = {}  # the specs in hand: registered, or lazy ones already imported
+LAZY_BENCHMARKS: dict[str, str] = {}  # name -> "module:attribute" of its BenchmarkSpec, not imported yet
 
 
 def register(spec: BenchmarkSpec) -> BenchmarkSpec:
     BENCHMARKS[spec.name] = spec
     return spec
+
+
+def register_lazy(name: str, target: str) -> None:
+    """Register `name` by the "module:attribute" of its BenchmarkSpec; the module is imported by `get_spec`."""
+    LAZY_BENCHMARKS[name] = target
+
+
+def benchmark_names() -> list[str]:
+    """Every registered name, sorted, without importing any lazy benchmark's module."""
+    return sorted({*BENCHMARKS, *LAZY_BENCHMARKS})
 
 
 register(BenchmarkSpec(
@@ -58,6 +59,7 @@ register(BenchmarkSpec(
                "'<data-dir>/cross_xquad/test.jsonl', force_ascii=False)`) or use --bench cross-xquad-built "
                "(built offline from XQuAD)",
 ))
+register_lazy("cross-xquad-built", "crossin.benchmarks.xquad.hook:SPEC")
 
 
 def default_data_dir() -> Path | None:
@@ -66,16 +68,20 @@ def default_data_dir() -> Path | None:
 
 
 def get_spec(name: str) -> BenchmarkSpec:
-    _load_plugins()
     key = name.strip().lower().replace("_", "-")
+    if key not in BENCHMARKS and key in LAZY_BENCHMARKS:
+        register(_import_spec(key, LAZY_BENCHMARKS[key]))
     if key not in BENCHMARKS:
-        raise CrossinError(f"unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}")
+        raise CrossinError(f"unknown benchmark {name!r}; known: {', '.join(benchmark_names())}")
     return BENCHMARKS[key]
 
 
-def _load_plugins() -> None:
-    # Benchmarks defined in their own modules register on import.
-    from . import xquad  # noqa: F401
+def _import_spec(name: str, target: str) -> BenchmarkSpec:
+    module, _, attr = target.partition(":")
+    spec = getattr(importlib.import_module(module), attr)
+    if not isinstance(spec, BenchmarkSpec) or spec.name != name:
+        raise CrossinError(f"{target} is not the BenchmarkSpec of {name!r}")  # a slip in the table above
+    return spec
 
 
 def load_benchmark(

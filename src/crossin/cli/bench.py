@@ -34,7 +34,8 @@ def xquad_summary_table(report: dict):
 def resolve_xquad_dir(xquad_dir: Path | None) -> Path:
     """--xquad-dir, else $CROSSIN_DATA_DIR/xquad, else a download of the public release into the cache."""
     from ..benchmarks.registry import default_data_dir
-    from ..benchmarks.xquad import default_xquad_download_dir, download_xquad
+    from ..benchmarks.xquad import download_xquad
+    from ..io import xquad_download_dir
 
     if xquad_dir is not None:
         return xquad_dir
@@ -42,7 +43,7 @@ def resolve_xquad_dir(xquad_dir: Path | None) -> Path:
     if root is not None and (root / "xquad").is_dir():
         return root / "xquad"
     console.print("downloading XQuAD from github.com/google-deepmind/xquad ...")
-    return download_xquad(default_xquad_download_dir())
+    return download_xquad(xquad_download_dir())
 
 
 @bench_app.command("build-xquad")

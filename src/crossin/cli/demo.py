@@ -36,12 +36,12 @@ def demo(cfg: EvalConfig):
     Results go to <out>/gemma-3-270m/<bench>/, the report to <out>/report/.
     """
     from ..evaluate import run_eval
-    from ..models.embedded import cache_root
+    from ..io import embedded_model_cache_dir
     from ..report import build_report
 
     out = cfg.out
     cfg = dataclasses.replace(cfg, model="gemma-3-270m", bench=list(BENCHES), out=f"{out}/gemma-3-270m")
-    converted = (cache_root() / "models" / "gemma-3-270m" / "config.json").exists()
+    converted = (embedded_model_cache_dir() / "config.json").exists()
     seconds = expected_seconds(cfg.limit, len(cfg.langs), cfg.mode, converted)
     console.print(f"crossin demo: {cfg.limit} sets x {len(cfg.langs)} languages x {len(BENCHES)} benchmarks, {cfg.mode} "
                   f"mode; expected time about {seconds / 60:.0f} min on 2 idle CPU cores (longer on a shared machine, "

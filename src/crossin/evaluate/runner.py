@@ -141,9 +141,9 @@ def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict |
         prompt_tokenizer = load_tokenizer(config.model)
     cache = None
     if not config.no_cache and backend.identity is not None:
-        from ..models.embedded import cache_root
+        from ..io import eval_cache_dir
 
-        cache = EvalCache(config.cache_dir or cache_root() / "eval_cache")
+        cache = EvalCache(config.cache_dir or eval_cache_dir())
     all_results: dict[str, dict] = {}
     try:
         templates = templates_to_run(config.template)

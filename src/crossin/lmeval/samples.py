@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..benchmarks import MCQ, Benchmark, ParallelSet
-from ..benchmarks.registry import BENCHMARKS, _load_plugins
+from ..benchmarks.registry import benchmark_names
 from ..errors import CrossinError
 from ..io import iter_jsonl, sha256_file, sha256_text
 from ..predictions import MatrixBuilder
@@ -47,8 +47,7 @@ def find_sample_files(folder: str | Path) -> dict[str, Path]:
 
 def split_task(task: str) -> tuple[str, str] | None:
     """`cross_mmlu_zh` -> ("cross-mmlu", "zh"); None for a task that is not ours."""
-    _load_plugins()
-    for name in sorted(BENCHMARKS, key=len, reverse=True):
+    for name in sorted(benchmark_names(), key=len, reverse=True):
         prefix = group_name(name) + "_"
         if task.startswith(prefix) and len(task) > len(prefix):
             return name, task[len(prefix):]

@@ -12,14 +12,9 @@ import tempfile
 from pathlib import Path
 
 from ..errors import CrossinError
-from ..io import normal_mode
+from ..io import embedded_model_cache_dir, normal_mode
 
 EMBEDDED_NAMES = ("gemma-3-270m", "embedded", "gemma3-270m")
-CACHE_ENV = "CROSSIN_CACHE"
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "crossin")
 
 
 def is_embedded(name: str) -> bool:
@@ -28,7 +23,7 @@ def is_embedded(name: str) -> bool:
 
 def embedded_model_dir() -> Path:
     """Path of the converted safetensors folder; converts on first use (atomic: a crash leaves no half folder)."""
-    target = cache_root() / "models" / "gemma-3-270m"
+    target = embedded_model_cache_dir()
     if (target / "config.json").exists() and any(target.glob("*.safetensors")):
         return target
     try:
