@@ -37,10 +37,8 @@ from .config import arg, build_config, config_to_dict
 from .errors import CrossinError
 from .io import RESULTS_FILE, atomic_write_text, confined, read_json, remove_stale_tmp, sha256_text, write_json
 from .langs import PAPER_LANGS, parse_langs
+from .recipe_names import ARM_RECIPES, EN_ONLY, X2X, ZERO_SHOT, data_recipe
 
-ZERO_SHOT = "zero-shot"
-EN_ONLY = "en-only"
-RECIPES = (EN_ONLY, "monolingual", "en2x", "x2en", "x2x")
 STEPS = ("data", "train", "eval")
 STATE_FILE = "state.json"
 RUN_NAME = re.compile(r"[A-Za-z0-9_+=-][A-Za-z0-9_.+=-]{0,99}")
@@ -48,8 +46,9 @@ RUN_NAME = re.compile(r"[A-Za-z0-9_+=-][A-Za-z0-9_.+=-]{0,99}")
 
 @dataclass
 class ArmConfig:
-    recipe: str = arg("x2x", help="Training data: en-only (the English base set alone), monolingual, en2x, x2en or x2x.")
-    n: int = arg(0, min=0, help="Number of CrossIn samples of the recipe added to the English base set (0 for en-only).")
+    recipe: str = arg(X2X, help=f"Training data: {EN_ONLY} (the English base set alone), {', '.join(ARM_RECIPES[1:-1])} "
+                                f"or {ARM_RECIPES[-1]}.")
+    n: int = arg(0, min=0, help=f"Number of CrossIn samples of the recipe added to the English base set (0 for {EN_ONLY}).")
     translation: int = arg(0, min=0, help="Number of translation samples added (the paper's Trans part).")
     name: str = arg("", help="Arm name (folder and label in the report); default: recipe, size and translation.")
     label: str = arg("", help="Row label in the report's Table 3 (e.g. the paper's 'Tuning w/ Alpaca'); default: the name.")
@@ -59,7 +58,7 @@ class ArmConfig:
 
 @dataclass
 class SweepConfig:
-    recipe: str = arg("x2x", help="Recipe whose size is swept (the paper's Figure 5).")
+    recipe: str = arg(X2X, help="Recipe whose size is swept (the paper's Figure 5).")
     sizes: list[int] = arg([], min=1, help="Numbers of CrossIn samples, one arm each.")
     translation: int = arg(0, min=0, help="Translation samples added to every sweep arm.")
 
@@ -169,10 +168,10 @@ def load_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = 
     order = 1
     for i, (arm, is_sweep) in enumerate(arms):
         label = f"arms[{i}]" if not is_sweep else "sweep"
-        if arm.recipe not in RECIPES:
-            raise CrossinError(f"{label}: unknown recipe {arm.recipe!r}; choose from {', '.join(RECIPES)}", path=where)
+        if arm.recipe not in ARM_RECIPES:
+            raise CrossinError(f"{label}: unknown recipe {arm.recipe!r}; choose from {', '.join(ARM_RECIPES)}", path=where)
         if arm.recipe == EN_ONLY and arm.n:
-            raise CrossinError(f"{label}: en-only takes no CrossIn samples (n must be 0)", path=where)
+            raise CrossinError(f"{label}: {EN_ONLY} takes no CrossIn samples (n must be 0)", path=where)
         if arm.recipe != EN_ONLY and arm.n <= 0:
             raise CrossinError(f"{label}: recipe {arm.recipe} needs n > 0 CrossIn samples", path=where)
         if arm.translation < 0:
@@ -248,7 +247,7 @@ def data_config(cfg: ExperimentConfig, run: Run, out: Path):
     values: dict[str, Any] = {
         "parallel": cfg.parallel,
         "langs": list(cfg.data_langs or cfg.langs),
-        "recipe": run.arm.recipe if run.arm.recipe != EN_ONLY else "none",
+        "recipe": data_recipe(run.arm.recipe),
         "n": run.arm.n,
         "translation": run.arm.translation,
         "seed": run.seed,
