@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from ..data.config import DataConfig
+from ..recipe_names import TRANSLATION
 from .app import console, data_app, user_errors
 from .options import config_options
 
@@ -51,7 +52,7 @@ def _print_stats(folder: Path) -> None:
     for recipe, pairs in s["by_pair"].items():
         src = sorted({p.split(">")[0] for p in pairs}, key=lambda c: (c != "en", c))
         dst = sorted({p.split(">")[1] for p in pairs}, key=lambda c: (c != "en", c))
-        what = "input" if recipe == "translation" else "instruction"
+        what = "input" if recipe == TRANSLATION else "instruction"
         table = Table(title=f"{recipe}: {s['by_recipe'][recipe]} rows", title_justify="left")
         table.add_column(f"{what} \\ output")
         for d in dst:

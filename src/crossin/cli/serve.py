@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ..models.hf import DTYPES
 from .app import app, console, user_errors
 
 
@@ -16,7 +17,7 @@ def serve(
     port: int = typer.Option(8000, "--port", help="Port (0 = any free port; the URL is printed)."),
     name: str | None = typer.Option(None, "--name", help="Model name reported by /v1/models (default: --model)."),
     device: str | None = typer.Option(None, "--device", help="cpu, cuda, ... (default: cuda when present)."),
-    dtype: str | None = typer.Option(None, "--dtype", help="fp32, bf16, fp16 (default: bf16 on CUDA, fp32 on CPU)."),
+    dtype: str | None = typer.Option(None, "--dtype", help=f"{', '.join(DTYPES)} (default: bf16 on CUDA, fp32 on CPU)."),
     max_tokens_cap: int = typer.Option(2048, "--max-tokens-cap", min=1, help="Largest max_tokens a request may ask for; larger is HTTP 400."),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level: info prints one access line per request; warning is quiet."),
 ):

@@ -12,7 +12,8 @@ Modules: `corpus` (loading, joining, validation), `recipes` (language pairs, dra
 output files, stats), `config` (`DataConfig`).
 """
 
-from .config import RECIPES, DataConfig
+from ..recipe_names import DATA_RECIPES as RECIPES
+from .config import DataConfig
 from .corpus import ParallelCorpus, load_parallel, read_samples
 from .mix import build_mix, build_rows, load_corpus, mix_stats
 

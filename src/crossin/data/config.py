@@ -7,9 +7,7 @@ from dataclasses import dataclass
 
 from ..config import arg, check_fields
 from ..errors import CrossinError
-
-RECIPES: tuple[str, ...] = ("en2x", "x2en", "x2x", "translation", "monolingual", "none")
-TRANSLATION_DIRECTIONS: tuple[str, ...] = ("x2en", "en2x", "x2x")
+from ..recipe_names import DATA_RECIPES, EN2X, NONE, X2EN, X2X
 
 
 @dataclass
@@ -17,11 +15,11 @@ class DataConfig:
     parallel: str = arg("", help="Parallel corpus: a folder of per-language files (en.jsonl, zh.jsonl, ... or x-LLM's "
                                  "alpaca_<lang>.json), or hf:<dataset> (one config per language, e.g. hf:MBZUAI/Bactrian-X).")
     langs: list[str] = arg([], help="Languages to use, e.g. en,zh,es,vi (default: every language found in the folder).")
-    recipe: str = arg("x2x", choices=RECIPES, help="CrossIn recipe: en2x, x2en, x2x, translation, monolingual, or none (base + translation only).")
+    recipe: str = arg(X2X, choices=DATA_RECIPES, help=f"CrossIn recipe: {', '.join(DATA_RECIPES[:-1])}, or {NONE} (base + translation only).")
     n: int = arg(5000, min=0, help="Number of CrossIn samples of the recipe.")
     translation: int = arg(0, min=0, help="Number of translation samples added (the paper's 'Trans' part).")
-    translation_directions: str = arg("x2en", help="Translation directions: x2en (into English, as in the paper), en2x, "
-                                                   "x2x (all ordered pairs), or explicit pairs like zh-en,en-es.")
+    translation_directions: str = arg(X2EN, help=f"Translation directions: {X2EN} (into English, as in the paper), {EN2X}, "
+                                                 f"{X2X} (all ordered pairs), or explicit pairs like zh-en,en-es.")
     base: str = arg("", help="Base English set: '' = the English side of the parallel corpus, 'none' = no base, "
                              "a folder (en.jsonl / alpaca_en.json / one JSON(L) file), a file, or hf:<dataset>.")
     base_n: int = arg(-1, min=-1, help="Use N random samples of the base set (-1 = all of it).")
@@ -61,7 +59,7 @@ class DataConfig:
 
     def validate(self) -> None:
         self.expand_paths()
-        if not self.parallel and self.recipe != "none":
+        if not self.parallel and self.recipe != NONE:
             raise CrossinError("no parallel corpus given (--parallel DIR or hf:<dataset>)", path="config")
         check_fields(self)  # again: a DataConfig may be made in code, not by build_config
         if not self.out:

@@ -27,6 +27,7 @@ from ..io import (atomic_write_text, iter_jsonl, package_versions, read_json, re
                   sha256_text, write_json)
 from ..langs import parse_langs
 from ..prompts import user_content
+from ..recipe_names import BASE, NONE, TRANSLATION
 from .config import DataConfig
 from .corpus import ParallelCorpus, dataset_rows, find_lang_file, load_parallel, read_samples
 from .recipes import crossin_row, deal_pairs, draw_sources, recipe_pairs, translation_pairs, translation_row
@@ -113,7 +114,7 @@ def load_base(config: DataConfig, corpus: ParallelCorpus | None) -> tuple[list[d
         chosen = sorted(_rng(config.seed, "base").sample(range(len(kept)), config.base_n))
         kept = [kept[i] for i in chosen]
     report["n"] = len(kept)
-    rows = [{"instruction": t[0], "input": t[1], "output": t[2], "source_id": sid, "recipe": "base",
+    rows = [{"instruction": t[0], "input": t[1], "output": t[2], "source_id": sid, "recipe": BASE,
              "instruction_lang": "en", "input_lang": "en", "output_lang": "en"} for sid, t in kept]
     return rows, {**report, "file": info}
 
@@ -156,7 +157,7 @@ def min_repeat_gap(source_ids: list[str]) -> int | None:
 # -------------------------------------------------------------------------------------------------------------- build
 
 def _pair_key(row: dict) -> str:
-    src = row["input_lang"] if row["recipe"] == "translation" else row["instruction_lang"]
+    src = row["input_lang"] if row["recipe"] == TRANSLATION else row["instruction_lang"]
     return f"{src}>{row['output_lang']}"
 
 
@@ -197,7 +198,7 @@ def build_rows(config: DataConfig, corpus: ParallelCorpus | None) -> tuple[list[
 
     recipe_rows: list[dict] = []
     recipe_report: dict = {"name": config.recipe, "n": 0}
-    if config.recipe != "none" and config.n > 0:
+    if config.recipe != NONE and config.n > 0:
         pairs = recipe_pairs(config.recipe, langs)
         slots = deal_pairs(pairs, config.n, _rng(config.seed, "recipe-pairs"))
         picked, reused = draw_sources(corpus, slots, _rng(config.seed, "recipe-samples"), exclude,
@@ -216,7 +217,7 @@ def build_rows(config: DataConfig, corpus: ParallelCorpus | None) -> tuple[list[
         pairs = translation_pairs(config.translation_directions, langs)
         slots = deal_pairs(pairs, config.translation, _rng(config.seed, "translation-pairs"))
         picked, reused = draw_sources(corpus, slots, _rng(config.seed, "translation-samples"), exclude,
-                                      config.max_reuse, what="translation")
+                                      config.max_reuse, what=TRANSLATION)
         trans_rows = [translation_row(corpus, i, a, b, config.translation_template) for i, (a, b) in zip(picked, slots)]
         trans_report = {"n": len(trans_rows), "directions": [f"{a}>{b}" for a, b in pairs],
                         "template": config.translation_template, "reused_source_samples": reused,

@@ -21,7 +21,7 @@ from itertools import permutations
 
 from ..errors import CrossinError
 from ..langs import to_code, to_name
-from .config import TRANSLATION_DIRECTIONS
+from ..recipe_names import EN2X, MONOLINGUAL, TRANSLATION, TRANSLATION_DIRECTIONS, X2EN, X2X
 from .corpus import ParallelCorpus
 
 Pair = tuple[str, str]
@@ -30,16 +30,16 @@ PIVOT = "en"
 
 def recipe_pairs(recipe: str, langs: tuple[str, ...]) -> list[Pair]:
     others = [lang for lang in langs if lang != PIVOT]
-    if recipe in ("en2x", "x2en"):
+    if recipe in (EN2X, X2EN):
         if PIVOT not in langs or not others:
             raise CrossinError(f"recipe {recipe} needs English and at least one other language (langs: "
                                f"{','.join(langs)})", path="config")
-        return [(PIVOT, x) for x in others] if recipe == "en2x" else [(x, PIVOT) for x in others]
-    if recipe == "x2x":
+        return [(PIVOT, x) for x in others] if recipe == EN2X else [(x, PIVOT) for x in others]
+    if recipe == X2X:
         if len(langs) < 2:
-            raise CrossinError("recipe x2x needs at least two languages", path="config")
+            raise CrossinError(f"recipe {X2X} needs at least two languages", path="config")
         return list(permutations(langs, 2))
-    if recipe == "monolingual":
+    if recipe == MONOLINGUAL:
         return [(lang, lang) for lang in langs]
     raise CrossinError(f"recipe {recipe!r} has no language pairs", path="config")
 
@@ -142,5 +142,5 @@ def crossin_row(corpus: ParallelCorpus, i: int, a: str, b: str, recipe: str,
 def translation_row(corpus: ParallelCorpus, i: int, a: str, b: str, template: str) -> dict:
     """The instruction of sample i in language a, to be translated into its version in language b."""
     return {"instruction": template.format(language=to_name(b)), "input": corpus.texts[a][i][0],
-            "output": corpus.texts[b][i][0], "source_id": corpus.ids[i], "recipe": "translation",
+            "output": corpus.texts[b][i][0], "source_id": corpus.ids[i], "recipe": TRANSLATION,
             "instruction_lang": "en", "input_lang": a, "output_lang": b}

@@ -57,6 +57,11 @@ def _check_hub_model(name: str) -> None:
     _HUB_MODELS_SEEN.add(key)
 
 
+# The dtype names of training (TrainConfig.model_dtype) and evaluation (EvalConfig.dtype, serve --dtype): one
+# table, so both mean the same weights. Values are torch's names.
+DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
+
+
 def default_device() -> str:
     import torch
 
@@ -73,15 +78,15 @@ def default_dtype(device: str):
 
 
 def parse_dtype(name: str | None, device: str):
+    """The torch dtype a name means (None, '' or 'auto': the device's default); torch's own names are taken too."""
     import torch
 
     if name in (None, "", "auto"):
         return default_dtype(device)
-    table = {"fp32": torch.float32, "float32": torch.float32, "bf16": torch.bfloat16, "bfloat16": torch.bfloat16,
-             "fp16": torch.float16, "float16": torch.float16}
+    table = {alias: torch_name for short, torch_name in DTYPES.items() for alias in (short, torch_name)}
     if name not in table:
         raise CrossinError(f"unknown dtype {name!r}; choose from {', '.join(table)}")
-    return table[name]
+    return getattr(torch, table[name])
 
 
 def load_tokenizer(name: str):
@@ -97,6 +102,21 @@ def load_tokenizer(name: str):
     return tok
 
 
+def load_pretrained(name: str, *, dtype: str | None = None, device: str | None = None, **kwargs):
+    """(model, tokenizer) of a causal LM as from_pretrained gives them (on the CPU, in train mode): what training
+    tunes and evaluation runs. `dtype` as parse_dtype reads it; `kwargs` go to from_pretrained (attn_implementation)."""
+    from transformers import AutoModelForCausalLM
+
+    torch_dtype = parse_dtype(dtype, device or default_device())
+    path = resolve_model_path(name)
+    tokenizer = load_tokenizer(name)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, **kwargs)
+    except OSError as e:
+        raise CrossinError(f"could not load model {name!r}: {e}") from None
+    return model, tokenizer
+
+
 def load_model_and_tokenizer(
     name: str,
     adapter: str | os.PathLike | None = None,
@@ -105,17 +125,9 @@ def load_model_and_tokenizer(
     dtype: str | None = None,
     merge: bool = False,
 ):
-    """Load a causal LM in eval mode, with an optional PEFT adapter (merged on request)."""
-    from transformers import AutoModelForCausalLM
-
+    """Load a causal LM in eval mode on `device`, with an optional PEFT adapter (merged on request)."""
     device = device or default_device()
-    torch_dtype = parse_dtype(dtype, device)
-    path = resolve_model_path(name)
-    tokenizer = load_tokenizer(name)
-    try:
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype)
-    except OSError as e:
-        raise CrossinError(f"could not load model {name!r}: {e}") from None
+    model, tokenizer = load_pretrained(name, dtype=dtype, device=device)
     if adapter is not None:
         from .adapter import load_adapter
 

@@ -11,10 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from ..io import pyplot, save_figure
+from ..recipe_names import ARM_RECIPES, EN_ONLY, FORMULATIONS, ZERO_SHOT
 from .loading import Run
-
-# Order of the paper's data formulations in Figure 3 (zero-shot first as the reference).
-FORMULATIONS = ("zero-shot", "en-only", "monolingual", "en2x", "x2en", "x2x")
 
 
 def draw_figures(runs: list[Run], names: list[str], benches: list[str], by: dict[tuple[str, str], Run], out: Path
@@ -133,8 +131,8 @@ def _slug(text: str) -> str:
 def _figure3(runs, benches, out, figures, skipped):
     groups = figure3_groups(runs)
     if not groups:
-        skipped["ac3_by_formulation"] = ("needs arms of at least two data formulations (en-only, monolingual, en2x, "
-                                         "x2en, x2x) without translation data; the inputs have none or one")
+        skipped["ac3_by_formulation"] = (f"needs arms of at least two data formulations ({', '.join(ARM_RECIPES)}) "
+                                         "without translation data; the inputs have none or one")
         return
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(max(6.5, 1.6 * len(groups) + 2.5), 4.4))
@@ -244,7 +242,7 @@ def figure3_groups(runs: list[Run]) -> list[tuple[str, list[Run]]]:
         if recipe in FORMULATIONS and translation == 0:
             picked.append((FORMULATIONS.index(recipe), key[1], _label(key, group), group))
     picked.sort(key=lambda t: (t[0], t[1]))
-    trained = {g[0].meta.get("recipe") for _, _, _, g in picked if g[0].meta.get("recipe") != "zero-shot"}
+    trained = {g[0].meta.get("recipe") for _, _, _, g in picked if g[0].meta.get("recipe") != ZERO_SHOT}
     return [(label, group) for _, _, label, group in picked] if len(trained) >= 2 else []
 
 
@@ -261,9 +259,9 @@ def figure4_pairs(runs: list[Run]) -> list[tuple[str, list[Run], list[Run]]]:
 def figure5_series(runs: list[Run]) -> dict[str, list[tuple[int, list[Run]]]]:
     """Per recipe, sizes without translation; the English-only arm is the n = 0 point of every recipe."""
     groups = _by_config(runs)
-    zero = [(k, g) for k, g in groups.items() if k[0] == "en-only" and k[2] == 0]
+    zero = [(k, g) for k, g in groups.items() if k[0] == EN_ONLY and k[2] == 0]
     out = {}
-    for recipe in sorted({k[0] for k in groups if k[0] not in ("zero-shot", "en-only")}):
+    for recipe in sorted({k[0] for k in groups if k[0] not in (ZERO_SHOT, EN_ONLY)}):
         sizes = sorted((k[1], g) for k, g in groups.items() if k[0] == recipe and k[2] == 0 and k[1] > 0)
         if len(sizes) >= 2:
             out[recipe] = ([(0, zero[0][1])] if zero else []) + sizes

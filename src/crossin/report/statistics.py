@@ -7,6 +7,7 @@ import numpy as np
 
 from ..errors import CrossinError
 from ..metrics import harmonic, per_set_accuracy, per_set_consistency
+from ..recipe_names import EN_ONLY, ZERO_SHOT
 from .loading import Run, Samples
 
 # Table 3's columns, plus kappa: a model that always answers "A" is perfectly consistent, kappa shows it.
@@ -20,7 +21,7 @@ def ordered_names(runs: list[Run]) -> list[str]:
     """Zero-shot first, then the experiment's order (arm.json `order`), then by name."""
     first: dict[str, tuple] = {}
     for r in runs:
-        key = (0 if r.meta.get("recipe") == "zero-shot" else 1, r.meta.get("order", 10**6), r.name)
+        key = (0 if r.meta.get("recipe") == ZERO_SHOT else 1, r.meta.get("order", 10**6), r.name)
         first[r.name] = min(first.get(r.name, key), key)
     return sorted(first, key=lambda n: first[n])
 
@@ -47,7 +48,7 @@ def build_table(names: list[str], benches: list[str], by: dict[tuple[str, str], 
 def default_comparisons(names: list[str], runs: list[Run], baseline: str | None) -> list[tuple[str, str]]:
     """Every run against the baseline: the named one, else the English-only arm, else the first run."""
     if baseline is None:
-        en_only = [r.name for r in runs if r.meta.get("recipe") == "en-only"]
+        en_only = [r.name for r in runs if r.meta.get("recipe") == EN_ONLY]
         baseline = en_only[0] if en_only else names[0]
     if baseline not in names:
         raise CrossinError(f"baseline {baseline!r} is not one of the runs: {', '.join(names)}")

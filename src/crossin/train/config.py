@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import arg
+from ..models.hf import DTYPES
 from ..prompts import PROMPT_FORMATS
 
 PAPER_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 PAPER_MODULES_TO_SAVE = ["embed_tokens", "lm_head"]
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
-MODEL_DTYPES = ("fp32", "bf16", "fp16")
 LOSS_IMPLS = ("auto", "trl", "compact")
 # transformers' SchedulerType and OptimizerNames values (transformers 5), listed here so a typo fails when the
 # config is read, before the model loads; the trainer hands them to transformers unchanged.
@@ -71,7 +71,7 @@ class TrainConfig:
 
     # precision and speed
     precision: str = arg("auto", choices=PRECISIONS, help="Mixed precision: auto (bf16 where the GPU has it, else fp32), bf16, fp16, fp32.")
-    model_dtype: str = arg("fp32", choices=MODEL_DTYPES, help="dtype of the loaded base weights (fp32 keeps full-precision master weights "
+    model_dtype: str = arg("fp32", choices=tuple(DTYPES), help="dtype of the loaded base weights (fp32 keeps full-precision master weights "
                                         "for embed_tokens/lm_head; bf16 halves memory on large models).")
     padding_free: bool = arg(True, help="Concatenate each batch into one sequence without padding (position_ids mark "
                                         "the samples, attention stays within a sample); faster on short samples.")

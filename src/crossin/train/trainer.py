@@ -119,25 +119,11 @@ def accumulation(cfg: TrainConfig, n_devices: int) -> tuple[int, int]:
     return device_batch, cfg.effective_batch_size // per_step
 
 
-
-
 def load_base_model(cfg: TrainConfig):
-    import torch
-    from transformers import AutoModelForCausalLM
+    """(model, tokenizer) of cfg.model in cfg.model_dtype, through the loader evaluation uses."""
+    from ..models.hf import load_pretrained
 
-    from ..models.hf import load_tokenizer, resolve_model_path
-
-    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-    if cfg.model_dtype not in dtypes:
-        raise CrossinError(f"unknown model_dtype {cfg.model_dtype!r}; choose from {', '.join(dtypes)}")
-    path = resolve_model_path(cfg.model)
-    tokenizer = load_tokenizer(cfg.model)
-    try:
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtypes[cfg.model_dtype],
-                                                     attn_implementation=cfg.attn_implementation)
-    except OSError as e:
-        raise CrossinError(f"could not load model {cfg.model!r}: {e}") from None
-    return model, tokenizer
+    return load_pretrained(cfg.model, dtype=cfg.model_dtype, attn_implementation=cfg.attn_implementation)
 
 
 def resolve_loss_impl(loss_impl: str) -> str:

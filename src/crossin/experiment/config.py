@@ -1,0 +1,212 @@
+"""The experiment config: `ExperimentConfig` (YAML + flags) with its arms and size sweep, and `load_experiment`,
+which lists the runs it asks for and checks all of it, down to the config each run's steps will get, before
+any work starts."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..config import arg, build_config
+from ..errors import CrossinError
+from ..langs import PAPER_LANGS, parse_langs
+from ..recipe_names import ARM_RECIPES, EN_ONLY, X2X, ZERO_SHOT
+
+RUN_NAME = re.compile(r"[A-Za-z0-9_+=-][A-Za-z0-9_.+=-]{0,99}")
+
+
+@dataclass
+class ArmConfig:
+    recipe: str = arg(X2X, help=f"Training data: {EN_ONLY} (the English base set alone), {', '.join(ARM_RECIPES[1:-1])} "
+                                f"or {ARM_RECIPES[-1]}.")
+    n: int = arg(0, min=0, help=f"Number of CrossIn samples of the recipe added to the English base set (0 for {EN_ONLY}).")
+    translation: int = arg(0, min=0, help="Number of translation samples added (the paper's Trans part).")
+    name: str = arg("", help="Arm name (folder and label in the report); default: recipe, size and translation.")
+    label: str = arg("", help="Row label in the report's Table 3 (e.g. the paper's 'Tuning w/ Alpaca'); default: the name.")
+    data: dict = arg({}, help="Extra `crossin data build` settings for this arm only (DataConfig fields).")
+    train: dict = arg({}, help="Extra `crossin train` settings for this arm only (TrainConfig fields).")
+
+
+@dataclass
+class SweepConfig:
+    recipe: str = arg(X2X, help="Recipe whose size is swept (the paper's Figure 5).")
+    sizes: list[int] = arg([], min=1, help="Numbers of CrossIn samples, one arm each.")
+    translation: int = arg(0, min=0, help="Translation samples added to every sweep arm.")
+
+
+@dataclass
+class ExperimentConfig:
+    name: str = arg("experiment", help="Experiment name (report title).")
+    model: str = arg("gemma-3-270m", help="Base model: the embedded `gemma-3-270m`, a local folder or a Hub id.")
+    langs: list[str] = arg(list(PAPER_LANGS), help="Evaluation languages (codes).")
+    data_langs: list[str] | None = arg(None, help="Languages of the training mixes (default: langs); the parallel corpus must have them.")
+    benchmarks: list[str] = arg(["cross-mmlu", "cross-logiqa"], help="Benchmarks every run is evaluated on.")
+    seeds: list[int] = arg([0], min=0, max=2**32 - 1, help="Seeds; every arm runs once per seed (data sampling, LoRA init, data order).")
+    parallel: str = arg("", help="Parallel instruction corpus (folder of per-language files; $VARS are expanded).")
+    base: str | None = arg(None, help="English base corpus (default: the English side of the parallel corpus).")
+    base_n: int | None = arg(None, min=-1, help="Samples of the English base set (None = all of it).")
+    data: dict = arg({}, help="Extra `crossin data build` settings for every arm (DataConfig fields).")
+    train_config: str | None = arg(None, help="A `crossin train` YAML config (TrainConfig) every arm starts from.")
+    train: dict = arg({}, help="`crossin train` settings for every arm (TrainConfig fields), over train_config.")
+    eval: dict = arg({}, help="`crossin eval` settings (EvalConfig fields: mode, limit, batch_size, ...).")
+    arms: list[dict] = arg([], help="The arms (ArmConfig fields: recipe, n, translation, name, data, train).")
+    sweep: dict | None = arg(None, help="A size sweep (SweepConfig fields: recipe, sizes, translation).")
+    compare: list[str] = arg([], help="Paired comparisons for the report, as 'A:B' run names (default: every run vs the English-only arm).")
+    baseline: str | None = arg(None, help="Run every other run is compared with in the report (default: the English-only arm).")
+    n_boot: int = arg(10000, min=1, help="Paired bootstrap resamples in the report.")
+
+
+@dataclass
+class Run:
+    """One arm at one seed: the unit that is built, trained, evaluated and resumed."""
+
+    name: str
+    arm: ArmConfig
+    seed: int
+    order: int
+    sweep: bool = False
+
+    @property
+    def zero_shot(self) -> bool:
+        return self.arm.recipe == ZERO_SHOT
+
+
+def _expand(value: str | None) -> str | None:
+    if value is None:
+        return None
+    expanded = os.path.expandvars(os.path.expanduser(value))
+    left = re.findall(r"\$\{?(\w+)", expanded)
+    if left:
+        raise CrossinError(f"{value!r}: environment variable ${left[0]} is not set")
+    return expanded
+
+
+def _resolve(value: str | None, config_dir: Path) -> str | None:
+    """A path from the config: $VARS expanded; a relative path is taken from the config file's folder when it
+    exists there (shipped configs point at each other), else from the working directory."""
+    value = _expand(value)
+    if value is None or os.path.isabs(value) or value.startswith("hf:"):
+        return value
+    beside = config_dir / value
+    return str(beside) if beside.exists() else value
+
+
+def _arm_name(arm: ArmConfig) -> str:
+    if arm.recipe == EN_ONLY:
+        name = EN_ONLY
+    else:
+        name = f"{arm.recipe}-n{arm.n}"
+    return name + (f"+trans{arm.translation}" if arm.translation else "")
+
+
+def load_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = None) -> tuple[ExperimentConfig, list[Run]]:
+    """Read and validate the YAML config; return it with the runs it asks for (zero-shot first)."""
+    cfg = build_config(ExperimentConfig, path, overrides)
+    where = str(path)
+    config_dir = Path(path).resolve().parent
+    for key in ("parallel", "base", "train_config"):
+        try:
+            setattr(cfg, key, _resolve(getattr(cfg, key), config_dir) if getattr(cfg, key) else getattr(cfg, key))
+        except CrossinError as e:
+            raise CrossinError(f"{key}: {e.reason}", path=where) from None
+    if cfg.train_config and not Path(cfg.train_config).is_file():
+        raise CrossinError(f"train_config: {cfg.train_config} not found (relative paths are read from the config's "
+                           "folder, then the working directory)", path=where)
+    cfg.langs = list(parse_langs(cfg.langs))
+    if cfg.data_langs is not None:
+        cfg.data_langs = list(parse_langs(cfg.data_langs))
+    if not cfg.benchmarks:
+        raise CrossinError("benchmarks: at least one benchmark is needed", path=where)
+    if not cfg.seeds or len(set(cfg.seeds)) != len(cfg.seeds):
+        raise CrossinError(f"seeds: need distinct seeds, got {cfg.seeds}", path=where)
+    arms: list[tuple[ArmConfig, bool]] = []
+    for i, raw in enumerate(cfg.arms):
+        if not isinstance(raw, dict):
+            raise CrossinError(f"arms[{i}]: expected a mapping, got {raw!r}", path=where)
+        try:
+            arms.append((build_config(ArmConfig, None, raw), False))
+        except CrossinError as e:
+            raise CrossinError(f"arms[{i}]: {e.reason}", path=where) from None
+    if cfg.sweep:
+        try:
+            sweep = build_config(SweepConfig, None, cfg.sweep)
+        except CrossinError as e:
+            raise CrossinError(f"sweep: {e.reason}", path=where) from None
+        for n in sweep.sizes:
+            arms.append((ArmConfig(recipe=sweep.recipe, n=n, translation=sweep.translation), True))
+    runs: list[Run] = []
+    seen: dict[tuple, str] = {}
+    order = 1
+    for i, (arm, is_sweep) in enumerate(arms):
+        label = f"arms[{i}]" if not is_sweep else "sweep"
+        if arm.recipe not in ARM_RECIPES:
+            raise CrossinError(f"{label}: unknown recipe {arm.recipe!r}; choose from {', '.join(ARM_RECIPES)}", path=where)
+        if arm.recipe == EN_ONLY and arm.n:
+            raise CrossinError(f"{label}: {EN_ONLY} takes no CrossIn samples (n must be 0)", path=where)
+        if arm.recipe != EN_ONLY and arm.n <= 0:
+            raise CrossinError(f"{label}: recipe {arm.recipe} needs n > 0 CrossIn samples", path=where)
+        if arm.translation < 0:
+            raise CrossinError(f"{label}: translation must be >= 0", path=where)
+        key = (arm.recipe, arm.n, arm.translation, sorted(arm.data.items()), sorted(arm.train.items()))
+        if str(key) in seen:
+            if is_sweep:
+                continue  # the sweep may contain a size also listed as an explicit arm: run it once
+            raise CrossinError(f"{label}: same recipe, size and translation as arm {seen[str(key)]!r}", path=where)
+        arm.name = arm.name or _arm_name(arm)
+        # The name is a folder under <out>/arms: one plain component ('..' would be <out> itself).
+        if not RUN_NAME.fullmatch(arm.name) or arm.name == ZERO_SHOT:
+            raise CrossinError(f"{label}: arm name {arm.name!r} must be letters, digits, _ . + = - (not starting "
+                               f"with a dot, at most 100 characters) and not {ZERO_SHOT!r}", path=where)
+        seen[str(key)] = arm.name
+        for seed in cfg.seeds:
+            runs.append(Run(name=arm.name if len(cfg.seeds) == 1 else f"{arm.name}-s{seed}", arm=arm, seed=seed,
+                            order=order, sweep=is_sweep))
+        order += 1
+    names = [r.name for r in runs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise CrossinError(f"arm names must be unique: {', '.join(dupes)}", path=where)
+    if runs and not cfg.parallel:
+        raise CrossinError("parallel: a parallel instruction corpus is needed to build the training mixes", path=where)
+    # The zero-shot base model does not depend on the seed of training; it is evaluated once.
+    zero = ArmConfig(recipe=ZERO_SHOT, name=ZERO_SHOT, label="Base model")
+    runs.insert(0, Run(name=ZERO_SHOT, arm=zero, seed=cfg.seeds[0], order=0))
+    _check_sections(cfg, runs, arms, where)
+    for pair in cfg.compare:
+        a, sep, b = pair.partition(":")
+        if not sep or a not in [r.name for r in runs] or b not in [r.name for r in runs]:
+            raise CrossinError(f"compare: {pair!r} must be 'A:B' with A and B run names ({', '.join(r.name for r in runs)})", path=where)
+    return cfg, runs
+
+
+def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[ArmConfig, bool]], where: str) -> None:
+    """Every nested section (data:, train:, eval:, arms[].data, arms[].train) through its own config class and the
+    config each run will get, so a typo or a bad value fails now rather than after other arms ran."""
+    from ..data import DataConfig
+    from ..evaluate import EvalConfig
+    from ..train import TrainConfig
+    from .steps import data_config, eval_config, train_config
+
+    def check(label: str, make) -> None:
+        try:
+            make()
+        except CrossinError as e:
+            raise CrossinError(f"{label}: {e.reason}", path=where if e.path in (None, "flags", "config") else e.path,
+                               line=e.line) from None
+
+    check("eval", lambda: build_config(EvalConfig, None, cfg.eval))
+    check("data", lambda: build_config(DataConfig, None, cfg.data))
+    check("train", lambda: build_config(TrainConfig, None, cfg.train))
+    for i, (arm, is_sweep) in enumerate(arms):
+        if not is_sweep:
+            check(f"arms[{i}].data", lambda: build_config(DataConfig, None, arm.data))
+            check(f"arms[{i}].train", lambda: build_config(TrainConfig, None, arm.train))
+    scratch = Path(os.devnull)  # configs only: nothing is read or written there
+    for r in runs:
+        check(f"run {r.name}: eval", lambda: eval_config(cfg, r, None, scratch))
+        if not r.zero_shot:
+            check(f"run {r.name}: data", lambda: data_config(cfg, r, scratch).validate())
+            check(f"run {r.name}: train", lambda: train_config(cfg, r, scratch, scratch))
