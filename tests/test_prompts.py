@@ -44,3 +44,28 @@ def test_server_tokenizes_chat_prompts_with_one_bos(tok):
     ids, offsets = encode_with_offsets(tok, plain)
     assert ids == tokenize_prompt(tok, plain) and ids.count(tok.bos_token_id) == 1
     assert offsets[0] == 0 and offsets == sorted(offsets)
+
+
+def test_batched_tokenization_keeps_each_prompts_ids_and_order(tok):
+    """tokenize_prompts encodes in batched calls, split by whether a prompt already starts with BOS."""
+    tok.chat_template = CHAT
+    prompts = [format_instruction(q, fmt=fmt, tokenizer=tok) for q in ("Hi", "¿Qué hora es?", "你好吗？", "")
+               for fmt in ("alpaca", "chat", "plain")]
+    assert any(p.startswith(tok.bos_token) for p in prompts) and not all(p.startswith(tok.bos_token) for p in prompts)
+    assert tokenize_prompts(tok, prompts) == [tokenize_prompt(tok, p) for p in prompts]
+    assert tokenize_prompts(tok, []) == []
+
+
+def test_attention_scope_leaves_out_cudnn_on_cuda_only():
+    """cuDNN's SDPA builds a plan per new shape (seconds per eval on a GPU); the scope turns it off, then back on."""
+    import torch
+
+    from crossin.models.hf import attention_without_cudnn
+
+    before = torch.backends.cuda.cudnn_sdp_enabled()
+    with attention_without_cudnn(torch.device("cuda")):
+        assert not torch.backends.cuda.cudnn_sdp_enabled()
+        assert torch.backends.cuda.flash_sdp_enabled() and torch.backends.cuda.mem_efficient_sdp_enabled()
+    assert torch.backends.cuda.cudnn_sdp_enabled() == before
+    with attention_without_cudnn(torch.device("cpu")):
+        assert torch.backends.cuda.cudnn_sdp_enabled() == before

@@ -205,5 +205,16 @@ def tokenize_prompt(tokenizer, prompt: str) -> list[int]:
 
 
 def tokenize_prompts(tokenizer, prompts) -> list[list[int]]:
-    return [tokenize_prompt(tokenizer, p) for p in prompts]
+    """`tokenize_prompt` for many prompts, in one batched call per BOS case (a fast tokenizer encodes a batch in
+    parallel: 4,760 Cross-XQuAD prompts one by one cost ~1.7 s on the H200 machine's CPU)."""
+    prompts = list(prompts)
+    bos = getattr(tokenizer, "bos_token", None)
+    out: list[list[int]] = [[] for _ in prompts]
+    for add_special in (True, False):
+        picked = [i for i, p in enumerate(prompts) if (not (bos and p.startswith(bos))) == add_special]
+        if picked:
+            ids = tokenizer([prompts[i] for i in picked], add_special_tokens=add_special)["input_ids"]
+            for i, row in zip(picked, ids):
+                out[i] = row
+    return out
 

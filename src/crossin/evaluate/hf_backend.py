@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from ..benchmarks import LETTERS
 from ..errors import CrossinError
 from ..prompts import tokenize_prompts
+from ..models.hf import attention_without_cudnn
 from .hf_ops import (CPU_TOKEN_BUDGET, HEAD_CHUNK_BYTES, cache_kwarg, output_cache, per_question, plan_batches,
                      select_rows, token_logp)
 
@@ -115,7 +116,8 @@ class HFBackend:
         while pending:
             batch = pending.pop(0)
             try:
-                values = run_batch(batch)
+                with attention_without_cudnn(self.device):
+                    values = run_batch(batch)
             except torch.cuda.OutOfMemoryError:
                 if len(batch) == 1:
                     raise
@@ -254,8 +256,12 @@ class HFBackend:
         _, tok = self._ensure()
         encoded = self._encode(prompts)
         self._prepare_prefix(encoded)
-        conts = [[tok(cloze_continuation(p, o), add_special_tokens=False).input_ids for o in opts]
-                 for p, opts in zip(prompts, options)]
+        texts = [cloze_continuation(p, o) for p, opts in zip(prompts, options) for o in opts]
+        flat = tok(texts, add_special_tokens=False).input_ids if texts else []  # one batched call
+        conts, k = [], 0
+        for opts in options:
+            conts.append(flat[k:k + len(opts)])
+            k += len(opts)
         chars = [[max(len(cloze_continuation(p, o)), 1) for o in opts] for p, opts in zip(prompts, options)]
         # A question's options add rows of a few tokens each (and KV rows to gather): half a prompt row apiece.
         costs = [(len(ids) + max((len(c) for c in cs), default=0), 1 + (len(cs) + 1) // 2)

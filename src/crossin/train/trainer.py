@@ -28,6 +28,7 @@ from .. import __version__ as crossin_version
 from ..config import check_fields, config_to_dict
 from ..errors import CrossinError
 from ..io import package_versions, read_json, remove_stale_tmp, sha256_file, tmp_name, write_json
+from ..models.hf import attention_without_cudnn
 from .checkpoints import checkpoint_step, finish_from_checkpoint, last_checkpoint, reached_end
 from .config import LOSS_IMPLS, PRECISIONS, TrainConfig
 from .log import make_log_callback, plot_loss
@@ -364,7 +365,8 @@ def train(config: TrainConfig, log=_say) -> Path:
         write_json(out / "train_config.json", record)
 
     started = time.time()
-    result = trainer.train(resume_from_checkpoint=str(checkpoint) if (cfg.resume and checkpoint) else None)
+    with attention_without_cudnn(trainer.args.device):  # padding-free steps are all new shapes (see there)
+        result = trainer.train(resume_from_checkpoint=str(checkpoint) if (cfg.resume and checkpoint) else None)
     if main_process:
         if log_path.exists():
             plot_loss(log_path, out / "loss.png", title=f"{cfg.model} LoRA r={cfg.lora_r} on {data_file.name}")
