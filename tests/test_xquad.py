@@ -205,34 +205,6 @@ def test_registry_imports_xquad_on_first_use_only():
         assert res.returncode == 0, res.stderr
 
 
-def test_no_two_benchmark_modules_import_each_other():
-    """Import circles make a house hard to change: none between any two modules of crossin.benchmarks, counting
-    imports inside functions too (the registry reaches xquad by a "module:attribute" string only)."""
-    import ast
-
-    import crossin.benchmarks
-
-    root = Path(crossin.benchmarks.__file__).parent
-    names = {p: ".".join(("crossin", *p.relative_to(root.parents[1]).with_suffix("").parts[1:]))
-             for p in root.rglob("*.py")}
-    names = {p: n.removesuffix(".__init__") for p, n in names.items()}
-    known = set(names.values())
-    imports: dict[str, set[str]] = {}
-    for path, name in names.items():
-        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        found = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom):
-                base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1]) if node.level else ""
-                module = ".".join(x for x in (base, node.module) if x)
-                found |= {module, *(f"{module}.{a.name}" for a in node.names)}
-            elif isinstance(node, ast.Import):
-                found |= {a.name for a in node.names}
-        imports[name] = (found & known) - {name}
-    circles = sorted({tuple(sorted((a, b))) for a in imports for b in imports[a] if a in imports[b]})
-    assert circles == [], circles
-
-
 def test_cli_build_report_and_summary(tmp_path, xquad_dir, built):
     out, report = tmp_path / "cx.jsonl", tmp_path / "report.json"
     res = runner.invoke(app, ["bench", "build-xquad", "--xquad-dir", str(xquad_dir), "--langs", "en,zh,es,vi",

@@ -8,11 +8,20 @@ part of the answers is known (lm-eval's cache hook), so the request cache can co
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 OnBatch = Callable[[list[int], list], None]
 OPENAI_PREFIX = "openai:"
+# Implementations as "module:class", imported on first use (lm-eval's registry style): this interface module never
+# imports an implementation, implementations import only the interface, and torch loads only for "hf".
+BACKENDS = {"hf": "crossin.evaluate.hf_backend:HFBackend", "openai": "crossin.evaluate.openai_backend:OpenAIBackend"}
+
+
+def backend_class(kind: str) -> type:
+    module, name = BACKENDS[kind].split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 @runtime_checkable
@@ -32,13 +41,10 @@ class Backend(Protocol):
 def make_backend(config, *, model=None, tokenizer=None, model_id: dict | None = None) -> Backend:
     """The backend for an EvalConfig: an OpenAI-compatible server, an in-memory model, or a model to load."""
     if config.model.startswith(OPENAI_PREFIX):
-        from .openai_backend import OpenAIBackend
-
-        return OpenAIBackend(config.base_url, config.model[len(OPENAI_PREFIX):],
+        return backend_class("openai")(config.base_url, config.model[len(OPENAI_PREFIX):],
                              concurrency=None if config.batch_size == "auto" else int(config.batch_size),
                              seed=config.seed)
-    from .hf_backend import HFBackend
-
+    HFBackend = backend_class("hf")
     if model is not None:
         return HFBackend(model=model, tokenizer=tokenizer, batch_size=config.batch_size, identity=model_id)
     from ..models.hf import load_model_and_tokenizer, model_identity

@@ -23,6 +23,7 @@ from ..benchmarks import LETTERS
 from ..errors import CrossinError
 from ..prompts import tokenize_prompts
 from ..models.hf import attention_without_cudnn
+from .backend import OnBatch
 from .hf_ops import (CPU_TOKEN_BUDGET, HEAD_CHUNK_BYTES, cache_kwarg, output_cache, per_question, plan_batches,
                      select_rows, token_logp)
 
@@ -32,7 +33,6 @@ LETTER_VARIANTS = ("{}", " {}")
 # Sharing a prompt prefix pays off only when it saves more than gathering its cache costs.
 MIN_SHARED_PREFIX = 8
 
-OnBatch = Callable[[list[int], list], None]
 
 
 def cloze_continuation(prompt: str, option: str) -> str:

@@ -4,11 +4,13 @@ experiment config and the run, and `Steps`, which calls those modules."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import build_config
 from ..recipe_names import data_recipe
-from .config import ExperimentConfig, Run
+
+if TYPE_CHECKING:  # config.py imports this module to check a YAML's sections; types only here, so no circle
+    from .config import ExperimentConfig, Run
 
 
 def data_config(cfg: ExperimentConfig, run: Run, out: Path):
