@@ -25,7 +25,6 @@ import pytest
 from typer.testing import CliRunner
 
 from crossin.cli.app import app
-from crossin.data.translate import TranslateConfig, translate_corpus
 from crossin.data.translate.protect import split_pieces
 
 pytestmark = pytest.mark.model
