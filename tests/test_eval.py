@@ -74,6 +74,27 @@ def test_cloze_equals_full_sequences(tiny, strategy):
         assert g == pytest.approx(w, abs=1e-4)
 
 
+def test_cloze_through_an_unmerged_adapter_passes_the_cache_by_its_current_name(tiny, mmlu, monkeypatch):
+    """`crossin eval --adapter` scores through a PEFT wrapper, whose forward takes **kwargs: the shared prefix's KV
+    cache must go under the wrapped model's name (`cache`), not the deprecated `past_key_values` (gone in 5.40)."""
+    import copy
+    import warnings
+
+    from peft import LoraConfig, get_peft_model
+
+    model, tok = tiny
+    monkeypatch.setattr(model.config, "sliding_window", 4096)  # so the shared header's cache is used
+    wrapped = get_peft_model(copy.deepcopy(model), LoraConfig(r=2, target_modules=["q_proj", "v_proj"]))  # B = 0
+    requests = build_requests(mmlu, "cloze")[:3]
+    prompts, options = [r.prompt for r in requests], [list(r.options) for r in requests]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*past_key_values.*", category=FutureWarning)
+        got = HFBackend(model=wrapped.eval(), tokenizer=tok).cloze(prompts, options)
+    want = HFBackend(model=model, tokenizer=tok).cloze(prompts, options)
+    for g, w in zip(got, want):
+        assert g == pytest.approx(w, abs=1e-5)
+
+
 def _naive_letters(model, tok, prompt):
     ids = tok(prompt, return_tensors="pt").input_ids
     with torch.inference_mode():

@@ -47,8 +47,10 @@ def select_rows(cache, rows):
 
 
 def cache_kwarg(module) -> str:
-    """transformers renamed `past_key_values` to `cache` (5.2x)."""
-    return "cache" if "cache" in inspect.signature(type(module).forward).parameters else "past_key_values"
+    """transformers renamed `past_key_values` to `cache` (5.2x; the old name goes in 5.40). A PEFT wrapper's forward
+    takes **kwargs and passes them on, so the name is the wrapped model's."""
+    base = module.get_base_model() if hasattr(module, "get_base_model") else module
+    return "cache" if "cache" in inspect.signature(type(base).forward).parameters else "past_key_values"
 
 
 def token_logp(logits, targets):
