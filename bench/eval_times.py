@@ -11,7 +11,6 @@ directly). Benchmark loading (building Cross-XQuAD the first time) is timed apar
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 

@@ -2,6 +2,8 @@
 # On a lent GPU machine after ../shared/offline-gpu/prepare.sh and its part transfers (repo root, parts in /tmp/stage):
 #   bash bench/gpu_check.sh LIMIT_SECONDS     (what 2026-11-26 ran, as .gpu/run/check.sh; summary under $OUT)
 LIMIT=${1:-580}
+: "${OUT:?OUT must name a folder for the summary (the device tool sets it)}"
+[ -f "${SETUP:-.gpu/run/setup.sh}" ] || { echo "error: ${SETUP:-.gpu/run/setup.sh} missing: run ../shared/offline-gpu/prepare.sh first" >&2; exit 2; }
 . ${SETUP:-.gpu/run/setup.sh}  # SETUP=/dev/null for a local smoke run with TIMES_ARGS/SPEED_ARGS/EXP_ARGS
 mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/summary.txt"

@@ -106,12 +106,19 @@ def run_crossin(model_dir: str, rows: list[dict], out: Path, batch: int, accum: 
     trainer = build_trainer(cfg)
     trainer.args.disable_tqdm = True
     tokens = sum(len(x) for x in trainer.train_dataset["input_ids"])
-    return _timed(trainer, tokens)
+    return _timed(trainer, tokens, crossin_scope=True)
 
 
-def _timed(trainer, tokens: int) -> dict:
+def _timed(trainer, tokens: int, crossin_scope: bool = False) -> dict:
+    import contextlib
+
+    from crossin.models.hf import attention_without_cudnn
+
+    # crossin's train() runs under attention_without_cudnn; the TRL baseline runs as a user's script would.
+    scope = attention_without_cudnn(trainer.args.device) if crossin_scope else contextlib.nullcontext()
     start = time.perf_counter()
-    trainer.train()
+    with scope:
+        trainer.train()
     seconds = time.perf_counter() - start
     steps = trainer.state.global_step
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]

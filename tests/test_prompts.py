@@ -67,5 +67,7 @@ def test_attention_scope_leaves_out_cudnn_on_cuda_only():
         assert not torch.backends.cuda.cudnn_sdp_enabled()
         assert torch.backends.cuda.flash_sdp_enabled() and torch.backends.cuda.mem_efficient_sdp_enabled()
     assert torch.backends.cuda.cudnn_sdp_enabled() == before
+    with attention_without_cudnn("cuda:1"):
+        assert not torch.backends.cuda.cudnn_sdp_enabled()
     with attention_without_cudnn(torch.device("cpu")):
         assert torch.backends.cuda.cudnn_sdp_enabled() == before

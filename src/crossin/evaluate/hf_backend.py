@@ -155,7 +155,7 @@ class HFBackend:
         if self._prefix is not None and self._prefix[0] == first[:shared]:
             return
         model, _ = self._ensure()
-        with torch.inference_mode():
+        with torch.inference_mode(), attention_without_cudnn(self.device):
             out = model(input_ids=torch.tensor([first[:shared]], device=self.device), use_cache=True, logits_to_keep=1)
         self._prefix = (first[:shared], output_cache(out))
 

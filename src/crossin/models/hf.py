@@ -88,7 +88,7 @@ def attention_without_cudnn(device):
     """
     import contextlib
 
-    if getattr(device, "type", device) != "cuda":
+    if str(getattr(device, "type", device)).split(":")[0] != "cuda":  # a torch.device, "cuda" or "cuda:1"
         return contextlib.nullcontext()
     from torch.nn.attention import SDPBackend, sdpa_kernel
 
