@@ -140,12 +140,8 @@ def _figure3(runs, benches, out, figures, skipped):
     for bench in benches:
         series[bench] = [_point([r for r in g if r.bench == bench], "ac3") if any(r.bench == bench for r in g) else None
                          for _, g in groups]
-    _grouped_bars(ax, [label for label, _ in groups], series)
-    ax.set_xlabel("training data formulation")
-    ax.set_ylabel("AC3@3")
-    ax.set_ylim(0, _ylim_top([p[2] for pts in series.values() for p in pts if p]))
-    ax.set_title("AC3 by data formulation (error bars: 95% bootstrap CI)")
-    ax.legend(title="benchmark", fontsize=8)
+    _ac3_bars(ax, [label for label, _ in groups], series, xlabel="training data formulation",
+              title="AC3 by data formulation (error bars: 95% bootstrap CI)", legend_title="benchmark")
     fig.tight_layout()
     save_figure(fig, out / "ac3_by_formulation.png")
     figures["ac3_by_formulation"] = "ac3_by_formulation.png"
@@ -165,12 +161,8 @@ def _figure4(runs, benches, out, figures, skipped):
             for label, group in (("without translation", without), ("with translation", with_t)):
                 g = [r for r in group if r.bench == bench]
                 series[label].append(_point(g, "ac3") if g else None)
-        _grouped_bars(ax, [label for label, _, _ in pairs], series, colors=["tab:gray", "tab:green"])
-        ax.set_xlabel("arm")
-        ax.set_ylabel("AC3@3")
-        ax.set_ylim(0, _ylim_top([p[2] for pts in series.values() for p in pts if p]))
-        ax.set_title(bench)
-        ax.legend(fontsize=8)
+        _ac3_bars(ax, [label for label, _, _ in pairs], series, xlabel="arm", title=bench,
+                  colors=["tab:gray", "tab:green"])
     fig.suptitle("With vs without translation data (error bars: 95% bootstrap CI)", fontsize=10)
     fig.tight_layout()
     save_figure(fig, out / "translation_effect.png")
@@ -281,8 +273,9 @@ def _point(runs: list[Run], metric: str) -> tuple[float, float, float]:
     return mean, float(min(values)), float(max(values))
 
 
-def _grouped_bars(ax, groups: list[str], series: dict[str, list[tuple[float, float, float] | None]], colors=None):
-    """Bars with CI whiskers and the value above each bar."""
+def _ac3_bars(ax, groups: list[str], series: dict[str, list[tuple[float, float, float] | None]], *, xlabel: str,
+              title: str, colors=None, legend_title: str | None = None):
+    """AC3@3 as grouped bars (Figures 3 and 4): CI whiskers, the value above each bar, room above the highest."""
     n = len(series)
     width = 0.8 / max(n, 1)
     for j, (label, points) in enumerate(series.items()):
@@ -296,7 +289,9 @@ def _grouped_bars(ax, groups: list[str], series: dict[str, list[tuple[float, flo
             if p:
                 ax.text(x, p[2] + 0.01, f"{p[0]:.3f}", ha="center", va="bottom", fontsize=7, rotation=90 if n > 3 else 0)
     ax.set_xticks(np.arange(len(groups)), groups)
-
-
-def _ylim_top(values: list[float]) -> float:
-    return min(1.1, max(values + [0.1]) + 0.15)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("AC3@3")
+    tops = [p[2] for points in series.values() for p in points if p]
+    ax.set_ylim(0, min(1.1, max(tops + [0.1]) + 0.15))
+    ax.set_title(title)
+    ax.legend(title=legend_title, fontsize=8)
