@@ -303,7 +303,8 @@ def resolve_score_files(specs: list[str], parallel: str, langs: tuple[str, ...])
     return out
 
 
-def _lingua_language(code: str):
+def lingua_language(code: str):
+    """lingua's Language for a crossin language code, or None when lingua does not know it."""
     from lingua import IsoCode639_1, Language
 
     iso = FILE_ALIASES.get(code, (code,))[0]
@@ -340,7 +341,7 @@ def validate(corpus: ParallelCorpus, *, langid: bool = True, langid_chars: int =
     if langid and len(corpus.langs) > 1:
         from lingua import LanguageDetectorBuilder
 
-        lingua_langs = {lang: _lingua_language(lang) for lang in corpus.langs}
+        lingua_langs = {lang: lingua_language(lang) for lang in corpus.langs}
         checked_langs = [lang for lang, ll in lingua_langs.items() if ll is not None]
         unchecked = [lang for lang, ll in lingua_langs.items() if ll is None]
         if len(checked_langs) > 1:

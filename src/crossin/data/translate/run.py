@@ -17,7 +17,7 @@ from pathlib import Path
 from ...config import config_to_dict
 from ...errors import CrossinError
 from ...io import package_versions, sha256_text, write_json, write_jsonl
-from ..corpus import FILE_ALIASES, Source, find_lang_file, read_samples
+from ..corpus import Source, find_lang_file, lingua_language, read_samples
 from .config import TranslateConfig
 from .engines import HFEngine, OpenAIEngine, Reply, Request
 from .protect import FAILURE_REASONS, check_piece, split_pieces
@@ -69,15 +69,10 @@ class LangId:
     """lingua over the run's languages (high-accuracy mode: pieces are often short)."""
 
     def __init__(self, langs: tuple[str, ...]):
-        from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+        from lingua import LanguageDetectorBuilder
 
-        self.lingua: dict[str, object] = {}
-        for code in langs:
-            try:
-                iso = IsoCode639_1.from_str(FILE_ALIASES.get(code, (code,))[0])
-                self.lingua[code] = Language.from_iso_code_639_1(iso)
-            except (ValueError, AttributeError):
-                continue  # a language lingua does not know is not checked
+        # A language lingua does not know is not checked.
+        self.lingua = {code: lang for code in langs if (lang := lingua_language(code)) is not None}
         self.code_of = {v: k for k, v in self.lingua.items()}
         self.detector = (LanguageDetectorBuilder.from_languages(*self.lingua.values()).build()
                          if len(self.lingua) > 1 else None)
