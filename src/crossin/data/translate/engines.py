@@ -133,7 +133,7 @@ class HFEngine:
     def __init__(self, *, model: str, max_tokens: int, batch_size: int, device: str = "", retry_beams: int = 4):
         self.name, self.max_tokens, self.batch_size = model, max_tokens, batch_size
         self.device, self.retry_beams = device, retry_beams
-        self._model = self._tok = self.family = None
+        self._model = self._tok = self.family = self._vocab = None
 
     def identity(self) -> dict:
         return {"engine": "hf", "model": self.name, "max_tokens": self.max_tokens, "retry_beams": self.retry_beams}
@@ -155,7 +155,8 @@ class HFEngine:
             self._model = AutoModelForSeq2SeqLM.from_pretrained(self.name, dtype=dtype).to(device).eval()
         except (OSError, ValueError) as e:
             raise CrossinError(f"cannot load translation model: {e}", path=self.name) from None
-        self.family = model_family(self._model.config.model_type, self._tok.get_vocab())
+        self._vocab = self._tok.get_vocab()  # NLLB's is 256k entries: built once, not per batch
+        self.family = model_family(self._model.config.model_type, self._vocab)
 
     def run(self, reqs: list[Request], on_reply: OnReply) -> None:
         if not reqs:
@@ -167,23 +168,23 @@ class HFEngine:
             groups.setdefault((r.src, r.tgt, r.attempt), []).append(i)
         for (src, tgt, attempt), idx in groups.items():
             idx.sort(key=lambda i: len(reqs[i].text))  # similar lengths per batch: less padding
+            target = target_token(self.family, tgt, self._vocab)
             for start in range(0, len(idx), self.batch_size):
                 batch = idx[start:start + self.batch_size]
-                for i, reply in zip(batch, self._generate([reqs[i].text for i in batch], src, tgt, attempt)):
+                for i, reply in zip(batch, self._generate([reqs[i].text for i in batch], src, target, attempt)):
                     on_reply(i, reply)
 
-    def _generate(self, texts: list[str], src: str, tgt: str, attempt: int) -> list[Reply]:
+    def _generate(self, texts: list[str], src: str, target: str | None, attempt: int) -> list[Reply]:
+        """`target`: the target language's token (target_token), None for a fixed-pair model."""
         import torch
 
         tok, model = self._tok, self._model
-        vocab = tok.get_vocab()
         kwargs = {}
         if self.family in ("nllb", "m2m100"):
             tok.src_lang = NLLB_CODES[src] if self.family == "nllb" else M2M_CODES[src]
-            kwargs["forced_bos_token_id"] = vocab[target_token(self.family, tgt, vocab)]
+            kwargs["forced_bos_token_id"] = self._vocab[target]
         else:
-            prefix = target_token(self.family, tgt, vocab)
-            texts = [f"{prefix} {t}" for t in texts] if prefix else texts
+            texts = [f"{target} {t}" for t in texts] if target else texts
         enc = tok(texts, return_tensors="pt", padding=True, truncation=True).to(model.device)
         beams = 1 if attempt == 0 else self.retry_beams  # the retry searches wider instead of sampling: reproducible
         with torch.inference_mode():
