@@ -148,8 +148,6 @@ def load_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = 
             raise CrossinError(f"{label}: {EN_ONLY} takes no CrossIn samples (n must be 0)", path=where)
         if arm.recipe != EN_ONLY and arm.n <= 0:
             raise CrossinError(f"{label}: recipe {arm.recipe} needs n > 0 CrossIn samples", path=where)
-        if arm.translation < 0:
-            raise CrossinError(f"{label}: translation must be >= 0", path=where)
         key = (arm.recipe, arm.n, arm.translation, sorted(arm.data.items()), sorted(arm.train.items()))
         if str(key) in seen:
             if is_sweep:
