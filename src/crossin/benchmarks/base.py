@@ -81,6 +81,11 @@ class BenchmarkSpec:
     how_to_get: str = ""
 
 
+def best_option(scores: list[float]) -> int:
+    """The index of the highest option score; ties go to the earliest option."""
+    return max(range(len(scores)), key=lambda i: (scores[i], -i))
+
+
 def strip_label(choice: str, index: int) -> str:
     """"(B) text" -> "text"; a label that does not match the position is left in place."""
     m = _LABEL.match(choice)

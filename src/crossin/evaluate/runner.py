@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..benchmarks import Benchmark, load_benchmark
+from ..benchmarks import Benchmark, best_option, load_benchmark
 from ..config import check_fields, config_to_dict
 from ..errors import CrossinError
 from ..extract import extract_choice
@@ -87,10 +87,6 @@ def score_options(model, tokenizer, bench: Benchmark, *, mode: str = "loglik", b
     backend = HFBackend(model=model, tokenizer=tokenizer, batch_size=batch_size, identity=model_id)
     values = execute(requests, mode, backend, cache=cache, progress=progress, desc=f"{bench.name} {mode}")
     return {(r.set_id, r.lang): unrotate_scores(v, r.rotation) for r, v in zip(requests, values)}
-
-
-def _argmax(scores: list[float]) -> int:
-    return max(range(len(scores)), key=lambda i: (scores[i], -i))
 
 
 def _validate(config: EvalConfig) -> None:
@@ -197,7 +193,7 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
         else:
             original = unrotate_scores(value, r.rotation)
             entry["option_scores"] = original
-            entry["choice"] = _argmax(original)
+            entry["choice"] = best_option(original)
         per_item.setdefault((r.set_id, r.lang), []).append(entry)
         prompts.setdefault((r.set_id, r.lang), r.prompt)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from .. import __version__
-from ..benchmarks import Benchmark
+from ..benchmarks import Benchmark, best_option
 from .export import METRICS, group_name, task_name
 
 
@@ -27,10 +27,6 @@ def _mean_stderr(hits: list[bool]) -> tuple[float, float | str]:
     return mean, math.sqrt(var / n)
 
 
-def _argmax(scores: list[float]) -> int:
-    return max(range(len(scores)), key=lambda i: (scores[i], -i))
-
-
 def _hits(sample: dict, mode: str, bench_item) -> dict[str, bool]:
     gold = sample["gold"]
     if mode == "generate":
@@ -40,7 +36,7 @@ def _hits(sample: dict, mode: str, bench_item) -> dict[str, bool]:
         from ..evaluate.hf_backend import cloze_continuation
 
         lengths = [len(cloze_continuation(sample["prompt"], c)) for c in bench_item.choices]
-        out["acc"] = _argmax([s * n for s, n in zip(sample["option_scores"], lengths)]) == gold
+        out["acc"] = best_option([s * n for s, n in zip(sample["option_scores"], lengths)]) == gold
     return out
 
 

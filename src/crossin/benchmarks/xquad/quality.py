@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from ..base import ParallelSet
+from ..base import ParallelSet, best_option
 from .text import norm_key, word_set
 
 
@@ -30,10 +30,6 @@ def options_in_context(sets: list[ParallelSet], langs: Iterable[str]) -> dict[st
     return out
 
 
-def _first_max(scores: list[float]) -> int:
-    return max(range(len(scores)), key=lambda i: (scores[i], -i))  # ties go to the earliest option
-
-
 def trivial_baselines(sets: list[ParallelSet], langs: Iterable[str]) -> dict[str, dict[str, float]]:
     """Accuracy per language of three answer-free strategies; ties (and no match) go to the earliest option.
 
@@ -50,9 +46,9 @@ def trivial_baselines(sets: list[ParallelSet], langs: Iterable[str]) -> dict[str
             ctx = norm_key(item.context or "")
             qwords = word_set(item.question, lang)
             picks = {
-                "context": _first_max([float(_appears(c, ctx)) for c in item.choices]),
-                "longest": _first_max([float(len(c)) for c in item.choices]),
-                "overlap": _first_max([float(len(word_set(c, lang) & qwords)) for c in item.choices]),
+                "context": best_option([float(_appears(c, ctx)) for c in item.choices]),
+                "longest": best_option([float(len(c)) for c in item.choices]),
+                "overlap": best_option([float(len(word_set(c, lang) & qwords)) for c in item.choices]),
             }
             for name, pick in picks.items():
                 correct[name] += pick == item.gold
