@@ -81,8 +81,9 @@ class Engine:
 
     def _step(self, jobs: list[Job]) -> None:
         # Greedy next-token-only scoring (lm-eval's and crossin's loglik/cloze requests): one forward, no generate.
-        quick = [j for j in jobs if j.score and j.temperature == 0 and j.max_tokens <= 1]
-        generating = [j for j in jobs if j not in quick]
+        quick, generating = [], []
+        for j in jobs:
+            (quick if j.score and j.temperature == 0 and j.max_tokens <= 1 else generating).append(j)
         if quick:
             self._finish_scored(quick)
         for job in [j for j in generating if j.temperature > 0]:  # each has its own seed
@@ -256,9 +257,10 @@ def create_app(model, tokenizer, name: str, *, max_tokens_cap: int = DEFAULT_MAX
     def stops(stop) -> tuple[str, ...]:
         return tuple(s for s in ([stop] if isinstance(stop, str) else stop or []) if s)
 
-    def stop_at(text: str, stop) -> tuple[str, bool]:
-        for s in ([stop] if isinstance(stop, str) else stop or []):
-            if s and s in text:
+    def stop_at(text: str, stop: tuple[str, ...]) -> tuple[str, bool]:
+        """`stop`: a job's stop strings, as stops() made them."""
+        for s in stop:
+            if s in text:
                 return text[:text.index(s)], True
         return text, False
 
@@ -286,7 +288,7 @@ def create_app(model, tokenizer, name: str, *, max_tokens_cap: int = DEFAULT_MAX
         done = await asyncio.gather(*(run(j) for j in jobs))
         choices = []
         for index, (p, job) in enumerate(zip(prompts, done)):
-            completion, stopped = stop_at(tokenizer.decode(job.generated, skip_special_tokens=True), body.stop)
+            completion, stopped = stop_at(tokenizer.decode(job.generated, skip_special_tokens=True), job.stop)
             prompt_text = p if isinstance(p, str) else tokenizer.decode(p, skip_special_tokens=True)
             choice = {"index": index, "text": (prompt_text if body.echo else "") + completion,
                       "finish_reason": "stop" if stopped else job.finish, "logprobs": None}
@@ -306,7 +308,7 @@ def create_app(model, tokenizer, name: str, *, max_tokens_cap: int = DEFAULT_MAX
         max_tokens = body.max_completion_tokens or body.max_tokens or min(256, max_tokens_cap)
         job = await run(Job(tokenize_prompt(tokenizer, prompt), max_tokens, body.temperature, body.seed,
                             ignore_eos=body.ignore_eos, stop=stops(body.stop)))
-        text, stopped = stop_at(tokenizer.decode(job.generated, skip_special_tokens=True), body.stop)
+        text, stopped = stop_at(tokenizer.decode(job.generated, skip_special_tokens=True), job.stop)
         n_prompt, n_new = len(job.ids), len(job.generated)
         return {"id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion", "created": int(time.time()),
                 "model": name, "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
