@@ -9,6 +9,7 @@ the text of a choice found in the output.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -88,7 +89,8 @@ def extract_choice(output: str | None, choices: list[str] | tuple[str, ...]) -> 
         if picked is not None:
             return picked
 
-    first = _leading_choice_text(text, choices)
+    folded, folded_choices = _fold(text), [_fold(c) for c in choices]
+    first = _leading_choice_text(folded, folded_choices)
     if first is not None:
         return first
 
@@ -99,9 +101,10 @@ def extract_choice(output: str | None, choices: list[str] | tuple[str, ...]) -> 
     if len(labels) == 1:
         return labels.pop()
 
-    return _match_choice_text(text, choices)
+    return _match_choice_text(folded, folded_choices)
 
 
+@functools.lru_cache(maxsize=4096)  # the same options come back for every language and every model
 def _bounded(choice: str) -> re.Pattern:
     """The choice's text, not running on into letters or digits where it starts or ends with one."""
     head = rf"(?<![{_WORDISH}])" if re.match(rf"[{_WORDISH}]", choice) else ""
@@ -111,11 +114,10 @@ def _bounded(choice: str) -> re.Pattern:
     return re.compile(head + re.escape(choice) + tail)
 
 
-def _leading_choice_text(text: str, choices) -> int | None:
-    """The option whose exact text the output starts with; the longest one when one option's text is a prefix of
-    another's ("New York" / "New York City")."""
-    folded = _fold(text)
-    starts = [(len(c), i) for i, c in enumerate(_fold(c) for c in choices) if c and _bounded(c).match(folded)]
+def _leading_choice_text(folded: str, folded_choices: list[str]) -> int | None:
+    """The option whose exact text the (folded) output starts with; the longest one when one option's text is a
+    prefix of another's ("New York" / "New York City")."""
+    starts = [(len(c), i) for i, c in enumerate(folded_choices) if c and _bounded(c).match(folded)]
     if not starts:
         return None
     longest = max(starts)[0]
@@ -123,9 +125,7 @@ def _leading_choice_text(text: str, choices) -> int | None:
     return picked.pop() if len(picked) == 1 else None
 
 
-def _match_choice_text(text: str, choices) -> int | None:
-    folded = _fold(text)
-    folded_choices = [_fold(c) for c in choices]
+def _match_choice_text(folded: str, folded_choices: list[str]) -> int | None:
     for i, c in enumerate(folded_choices):
         if c and folded == c:
             return i
