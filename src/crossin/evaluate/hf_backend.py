@@ -256,13 +256,11 @@ class HFBackend:
         _, tok = self._ensure()
         encoded = self._encode(prompts)
         self._prepare_prefix(encoded)
-        texts = [cloze_continuation(p, o) for p, opts in zip(prompts, options) for o in opts]
-        flat = tok(texts, add_special_tokens=False).input_ids if texts else []  # one batched call
-        conts, k = [], 0
-        for opts in options:
-            conts.append(flat[k:k + len(opts)])
-            k += len(opts)
-        chars = [[max(len(cloze_continuation(p, o)), 1) for o in opts] for p, opts in zip(prompts, options)]
+        texts = [[cloze_continuation(p, o) for o in opts] for p, opts in zip(prompts, options)]
+        flat = [t for ts in texts for t in ts]
+        ids = iter(tok(flat, add_special_tokens=False).input_ids if flat else [])  # one batched call
+        conts = [[next(ids) for _ in ts] for ts in texts]
+        chars = [[max(len(t), 1) for t in ts] for ts in texts]
         # A question's options add rows of a few tokens each (and KV rows to gather): half a prompt row apiece.
         costs = [(len(ids) + max((len(c) for c in cs), default=0), 1 + (len(cs) + 1) // 2)
                  for ids, cs in zip(encoded, conts)]
