@@ -20,7 +20,7 @@ CASES = [
     ("Firstborn children are more likely to be sociable.", EN, 2), ("  \n(A)\n", EN, 0),
     ("A. responsible\nExplanation: Adler believed that...", EN, 0),
     ("The answer is not A. The answer is C.", EN, 2),
-    ("The answer is A. No, the answer is B. Final answer: E", EN, 1),  # E is not an option: B is the last one that is
+    ("The answer is A. No, the answer is B. Final answer: E", EN, None),  # two different final answers: ambiguous
     ("A responsible child is what Adler described.", EN, 0),
     ("The answer is a bit unclear to me.", EN, None),
     ("", EN, None), ("   ", EN, None), (None, EN, None),

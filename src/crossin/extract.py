@@ -1,10 +1,19 @@
-"""Answer extraction: free-form model output -> option index, or None when no answer can be read.
+"""Answer extraction (`--extractor crossin`, the default): free-form model output -> option index, or None.
 
-An unparsed answer is never replaced by a guess: it counts as wrong and agrees with nothing.
-Order of evidence, strongest first: an explicit "answer is X" phrase in any benchmark language; an answer
-written first (an option label, or the exact text of an option), whatever follows it, as base and lightly tuned
-models write ("A 2019年12月12日,...", "B 1.1.1.1...", "负责任的 2019年..."); a single parenthesised label; then
-the text of a choice found in the output.
+Built around what chat models write in the seven SeaEval languages: they state an answer, explain it, eliminate
+the other options, compare, restate. An unparsed answer is never replaced by a guess: it counts as wrong and agrees
+with nothing. Evidence, strongest first:
+
+1. explicit final-answer statements ("the most appropriate answer is (D)", "答案是B", "la respuesta correcta es",
+   "đáp án là", "jawapannya ialah", "ang sagot ay", "Answer: **C**", "I would choose B"); all naming one option
+   -> that option; naming two different options -> ambiguous (unparsed, counted apart);
+2. an answer written first (a label, or an option's own text), as base models do ("B 1.1.1.1...");
+3. an option asserted correct ("(C) is correct", "(A)是正确的", "Tama ang (B)"); two different -> ambiguous;
+4. a refusal ("I cannot answer", "None of the options") -> unparsed;
+5. the one option label mentioned, or the one option text found.
+Eliminations and negations never count ("Option (B) is incorrect", "不是B", "bukan C", "(C) sai"), and an echoed
+option list (label lines one after another) is not an answer. Runs in linear time: the input read is bounded
+(head and tail) and no pattern nests unbounded quantifiers (tests/test_extract_linear.py).
 """
 
 from __future__ import annotations
@@ -12,46 +21,108 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from dataclasses import dataclass
 
 LETTERS = "ABCDEFGHIJ"
+VERSION = "2"  # recorded in results.json; bump when a change can read an output differently
+HEAD_CHARS, TAIL_CHARS = 6000, 2000  # what is read of a longer output: its start and its conclusion
 
-# "<answer phrase> [is|:] X" in the benchmark languages. Letters are upper-case only unless bracketed,
-# so that articles ("a") and words are never read as options.
-_ANSWER_WORDS = [
-    r"(?:the\s+)?(?:correct\s+|right\s+|final\s+|best\s+)?(?:answer|option|choice)(?:\s+(?:is|would\s+be|should\s+be))?",
-    r"i\s+(?:would\s+)?(?:choose|pick|select|go\s+with)",
-    r"(?:正确)?(?:答案|选项|答)(?:应该|应|应当)?(?:是|为)?", r"(?:应该)?选(?:择)?",
-    r"(?:la\s+)?(?:respuesta|opci[oó]n|alternativa)(?:\s+correcta)?(?:\s+(?:es|ser[ií]a))?(?:\s+la)?",
-    r"(?:đáp\s+án|câu\s+trả\s+lời|phương\s+án|lựa\s+chọn)(?:\s+đúng)?(?:\s+(?:là|chính\s+xác\s+là))?", r"chọn",
-    r"(?:jawaban|jawapan|pilihan)(?:nya)?(?:\s+(?:yang\s+)?(?:benar|betul|tepat))?(?:\s+(?:adalah|ialah))?",
-    r"(?:ang\s+)?(?:tamang\s+)?sagot(?:\s+ay)?",
+# Final-answer phrases. A bare "option" is not one ("Option (B) is incorrect"): only a qualified one is.
+_Q_EN = r"(?:most )?(?:correct|right|best|final|appropriate|accurate|suitable|likely|true)"
+_FINAL_WORDS = [
+    rf"(?:(?:{_Q_EN}) )?answer(?: to (?:the|this) question)?(?: (?:is|would be|should be|will be|here is))?",
+    rf"(?:{_Q_EN}) (?:option|choice)(?: (?:is|would be|should be))?",
+    r"i (?:would |will |'d |'ll )?(?:choose|pick|select|go with)", r"my (?:final )?choice is",
+    r"(?:正确|最终|最合适的|最恰当的|最佳|正确的)?答案(?:应该|应|应当)?(?:是|为|[:：]|(?=\n))",
+    r"(?:正确|最合适|最恰当|最佳)的?选项(?:应该|应|应当)?(?:是|为|[:：])", r"(?:应该|应|应当|所以|因此|故|我)?选(?:择)?(?=[ (\[*]?[A-J])",
+    r"(?:la )?respuesta(?: (?:correcta|final|m[aá]s (?:adecuada|apropiada|precisa)|adecuada|acertada))?(?: (?:es|ser[ií]a))?",
+    r"(?:la )?(?:opci[oó]n|alternativa) (?:correcta|m[aá]s (?:adecuada|apropiada))(?: (?:es|ser[ií]a))?",
+    r"(?:yo )?(?:elegir[ií]a|elijo|escojo|escoger[ií]a)",
+    r"(?:đáp án|câu trả lời)(?: (?:đúng|chính xác|phù hợp nhất|hợp lý nhất|cuối cùng))?(?: (?:là|sẽ là))?",
+    r"(?:phương án|lựa chọn) (?:đúng|chính xác|phù hợp nhất)(?: (?:là|sẽ là))?", r"(?<!lựa )chọn",
+    r"(?:jawaban|jawapan)(?:nya)?(?: (?:yang )?(?:benar|betul|tepat|paling tepat|paling sesuai|sesuai|akhir))?(?: (?:adalah|ialah|ini))?",
+    r"pilihan (?:yang )?(?:benar|betul|tepat|paling tepat|paling sesuai)(?: (?:adalah|ialah))?",
+    r"saya (?:akan )?(?:memilih|pilih)",
+    r"(?:ang )?(?:(?:tamang|huling|wastong|pinakaangkop na) )?sagot(?: ko)?(?: (?:ay|ay ang))?",
+    r"(?:ang )?(?:tamang|pinakaangkop na) (?:pagpipilian|opsyon)(?: ay)?", r"pipiliin ko(?: ang)?",
 ]
-_SEP = r"\s*(?:[:：=\-–—]|(?i:\bis\b))?\s*(?:\*\*)?\s*"
-_LETTER = r"(?:\(\s*([A-Ja-j])\s*\)|\[\s*([A-Ja-j])\s*\]|([A-J])(?![A-Za-z]))"
-# Only the words are case-insensitive: a bare lower-case "a" is an article, not option A.
-_ANSWER_RE = re.compile(rf"(?i:{'|'.join(_ANSWER_WORDS)}){_SEP}(?i:option\s+|la\s+|opción\s+)?{_LETTER}")
-# A label at the very start: "(B)", "[B]", "B.", "B)", "B:", "B、", "**B**", "B" alone, or "B" then a space or
-# newline and anything ("B 1.1.1...", "A 2019年...").
-_LEADING_RE = re.compile(r"^\s*(?:\*\*|[\"'“「])?\s*(?:\(\s*([A-Ja-j])\s*\)|\[\s*([A-Ja-j])\s*\]|"
+_FINAL_RE = re.compile(rf"(?<![A-Za-z\u00C0-\u024F\u1E00-\u1EFF])(?:{'|'.join(_FINAL_WORDS)})", re.IGNORECASE)
+# What may stand between the phrase and the option: punctuation, markdown, a line break (bounded: linear).
+_SKIP = r"[ :：=*\-–—#>\n\"'“「‘]{0,8}"
+_OPTION_WORD = r"(?:(?:option|choice|opci[oó]n|alternativa|phương án|lựa chọn|đáp án|pilihan|opsyon|pagpipilian|选项|la|ang|the) ?){0,2}"
+# An option label: "(B)", "[B]", "**B**", or a capital letter standing alone ("B", "B.", "B)").
+_LABEL = r"(?:\(([A-Ja-j])\)|\[([A-Ja-j])\]|\*\*([A-J])\*\*|([A-J])(?![A-Za-z0-9'’]))"
+_TARGET_RE = re.compile(rf"{_SKIP}(?i:{_OPTION_WORD})(?:\*\*)?{_LABEL}")
+_NEG_AFTER_PHRASE_RE = re.compile(r"[ :]{0,3}(?:not\b|no\b|nicht|bukan|không|hindi|不是|不|并非|ni\b)", re.IGNORECASE)
+_TEXT_START_RE = re.compile(r"[ :：=*\-–—#>\n\"'“「‘(\[]{0,8}")
+
+# Label mentions outside final statements: bracketed, "option B", "B." / "B)" before that option's own text.
+_MENTION_RE = re.compile(
+    r"\(([A-J])\)|\[([A-J])\]|\*\*([A-J])\*\*|(?i:option|opci[oó]n|phương án|pilihan|opsyon|选项) ?([A-J])(?![A-Za-z0-9])"
+    r"|(?<![A-Za-z0-9])([A-J])[.)](?= )|(?<![A-Za-z0-9])([A-J])(?= (?:is|are|es|là|adalah|ialah|ay|sai|salah|benar|betul|"
+    r"không|tidak|kurang|can|no|y|o|and|or|và|hoặc|dan|atau|at)\b)|(?<![A-Za-z0-9])([A-J])(?=[是不和或与都最更])"
+    r"|(?<![A-Za-z])(?i:and|or|y|o|và|hoặc|dan|atau|at|和|或) ?([A-J])(?![A-Za-z0-9])")
+# An option line of a list: "(A) 642", "A. 642", "- B) ...".
+_LIST_ITEM_RE = re.compile(r"(?:[-*•] )?(?:\*\*)?(?:\(([A-J])\)|\[([A-J])\]|([A-J])[.):])")
+_COORD_RE = re.compile(r"[ ,，、]{0,3}(?:and|or|y|o|e|u|và|hoặc|hay|dan|atau|at|和|或|及|以及|与|como|ou)[ ,，]{0,3}", re.IGNORECASE)
+
+# Verdicts after an option ("... is incorrect", "... 不正确", "... sai") and before it ("不是 ...", "Mali ang ...").
+_NEG_AFTER_RE = re.compile(
+    r"[ ,:：]{0,3}(?:(?:is|are|es|son|ay|adalah|là|是)[ ]?)?(?:not\b|no\b|incorrect|wrong|false|irrelevant|unlikely|"
+    r"can(?:not)? be (?:ruled out|eliminated|excluded)|should be (?:ruled out|eliminated)|doesn't|does not|"
+    r"incorrect[ao]s?|err[oó]ne[ao]s?|fals[ao]s?|descartad|不|错|无关|并非|sai\b|không|salah|tidak|kurang|bukan|mali\b|hindi)",
+    re.IGNORECASE)
+_NEG_BEFORE_RE = re.compile(
+    r"(?:\bnot|\bno|\bexcept|rather than|instead of|other than|eliminate|rule out|不是|不选|不|排除|并非|除了|\bloại|không phải(?: là)?|"
+    r"\bbukan|\bmali ang|\bhindi(?: tama ang| ito)?|\bdescartamos|\bdescartar|\bexcepto)(?: (?:option|opción|opsyon|ang|la|the))? ?$",
+    re.IGNORECASE)
+_POS_AFTER_RE = re.compile(
+    r"[ ,:：]{0,3}(?:(?:is|es|là|adalah|ialah|ay|是)[ ]?)?(?:(?:the )?(?:correct|right|best|most (?:appropriate|accurate|suitable))\b|"
+    r"more (?:accurate|appropriate|correct|likely)|correct[ao]s?\b|la correcta|la (?:m[aá]s )?(?:adecuada|precisa)|"
+    r"la que mejor|m[aá]s precis[ao]|m[aá]s adecuad[ao]|正确|最符合|最合适|更准确|更合适|đúng|phù hợp nhất|chính xác hơn|benar|betul|"
+    r"(?:yang )?paling (?:sesuai|tepat)|lebih tepat|tama\b|ang pinakaangkop)", re.IGNORECASE)
+_POS_BEFORE_RE = re.compile(r"(?:\btama ang|\bmas tama ang|\bchoose|\bpick|\bselect)(?: (?:option|opsyon))? ?$", re.IGNORECASE)
+
+# A label at the very start: "(B)", "[B]", "B.", "B)", "B:", "B、", "**B**", "B" alone, or "B" then a space.
+_LEADING_RE = re.compile(r"(?:\*\*|[\"'“「])?(?:\(([A-Ja-j])\)|\[([A-Ja-j])\]|"
                          r"([A-J])(?=$|\s|[.)．:：、,，;；!！?？。*\]」”\"']))")
-# ... but "A man ...", "A la ...", "I think ...": the article, preposition or pronoun that starts a sentence,
-# unless the word after it says the letter is the answer ("A is correct").
-_WORD_NOT_LABEL_RE = re.compile(r"^\s*[AI][ \t]+(?!(?:is|es|là|ialah|adalah|ay)\b)[a-zà-ÿ]")
-# Letters, digits and the Latin letters of vi/es/fil: an option's text must not run on into more of them
-# ("642" is not the start of "6420"); CJK text has no spaces, so no boundary is asked there.
+# ... but "A man ...", "A la ...", "I think ...": an article, preposition or pronoun starting a sentence.
+_WORD_NOT_LABEL_RE = re.compile(r"[AI] (?!(?:is|es|là|ialah|adalah|ay)\b)[a-zà-ÿ]")
+# Letters, digits and the Latin letters of vi/es/fil: an option's text must not run on into more of them.
 _WORDISH = "0-9A-Za-z\u00C0-\u024F\u1E00-\u1EFF"
-_PAREN_RE = re.compile(r"\(\s*([A-J])\s*\)")
 
 _REFUSALS = re.compile(
-    r"(i\s+(do\s+not|don't|cannot|can't)\s+(know|answer|determine)|none\s+of\s+the\s+(above|options)|"
-    r"不知道|无法(回答|确定|判断)|no\s+(lo\s+)?s[eé]|no\s+puedo|không\s+biết|tidak\s+tahu|hindi\s+ko\s+alam)",
-    re.IGNORECASE,
-)
+    r"i (?:do not|don't|cannot|can't|am unable to|am not able to) (?:know|answer|determine|decide|provide|say)|"
+    r"none of (?:the|these) (?:above|options|choices|answers)|as an ai|i'm sorry|"
+    r"不知道|无法(?:回答|确定|判断|选择|在)|都不正确|抱歉|no (?:lo )?s[eé]\b|no puedo|ninguna de las|lo siento|"
+    r"không biết|không thể|không có đáp án|xin lỗi|tidak tahu|tidak dapat|tidak ada pilihan|tiada pilihan|maaf|"
+    r"hindi ko (?:alam|masasagot)|hindi ako makapili|wala sa mga|paumanhin", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the extractor read: the option (None = unparsed), whether two options were each stated as the answer,
+    and which rule decided (final, leading, assertion, mention, text; "" when none did)."""
+
+    choice: int | None
+    ambiguous: bool = False
+    rule: str = ""
 
 
 def normalise(text: str) -> str:
     # NFKC folds full-width letters and brackets (（Ｂ）) into ASCII ones.
     return unicodedata.normalize("NFKC", text).strip()
+
+
+def prepare(output: str) -> str:
+    """The text the rules read: bounded (head + tail), NFKC, one space between words, no blank lines."""
+    if len(output) > 4 * (HEAD_CHARS + TAIL_CHARS):  # NFKC can grow text; cut before it too
+        output = output[:4 * HEAD_CHARS] + "\n" + output[-4 * TAIL_CHARS:]
+    text = normalise(output).replace("【", "[").replace("】", "]")
+    if len(text) > HEAD_CHARS + TAIL_CHARS:
+        text = text[:HEAD_CHARS] + "\n" + text[-TAIL_CHARS:]
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 def _fold(text: str) -> str:
@@ -60,48 +131,163 @@ def _fold(text: str) -> str:
     return text.strip(" .。!！?？,，;；:：")
 
 
-def _letter(match: re.Match, n_choices: int) -> int | None:
+def _index(match: re.Match, n: int) -> int | None:
     letter = next(g for g in match.groups() if g)
     index = LETTERS.index(letter.upper())
-    return index if index < n_choices else None
+    return index if index < n else None
 
 
 def extract_choice(output: str | None, choices: list[str] | tuple[str, ...]) -> int | None:
-    """Return the 0-based option index the output picks, or None if it picks none (or is ambiguous)."""
-    if output is None:
-        return None
-    text = normalise(output)
+    """The 0-based option index the output picks, or None if it picks none (or is ambiguous)."""
+    return read_answer(output, choices).choice
+
+
+def read_answer(output: str | None, choices: list[str] | tuple[str, ...]) -> Reading:
+    """Read which option the output chose; see the module docstring for the order of evidence."""
+    if output is None or not output.strip():
+        return Reading(None)
+    text = prepare(output)
     if not text:
-        return None
-    n = len(choices)
+        return Reading(None)
+    plain = tuple(_plain(c) for c in choices)
+    echo = _echoed_labels(text)
 
-    matches = [m for m in _ANSWER_RE.finditer(text)]
-    if matches:
-        picked = {_letter(m, n) for m in matches} - {None}
-        if len(picked) == 1:
-            return picked.pop()
-        if picked:  # "the answer is not A, the answer is B": the last explicit statement of an option wins
-            return next(i for m in reversed(matches) if (i := _letter(m, n)) is not None)
+    finals = _final_statements(text, plain, echo)
+    if finals:
+        return Reading(finals.pop(), rule="final") if len(finals) == 1 else Reading(None, True, "final")
 
-    m = _LEADING_RE.match(text)
-    if m and not _WORD_NOT_LABEL_RE.match(text):
-        picked = _letter(m, n)
-        if picked is not None:
-            return picked
-
-    folded, folded_choices = _fold(text), [_fold(c) for c in choices]
-    first = _leading_choice_text(folded, folded_choices)
-    if first is not None:
-        return first
-
+    if (first := _leading_label(text, plain, echo)) is not None:
+        return Reading(first, rule="leading")
+    folded = _fold(text)
+    folded_choices = tuple(_fold(c) for c in choices)
+    if (first := _leading_choice_text(folded, folded_choices)) is not None:
+        return Reading(first, rule="leading")
     if _REFUSALS.search(text):
+        return Reading(None)
+
+    mentions = _mentions(text, plain, echo)
+    if _coordinated(text, mentions):  # "(A) and (C) are both correct", "答案可能是A或C"
+        return Reading(None, True, "assertion")
+    asserted = {m.index for m in mentions if m.verdict == "pos"}
+    if asserted:
+        return Reading(asserted.pop(), rule="assertion") if len(asserted) == 1 else Reading(None, True, "assertion")
+    if mentions:
+        # one option named and not ruled out; only eliminations, or several named, are no answer (never the one left)
+        named = {m.index for m in mentions if m.verdict == ""}
+        return Reading(named.pop(), rule="mention") if len(named) == 1 else Reading(None)
+    found = _match_choice_text(folded, folded_choices)
+    return Reading(found, rule="text") if found is not None else Reading(None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain(choice: str) -> str:
+    """An option's text as it appears in prepared output (NFKC, single spaces), case-folded."""
+    return " ".join(normalise(choice).split()).casefold()
+
+
+def _final_statements(text: str, plain: tuple[str, ...], echo: set[int]) -> set[int]:
+    """The options named by final-answer statements, negated ones ("the answer is not A") and echoed lists left out."""
+    n, picked = len(plain), set()
+    for m in _FINAL_RE.finditer(text):
+        if _NEG_BEFORE_RE.search(text[max(0, m.start() - 12):m.start()]) or _NEG_AFTER_PHRASE_RE.match(text, m.end()):
+            continue
+        t = _TARGET_RE.match(text, m.end())
+        if t is not None:
+            index = _index(t, n)
+            label_start = t.start(t.lastindex)
+            if index is None or label_start in echo or _verdict(text, label_start, t.end(), plain[index])[0] == "neg":
+                continue
+            picked.add(index)
+            continue
+        start = _TEXT_START_RE.match(text, m.end()).end()
+        index = _choice_text_at(text, start, plain)
+        if index is not None:
+            picked.add(index)
+    return picked
+
+
+def _choice_text_at(text: str, start: int, plain: tuple[str, ...]) -> int | None:
+    """The option whose own text starts at `start` (the longest when one option's text starts another's)."""
+    window = _fold(text[start:start + 2 * max(len(c) for c in plain) + 8])
+    folded = [_fold(c) for c in plain]
+    best = [(len(c), i) for i, c in enumerate(folded) if c and _bounded(c).match(window)]
+    if not best:
         return None
+    longest = max(best)[0]
+    found = [i for length, i in best if length == longest]
+    return found[0] if len(found) == 1 else None
 
-    labels = {LETTERS.index(x) for x in _PAREN_RE.findall(text)} & set(range(n))
-    if len(labels) == 1:
-        return labels.pop()
 
-    return _match_choice_text(folded, folded_choices)
+def _echoed_labels(text: str) -> set[int]:
+    """Positions of the labels of option lists: a line starting with a label next to a line starting with another."""
+    items: list[tuple[int, str] | None] = []
+    pos = 0
+    for line in text.split("\n"):
+        m = _LIST_ITEM_RE.match(line)
+        items.append((pos + m.start(m.lastindex), m.group(m.lastindex)) if m else None)
+        pos += len(line) + 1
+    echo = set()
+    for a, b in zip(items, items[1:]):
+        if a and b and a[1] != b[1]:
+            echo.update((a[0], b[0]))
+    return echo
+
+
+def _verdict(text: str, start: int, end: int, plain: str) -> tuple[str, int]:
+    """("neg" when the text around the label rules the option out, "pos" when it says it is right, else "";
+    where the mention ends, after the option's own text when that follows the label)."""
+    after = end
+    window = text[end:end + len(plain) + 2]
+    stripped = window.lstrip(" ")
+    if plain and stripped.casefold().startswith(plain):  # "(B) funny is incorrect": skip the option's text
+        after = end + (len(window) - len(stripped)) + len(plain)
+    before = text[max(0, start - 24):start]
+    if _NEG_BEFORE_RE.search(before) or _NEG_AFTER_RE.match(text, after):
+        return "neg", after
+    if _POS_BEFORE_RE.search(before) or _POS_AFTER_RE.match(text, after):
+        return "pos", after
+    return "", after
+
+
+@dataclass(frozen=True)
+class _Mention:
+    index: int
+    verdict: str
+    start: int
+    end: int  # after the option's text when it follows the label
+
+
+def _mentions(text: str, plain: tuple[str, ...], echo: set[int]) -> list[_Mention]:
+    """Every label mention that is not part of an echoed option list, with its verdict."""
+    out, n = [], len(plain)
+    for m in _MENTION_RE.finditer(text):
+        index = _index(m, n)
+        if index is None:
+            continue
+        label_start = m.start(m.lastindex)
+        if m.lastindex == 5 and not text[m.end() + 1:m.end() + 13].casefold().startswith(plain[index][:12]):
+            continue  # "A. " counts as a label only before that option's own text
+        if label_start in echo:
+            continue
+        verdict, end = _verdict(text, label_start, m.end(), plain[index])
+        out.append(_Mention(index, verdict, label_start if m.lastindex == 8 else m.start(), end))
+    return out
+
+
+def _coordinated(text: str, mentions: list[_Mention]) -> bool:
+    """Two different options joined by and/or/和/或/và/dan/at ..., the second not ruled out: several answers."""
+    return any(a.index != b.index and b.verdict != "neg" and b.start - a.end <= 12
+               and _COORD_RE.fullmatch(text[a.end:b.start]) for a, b in zip(mentions, mentions[1:]))
+
+
+def _leading_label(text: str, plain: tuple[str, ...], echo: set[int]) -> int | None:
+    m = _LEADING_RE.match(text)
+    if not m or _WORD_NOT_LABEL_RE.match(text):
+        return None
+    index = _index(m, len(plain))
+    if index is None or m.start(m.lastindex) in echo:
+        return None
+    return None if _verdict(text, m.start(m.lastindex), m.end(), plain[index])[0] == "neg" else index
 
 
 @functools.lru_cache(maxsize=4096)  # the same options come back for every language and every model
@@ -114,7 +300,7 @@ def _bounded(choice: str) -> re.Pattern:
     return re.compile(head + re.escape(choice) + tail)
 
 
-def _leading_choice_text(folded: str, folded_choices: list[str]) -> int | None:
+def _leading_choice_text(folded: str, folded_choices: tuple[str, ...]) -> int | None:
     """The option whose exact text the (folded) output starts with; the longest one when one option's text is a
     prefix of another's ("New York" / "New York City")."""
     starts = [(len(c), i) for i, c in enumerate(folded_choices) if c and _bounded(c).match(folded)]
@@ -125,7 +311,7 @@ def _leading_choice_text(folded: str, folded_choices: list[str]) -> int | None:
     return picked.pop() if len(picked) == 1 else None
 
 
-def _match_choice_text(folded: str, folded_choices: list[str]) -> int | None:
+def _match_choice_text(folded: str, folded_choices: tuple[str, ...]) -> int | None:
     for i, c in enumerate(folded_choices):
         if c and folded == c:
             return i

@@ -240,7 +240,7 @@ def make(rng: random.Random, lang: str, s: dict, style: str, variant: int) -> tu
     def j(*parts: str) -> str:
         out = ""
         for q in (q for q in parts if q):
-            if out and out.endswith(","):  # "Based on the information provided, the answer ..."
+            if out and out.endswith(",") and re.match(r"[A-Z][a-zà-ỹ]", q):  # "Based on ..., the answer ..."
                 q = q[0].lower() + q[1:]
             out += ("" if not out else sep if re.search(r"[.。!?！？,，:：]$", out) else "\n") + q
         return out.strip()
