@@ -102,11 +102,13 @@ _REFUSALS = re.compile(
 @dataclass(frozen=True)
 class Reading:
     """What the extractor read: the option (None = unparsed), whether two options were each stated as the answer,
-    and which rule decided (final, leading, assertion, mention, text; "" when none did)."""
+    which rule decided (final, leading, assertion, mention, text; "" when none did), and for SeaEval's rule whether
+    the option was drawn at random ("fill" or "tie")."""
 
     choice: int | None
     ambiguous: bool = False
     rule: str = ""
+    random: str = ""
 
 
 def normalise(text: str) -> str:

@@ -11,10 +11,10 @@ import numpy as np
 from . import __version__
 from .benchmarks import LETTERS, Benchmark
 from .errors import CrossinError
-from .extract import extract_choice
+from .extractors import ExtractorSpec, Item, extraction_block, read_items
 from .io import iter_jsonl, sha256_file
 from .langs import to_code
-from .metrics import compute_metrics
+from .metrics import UNPARSED, compute_metrics
 from .predictions import MatrixBuilder
 
 
@@ -33,12 +33,13 @@ def parse_choice(value, n_choices: int, *, path: str, line: int) -> int:
     return index
 
 
-def read_predictions(path: str | Path, bench: Benchmark, *, allow_missing: bool = False) -> np.ndarray:
+def read_predictions(path: str | Path, bench: Benchmark, *, allow_missing: bool = False,
+                     extractor: ExtractorSpec | None = None) -> np.ndarray:
     """Read a predictions JSONL into a (sets, langs) matrix of option indices (-1 = unparsed).
 
     Lines for languages that were not requested are ignored; every other problem is an error naming the line.
     """
-    return _read_cells(str(path), bench).build([s.id for s in bench.sets], list(bench.langs), gold_vector(bench),
+    return _read_cells(str(path), bench, extractor or ExtractorSpec())[0].build([s.id for s in bench.sets], list(bench.langs), gold_vector(bench),
                                                allow_missing=allow_missing, hint=MISSING_HINT).pred
 
 
@@ -46,10 +47,13 @@ MISSING_HINT = ("pass --allow-missing to score them as unparsed, or --only-compl
                 "in every language")
 
 
-def _read_cells(path: str, bench: Benchmark) -> MatrixBuilder:
+def read_text_items(path: str, bench: Benchmark) -> tuple[MatrixBuilder, list[Item]]:
+    """The file's lines: a choice given as an index or letter goes into the matrix; a raw text becomes an `Item`
+    for the extractor (its cell is reserved, so duplicates are still found on the line where they occur)."""
     sets = bench.by_id()
     langs = set(bench.langs)
     matrix = MatrixBuilder(path=path)
+    items: list[Item] = []
     for line, obj in iter_jsonl(path):
         if "id" not in obj or "lang" not in obj:
             raise CrossinError("each line needs 'id' and 'lang'", path=path, line=line)
@@ -64,16 +68,25 @@ def _read_cells(path: str, bench: Benchmark) -> MatrixBuilder:
             continue
         item = sets[set_id].items[lang]
         if "choice" in obj and obj["choice"] is not None:
-            index = parse_choice(obj["choice"], len(item.choices), path=path, line=line)
+            matrix.add(set_id, lang, parse_choice(obj["choice"], len(item.choices), path=path, line=line), line)
         elif "prediction" in obj:
             text = obj["prediction"]
             if text is not None and not isinstance(text, str):
                 raise CrossinError("'prediction' must be a string", path=path, line=line)
-            index = extract_choice(text, item.choices)
+            matrix.add(set_id, lang, None, line)
+            items.append(Item(f"{set_id}:{lang}", lang, text, tuple(item.choices)))
         else:
             raise CrossinError("line needs 'prediction' (raw text) or 'choice' (index or letter)", path=path, line=line)
-        matrix.add(set_id, lang, index, line)
-    return matrix
+    return matrix, items
+
+
+def _read_cells(path: str, bench: Benchmark, extractor: ExtractorSpec) -> tuple[MatrixBuilder, dict]:
+    matrix, items = read_text_items(path, bench)
+    readings = read_items(extractor, items, progress=True)
+    for it, r in zip(items, readings):
+        set_id, lang = it.key.rsplit(":", 1)
+        matrix.cells[(set_id, lang)] = UNPARSED if r.choice is None else r.choice
+    return matrix, extraction_block(extractor, bench.langs, [(it.lang, r) for it, r in zip(items, readings)])
 
 
 def gold_vector(bench: Benchmark) -> np.ndarray:
@@ -96,10 +109,12 @@ def score(bench: Benchmark, pred: np.ndarray, *, seed: int = 0, n_boot: int = 10
 
 
 def score_file(bench: Benchmark, predictions: str | Path, *, allow_missing: bool = False, only_complete: bool = False,
-               seed: int = 0, n_boot: int = 1000) -> dict:
+               seed: int = 0, n_boot: int = 1000, extractor: ExtractorSpec | None = None) -> dict:
     """Results for a predictions file. `only_complete` scores just the sets with a prediction in every requested
-    language (e.g. a run on the first N sets); `inputs.sets_left_out` counts the others."""
-    cells = _read_cells(str(predictions), bench)
+    language (e.g. a run on the first N sets); `inputs.sets_left_out` counts the others. Raw texts are read by
+    `extractor` (default: crossin's); `extraction` records which, and its unparsed/ambiguous counts per language."""
+    extractor = extractor or ExtractorSpec(seed=seed)
+    cells, extraction = _read_cells(str(predictions), bench, extractor)
     left_out = 0
     if only_complete:
         kept = [s for s in bench.sets if all((s.id, lang) in cells.cells for lang in bench.langs)]
@@ -110,10 +125,13 @@ def score_file(bench: Benchmark, predictions: str | Path, *, allow_missing: bool
         bench = dataclasses.replace(bench, sets=kept)
     pred = cells.build([s.id for s in bench.sets], list(bench.langs), gold_vector(bench), allow_missing=allow_missing,
                        hint=MISSING_HINT).pred
-    return score(bench, pred, seed=seed, n_boot=n_boot, extra_inputs={
+    results = score(bench, pred, seed=seed, n_boot=n_boot, extra_inputs={
         "predictions": str(predictions),
         "predictions_sha256": sha256_file(predictions),
         "allow_missing": allow_missing,
         "only_complete": only_complete,
         "sets_left_out": left_out,
+        "extractor": extractor.name,
     })
+    results["extraction"] = extraction
+    return results

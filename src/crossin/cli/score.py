@@ -29,6 +29,14 @@ def score(
                                        "(e.g. a run with --limit); says how many were left out."),
     seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1, help="Seed of the bootstrap confidence intervals."),
     n_boot: int = typer.Option(1000, "--n-boot", min=1, help="Bootstrap resamples."),
+    extractor: str = typer.Option("crossin", "--extractor", help="Who reads raw-text predictions: crossin (default), "
+                                  "seaeval (SeaEval's tiger-eval rule; its random fill seeded by --seed) or judge "
+                                  "(an LLM: --judge-model, --judge-base-url)."),
+    judge_model: str | None = typer.Option(None, "--judge-model", help="--extractor judge: openai:NAME on the judge server."),
+    judge_base_url: str | None = typer.Option(None, "--judge-base-url", help="--extractor judge: the OpenAI-compatible "
+                                              "server URL, e.g. http://127.0.0.1:8000/v1."),
+    show_disagreements: int = typer.Option(0, "--show-disagreements", min=0, max=100_000,
+                                           help="Print up to N items that the crossin and seaeval extractors read differently."),
 ):
     """Score predictions: accuracy, consistency@k, AC3@k, kappa@k, pairwise consistency, 95% CIs."""
     from ..benchmarks import load_benchmark
@@ -37,6 +45,10 @@ def score(
     from ..score import score as score_matrix
     from ..score import score_file
 
+    from ..extractors import ExtractorSpec, check_spec
+
+    spec = ExtractorSpec(name=extractor, seed=seed, judge_model=judge_model, judge_base_url=judge_base_url)
+    check_spec(spec)
     if out is not None and out.is_dir():  # found before the scoring, not after it
         raise CrossinError("--out must be a file path (results.json), not a folder", path=str(out))
     if (predictions is None) == (lm_eval_samples is None):
@@ -46,8 +58,12 @@ def score(
 
         found = load_lm_eval_samples(lm_eval_samples, bench=bench.split(",") if bench else None,
                                      langs=parse_langs(langs) if langs else None)
+        if extractor != "crossin" or show_disagreements:
+            raise CrossinError("--extractor and --show-disagreements read raw-text predictions (--predictions); "
+                               "lm-eval samples carry lm-eval's own choice")
         for benchmark, pred, files in found:
             results = score_matrix(benchmark, pred, seed=seed, n_boot=n_boot, extra_inputs={"lm_eval_samples": files})
+            results["extraction"] = {"extractor": None, "note": "lm-eval samples: lm-eval chose the options"}
             console.print(results_table(results, title=f"{benchmark.name} (lm-eval samples in {lm_eval_samples})"))
             if out is not None:
                 path = out / benchmark.name / RESULTS_FILE if len(found) > 1 else out
@@ -58,11 +74,49 @@ def score(
         raise CrossinError("--predictions needs --bench")
     benchmark = load_benchmark(bench, langs or "en,zh,es,vi", data_dir=data_dir, path=bench_file)
     results = score_file(benchmark, predictions, allow_missing=allow_missing, only_complete=only_complete, seed=seed,
-                         n_boot=n_boot)
+                         n_boot=n_boot, extractor=spec)
     console.print(results_table(results, title=f"{benchmark.name} ({predictions})"))
+    _print_extraction(results["extraction"])
+    if show_disagreements:
+        _print_disagreements(benchmark, predictions, seed, show_disagreements)
     if only_complete:
         console.print(f"scored the {results['n_sets']} sets predicted in every language; left out "
                       f"{results['inputs']['sets_left_out']} of {len(benchmark)} with a language missing", highlight=False)
     if out is not None:
         write_json(out, results)
         console.print(f"wrote {out}")
+
+
+def _print_extraction(block: dict) -> None:
+    texts = sum(block["texts"].values())
+    if not texts:
+        return
+    line = (f"extractor {block['extractor']} (version {block['version']}): {texts} texts read, "
+            f"{sum(block['unparsed'].values())} unparsed, {sum(block['ambiguous'].values())} ambiguous")
+    if "random" in block:
+        line += f", {sum(block['random'].values())} drawn at random (nothing read, or a tie; seed {block['seed']})"
+    console.print(line, highlight=False, markup=False)
+
+
+def _print_disagreements(benchmark, predictions: Path, seed: int, limit: int) -> None:
+    """The items crossin's and SeaEval's rules read differently, with both readings and the text."""
+    from ..benchmarks import LETTERS
+    from ..extractors import ExtractorSpec, disagreements, read_items
+    from ..score import read_text_items
+
+    _, items = read_text_items(str(predictions), benchmark)
+    ours = read_items(ExtractorSpec("crossin"), items)
+    theirs = read_items(ExtractorSpec("seaeval", seed=seed), items)
+    differ = disagreements(items, ours, theirs)
+    console.print(f"crossin and seaeval read {len(differ)} of {len(items)} texts differently"
+                  + (f"; the first {min(limit, len(differ))}:" if differ else ""), highlight=False, markup=False)
+
+    def shown(r) -> str:
+        if r.choice is None:
+            return "ambiguous" if r.ambiguous else "unparsed"
+        return LETTERS[r.choice] + (f" (random {r.random})" if r.random else "")
+
+    for it, a, b in differ[:limit]:
+        text = " ".join((it.output or "").split())
+        text = text if len(text) <= 300 else text[:297] + "..."
+        console.print(f"{it.key}  crossin={shown(a)}  seaeval={shown(b)}  {text!r}", highlight=False, markup=False)

@@ -22,7 +22,7 @@ from pathlib import Path
 from ..benchmarks import Benchmark, best_option, load_benchmark
 from ..config import check_fields, config_to_dict
 from ..errors import CrossinError
-from ..extract import extract_choice
+from ..extractors import ExtractorSpec, Item, check_spec, extraction_block, read_items
 from ..io import RESULTS_FILE, package_versions, remove_stale_tmp, samples_file, write_json, write_jsonl
 from ..langs import parse_langs
 from ..predictions import MatrixBuilder
@@ -102,6 +102,9 @@ def _validate(config: EvalConfig) -> None:
         if int(config.batch_size) < 1:
             raise CrossinError(f"--batch-size must be at least 1, got {config.batch_size}")
     check_fields(config)  # the declared constraints, for configs made in code too
+    check_spec(extractor_spec(config))
+    if config.extractor != "crossin" and config.mode != "generate":
+        raise CrossinError(f"--extractor {config.extractor} reads generated text: it needs --mode generate")
     if not config.bench:
         raise CrossinError("no benchmark given (--bench)")
     if config.bench_file and len(config.bench) > 1:
@@ -111,6 +114,11 @@ def _validate(config: EvalConfig) -> None:
             raise CrossinError("--model openai:NAME needs --base-url (e.g. http://localhost:8000/v1)")
         if config.adapter:
             raise CrossinError("--adapter is for local models; serve the adapter with the OpenAI-compatible server instead")
+
+
+def extractor_spec(config: EvalConfig) -> ExtractorSpec:
+    return ExtractorSpec(name=config.extractor, seed=config.seed, judge_model=config.judge_model,
+                         judge_base_url=config.judge_base_url, cache_dir=config.cache_dir, no_cache=config.no_cache)
 
 
 def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict | None = None, progress: bool = True,
@@ -184,10 +192,16 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
 
     per_item: dict[tuple[str, str], list[dict]] = {}
     prompts: dict[tuple[str, str], str] = {}
-    for r, value in zip(requests, values):
+    spec = extractor_spec(config)
+    readings = []
+    if config.mode == "generate":
+        items = [Item(f"{r.set_id}:{r.lang}" + (f":r{r.rotation}" if r.rotation else ""), r.lang, v, tuple(r.options))
+                 for r, v in zip(requests, values)]
+        readings = read_items(spec, items, progress=progress)
+    for k, (r, value) in enumerate(zip(requests, values)):
         entry: dict = {"rotation": r.rotation}
         if config.mode == "generate":
-            picked = extract_choice(value, r.options)
+            picked = readings[k].choice
             entry["output"] = value
             entry["choice"] = None if picked is None else (picked + r.rotation) % len(r.options)
         else:
@@ -231,6 +245,8 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
     results["versions"] = {**results["versions"], **package_versions("torch", "transformers", "peft")}
     results["wall_time_s"] = round(time.perf_counter() - started, 3)
     results["requests"] = {"total": len(requests), "cache_hits": stats.hits, "computed": stats.computed}
+    results["extraction"] = (extraction_block(spec, bench.langs, [(r.lang, x) for r, x in zip(requests, readings)])
+                             if config.mode == "generate" else {"extractor": None, "note": f"{config.mode}: option scores"})
     results["config"] = config_to_dict(config)
     results["lm_eval"] = lm_eval_block(config, bench, samples, results)  # the same run in lm-eval's results layout
     if backend.identity is not None:
