@@ -1,6 +1,7 @@
-"""The default extractor on the project's labelled set (tests/data/extraction_labelled.jsonl, written by
-tests/data/make_extraction_labelled.py before the extractor): 498 outputs in the seven SeaEval languages, each with
-the option a careful reader would pick, or null when none can be read.
+"""The default extractor on the project's labelled set, 575 outputs in the seven SeaEval languages, each with the option
+a careful reader would pick, or null when none can be read: tests/data/extraction_labelled.jsonl (498, written by
+tests/data/make_extraction_labelled.py before the extractor) and tests/data/extraction_labelled_freeform.jsonl (77
+written by hand, committed before the extractor first read them; 6 were read wrong or missed then, see README).
 
 precision = read correctly / read (an output labelled null but read counts as a wrong read);
 coverage = read / outputs that have a label. Required per language: precision >= 99%, coverage >= 97%."""
@@ -13,9 +14,10 @@ import pytest
 
 from crossin.extract import read_answer
 
-LABELLED = Path(__file__).parent / "data" / "extraction_labelled.jsonl"
+DATA = Path(__file__).parent / "data"
 LANGS = ("en", "zh", "es", "vi", "id", "ms", "fil")
-ROWS = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()]
+ROWS = [json.loads(line) for name in ("extraction_labelled.jsonl", "extraction_labelled_freeform.jsonl")
+        for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
 STYLES = {"explanation", "elimination", "elimination_then_answer", "comparison", "restatement", "cot", "answer_first",
           "refusal", "several", "text_no_label", "fullwidth", "markdown", "echo", "walkthrough"}
 
@@ -34,12 +36,12 @@ def precision_coverage(rows, read=read_answer):
 
 
 def test_the_set_is_big_and_varied():
-    assert len(ROWS) >= 400
+    assert len(ROWS) >= 570
     per_lang = Counter(r["lang"] for r in ROWS)
     assert set(per_lang) == set(LANGS) and min(per_lang.values()) >= 50
     for lang in LANGS:
         styles = {r["style"] for r in ROWS if r["lang"] == lang}
-        assert STYLES - {"walkthrough"} <= styles, STYLES - styles
+        assert STYLES <= styles, STYLES - styles
         assert sum(r["label"] is None for r in ROWS if r["lang"] == lang) >= 8  # unparsed outputs too
     assert len({(r["output"], tuple(r["choices"])) for r in ROWS}) == len(ROWS)
 

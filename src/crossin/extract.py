@@ -33,7 +33,7 @@ _FINAL_WORDS = [
     rf"(?:(?:{_Q_EN}) )?answer(?: to (?:the|this) question)?(?: (?:is|would be|should be|will be|here is))?",
     rf"(?:{_Q_EN}) (?:option|choice)(?: (?:is|would be|should be))?",
     r"i (?:would |will |'d |'ll )?(?:choose|pick|select|go with)", r"my (?:final )?choice is",
-    r"(?:正确|最终|最合适的|最恰当的|最佳|正确的)?答案(?:应该|应|应当)?(?:是|为|[:：]|(?=\n))",
+    r"(?:正确|最终|最合适的|最恰当的|最佳|正确的)?答案(?:应该|应|应当)?(?:是|为|[:：]|(?=\n)|(?=不是|并非))",
     r"(?:正确|最合适|最恰当|最佳)的?选项(?:应该|应|应当)?(?:是|为|[:：])", r"(?:应该|应|应当|所以|因此|故|我)?选(?:择)?(?=[ (\[*]?[A-J])",
     r"(?:la )?respuesta(?: (?:correcta|final|m[aá]s (?:adecuada|apropiada|precisa)|adecuada|acertada))?(?: (?:es|ser[ií]a))?",
     r"(?:la )?(?:opci[oó]n|alternativa) (?:correcta|m[aá]s (?:adecuada|apropiada))(?: (?:es|ser[ií]a))?",
@@ -45,8 +45,21 @@ _FINAL_WORDS = [
     r"saya (?:akan )?(?:memilih|pilih)",
     r"(?:ang )?(?:(?:tamang|huling|wastong|pinakaangkop na) )?sagot(?: ko)?(?: (?:ay|ay ang))?",
     r"(?:ang )?(?:tamang|pinakaangkop na) (?:pagpipilian|opsyon)(?: ay)?", r"pipiliin ko(?: ang)?",
+    # a hedged pick is still a pick: "none is exact, but the closest is (A)"
+    r"(?:the )?closest(?: (?:answer|option|one))?(?: is)?", r"(?:la )?m[aá]s (?:cercana|aproximada)(?: es)?",
+    r"最接近的(?:答案|选项)?(?:是|为)", r"gần đúng nhất(?: là)?", r"(?:yang )?paling (?:mendekati|hampir)(?: (?:adalah|ialah))?",
 ]
 _FINAL_RE = re.compile(rf"(?<![A-Za-z\u00C0-\u024F\u1E00-\u1EFF])(?:{'|'.join(_FINAL_WORDS)})", re.IGNORECASE)
+# "Therefore, A." / "所以C。" / "Vậy B." : a conclusion word, then a label that ends the sentence.
+_CONCLUSION_RE = re.compile(
+    r"(?<![A-Za-z\u00C0-\u024F\u1E00-\u1EFF])(?i:therefore|thus|hence|so|因此|所以|故|por lo tanto|por tanto|así que|"
+    r"entonces|vì vậy|do đó|vậy|jadi|oleh (?:karena|sebab) itu|oleh itu|maka|kaya|samakatuwid)[,，:：]? ?"
+    r"(?:\(([A-Ja-j])\)|\[([A-Ja-j])\]|\*\*([A-J])\*\*|([A-J]))(?=[.。!！]?(?:\n|$)|[.。!！] )")
+# "not A but C", "不是A，而是C": the option named after a negated statement in the same sentence.
+_BUT_RE = re.compile(r"[^.。!?\n]{0,60}?(?i:but rather|but|而是|sino|mà là|melainkan|tetapi|tapi|kundi)[ ,，]{0,2}")
+# "the answer is B or D": a final statement naming two options.
+_OR_RE = re.compile(r" ?(?i:or|o|或|或者|hoặc|atau|ou)[ ]?(?:(?i:the|la|el|option|opción|ang) )?"
+                    r"(?:\(([A-Ja-j])\)|\[([A-Ja-j])\]|([A-J])(?![A-Za-z0-9]))")
 # What may stand between the phrase and the option: punctuation, markdown, a line break (bounded: linear).
 _SKIP = r"[ :：=*\-–—#>\n\"'“「‘]{0,8}"
 _OPTION_WORD = r"(?:(?:option|choice|opci[oó]n|alternativa|phương án|lựa chọn|đáp án|pilihan|opsyon|pagpipilian|选项|la|ang|the) ?){0,2}"
@@ -60,11 +73,13 @@ _TEXT_START_RE = re.compile(r"[ :：=*\-–—#>\n\"'“「‘(\[]{0,8}")
 _MENTION_RE = re.compile(
     r"\(([A-J])\)|\[([A-J])\]|\*\*([A-J])\*\*|(?i:option|opci[oó]n|phương án|pilihan|opsyon|选项) ?([A-J])(?![A-Za-z0-9])"
     r"|(?<![A-Za-z0-9])([A-J])[.)](?= )|(?<![A-Za-z0-9])([A-J])(?= (?:is|are|es|là|adalah|ialah|ay|sai|salah|benar|betul|"
-    r"không|tidak|kurang|can|no|y|o|and|or|và|hoặc|dan|atau|at)\b)|(?<![A-Za-z0-9])([A-J])(?=[是不和或与都最更])"
-    r"|(?<![A-Za-z])(?i:and|or|y|o|và|hoặc|dan|atau|at|和|或) ?([A-J])(?![A-Za-z0-9])")
+    r"không|tidak|kurang|can|no|y|o|and|or|và|hoặc|dan|atau|at|đúng|correct|correcto|correcta|incorrect|incorrecto|"
+    r"incorrecta|wrong|right|tama|mali)\b)|(?<![A-Za-z0-9])([A-J])(?=[是不和或与都最更正错对])"
+    r"|(?<![A-Za-z])(?i:and|or|y|o|và|hoặc|dan|atau|at|和|或) ?(?:(?i:la|el|the|ang) )?([A-J])(?![A-Za-z0-9])")
 # An option line of a list: "(A) 642", "A. 642", "- B) ...".
 _LIST_ITEM_RE = re.compile(r"(?:[-*•] )?(?:\*\*)?(?:\(([A-J])\)|\[([A-J])\]|([A-J])[.):])")
-_COORD_RE = re.compile(r"[ ,，、]{0,3}(?:and|or|y|o|e|u|và|hoặc|hay|dan|atau|at|和|或|及|以及|与|como|ou)[ ,，]{0,3}", re.IGNORECASE)
+_COORD_RE = re.compile(r"[ ,，、]{0,3}(?:and|or|y|o|e|u|và|hoặc|hay|dan|atau|at|和|或|及|以及|与|como|ou)[ ,，]{0,3}"
+                       r"(?:(?:la|el|the|ang) )?", re.IGNORECASE)
 
 # Verdicts after an option ("... is incorrect", "... 不正确", "... sai") and before it ("不是 ...", "Mali ang ...").
 _NEG_AFTER_RE = re.compile(
@@ -190,16 +205,28 @@ def _plain(choice: str) -> str:
 def _final_statements(text: str, plain: tuple[str, ...], echo: set[int]) -> set[int]:
     """The options named by final-answer statements, negated ones ("the answer is not A") and echoed lists left out."""
     n, picked = len(plain), set()
+    for m in _CONCLUSION_RE.finditer(text):
+        if (index := _index(m, n)) is not None and m.start(m.lastindex) not in echo:
+            picked.add(index)
     for m in _FINAL_RE.finditer(text):
         if _NEG_BEFORE_RE.search(text[max(0, m.start() - 12):m.start()]) or _NEG_AFTER_PHRASE_RE.match(text, m.end()):
+            but = _BUT_RE.match(text, m.end())  # "正确答案不是A，而是C"
+            t = _TARGET_RE.match(text, but.end()) if but else None
+            if t is not None and (index := _index(t, n)) is not None:
+                picked.add(index)
             continue
         t = _TARGET_RE.match(text, m.end())
         if t is not None:
             index = _index(t, n)
             label_start = t.start(t.lastindex)
-            if index is None or label_start in echo or _verdict(text, label_start, t.end(), plain[index])[0] == "neg":
+            if index is None or label_start in echo:
+                continue
+            verdict, end = _verdict(text, label_start, t.end(), plain[index])
+            if verdict == "neg":
                 continue
             picked.add(index)
+            if (alt := _OR_RE.match(text, end)) and (other := _index(alt, n)) is not None:
+                picked.add(other)  # "the answer is B or D": two answers, ambiguous
             continue
         start = _TEXT_START_RE.match(text, m.end()).end()
         index = _choice_text_at(text, start, plain)
