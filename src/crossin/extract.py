@@ -238,13 +238,18 @@ def _final_statements(text: str, plain: tuple[str, ...], echo: set[int]) -> set[
 def _choice_text_at(text: str, start: int, plain: tuple[str, ...]) -> int | None:
     """The option whose own text starts at `start` (the longest when one option's text starts another's)."""
     window = _fold(text[start:start + 2 * max(len(c) for c in plain) + 8])
-    folded = [_fold(c) for c in plain]
+    folded = _folded_choices(plain)
     best = [(len(c), i) for i, c in enumerate(folded) if c and _bounded(c).match(window)]
     if not best:
         return None
     longest = max(best)[0]
     found = [i for length, i in best if length == longest]
     return found[0] if len(found) == 1 else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _folded_choices(plain: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(_fold(c) for c in plain)
 
 
 def _echoed_labels(text: str) -> set[int]:
