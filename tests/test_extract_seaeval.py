@@ -9,7 +9,7 @@ from pathlib import Path
 
 from crossin.extract_seaeval import seaeval_align, seaeval_choices
 
-LABELLED = Path(__file__).parent / "data" / "extraction_labelled.jsonl"
+DATA = Path(__file__).parent / "data"
 
 
 def _tiger_module():
@@ -57,7 +57,8 @@ EXTRA = [  # shapes the rule treats specially: the " A " mark, sentence votes, c
 
 
 def _cases():
-    rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for name in ("extraction_labelled.jsonl", "extraction_labelled_freeform.jsonl")
+            for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
     return [(r["output"], r["choices"]) for r in rows] + EXTRA
 
 
@@ -72,7 +73,8 @@ def test_equals_tiger_eval_where_it_is_deterministic():
             continue
         assert ours.random == "" and ours.choice == real, (output, ours, real)
         compared += 1
-    assert compared >= 300  # most of the labelled set is deterministic for SeaEval's rule
+    print(f"compared {compared} deterministic outputs")
+    assert compared >= 350  # most of the labelled set is deterministic for SeaEval's rule
 
 
 def test_random_picks_are_seeded_and_reported():
