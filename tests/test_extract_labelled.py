@@ -83,3 +83,25 @@ def test_an_echoed_option_list_is_no_answer():
     assert read_answer("Chọn 1.\nChọn 2.\nChọn 3.\nChọn 4.", ["1", "2", "3", "4"]).choice is None
     # ... but an answer followed by the next question's options is read
     assert read_answer("B\n\nQuestion: What is 2+2?\n(A) 3\n(B) 4\n(C) 5", ["642", "638", "42", "38"]).choice == 1
+
+
+# Real outputs of the embedded Gemma 3 270M (base) in `crossin eval --mode generate --limit 5`, 7 languages.
+REAL_BASE = [
+    ("A. anak sulung lebih berkemungkinan dalam keluarga untuk mempunyai ciri\nB. kelakar\nC. mudah bergaul\nD. pengikut"
+     "\n\nAnswer:\nA. anak sulung lebih berkemungkinan dalam keluarga untuk mempunyai",
+     ["bertanggungjawab", "kelakar", "mudah bergaul", "pengikut"], None),  # the list again, cut by the token limit
+    ("(A) Las empresas transnacionales distribuyen sus operaciones.\n\n(B) Las empresas transnacionales distribuyen sus "
+     "operaciones.\n\n(C) Fabricando bienes donde los costos de producción son los más altos.\n\n(D)",
+     ["basándose en la ventaja comparativa.", "realizando servicios de contabilidad e investigación donde sea económico.",
+      "fabricando bienes donde los costos de producción son los más altos.", "con sede en los PMA."], None),
+    ("(A) 负责任的\n(B) 有趣的\n(C) 善于交际的\n(D) 追随者\n\nAnswer: 1. 负责任的\n2. 善于",
+     ["负责任的", "有趣的", "善于交际的", "追随者"], None),
+    ("(A) 642\n(B) 638\n(C) 42\n(D) 38\n\nThe answer is 642.\n\nThe answer is 638.\n\n", ["642", "638", "42", "38"], None),
+    ("(A) nhà nước\n(B) hệ thống tư pháp\n(C) cơ thể\n(D) tâm hồn\n\nThe answer is A.\n\nThe answer is A.\n\nThe answer is A.",
+     ["nhà nước", "hệ thống tư pháp", "cơ thể", "tâm hồn"], 0),
+]
+
+
+@pytest.mark.parametrize("output,choices,expected", REAL_BASE)
+def test_real_base_model_outputs(output, choices, expected):
+    assert read_answer(output, choices).choice == expected

@@ -76,8 +76,10 @@ _MENTION_RE = re.compile(
     r"không|tidak|kurang|can|no|y|o|and|or|và|hoặc|dan|atau|at|đúng|correct|correcto|correcta|incorrect|incorrecto|"
     r"incorrecta|wrong|right|tama|mali)\b)|(?<![A-Za-z0-9])([A-J])(?=[是不和或与都最更正错对])"
     r"|(?<![A-Za-z])(?i:and|or|y|o|và|hoặc|dan|atau|at|和|或) ?(?:(?i:la|el|the|ang) )?([A-J])(?![A-Za-z0-9])")
-# An option line of a list: "(A) 642", "A. 642", "- B) ...".
-_LIST_ITEM_RE = re.compile(r"(?:[-*•] )?(?:\*\*)?(?:\(([A-J])\)|\[([A-J])\]|([A-J])[.):])")
+# An option line of a list: "(A) 642", "A. 642", "- B) ...", "Answer: (A) 642", and numbered ones ("1. 642").
+# After an answer word only a numbered one: "Answer: (C) x" then "A) ... is wrong" is an answer, not a list.
+_LIST_ITEM_RE = re.compile(r"(?:[-*•] )?(?:\*\*)?(?:\(([A-J1-9])\)|\[([A-J1-9])\]|([A-J1-9])[.):](?![0-9]))"
+                           r"|(?i:answer|答案|respuesta|đáp án|jawaban|jawapan|sagot|chọn)[:：]? ?([1-9])[.)](?![0-9])")
 _COORD_RE = re.compile(r"[ ,，、]{0,3}(?:and|or|y|o|e|u|và|hoặc|hay|dan|atau|at|和|或|及|以及|与|como|ou)[ ,，]{0,3}"
                        r"(?:(?:la|el|the|ang) )?", re.IGNORECASE)
 
@@ -167,7 +169,7 @@ def read_answer(output: str | None, choices: list[str] | tuple[str, ...]) -> Rea
     if not text:
         return Reading(None)
     plain = tuple(_plain(c) for c in choices)
-    echo = _echoed_labels(text)
+    echo, unechoed = _echoed_labels(text)
 
     finals = _final_statements(text, plain, echo)
     if finals:
@@ -175,7 +177,7 @@ def read_answer(output: str | None, choices: list[str] | tuple[str, ...]) -> Rea
 
     if (first := _leading_label(text, plain, echo)) is not None:
         return Reading(first, rule="leading")
-    folded = _fold(text)
+    folded = _fold(unechoed)
     folded_choices = tuple(_fold(c) for c in choices)
     if (first := _leading_choice_text(folded, folded_choices)) is not None:
         return Reading(first, rule="leading")
@@ -252,11 +254,15 @@ def _folded_choices(plain: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(_fold(c) for c in plain)
 
 
-def _echoed_labels(text: str) -> set[int]:
-    """Positions of the labels of option lists: a line starting with a label next to a line starting with another."""
+def _echoed_labels(text: str) -> tuple[set[int], str]:
+    """Positions of the labels of option lists (a line starting with a label next to a line starting with another),
+    and the text without those lines (an echoed option's text is not an answer either). A last line that starts
+    like a list item, in an output that already echoed a list of three or more, is that list again, cut off by the
+    token limit ("...D. pengikut\nAnswer:\nA. anak sulung lebih" is not an answer A)."""
     items: list[tuple[int, str] | None] = []
+    lines = text.split("\n")
     pos = 0
-    for line in text.split("\n"):
+    for line in lines:
         m = _LIST_ITEM_RE.match(line)
         items.append((pos + m.start(m.lastindex), m.group(m.lastindex)) if m else None)
         pos += len(line) + 1
@@ -264,7 +270,12 @@ def _echoed_labels(text: str) -> set[int]:
     for a, b in zip(items, items[1:]):
         if a and b and a[1] != b[1]:
             echo.update((a[0], b[0]))
-    return echo
+    if items[-1] and len(echo) >= 3:
+        echo.add(items[-1][0])
+    if not echo:
+        return echo, text
+    kept = "\n".join(line for line, item in zip(lines, items) if not item or item[0] not in echo)
+    return echo, kept
 
 
 def _verdict(text: str, start: int, end: int, plain: str) -> tuple[str, int]:
