@@ -67,14 +67,15 @@ def read_text_items(path: str, bench: Benchmark) -> tuple[MatrixBuilder, list[It
         if lang not in langs:
             continue
         item = sets[set_id].items[lang]
-        if "choice" in obj and obj["choice"] is not None:
-            matrix.add(set_id, lang, parse_choice(obj["choice"], len(item.choices), path=path, line=line), line)
-        elif "prediction" in obj:
-            text = obj["prediction"]
-            if text is not None and not isinstance(text, str):
-                raise CrossinError("'prediction' must be a string", path=path, line=line)
+        text = obj.get("prediction")
+        if text is not None and not isinstance(text, str):
+            raise CrossinError("'prediction' must be a string", path=path, line=line)
+        if text is not None or ("prediction" in obj and obj.get("choice") is None):
+            # raw text is read by the extractor even when a choice is there too (a samples file read again)
             matrix.add(set_id, lang, None, line)
             items.append(Item(f"{set_id}:{lang}", lang, text, tuple(item.choices)))
+        elif "choice" in obj and obj["choice"] is not None:
+            matrix.add(set_id, lang, parse_choice(obj["choice"], len(item.choices), path=path, line=line), line)
         else:
             raise CrossinError("line needs 'prediction' (raw text) or 'choice' (index or letter)", path=path, line=line)
     return matrix, items

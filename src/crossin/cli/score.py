@@ -119,4 +119,5 @@ def _print_disagreements(benchmark, predictions: Path, seed: int, limit: int) ->
     for it, a, b in differ[:limit]:
         text = " ".join((it.output or "").split())
         text = text if len(text) <= 300 else text[:297] + "..."
-        console.print(f"{it.key}  crossin={shown(a)}  seaeval={shown(b)}  {text!r}", highlight=False, markup=False)
+        console.print(f"{it.key}  crossin={shown(a)}  seaeval={shown(b)}  {text!r}", highlight=False, markup=False,
+                      soft_wrap=True)
