@@ -239,6 +239,8 @@ def _final_statements(text: str, plain: tuple[str, ...], echo: set[int]) -> set[
 
 def _choice_text_at(text: str, start: int, plain: tuple[str, ...]) -> int | None:
     """The option whose own text starts at `start` (the longest when one option's text starts another's)."""
+    if not any(c.startswith(text[start:start + 1].casefold()) for c in plain if c):
+        return None  # the cheap test first: most final phrases are followed by a label, not an option's text
     window = _fold(text[start:start + 2 * max(len(c) for c in plain) + 8])
     folded = _folded_choices(plain)
     best = [(len(c), i) for i, c in enumerate(folded) if c and _bounded(c).match(window)]
