@@ -29,7 +29,7 @@ def score(
                                        "(e.g. a run with --limit); says how many were left out."),
     seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1, help="Seed of the bootstrap confidence intervals."),
     n_boot: int = typer.Option(1000, "--n-boot", min=1, help="Bootstrap resamples."),
-    extractor: str = typer.Option("crossin", "--extractor", help="Who reads raw-text predictions: crossin (default), "
+    extractor: str = typer.Option("crossin", "--extractor", help="Who reads raw-text predictions: crossin, "
                                   "seaeval (SeaEval's tiger-eval rule; its random fill seeded by --seed) or judge "
                                   "(an LLM: --judge-model, --judge-base-url)."),
     judge_model: str | None = typer.Option(None, "--judge-model", help="--extractor judge: openai:NAME on the judge server."),

@@ -45,7 +45,7 @@ class EvalConfig:
     threads: int | None = arg(None, min=1, help="CPU threads for torch (default: torch's choice; 1 is faster on a busy machine).")
     seed: int = arg(0, min=0, max=2**32 - 1, help="Seed recorded in the output and used for the bootstrap CIs (decoding is greedy).")
     n_boot: int = arg(1000, min=1, help="Bootstrap resamples for the confidence intervals.")
-    extractor: str = arg("crossin", choices=EXTRACTORS, help="Generate mode: who reads the answers: crossin (default), seaeval "
+    extractor: str = arg("crossin", choices=EXTRACTORS, help="Generate mode: who reads the answers: crossin, seaeval "
                          "(SeaEval's rule, random fill seeded by --seed) or judge (an LLM: --judge-model, --judge-base-url).")
     judge_model: str | None = arg(None, pattern=r"openai:\S+", help="--extractor judge: openai:NAME on the judge server.")
     judge_base_url: str | None = arg(None, pattern=r"https?://\S+", help="--extractor judge: OpenAI-compatible server URL.")
