@@ -103,3 +103,12 @@ def test_eval_checks_the_extractor_before_loading_anything(args, message):
     res = runner.invoke(app, ["eval", "--model", "/nonexistent/model", "--bench", "cross-mmlu", "--no-cache", *args])
     assert res.exit_code == 2
     assert message in " ".join(res.output.split())
+
+
+def test_only_complete_counts_the_texts_of_the_sets_scored(tmp_path, data_dir):
+    rows = [{"id": "test_1", "lang": "en", "prediction": "(A)"}, {"id": "test_1", "lang": "zh", "prediction": "(B)"},
+            {"id": "test_2", "lang": "en", "prediction": "no idea"}]  # test_2 has no zh: left out
+    out = tmp_path / "r.json"
+    assert _score("-p", str(_preds(tmp_path / "p.jsonl", rows)), "-o", str(out)).exit_code == 0
+    block = json.loads(out.read_text(encoding="utf-8"))["extraction"]
+    assert block["texts"] == {"en": 1, "zh": 1} and block["unparsed"] == {"en": 0, "zh": 0}

@@ -81,13 +81,13 @@ def read_text_items(path: str, bench: Benchmark) -> tuple[MatrixBuilder, list[It
     return matrix, items
 
 
-def _read_cells(path: str, bench: Benchmark, extractor: ExtractorSpec) -> tuple[MatrixBuilder, dict]:
+def _read_cells(path: str, bench: Benchmark, extractor: ExtractorSpec) -> tuple[MatrixBuilder, list]:
     matrix, items = read_text_items(path, bench)
     readings = read_items(extractor, items, progress=True)
     for it, r in zip(items, readings):
         set_id, lang = it.key.rsplit(":", 1)
         matrix.cells[(set_id, lang)] = UNPARSED if r.choice is None else r.choice
-    return matrix, extraction_block(extractor, bench.langs, [(it.lang, r) for it, r in zip(items, readings)])
+    return matrix, list(zip(items, readings))
 
 
 def gold_vector(bench: Benchmark) -> np.ndarray:
@@ -115,7 +115,7 @@ def score_file(bench: Benchmark, predictions: str | Path, *, allow_missing: bool
     language (e.g. a run on the first N sets); `inputs.sets_left_out` counts the others. Raw texts are read by
     `extractor` (default: crossin's); `extraction` records which, and its unparsed/ambiguous counts per language."""
     extractor = extractor or ExtractorSpec(seed=seed)
-    cells, extraction = _read_cells(str(predictions), bench, extractor)
+    cells, read = _read_cells(str(predictions), bench, extractor)
     left_out = 0
     if only_complete:
         kept = [s for s in bench.sets if all((s.id, lang) in cells.cells for lang in bench.langs)]
@@ -134,5 +134,7 @@ def score_file(bench: Benchmark, predictions: str | Path, *, allow_missing: bool
         "sets_left_out": left_out,
         "extractor": extractor.name,
     })
-    results["extraction"] = extraction
+    scored = {s.id for s in bench.sets}  # with --only-complete, the texts of the sets scored
+    results["extraction"] = extraction_block(extractor, bench.langs,
+                                             [(it.lang, r) for it, r in read if it.key.rsplit(":", 1)[0] in scored])
     return results
