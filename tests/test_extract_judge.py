@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from crossin.evaluate.cache import EvalCache
-from crossin.extract_judge import JUDGE_PROMPT, judge_prompt, parse_reply
+from crossin.evaluate.cache import EvalCache, request_key
+from crossin.extract_judge import JUDGE_PROMPT, SETTINGS, identity, judge_prompt, parse_reply
 from crossin.extractors import ExtractorSpec, Item, read_items
 from crossin.io import sha256_text
 
@@ -87,7 +87,12 @@ def test_judge_against_crossin_serve_is_cached_and_falls_back_to_unparsed(judge_
     assert all(r.choice is None or 0 <= r.choice < 4 for r in first)
     cache = EvalCache(tmp_path / "cache")
     assert len(cache) == 4  # one row per distinct prompt asked (six answers, four different)
+    keys = [request_key(identity(spec), "judge", SETTINGS, judge_prompt(it.output, it.choices)) for it in items[:6]]
+    replies = cache.get_many(keys)
     cache.close()
+    # each reading is the parse of the server's reply, as stored (the raw reply is kept, not the parse)
+    assert [parse_reply(replies[k], 4) for k in keys] == [r.choice for r in first[:6]]
+    assert all(isinstance(v, str) for v in replies.values())
     proc.terminate()
     proc.wait(timeout=30)
     # The server is gone: the same readings come from the cache, and nothing is asked.
