@@ -1,7 +1,7 @@
 """Precision and coverage of the answer extractors on the project's labelled set, per language, and their speed.
 
-The labelled set: tests/data/extraction_labelled.jsonl (templated, 498) + extraction_labelled_freeform.jsonl (77 by
-hand). precision = read correctly / read (an output labelled "no answer" but read counts as wrong); coverage = read /
+The labelled set: tests/data/extraction_labelled.jsonl (templated, 498) + extraction_labelled_freeform.jsonl and
+extraction_labelled_freeform2.jsonl (77 + 35 by hand). precision = read correctly / read (an output labelled "no answer" but read counts as wrong); coverage = read /
 outputs with a label. For `seaeval` a random draw (fill or tie) counts as not read. The baseline is the extractor of
 main before issue 21 (`git show 291cb11:src/crossin/extract.py`), when git can show it. Speed: outputs per second on
 the whole set, and on adversarial inputs (issue 26) the slowest single read.
@@ -31,7 +31,7 @@ LANGS = ("en", "zh", "es", "vi", "id", "ms", "fil")
 
 def rows() -> list[dict]:
     data = REPO / "tests" / "data"
-    return [json.loads(line) for name in ("extraction_labelled.jsonl", "extraction_labelled_freeform.jsonl")
+    return [json.loads(line) for name in ("extraction_labelled.jsonl", "extraction_labelled_freeform.jsonl", "extraction_labelled_freeform2.jsonl")
             for line in (data / name).read_text(encoding="utf-8").splitlines()]
 
 

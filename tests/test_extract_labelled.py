@@ -1,7 +1,8 @@
-"""The default extractor on the project's labelled set, 575 outputs in the seven SeaEval languages, each with the option
+"""The default extractor on the project's labelled set, 610 outputs in the seven SeaEval languages, each with the option
 a careful reader would pick, or null when none can be read: tests/data/extraction_labelled.jsonl (498, written by
-tests/data/make_extraction_labelled.py before the extractor) and tests/data/extraction_labelled_freeform.jsonl (77
-written by hand, committed before the extractor first read them; 6 were read wrong or missed then, see README).
+tests/data/make_extraction_labelled.py before the extractor), extraction_labelled_freeform.jsonl (77) and
+extraction_labelled_freeform2.jsonl (35), written by hand and committed before the extractor first read them (see
+the README for how it did on them then).
 
 precision = read correctly / read (an output labelled null but read counts as a wrong read);
 coverage = read / outputs that have a label. Required per language: precision >= 99%, coverage >= 97%."""
@@ -16,7 +17,7 @@ from crossin.extract import read_answer
 
 DATA = Path(__file__).parent / "data"
 LANGS = ("en", "zh", "es", "vi", "id", "ms", "fil")
-ROWS = [json.loads(line) for name in ("extraction_labelled.jsonl", "extraction_labelled_freeform.jsonl")
+ROWS = [json.loads(line) for name in ("extraction_labelled.jsonl", "extraction_labelled_freeform.jsonl", "extraction_labelled_freeform2.jsonl")
         for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
 STYLES = {"explanation", "elimination", "elimination_then_answer", "comparison", "restatement", "cot", "answer_first",
           "refusal", "several", "text_no_label", "fullwidth", "markdown", "echo", "walkthrough"}
@@ -36,7 +37,7 @@ def precision_coverage(rows, read=read_answer):
 
 
 def test_the_set_is_big_and_varied():
-    assert len(ROWS) >= 570
+    assert len(ROWS) >= 600
     per_lang = Counter(r["lang"] for r in ROWS)
     assert set(per_lang) == set(LANGS) and min(per_lang.values()) >= 50
     for lang in LANGS:

@@ -57,7 +57,7 @@ EXTRA = [  # shapes the rule treats specially: the " A " mark, sentence votes, c
 
 
 def _cases():
-    rows = [json.loads(line) for name in ("extraction_labelled.jsonl", "extraction_labelled_freeform.jsonl")
+    rows = [json.loads(line) for name in ("extraction_labelled.jsonl", "extraction_labelled_freeform.jsonl", "extraction_labelled_freeform2.jsonl")
             for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
     return [(r["output"], r["choices"]) for r in rows] + EXTRA
 

@@ -57,6 +57,8 @@ _CONCLUSION_RE = re.compile(
     r"(?:\(([A-Ja-j])\)|\[([A-Ja-j])\]|\*\*([A-J])\*\*|([A-J]))(?=[.。!！]?(?:\n|$)|[.。!！] )")
 # "not A but C", "不是A，而是C": the option named after a negated statement in the same sentence.
 _BUT_RE = re.compile(r"[^.。!?\n]{0,60}?(?i:but rather|but|而是|sino|mà là|melainkan|tetapi|tapi|kundi)[ ,，]{0,2}")
+# "Các đáp án B, C, D không đúng": a list of labels after an answer word is not one answer.
+_LIST_CONT_RE = re.compile(r" ?[,、，] ?(?:(?i:and|y|và|dan|at|和) )?(?:\(([A-J])\)|\[([A-J])\]|([A-J])(?![A-Za-z0-9]))")
 # "the answer is B or D": a final statement naming two options.
 _OR_RE = re.compile(r" ?(?i:or|o|或|或者|hoặc|atau|ou)[ ]?(?:(?i:the|la|el|option|opción|ang) )?"
                     r"(?:\(([A-Ja-j])\)|\[([A-Ja-j])\]|([A-J])(?![A-Za-z0-9]))")
@@ -74,7 +76,7 @@ _MENTION_RE = re.compile(
     r"\(([A-J])\)|\[([A-J])\]|\*\*([A-J])\*\*|(?i:option|opci[oó]n|phương án|pilihan|opsyon|选项) ?([A-J])(?![A-Za-z0-9])"
     r"|(?<![A-Za-z0-9])([A-J])[.)](?= )|(?<![A-Za-z0-9])([A-J])(?= (?:is|are|es|là|adalah|ialah|ay|sai|salah|benar|betul|"
     r"không|tidak|kurang|can|no|y|o|and|or|và|hoặc|dan|atau|at|đúng|correct|correcto|correcta|incorrect|incorrecto|"
-    r"incorrecta|wrong|right|tama|mali)\b)|(?<![A-Za-z0-9])([A-J])(?=[是不和或与都最更正错对])"
+    r"incorrecta|wrong|right|tama|mali)\b)|(?<![A-Za-z0-9])([A-J])(?=[是不和或与都最更正错对项])"
     r"|(?<![A-Za-z])(?i:and|or|y|o|và|hoặc|dan|atau|at|和|或) ?(?:(?i:la|el|the|ang) )?([A-J])(?![A-Za-z0-9])")
 # An option line of a list: "(A) 642", "A. 642", "- B) ...", "Answer: (A) 642", and numbered ones ("1. 642").
 # After an answer word only a numbered one: "Answer: (C) x" then "A) ... is wrong" is an answer, not a list.
@@ -85,7 +87,7 @@ _COORD_RE = re.compile(r"[ ,，、]{0,3}(?:and|or|y|o|e|u|và|hoặc|hay|dan|ata
 
 # Verdicts after an option ("... is incorrect", "... 不正确", "... sai") and before it ("不是 ...", "Mali ang ...").
 _NEG_AFTER_RE = re.compile(
-    r"[ ,:：]{0,3}(?:(?:is|are|es|son|ay|adalah|là|是)[ ]?)?(?:not\b|no\b|incorrect|wrong|false|irrelevant|unlikely|"
+    r"[ ,:：项]{0,3}(?:(?:is|are|es|son|ay|adalah|là|是)[ ]?)?(?:not\b|no\b|incorrect|wrong|false|irrelevant|unlikely|"
     r"can(?:not)? be (?:ruled out|eliminated|excluded)|should be (?:ruled out|eliminated)|doesn't|does not|"
     r"incorrect[ao]s?|err[oó]ne[ao]s?|fals[ao]s?|descartad|不|错|无关|并非|sai\b|không|salah|tidak|kurang|bukan|mali\b|hindi)",
     re.IGNORECASE)
@@ -94,7 +96,7 @@ _NEG_BEFORE_RE = re.compile(
     r"\bbukan|\bmali ang|\bhindi(?: tama ang| ito)?|\bdescartamos|\bdescartar|\bexcepto)(?: (?:option|opción|opsyon|ang|la|the))? ?$",
     re.IGNORECASE)
 _POS_AFTER_RE = re.compile(
-    r"[ ,:：]{0,3}(?:(?:is|es|là|adalah|ialah|ay|是)[ ]?)?(?:(?:the )?(?:correct|right|best|most (?:appropriate|accurate|suitable))\b|"
+    r"[ ,:：项]{0,3}(?:(?:is|es|là|adalah|ialah|ay|是)[ ]?)?(?:(?:the )?(?:correct|right|best|most (?:appropriate|accurate|suitable))\b|"
     r"more (?:accurate|appropriate|correct|likely)|correct[ao]s?\b|la correcta|la (?:m[aá]s )?(?:adecuada|precisa)|"
     r"la que mejor|m[aá]s precis[ao]|m[aá]s adecuad[ao]|正确|最符合|最合适|更准确|更合适|đúng|phù hợp nhất|chính xác hơn|benar|betul|"
     r"(?:yang )?paling (?:sesuai|tepat)|lebih tepat|tama\b|ang pinakaangkop)", re.IGNORECASE)
@@ -224,7 +226,7 @@ def _final_statements(text: str, plain: tuple[str, ...], echo: set[int]) -> set[
             if index is None or label_start in echo:
                 continue
             verdict, end = _verdict(text, label_start, t.end(), plain[index])
-            if verdict == "neg":
+            if verdict == "neg" or _LIST_CONT_RE.match(text, t.end()):
                 continue
             picked.add(index)
             if (alt := _OR_RE.match(text, end)) and (other := _index(alt, n)) is not None:
