@@ -232,7 +232,7 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
     results["wall_time_s"] = round(time.perf_counter() - started, 3)
     results["requests"] = {"total": len(requests), "cache_hits": stats.hits, "computed": stats.computed}
     results["config"] = config_to_dict(config)
-    results["lm_eval"] = lm_eval_block(config, bench, samples, results)  # the same run in lm-eval's results layout
+    results["lm_eval"] = lm_eval_block(config, bench, samples, results, n_original=len(pool))  # the same run in lm-eval's results layout
     if backend.identity is not None:
         results["model_identity"] = backend.identity
     if config.out:
