@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from crossin.cli import app
-from crossin.cli.demo import expected_seconds
 
 pytestmark = pytest.mark.model
 
@@ -25,11 +24,3 @@ def test_demo_cloze_time_first_and_closing_line(tmp_path, data_dir):
         assert results["mode"] == "cloze" and results["n_sets"] == 1
     assert (tmp_path / "demo" / "report" / "report.md").is_file()
 
-
-def test_expected_time_scales_with_the_work():
-    from crossin.cli.demo import DEFAULT_LIMIT as limit
-
-    full = expected_seconds(limit, 4, "cloze", converted=True)
-    assert 60 < full < 240  # the README's demo: under 4 minutes here
-    assert expected_seconds(2 * limit, 4, "cloze", True) > full > expected_seconds(limit, 4, "loglik", True)
-    assert expected_seconds(limit, 4, "cloze", converted=False) == full + 100

@@ -1,7 +1,8 @@
 """A model name that is neither a local folder, the embedded name, nor on the Hub fails within seconds with one line.
 
 A real HTTP server on 127.0.0.1 stands in for the Hub's model API (`GET /api/models/<id>`): it knows one model and
-answers the Hub's 404 + `X-Error-Code: RepoNotFound` for any other; a closed port stands in for no network."""
+answers the Hub's 404 + `X-Error-Code: RepoNotFound` for any other; a closed port stands in for no network.
+The online cases force huggingface_hub's online mode, so they also hold in a shell with HF_HUB_OFFLINE=1."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ def hub(monkeypatch):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    monkeypatch.setattr(constants, "is_offline_mode", lambda: False)
     monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{server.server_address[1]}")
     monkeypatch.setattr(constants, "HF_HUB_CACHE", "/nonexistent-crossin-test-cache")
     yield requests
@@ -78,6 +80,7 @@ def test_unreachable_hub_fails_fast(monkeypatch):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    monkeypatch.setattr(constants, "is_offline_mode", lambda: False)
     monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{port}")
     monkeypatch.setattr(constants, "HF_HUB_CACHE", "/nonexistent-crossin-test-cache")
     started = time.perf_counter()

@@ -149,6 +149,22 @@ def test_results_block_in_lm_evals_layout():
     assert block["config"]["model_args"] == {"pretrained": "gemma-3-270m"} and block["config"]["limit"] == 3
 
 
+def test_results_block_records_the_shots_and_sets_the_run_used(tiny, tiny_dir, tmp_path):
+    """n-shot and n-samples come from the run: 5-shot on 2 of Cross-MMLU's 150 sets."""
+    from crossin.evaluate import run_eval
+    from crossin.models.hf import model_identity
+
+    model, tok = tiny
+    config = EvalConfig(model=str(tiny_dir), bench=["cross-mmlu"], langs=["en", "zh"], limit=2, num_fewshot=5,
+                        batch_size=2, data_dir=str(DATA_DIR), no_cache=True, n_boot=10)
+    results = run_eval(config, model=model, tokenizer=tok, model_id=model_identity(str(tiny_dir), device="cpu"),
+                       progress=False)["cross-mmlu"]
+    block = results["lm_eval"]
+    assert block["n-shot"] == {"cross_mmlu_en": 5, "cross_mmlu_zh": 5}
+    assert block["n-samples"]["cross_mmlu_zh"] == {"original": 150, "effective": 2}
+    assert block["config"]["limit"] == 2 and block["config"]["num_fewshot"] == 5
+
+
 @pytest.mark.model
 def test_lm_eval_on_the_embedded_model_matches_crossin_score(tmp_path):
     """Export, run lm-eval itself (--limit 3 --log_samples), score its samples: the same accuracy per language."""

@@ -1,7 +1,8 @@
 """Typed configs: dataclasses with a help string per field, read from YAML and overridden by flags.
 
-Every config class is a plain dataclass whose fields carry `metadata={"help": ...}` (made with `arg`),
-so `transformers.HfArgumentParser` can also turn it into flags, as TRL does.
+Every config class is a plain dataclass whose fields carry `metadata={"help": ..., constraints}` (made with `arg`);
+`crossin.cli.options` turns the fields into flags. (`transformers.HfArgumentParser` cannot read these fields: it passes
+every metadata key to argparse, and argparse has no `min`/`pattern`.)
 """
 
 from __future__ import annotations

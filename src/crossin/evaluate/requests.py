@@ -102,8 +102,8 @@ def build_requests(bench: Benchmark, mode: str, *, template=1, prompt_format: st
 
 def load_eval_benchmark(config, name: str, langs, load=load_benchmark) -> tuple[Benchmark, list[ParallelSet]]:
     """The benchmark as asked (--limit applied) and the full list of its sets, which few-shot examples come from."""
-    limit = None if config.num_fewshot > 0 else config.limit
-    bench = load(name, langs, data_dir=config.data_dir, limit=limit, path=config.bench_file)
+    # Always the whole benchmark: few-shot examples come from it, and records state how many sets it has.
+    bench = load(name, langs, data_dir=config.data_dir, limit=None, path=config.bench_file)
     pool = list(bench.sets)
     if config.limit is not None:
         bench.sets = bench.sets[:config.limit]

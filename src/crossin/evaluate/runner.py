@@ -248,7 +248,7 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
     results["extraction"] = (extraction_block(spec, bench.langs, [(r.lang, x) for r, x in zip(requests, readings)])
                              if config.mode == "generate" else {"extractor": None, "note": f"{config.mode}: option scores"})
     results["config"] = config_to_dict(config)
-    results["lm_eval"] = lm_eval_block(config, bench, samples, results)  # the same run in lm-eval's results layout
+    results["lm_eval"] = lm_eval_block(config, bench, samples, results, n_original=len(pool))  # the same run in lm-eval's results layout
     if backend.identity is not None:
         results["model_identity"] = backend.identity
     if config.out:

@@ -40,8 +40,11 @@ def _hits(sample: dict, mode: str, bench_item) -> dict[str, bool]:
     return out
 
 
-def lm_eval_block(config, bench: Benchmark, samples: list[dict], results: dict) -> dict:
-    """The lm-eval-shaped block for one benchmark of a `crossin eval` run (config: EvalConfig)."""
+def lm_eval_block(config, bench: Benchmark, samples: list[dict], results: dict, *, n_original: int | None = None) -> dict:
+    """The lm-eval-shaped block for one benchmark of a `crossin eval` run (config: EvalConfig).
+
+    `n_original`: the benchmark's number of sets before `--limit` (lm-eval's `n-samples.original`); default: as run.
+    """
     group = group_name(bench.name)
     items = {(s.id, lang): s.items[lang] for s in bench.sets for lang in bench.langs}
     per_task: dict[str, dict[str, list[bool]]] = {}
@@ -80,18 +83,19 @@ def lm_eval_block(config, bench: Benchmark, samples: list[dict], results: dict) 
                                                  "version": __version__}},
     } for task in per_task}
     n = len(bench.sets)
+    original = n if n_original is None else n_original
     return {
         "results": table,
         "groups": {group: group_row},
         "group_subtasks": {group: list(per_task)},
         "configs": configs,
         "versions": {**{task: 1.0 for task in per_task}, group: 1.0},
-        "n-shot": {task: 0 for task in per_task},
+        "n-shot": {task: config.num_fewshot for task in per_task},
         "higher_is_better": {task: {m: True for m in metric_names} for task in per_task},
-        "n-samples": {task: {"original": n, "effective": n} for task in per_task},
+        "n-samples": {task: {"original": original, "effective": n} for task in per_task},
         "config": {
             "model": "crossin", "model_args": {"pretrained": config.model, **({"peft": config.adapter} if config.adapter else {})},
             "batch_size": config.batch_size, "device": config.device, "limit": config.limit,
-            "bootstrap_iters": config.n_boot, "random_seed": config.seed,
+            "bootstrap_iters": config.n_boot, "random_seed": config.seed, "num_fewshot": config.num_fewshot,
         },
     }
