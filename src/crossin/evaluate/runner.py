@@ -15,6 +15,7 @@ matter and `circular` changes nothing there (no rotations are run).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -89,6 +90,19 @@ def score_options(model, tokenizer, bench: Benchmark, *, mode: str = "loglik", b
     return {(r.set_id, r.lang): unrotate_scores(v, r.rotation) for r, v in zip(requests, values)}
 
 
+def sample_scores(samples: list[dict], bench: Benchmark):
+    """(sets, langs, options) option scores of the samples (RankC's input); NaN past a set's last option."""
+    import numpy as np
+
+    out = np.full((len(bench.sets), len(bench.langs), bench.n_choices), np.nan)
+    row = {s.id: i for i, s in enumerate(bench.sets)}
+    col = {lang: j for j, lang in enumerate(bench.langs)}
+    for sample in samples:
+        values = sample["option_scores"]
+        out[row[sample["id"]], col[sample["lang"]], :len(values)] = values
+    return out
+
+
 def _validate(config: EvalConfig) -> None:
     # The wording tests/test_eval.py expects; every other constraint is declared on EvalConfig's fields.
     if config.mode not in MODES:
@@ -104,6 +118,12 @@ def _validate(config: EvalConfig) -> None:
     check_fields(config)  # the declared constraints, for configs made in code too
     if not config.bench:
         raise CrossinError("no benchmark given (--bench)")
+    if config.subset != "all":  # before the model loads: a benchmark without subsets would fail only after it
+        from ..benchmarks import get_spec
+
+        no_subsets = [name for name in config.bench if not get_spec(name).subsets]
+        if no_subsets:
+            raise CrossinError(f"--subset {config.subset}: {', '.join(no_subsets)} has no subsets (global-mmlu has cs, ca)")
     if config.bench_file and len(config.bench) > 1:
         raise CrossinError("--bench-file works with one benchmark at a time")
     if config.model.startswith(OPENAI_PREFIX):
@@ -167,7 +187,7 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
     from ..score import score
 
     started = time.perf_counter()
-    bench, pool = load_eval_benchmark(config, name, langs, load=load_benchmark)
+    bench, pool = load_eval_benchmark(config, name, langs, load=functools.partial(load_benchmark, subset=config.subset))
     # Cloze scores each option on its own after a prompt that does not list them: the order cannot matter, so
     # rotating would only recompute the same numbers.
     circular = config.circular and config.mode != "cloze"
@@ -225,8 +245,16 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
              "template": config.template, "prompt_format": config.prompt_format, "num_fewshot": config.num_fewshot,
              "prompt_lang": config.prompt_lang, "source": bench.meta.get("source")}
     pred = matrix.build([s.id for s in bench.sets], list(bench.langs), [s.gold for s in bench.sets]).pred
-    results = score(bench, pred, seed=config.seed, n_boot=config.n_boot, extra_inputs=extra)
+    scores = None if config.mode == "generate" else sample_scores(samples, bench)
+    results = score(bench, pred, seed=config.seed, n_boot=config.n_boot, extra_inputs=extra, scores=scores)
     results.update(extra)
+    if config.mode == "generate":
+        from ..answer_lang import answer_language
+
+        outputs: dict[str, list] = {lang: [] for lang in bench.langs}
+        for sample in samples:
+            outputs[sample["lang"]].append(sample["output"])
+        results["answer_language"] = answer_language(outputs)
     results["seed"] = config.seed
     results["versions"] = {**results["versions"], **package_versions("torch", "transformers", "peft")}
     results["wall_time_s"] = round(time.perf_counter() - started, 3)
