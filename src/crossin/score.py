@@ -59,6 +59,8 @@ def _read_cells(path: str, bench: Benchmark) -> MatrixBuilder:
         except CrossinError as e:
             raise CrossinError(e.reason, path=path, line=line) from None
         if set_id not in sets:
+            if set_id in bench.meta.get("other_ids", ()):
+                continue  # a question of the dataset outside the scored subset
             raise CrossinError(f"unknown id {set_id!r} (not in {bench.name})", path=path, line=line)
         if lang not in langs:
             continue

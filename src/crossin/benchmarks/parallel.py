@@ -124,7 +124,8 @@ def load_parallel(name: str, layout: Layout, codes: tuple[str, ...], *, root: st
     digest = sha256_text("".join(f"{c}:{f.get('sha256') or f.get('revision')}" for c, f in files.items()))
     source = {"name": name, "layout": layout.hub_id, "folder": str(folder) if folder else None, "split": layout.split,
               "languages": files, "subset": subset or "all", "alignment": alignment}
-    meta = {"source": source}
+    # Ids of the dataset that are not scored (other subset, left out, past --limit): a prediction for one is no error.
+    meta = {"source": source, "other_ids": frozenset().union(*map(set, per_lang.values())) - {x.id for x in sets}}
     if subsets:
         meta["subsets"] = subsets
     return Benchmark(name=name, langs=codes, sets=sets, source=str(folder) if folder else f"hf://{layout.hub_id}",
