@@ -93,7 +93,7 @@ def test_cloze_samples_use_lm_evals_length_normalised_choice(tmp_path):
              "gold": 1}]
     for lang in ("en", "zh"):
         _write_samples(tmp_path, f"cross_mmlu_{lang}", [{**d, "lang": lang} for d in docs], [[-2.0, -3.0, -9.0, -9.0]])
-    [(bench, pred, _)] = load_lm_eval_samples(tmp_path)
+    [(bench, pred, _, scores)] = load_lm_eval_samples(tmp_path)
     assert pred.tolist() == [[1, 1]]  # -3/12 beats -2/2
 
 

@@ -18,7 +18,8 @@ def score(
                                                            "these; default every one found)."),
     predictions: Path | None = typer.Option(None, "--predictions", "-p", help="JSONL: {id, lang, prediction} or {id, lang, choice}."),
     lm_eval_samples: Path | None = typer.Option(None, "--lm-eval-samples", help="lm_eval's --output_path of a --log_samples "
-                                                "run of tasks from `crossin export lm-eval`, instead of --predictions."),
+                                                "run of tasks from `crossin export lm-eval`, or of lm-eval's own "
+                                                "global_mmlu_full_*, mmlu_prox_*, belebele_* tasks, instead of --predictions."),
     langs: str | None = typer.Option(None, "--langs", help="Comma-separated language codes (default: en,zh,es,vi; "
                                                            "with --lm-eval-samples every language found)."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write results.json here (a folder per benchmark "
@@ -51,8 +52,9 @@ def score(
 
         found = load_lm_eval_samples(lm_eval_samples, bench=bench.split(",") if bench else None,
                                      langs=parse_langs(langs) if langs else None)
-        for benchmark, pred, files in found:
-            results = score_matrix(benchmark, pred, seed=seed, n_boot=n_boot, extra_inputs={"lm_eval_samples": files})
+        for benchmark, pred, files, option_scores in found:
+            results = score_matrix(benchmark, pred, seed=seed, n_boot=n_boot, extra_inputs={"lm_eval_samples": files},
+                                   scores=option_scores)
             console.print(results_table(results, title=f"{benchmark.name} (lm-eval samples in {lm_eval_samples})"))
             if out is not None:
                 path = out / benchmark.name / RESULTS_FILE if len(found) > 1 else out
