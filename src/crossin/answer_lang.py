@@ -4,7 +4,7 @@ Language confusion (a model asked in Spanish answers in English) is invisible to
 Language Confusion Benchmark's line-level pass rate (Marchisio et al. 2024), an answer passes when every line of it
 that has words (at least MIN_LETTERS letters; a bare "B" has no language) is identified as the requested language;
 an answer with no such line is not counted (`no_text`). Identification is lingua's (the detector `crossin data
-translate` uses, `crossin.data.translate.run.LangId`) over the run's languages plus English and Chinese, the usual
+translate` uses, `LangId` below) over the run's languages plus English and Chinese, the usual
 languages of confusion; a language lingua does not know is reported as unchecked.
 """
 
@@ -12,19 +12,42 @@ from __future__ import annotations
 
 from collections import Counter
 
+from .data.corpus import lingua_language
+
 MIN_LETTERS = 3
 CONFUSION_LANGS = ("en", "zh")
+
+
+class LangId:
+    """lingua over the run's languages (high-accuracy mode: pieces are often short)."""
+
+    def __init__(self, langs: tuple[str, ...]):
+        from lingua import LanguageDetectorBuilder
+
+        # A language lingua does not know is not checked.
+        self.lingua = {code: lang for code in langs if (lang := lingua_language(code)) is not None}
+        self.code_of = {v: k for k, v in self.lingua.items()}
+        self.detector = (LanguageDetectorBuilder.from_languages(*self.lingua.values()).build()
+                         if len(self.lingua) > 1 else None)
+
+    def detect(self, text: str) -> str | None:
+        found = self.detector.detect_language_of(text) if self.detector else None
+        return self.code_of.get(found)
+
+    def confidence(self, text: str, code: str) -> float | None:
+        if self.detector is None or code not in self.lingua:
+            return None
+        return round(self.detector.compute_language_confidence(text, self.lingua[code]), 4)
 
 
 def _lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if sum(ch.isalpha() for ch in line) >= MIN_LETTERS]
 
 
-def answer_language(outputs: dict[str, list[str | None]]) -> dict:
+def answer_language(outputs: dict[str, list[str | None]], *, max_answers: int | None = None) -> dict:
     """{lang: {"share", "n", "passed", "no_text", "other"}} for the answers of each requested language, plus
-    "overall" (the mean of the languages' shares) and "method"."""
-    from .data.translate.run import LangId
-
+    "overall" (the mean of the languages' shares) and "method". `max_answers`: check only the first N answers of
+    each language (a translated corpus has tens of thousands; the share of a few thousand is close enough)."""
     langs = tuple(dict.fromkeys([*outputs, *CONFUSION_LANGS]))
     langid = LangId(langs)
     per_lang: dict[str, dict] = {}
@@ -34,7 +57,7 @@ def answer_language(outputs: dict[str, list[str | None]]) -> dict:
             continue
         passed = counted = no_text = 0
         other: Counter = Counter()
-        for text in texts:
+        for text in texts[:max_answers]:
             lines = _lines(text or "")
             found = [langid.detect(line) for line in lines]
             found = [f for f in found if f is not None]

@@ -98,10 +98,17 @@ def _letter(resp) -> int | None:
     return LETTERS.index(text) if len(text) == 1 and text in LETTERS else None
 
 
+def loglikelihoods(obj: dict, path: str, line: int) -> list[float]:
+    resps = obj.get("filtered_resps", obj.get("resps"))
+    try:  # one [loglikelihood, is_greedy] per option (nested once more in `resps`)
+        return [float(r[0][0] if isinstance(r[0], list) else r[0]) if isinstance(r, list) else float(r) for r in resps]
+    except (TypeError, ValueError, IndexError):
+        raise CrossinError("no option log-likelihoods in 'filtered_resps' (not a multiple_choice task?)",
+                           path=path, line=line) from None
+
+
 def read_native(path: Path, bench: str, lang: str, task: str) -> list[Doc]:
     """The documents of one of lm-eval's task files, in its doc order (the first filter's line per document)."""
-    from .samples import _loglikelihoods
-
     where = str(path)
     docs: list[Doc] = []
     seen: dict[int, str] = {}
@@ -128,7 +135,7 @@ def read_native(path: Path, bench: str, lang: str, task: str) -> list[Doc]:
             if docs[-1].choice is not None and docs[-1].choice >= n:
                 docs[-1].choice = None  # a letter past the question's last option answers nothing
             continue
-        lls = _loglikelihoods(obj, where, line)
+        lls = loglikelihoods(obj, where, line)
         if len(lls) != n:
             raise CrossinError(f"{task}: {len(lls)} log-likelihoods for {n} options", path=where, line=line)
         docs.append(Doc(set_id, gold, n, max(range(n), key=lambda i: (lls[i], -i)), lls, labels))

@@ -22,6 +22,8 @@ from ..errors import CrossinError
 from ..io import iter_jsonl, sha256_file, sha256_text
 from ..predictions import MatrixBuilder
 from .export import group_name
+from .native import loglikelihoods as _loglikelihoods
+from .native import native_matrix, native_task
 
 SAMPLES_FILE = re.compile(r"^samples_(?P<task>.+)_(?P<stamp>\d{4}-\d{2}-\d{2}T[^_]+)\.jsonl$")
 
@@ -56,15 +58,6 @@ def split_task(task: str) -> tuple[str, str] | None:
     return None
 
 
-def _loglikelihoods(obj: dict, path: str, line: int) -> list[float]:
-    resps = obj.get("filtered_resps", obj.get("resps"))
-    try:  # one [loglikelihood, is_greedy] per option (nested once more in `resps`)
-        return [float(r[0][0] if isinstance(r[0], list) else r[0]) if isinstance(r, list) else float(r) for r in resps]
-    except (TypeError, ValueError, IndexError):
-        raise CrossinError("no option log-likelihoods in 'filtered_resps' (not a multiple_choice task?)",
-                           path=path, line=line) from None
-
-
 def read_task(path: Path, lang: str) -> list[tuple[int, str, int, int, tuple[str, ...], list[float]]]:
     """(doc_id, set id, choice, gold, choices, option scores) per line, in doc order."""
     rows = []
@@ -93,8 +86,6 @@ def load_lm_eval_samples(folder: str | Path, *, bench: list[str] | None = None, 
                          ) -> list[tuple[Benchmark, np.ndarray, dict, np.ndarray | None]]:
     """Per benchmark found: (benchmark rebuilt from the docs, (sets, langs) choice matrix, {task: file},
     (sets, langs, options) option scores or None)."""
-    from .native import native_matrix, native_task
-
     files = find_sample_files(folder)
     wanted = {b.strip().lower().replace("_", "-") for b in bench} if bench else None
     by_bench: dict[str, dict[str, Path]] = {}
