@@ -229,3 +229,35 @@ def test_every_mode_on_ten_options(tiny, tiny_dir, tmp_path, mode, circular):
         assert "rankc" in results["ci95"]
         assert len(samples[2]["option_scores"]) == 3  # question 101 has 3 options, scored as 3
         assert results["requests"]["total"] == (2 * (10 + 3 + 10 + 10) if circular else 8)
+
+
+# --- export lm-eval --------------------------------------------------------------------------------------------------
+
+
+def test_export_lm_eval_beside_lm_evals_own_tasks(tmp_path):
+    import os
+
+    import lm_eval
+    from lm_eval.tasks import TaskManager
+
+    from crossin.evaluate.requests import build_prompt
+
+    root = write_mmlu_prox(write_belebele(tmp_path / "data"))
+    res = runner.invoke(app, ["export", "lm-eval", "--bench", "belebele,mmlu-prox", "--langs", "en,zh", "--data-dir",
+                              str(root), "--out", str(tmp_path / "tasks")])
+    assert res.exit_code == 0, res.output
+    os.environ.update({"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"})
+    # Ours are prefixed, so lm-eval's own belebele_* tasks stay what they are beside them (only lm-eval's belebele
+    # folder is indexed: all of lm-eval's tasks take minutes).
+    own = Path(lm_eval.__file__).parent / "tasks" / "belebele"
+    manager = TaskManager(include_path=[str(tmp_path / "tasks"), str(own)], include_defaults=False)
+    assert {"crossin_belebele_zh", "crossin_mmlu_prox_en", "belebele_zho_Hans"} <= set(manager.all_tasks)
+    assert Path(manager.task_index["belebele_zho_Hans"].yaml_path).parent == own
+    task = manager.load(["crossin_mmlu_prox_zh"])["tasks"]["crossin_mmlu_prox_zh"]
+    docs = task.test_docs()
+    bench = load_benchmark("mmlu-prox", "en,zh", data_dir=root)
+    assert task.doc_to_text(docs[0]) == build_prompt(bench.sets[0].items["zh"], "loglik")
+    assert task.doc_to_choice(docs[0]) == list("ABCDEFGHIJ") and task.doc_to_choice(docs[1]) == ["A", "B", "C"]
+    assert task.doc_to_target(docs[3]) == 9
+    bele = manager.load(["crossin_belebele_zh"])["tasks"]["crossin_belebele_zh"]
+    assert "zho_Hans passage 0." in bele.doc_to_text(bele.test_docs()[0])  # the passage is in crossin's prompt
