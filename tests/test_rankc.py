@@ -71,3 +71,32 @@ def test_compute_metrics_reports_rankc_with_a_ci_beside_consistency():
     lo, hi = res["ci95"]["rankc"]
     assert lo <= res["rankc"]["overall"] <= hi and hi - lo > 0
     assert compute_metrics(pred, gold, ["en", "zh", "es"], 4)["rankc"] is None  # generate mode: no scores
+
+
+def test_score_reads_option_scores_from_a_predictions_file(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from crossin.cli import app
+    from test_parallel_benchmarks import write_belebele
+
+    root = write_belebele(tmp_path, n=4)
+    lines = []
+    for i in range(4):
+        set_id = f"https://en.wikibooks.org/wiki/P{i // 2}#{1 + i % 2}"
+        lines.append({"id": set_id, "lang": "en", "choice": 0, "option_scores": [4.0, 3.0, 2.0, 1.0]})
+        lines.append({"id": set_id, "lang": "zh", "choice": 1, "option_scores": [3.0, 4.0, 2.0, 1.0]})
+    preds = tmp_path / "p.jsonl"
+    preds.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    res = CliRunner().invoke(app, ["score", "--bench", "belebele", "--langs", "en,zh", "--data-dir", str(root),
+                                   "--predictions", str(preds), "--out", str(tmp_path / "r.json")])
+    assert res.exit_code == 0, res.output
+    results = json.loads((tmp_path / "r.json").read_text())
+    assert results["rankc"]["overall"] == pytest.approx(1 - rankc_weights(4)[0])  # top choices differ, then agree
+    lines[3]["option_scores"] = [1.0, 2.0]
+    preds.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    res = CliRunner().invoke(app, ["score", "--bench", "belebele", "--langs", "en,zh", "--data-dir", str(root),
+                                   "--predictions", str(preds)])
+    assert res.exit_code == 2 and res.output.strip() == \
+        f"error: {preds}:4: 'option_scores' must be a list of 4 numbers (one per option)", res.output

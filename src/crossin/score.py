@@ -78,6 +78,27 @@ def _read_cells(path: str, bench: Benchmark) -> MatrixBuilder:
     return matrix
 
 
+def read_option_scores(path: str, bench: Benchmark) -> np.ndarray | None:
+    """(sets, langs, options) from the lines' optional `option_scores` (one number per option, higher = preferred,
+    e.g. log-probabilities), for RankC; None unless every scored (set, language) has them."""
+    rows = {s.id: i for i, s in enumerate(bench.sets)}
+    cols = {lang: j for j, lang in enumerate(bench.langs)}
+    out = np.full((len(bench.sets), len(bench.langs), bench.n_choices), np.nan)
+    seen = np.zeros(out.shape[:2], dtype=bool)
+    for line, obj in iter_jsonl(path):
+        values = obj.get("option_scores")
+        lang = to_code(str(obj.get("lang")))
+        if values is None or str(obj.get("id")) not in rows or lang not in cols:
+            continue
+        i, j = rows[str(obj["id"])], cols[lang]
+        n = len(bench.sets[i].items[lang].choices)
+        if (not isinstance(values, list) or len(values) != n
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)):
+            raise CrossinError(f"'option_scores' must be a list of {n} numbers (one per option)", path=path, line=line)
+        out[i, j, :n], seen[i, j] = values, True
+    return out if seen.all() else None
+
+
 def gold_vector(bench: Benchmark) -> np.ndarray:
     return np.array([s.gold for s in bench.sets], dtype=np.int64)
 
@@ -135,7 +156,7 @@ def score_file(bench: Benchmark, predictions: str | Path, *, allow_missing: bool
         bench = dataclasses.replace(bench, sets=kept)
     pred = cells.build([s.id for s in bench.sets], list(bench.langs), gold_vector(bench), allow_missing=allow_missing,
                        hint=MISSING_HINT).pred
-    return score(bench, pred, seed=seed, n_boot=n_boot, extra_inputs={
+    return score(bench, pred, seed=seed, n_boot=n_boot, scores=read_option_scores(str(predictions), bench), extra_inputs={
         "predictions": str(predictions),
         "predictions_sha256": sha256_file(predictions),
         "allow_missing": allow_missing,
