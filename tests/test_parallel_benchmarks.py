@@ -261,3 +261,16 @@ def test_export_lm_eval_beside_lm_evals_own_tasks(tmp_path):
     assert task.doc_to_target(docs[3]) == 9
     bele = manager.load(["crossin_belebele_zh"])["tasks"]["crossin_belebele_zh"]
     assert "zho_Hans passage 0." in bele.doc_to_text(bele.test_docs()[0])  # the passage is in crossin's prompt
+
+
+def test_ten_option_prompts_and_answers(tmp_path):
+    from crossin.evaluate.requests import build_prompt
+    from crossin.extract import extract_choice
+
+    bench = load_benchmark("mmlu-prox", "en,zh", data_dir=write_mmlu_prox(tmp_path))
+    item = bench.sets[0].items["en"]
+    prompt = build_prompt(item, "loglik")
+    assert "(J) en opt 0.9" in prompt and "(K)" not in prompt
+    assert extract_choice("The answer is (J).", item.choices) == 9
+    assert extract_choice("I", item.choices) == 8
+    assert extract_choice("The answer is (J).", bench.sets[1].items["en"].choices) is None  # 3 options: no J
