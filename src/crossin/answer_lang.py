@@ -75,3 +75,11 @@ def answer_language(outputs: dict[str, list[str | None]], *, max_answers: int | 
     shares = [v["share"] for v in per_lang.values() if v.get("share") is not None]
     return {"languages": per_lang, "overall": sum(shares) / len(shares) if shares else None,
             "method": f"lingua, line level (lines with >= {MIN_LETTERS} letters), candidates: {', '.join(langs)}"}
+
+
+def answer_language_of_samples(samples: list[dict], langs) -> dict:
+    """`answer_language` over a generate run's samples (each with "lang" and "output")."""
+    outputs: dict[str, list] = {lang: [] for lang in langs}
+    for sample in samples:
+        outputs[sample["lang"]].append(sample.get("output"))
+    return answer_language(outputs)

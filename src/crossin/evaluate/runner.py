@@ -26,7 +26,7 @@ from ..errors import CrossinError
 from ..extract import extract_choice
 from ..io import RESULTS_FILE, package_versions, remove_stale_tmp, samples_file, write_json, write_jsonl
 from ..langs import parse_langs
-from ..predictions import MatrixBuilder
+from ..predictions import MatrixBuilder, option_score_matrix
 from ..prompts import PROMPT_FORMATS
 from .backend import OPENAI_PREFIX, Backend, make_backend
 from .cache import CachingBackend, EvalCache, RunStats
@@ -88,19 +88,6 @@ def score_options(model, tokenizer, bench: Benchmark, *, mode: str = "loglik", b
     backend = HFBackend(model=model, tokenizer=tokenizer, batch_size=batch_size, identity=model_id)
     values = execute(requests, mode, backend, cache=cache, progress=progress, desc=f"{bench.name} {mode}")
     return {(r.set_id, r.lang): unrotate_scores(v, r.rotation) for r, v in zip(requests, values)}
-
-
-def sample_scores(samples: list[dict], bench: Benchmark):
-    """(sets, langs, options) option scores of the samples (RankC's input); NaN past a set's last option."""
-    import numpy as np
-
-    out = np.full((len(bench.sets), len(bench.langs), bench.n_choices), np.nan)
-    row = {s.id: i for i, s in enumerate(bench.sets)}
-    col = {lang: j for j, lang in enumerate(bench.langs)}
-    for sample in samples:
-        values = sample["option_scores"]
-        out[row[sample["id"]], col[sample["lang"]], :len(values)] = values
-    return out
 
 
 def _validate(config: EvalConfig) -> None:
@@ -245,16 +232,13 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
              "template": config.template, "prompt_format": config.prompt_format, "num_fewshot": config.num_fewshot,
              "prompt_lang": config.prompt_lang, "source": bench.meta.get("source")}
     pred = matrix.build([s.id for s in bench.sets], list(bench.langs), [s.gold for s in bench.sets]).pred
-    scores = None if config.mode == "generate" else sample_scores(samples, bench)
+    scores = None if config.mode == "generate" else option_score_matrix(samples, bench)
     results = score(bench, pred, seed=config.seed, n_boot=config.n_boot, extra_inputs=extra, scores=scores)
     results.update(extra)
     if config.mode == "generate":
-        from ..answer_lang import answer_language
+        from ..answer_lang import answer_language_of_samples
 
-        outputs: dict[str, list] = {lang: [] for lang in bench.langs}
-        for sample in samples:
-            outputs[sample["lang"]].append(sample["output"])
-        results["answer_language"] = answer_language(outputs)
+        results["answer_language"] = answer_language_of_samples(samples, bench.langs)
     results["seed"] = config.seed
     results["versions"] = {**results["versions"], **package_versions("torch", "transformers", "peft")}
     results["wall_time_s"] = round(time.perf_counter() - started, 3)
