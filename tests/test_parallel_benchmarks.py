@@ -274,3 +274,14 @@ def test_ten_option_prompts_and_answers(tmp_path):
     assert extract_choice("The answer is (J).", item.choices) == 9
     assert extract_choice("I", item.choices) == 8
     assert extract_choice("The answer is (J).", bench.sets[1].items["en"].choices) is None  # 3 options: no J
+
+
+def test_lite_versions_read_the_same_layout(tmp_path):
+    import shutil
+
+    root = write_global_mmlu(tmp_path)
+    shutil.copytree(root / "global_mmlu", root / "global_mmlu_lite")
+    bench = load_benchmark("global-mmlu-lite", "en,zh", data_dir=root, subset="ca")
+    assert bench.name == "global-mmlu-lite" and [s.id for s in bench.sets] == ["astronomy/test/1", "astronomy/test/4"]
+    with pytest.raises(CrossinError, match="global-mmlu-lite has no am"):
+        load_benchmark("global-mmlu-lite", "en,am", data_dir=root)

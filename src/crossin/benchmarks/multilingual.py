@@ -1,4 +1,5 @@
-"""`--bench global-mmlu`, `mmlu-prox`, `belebele`: the field's large parallel benchmarks (registry entries, lazy).
+"""`--bench global-mmlu`, `mmlu-prox`, `belebele` (and `global-mmlu-lite`, `mmlu-prox-lite`, same columns): the
+field's large parallel benchmarks (registry entries, lazy).
 
 Each reads the dataset lm-eval's own task YAMLs read (the Hub id and config names below), or a local copy of the
 Hub repository's files under `<data-dir>/<folder>/`, and joins the languages by the dataset's question id:
@@ -29,6 +30,7 @@ from .parallel import Layout, Row, letter_index, load_parallel, text
 GLOBAL_MMLU_LANGS = ("am ar bn cs de el en es fa fil fr ha he hi id ig it ja ko ky lt mg ms ne nl ny pl pt ro ru si sn "
                      "so sr sv sw te tr uk vi yo zh").split()
 MMLU_PROX_LANGS = "af ar bn cs de en es fr hi hu id it ja ko mr ne pt ru sr sw te th uk ur vi wo yo zh zu".split()
+GLOBAL_MMLU_LITE_LANGS = "ar bn de en es fr hi id it ja ko pt sw yo zh".split()
 PARQUET_SPLIT = ("{config}/{split}-*.parquet", "{config}/{split}.parquet", "{config}/{split}.jsonl")
 MMLU_PROX_OPTIONS = 10
 
@@ -89,9 +91,18 @@ GLOBAL_MMLU_LAYOUT = Layout(
     subsets={"cs": lambda labels: labels.get("cultural_sensitivity_label") == "CS",
              "ca": lambda labels: labels.get("cultural_sensitivity_label") == "CA"},
 )
+GLOBAL_MMLU_LITE_LAYOUT = Layout(
+    hub_id="CohereLabs/Global-MMLU-Lite", folder="global_mmlu_lite", split="test", config=lambda code: code,
+    patterns=PARQUET_SPLIT, parse=global_mmlu_row, languages=tuple(GLOBAL_MMLU_LITE_LANGS),
+    subsets=GLOBAL_MMLU_LAYOUT.subsets,
+)
 MMLU_PROX_LAYOUT = Layout(
     hub_id="li-lab/MMLU-ProX", folder="mmlu_prox", split="test", config=lambda code: code, patterns=PARQUET_SPLIT,
     parse=mmlu_prox_row, languages=tuple(MMLU_PROX_LANGS),
+)
+MMLU_PROX_LITE_LAYOUT = Layout(
+    hub_id="li-lab/MMLU-ProX-Lite", folder="mmlu_prox_lite", split="test", config=lambda code: code,
+    patterns=PARQUET_SPLIT, parse=mmlu_prox_row, languages=tuple(MMLU_PROX_LANGS),
 )
 BELEBELE_LAYOUT = Layout(
     hub_id="facebook/belebele", folder="belebele", split="test", config=_belebele_config,
@@ -113,5 +124,8 @@ GLOBAL_MMLU = _spec("global-mmlu", GLOBAL_MMLU_LAYOUT, "Global-MMLU (Cohere): 14
                     "4 options; culturally sensitive (cs) / agnostic (ca) subsets")
 MMLU_PROX = _spec("mmlu-prox", MMLU_PROX_LAYOUT, "MMLU-ProX: the same 11,829 MMLU-Pro questions in 29 languages, up "
                   f"to {MMLU_PROX_OPTIONS} options ({LETTERS[0]}-{LETTERS[MMLU_PROX_OPTIONS - 1]})")
+GLOBAL_MMLU_LITE = _spec("global-mmlu-lite", GLOBAL_MMLU_LITE_LAYOUT, "Global-MMLU-Lite (Cohere): 400 human-translated "
+                         "Global-MMLU questions (200 cs + 200 ca) in 15 languages")
+MMLU_PROX_LITE = _spec("mmlu-prox-lite", MMLU_PROX_LITE_LAYOUT, "MMLU-ProX-Lite: 658 MMLU-ProX questions in 29 languages")
 BELEBELE = _spec("belebele", BELEBELE_LAYOUT, "Belebele (Meta): 900 reading-comprehension questions on FLORES-200 "
                  "passages in 122 language variants, 4 options")

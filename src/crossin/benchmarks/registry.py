@@ -63,6 +63,8 @@ register_lazy("cross-xquad-built", "crossin.benchmarks.xquad.hook:SPEC")
 register_lazy("global-mmlu", "crossin.benchmarks.multilingual:GLOBAL_MMLU")
 register_lazy("mmlu-prox", "crossin.benchmarks.multilingual:MMLU_PROX")
 register_lazy("belebele", "crossin.benchmarks.multilingual:BELEBELE")
+register_lazy("global-mmlu-lite", "crossin.benchmarks.multilingual:GLOBAL_MMLU_LITE")
+register_lazy("mmlu-prox-lite", "crossin.benchmarks.multilingual:MMLU_PROX_LITE")
 
 
 def default_data_dir() -> Path | None:

@@ -54,7 +54,7 @@ def task_name(bench: str, lang: str) -> str:
 
 # lm-eval has tasks of its own named after these (global_mmlu_en, belebele_zho_Hans, mmlu_prox_en_math): ours get
 # a prefix so that both load side by side and `score --lm-eval-samples` tells them apart.
-NATIVE_FAMILIES = ("global-mmlu", "mmlu-prox", "belebele")
+NATIVE_FAMILIES = ("global-mmlu", "global-mmlu-lite", "mmlu-prox", "mmlu-prox-lite", "belebele")
 
 
 def group_name(bench: str) -> str:
