@@ -100,3 +100,16 @@ def test_score_reads_option_scores_from_a_predictions_file(tmp_path):
                                    "--predictions", str(preds)])
     assert res.exit_code == 2 and res.output.strip() == \
         f"error: {preds}:4: 'option_scores' must be a list of 4 numbers (one per option)", res.output
+
+
+def test_all_pairs_at_once_equal_the_pairwise_definition():
+    from crossin.metrics import pair_rankc, per_set_rankc
+
+    rng = np.random.default_rng(5)
+    scores = rng.normal(size=(60, 4, 5))
+    scores[:20, :, 4] = np.nan  # a third of the sets have 4 options
+    scores[:5] = np.round(scores[:5])  # ties: the earlier option ranks first
+    every = pair_rankc(scores)
+    for a in range(4):
+        for b in range(a + 1, 4):
+            assert every[:, a, b] == pytest.approx(per_set_rankc(scores, a, b), abs=1e-6)

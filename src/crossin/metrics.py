@@ -133,9 +133,10 @@ def option_ranks(scores: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def per_set_rankc(scores: np.ndarray, a: int, b: int) -> np.ndarray:
-    """RankC of languages a and b for each set. scores: (sets, langs, options), NaN past a set's last option."""
-    ranks = option_ranks(scores)
+def per_set_rankc(scores: np.ndarray, a: int, b: int, ranks: np.ndarray | None = None) -> np.ndarray:
+    """RankC of languages a and b for each set. scores: (sets, langs, options), NaN past a set's last option;
+    `ranks`: option_ranks(scores), when the caller has it (every pair of a run reads the same ranks)."""
+    ranks = option_ranks(scores) if ranks is None else ranks
     n_options = (~np.isnan(scores[:, a, :])).sum(axis=1)
     out = np.zeros(scores.shape[0])
     for n in np.unique(n_options):
@@ -154,16 +155,36 @@ def rankc_chance(n_options: int) -> float:
     return float(sum(w[j - 1] * j / n_options for j in range(1, n_options + 1)))
 
 
+def pair_rankc(scores: np.ndarray, chunk: int = 2048) -> np.ndarray:
+    """(sets, langs, langs) RankC of every language pair on every set, all pairs at once: the top-j overlaps are
+    one batched product of the languages' top-j masks (a loop over pairs costs minutes on 122 languages)."""
+    ranks = option_ranks(scores)
+    n_options = (~np.isnan(scores[:, 0, :])).sum(axis=1)
+    n_sets, n_langs, _ = scores.shape
+    out = np.zeros((n_sets, n_langs, n_langs), dtype=np.float32)
+    for n in np.unique(n_options):
+        w = rankc_weights(int(n))
+        rows = np.flatnonzero(n_options == n)
+        for start in range(0, len(rows), chunk):
+            part = rows[start:start + chunk]
+            acc = np.zeros((len(part), n_langs, n_langs), dtype=np.float32)
+            for j in range(1, int(n) + 1):
+                top = (ranks[part] < j).astype(np.float32)  # (sets, langs, options): in the top j
+                acc += np.float32(w[j - 1] / j) * np.einsum("slo,sko->slk", top, top)
+            out[part] = acc
+    return out
+
+
 def rankc(scores: np.ndarray, langs: list[str]) -> tuple[dict, np.ndarray]:
     """({"overall", "pairwise", "chance"}, per-set RankC averaged over language pairs) from option scores."""
     scores = np.asarray(scores, dtype=float)
-    pairs = list(combinations(range(len(langs)), 2))
-    per_pair = {f"{langs[i]}-{langs[j]}": per_set_rankc(scores, i, j) for i, j in pairs}
-    per_set = np.mean(list(per_pair.values()), axis=0) if per_pair else np.zeros(scores.shape[0])
+    upper = np.triu_indices(len(langs), k=1)
+    per_pair = pair_rankc(scores)[:, upper[0], upper[1]].astype(float)  # (sets, pairs)
+    per_set = per_pair.mean(axis=1) if per_pair.shape[1] else np.zeros(scores.shape[0])
     n_options = (~np.isnan(scores[:, 0, :])).sum(axis=1)
     chance = float(np.mean([rankc_chance(int(n)) for n in n_options])) if len(n_options) else 0.0
-    summary = {"overall": float(per_set.mean()) if len(per_set) else 0.0,
-               "pairwise": {pair: float(v.mean()) for pair, v in per_pair.items()}, "chance": chance}
+    pairwise = {f"{langs[i]}-{langs[j]}": float(per_pair[:, k].mean()) for k, (i, j) in enumerate(zip(*upper))}
+    summary = {"overall": float(per_set.mean()) if len(per_set) else 0.0, "pairwise": pairwise, "chance": chance}
     return summary, per_set
 
 
