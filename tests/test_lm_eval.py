@@ -93,7 +93,7 @@ def test_cloze_samples_use_lm_evals_length_normalised_choice(tmp_path):
              "gold": 1}]
     for lang in ("en", "zh"):
         _write_samples(tmp_path, f"cross_mmlu_{lang}", [{**d, "lang": lang} for d in docs], [[-2.0, -3.0, -9.0, -9.0]])
-    [(bench, pred, _)] = load_lm_eval_samples(tmp_path)
+    [(bench, pred, _, scores)] = load_lm_eval_samples(tmp_path)
     assert pred.tolist() == [[1, 1]]  # -3/12 beats -2/2
 
 
@@ -136,13 +136,15 @@ def test_results_block_in_lm_evals_layout():
     choices = {"en": golds, "zh": [golds[0], (golds[1] + 1) % 4, None]}
     samples = [{"id": s.id, "lang": lang, "prompt": "p", "option_scores": [0.0] * 4, "choice": choices[lang][i],
                 "gold": s.gold} for i, s in enumerate(bench.sets) for lang in ("en", "zh")]
-    results = {"consistency": {"2": 1 / 3}, "ac3": {"2": 0.5}, "kappa": {"2": 0.1}, "circular": False}
+    results = {"consistency": {"2": 1 / 3}, "ac3": {"2": 0.5}, "kappa": {"2": 0.1}, "circular": False,
+               "rankc": {"overall": 0.4, "pairwise": {"en-zh": 0.4}, "chance": 0.377}}
     block = lm_eval_block(EvalConfig(langs=["en", "zh"], limit=3), bench, samples, results)
     assert block["results"]["cross_mmlu_en"]["acc,none"] == 1.0
     assert block["results"]["cross_mmlu_zh"]["acc,none"] == pytest.approx(1 / 3)
     assert block["results"]["cross_mmlu_zh"]["acc_norm,none"] == pytest.approx(1 / 3)
     assert block["results"]["cross_mmlu"]["acc,none"] == pytest.approx(4 / 6)
     assert block["results"]["cross_mmlu"]["consistency@2,none"] == pytest.approx(1 / 3)
+    assert block["results"]["cross_mmlu"]["rankc,none"] == 0.4
     assert block["group_subtasks"] == {"cross_mmlu": ["cross_mmlu_en", "cross_mmlu_zh"]}
     assert block["n-samples"]["cross_mmlu_zh"]["effective"] == 3 and block["versions"]["cross_mmlu_en"] == 1.0
     assert block["configs"]["cross_mmlu_zh"]["output_type"] == "multiple_choice"

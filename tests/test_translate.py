@@ -59,7 +59,7 @@ def test_pieces_keep_code_whitespace_and_protected_lines_verbatim():
      "stop", None),
 ])
 def test_check_piece(source, output, finish, reason):
-    from crossin.data.translate.run import LangId
+    from crossin.answer_lang import LangId
 
     langid = LangId(("en", "es"))
     got, detail = check_piece(source, output, finish, detect=langid.detect, target="es")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .errors import CrossinError
+from .lang_table import FLORES, MORE_LANGS
 
 # SeaEval stores each language under its English name; we use codes everywhere else.
 NAME_BY_CODE: dict[str, str] = {
@@ -34,23 +35,29 @@ PAPER_LANGS: tuple[str, ...] = ("en", "zh", "es", "vi")
 SEAEVAL_LANGS: tuple[str, ...] = ("en", "zh", "es", "vi", "id", "ms", "fil")
 
 
+# Every code crossin knows: SeaEval's and the paper's first, then the large parallel benchmarks' (lang_table).
+ALL_NAMES: dict[str, str] = {**NAME_BY_CODE, **MORE_LANGS}
+_BY_LOWER: dict[str, str] = {
+    **{code.lower(): code for code in ALL_NAMES}, **{name.lower(): code for code, name in ALL_NAMES.items()},
+    **{flores.lower(): code for flores, code in FLORES.items()}, "tl": "fil", "tagalog": "fil",
+}
+
+
 def to_code(lang: str) -> str:
-    """Accept a code (`zh`) or a SeaEval name (`Chinese`) and return the code."""
-    if lang in NAME_BY_CODE:
+    """Accept a code (`zh`), a SeaEval name (`Chinese`) or a FLORES-200 code (`zho_Hans`) and return the code."""
+    if lang in ALL_NAMES:
         return lang
     if lang in CODE_BY_NAME:
         return CODE_BY_NAME[lang]
-    low = lang.strip().lower()
-    for code, name in NAME_BY_CODE.items():
-        if low in (code, name.lower()):
-            return code
-    if low in ("tl", "tagalog"):
-        return "fil"
-    raise CrossinError(f"unknown language {lang!r}; known: {', '.join(sorted(NAME_BY_CODE))}")
+    code = _BY_LOWER.get(lang.strip().lower())
+    if code is not None:
+        return code
+    raise CrossinError(f"unknown language {lang!r}; known: {', '.join(sorted(NAME_BY_CODE))}, the ISO codes of "
+                       "Global-MMLU, MMLU-ProX and Belebele (crossin.lang_table), or a FLORES-200 code (zho_Hans)")
 
 
 def to_name(code: str) -> str:
-    return NAME_BY_CODE[to_code(code)]
+    return ALL_NAMES[to_code(code)]
 
 
 def parse_langs(spec: str | list[str] | tuple[str, ...] | None, default: tuple[str, ...] = PAPER_LANGS) -> tuple[str, ...]:

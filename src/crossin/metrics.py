@@ -12,6 +12,12 @@ gold index per set (the same in every language). An unparsed answer is wrong and
   answered independently with its own answer distribution p_l. For a subset S that is sum_o prod_{l in S}
   p_l(o); averaged over subsets that is sum_o e_k(p_1(o), ..., p_L(o)) / C(L, k), e_k the elementary
   symmetric polynomial. A model that always answers "A" has C_obs = C_exp = 1 and kappa 0.
+- RankC (Qi, Fernandez, Bisazza 2023, "Cross-Lingual Consistency of Factual Knowledge in Multilingual Language
+  Models"): reads the whole ranking of the options, not only the top choice. For a set with N options ranked by
+  their scores in languages a and b, P@j = |top-j(a) & top-j(b)| / j and consist = sum_j w_j P@j with
+  w_j = exp(N - j + 1) / sum_k exp(N - k + 1) (the paper's softmax weights, heaviest on the top). RankC(a, b) is its
+  mean over sets; the overall RankC is the mean over language pairs. Identical rankings give 1.0; independent random
+  rankings give sum_j w_j j / N (`rankc.chance`; 0.377 for 4 options, 0.158 for 10).
 """
 
 from __future__ import annotations
@@ -93,8 +99,9 @@ def pairwise_consistency(pred: np.ndarray, langs: list[str]) -> dict[str, float]
     return out
 
 
-def bootstrap_ci(per_set_acc: np.ndarray, per_set_cons3: np.ndarray | None, n_boot: int, seed: int) -> dict:
-    """95% percentile intervals over sets resampled with replacement."""
+def bootstrap_ci(per_set_acc: np.ndarray, per_set_cons3: np.ndarray | None, n_boot: int, seed: int,
+                 per_set_rankc: np.ndarray | None = None) -> dict:
+    """95% percentile intervals over sets resampled with replacement (the same resamples for every metric)."""
     rng = np.random.default_rng(seed)
     n = len(per_set_acc)
     idx = rng.integers(0, n, size=(n_boot, n))
@@ -104,7 +111,81 @@ def bootstrap_ci(per_set_acc: np.ndarray, per_set_cons3: np.ndarray | None, n_bo
         cons = per_set_cons3[idx].mean(axis=1)
         out["consistency_3"] = _interval(cons)
         out["ac3_3"] = _interval(harmonic(acc, cons))
+    if per_set_rankc is not None:
+        out["rankc"] = _interval(per_set_rankc[idx].mean(axis=1))
     return out
+
+
+def rankc_weights(n_options: int) -> np.ndarray:
+    """The paper's weights w_1..w_N: softmax of (N, N-1, ..., 1)."""
+    order = np.arange(n_options, 0, -1, dtype=float)
+    e = np.exp(order - order.max())
+    return e / e.sum()
+
+
+def option_ranks(scores: np.ndarray) -> np.ndarray:
+    """(..., options) scores -> each option's rank (0 = best); ties go to the earlier option, as `best_option`
+    breaks them; NaN (an option the set does not have) ranks last."""
+    filled = np.where(np.isnan(scores), -np.inf, scores)
+    order = np.argsort(-filled, axis=-1, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(scores.shape[-1]), axis=-1)
+    return ranks
+
+
+def per_set_rankc(scores: np.ndarray, a: int, b: int, ranks: np.ndarray | None = None) -> np.ndarray:
+    """RankC of languages a and b for each set. scores: (sets, langs, options), NaN past a set's last option;
+    `ranks`: option_ranks(scores), when the caller has it (every pair of a run reads the same ranks)."""
+    ranks = option_ranks(scores) if ranks is None else ranks
+    n_options = (~np.isnan(scores[:, a, :])).sum(axis=1)
+    out = np.zeros(scores.shape[0])
+    for n in np.unique(n_options):
+        rows = n_options == n
+        w = rankc_weights(int(n))
+        ra, rb = ranks[rows, a, :], ranks[rows, b, :]
+        for j in range(1, int(n) + 1):
+            overlap = ((ra < j) & (rb < j)).sum(axis=1)
+            out[rows] += w[j - 1] * overlap / j
+    return out
+
+
+def rankc_chance(n_options: int) -> float:
+    """Expected RankC of two independent uniformly random rankings: E|top-j(a) & top-j(b)| = j^2 / N."""
+    w = rankc_weights(n_options)
+    return float(sum(w[j - 1] * j / n_options for j in range(1, n_options + 1)))
+
+
+def pair_rankc(scores: np.ndarray, chunk: int = 2048) -> np.ndarray:
+    """(sets, langs, langs) RankC of every language pair on every set, all pairs at once: the top-j overlaps are
+    one batched product of the languages' top-j masks (a loop over pairs costs minutes on 122 languages)."""
+    ranks = option_ranks(scores)
+    n_options = (~np.isnan(scores[:, 0, :])).sum(axis=1)
+    n_sets, n_langs, _ = scores.shape
+    out = np.zeros((n_sets, n_langs, n_langs), dtype=np.float32)
+    for n in np.unique(n_options):
+        w = rankc_weights(int(n))
+        rows = np.flatnonzero(n_options == n)
+        for start in range(0, len(rows), chunk):
+            part = rows[start:start + chunk]
+            acc = np.zeros((len(part), n_langs, n_langs), dtype=np.float32)
+            for j in range(1, int(n) + 1):
+                top = (ranks[part] < j).astype(np.float32)  # (sets, langs, options): in the top j
+                acc += np.float32(w[j - 1] / j) * np.einsum("slo,sko->slk", top, top)
+            out[part] = acc
+    return out
+
+
+def rankc(scores: np.ndarray, langs: list[str]) -> tuple[dict, np.ndarray]:
+    """({"overall", "pairwise", "chance"}, per-set RankC averaged over language pairs) from option scores."""
+    scores = np.asarray(scores, dtype=float)
+    upper = np.triu_indices(len(langs), k=1)
+    per_pair = pair_rankc(scores)[:, upper[0], upper[1]].astype(float)  # (sets, pairs)
+    per_set = per_pair.mean(axis=1) if per_pair.shape[1] else np.zeros(scores.shape[0])
+    n_options = (~np.isnan(scores[:, 0, :])).sum(axis=1)
+    chance = float(np.mean([rankc_chance(int(n)) for n in n_options])) if len(n_options) else 0.0
+    pairwise = {f"{langs[i]}-{langs[j]}": float(per_pair[:, k].mean()) for k, (i, j) in enumerate(zip(*upper))}
+    summary = {"overall": float(per_set.mean()) if len(per_set) else 0.0, "pairwise": pairwise, "chance": chance}
+    return summary, per_set
 
 
 def _interval(samples: np.ndarray) -> list[float]:
@@ -120,8 +201,12 @@ def compute_metrics(
     *,
     seed: int = 0,
     n_boot: int = 1000,
+    scores: np.ndarray | None = None,
 ) -> dict:
-    """Every metric of a run, as plain JSON-able values. Keys of consistency/ac3/kappa are str(k)."""
+    """Every metric of a run, as plain JSON-able values. Keys of consistency/ac3/kappa are str(k).
+
+    `scores`: (sets, langs, options) option scores (higher = preferred; NaN past a set's last option) when the mode
+    records them (loglik, cloze, circular): RankC is computed from them, else `rankc` is None."""
     pred = np.asarray(pred, dtype=np.int64)
     gold = np.asarray(gold, dtype=np.int64)
     _check(pred, gold)
@@ -141,6 +226,7 @@ def compute_metrics(
         if k == 3:
             per_set_c3 = per_set
     dist = answer_distribution(pred, n_choices)
+    rank_summary, rank_per_set = rankc(scores, langs) if scores is not None and n_langs >= 2 else (None, None)
     return {
         "n_sets": int(n_sets),
         "languages": langs,
@@ -150,9 +236,10 @@ def compute_metrics(
         "ac3": ac3,
         "kappa": kap,
         "pairwise_consistency": pairwise_consistency(pred, langs),
+        "rankc": rank_summary,
         "answer_distribution": {lang: [int(x) for x in dist[i]] for i, lang in enumerate(langs)},
         "gold_distribution": [int((gold == o).sum()) for o in range(n_choices)],
         "unparsed": {lang: int((pred[:, i] == UNPARSED).sum()) for i, lang in enumerate(langs)},
-        "ci95": bootstrap_ci(per_set_accuracy(pred, gold), per_set_c3, n_boot, seed),
+        "ci95": bootstrap_ci(per_set_accuracy(pred, gold), per_set_c3, n_boot, seed, rank_per_set),
         "bootstrap": {"n": n_boot, "seed": seed},
     }

@@ -49,3 +49,15 @@ class MatrixBuilder:
         pred = pred.reshape(len(ids), len(langs))
         return PredictionMatrix(list(ids), list(langs), pred, np.asarray(gold, dtype=np.int64),
                                 Path(self.path) if self.path else None)
+
+
+def option_score_matrix(samples: list[dict], bench) -> np.ndarray:
+    """(sets, langs, options) of the samples' `option_scores` (RankC's input), NaN past a set's last option;
+    `bench`: the crossin.benchmarks.Benchmark the samples are of."""
+    out = np.full((len(bench.sets), len(bench.langs), bench.n_choices), np.nan)
+    row = {s.id: i for i, s in enumerate(bench.sets)}
+    col = {lang: j for j, lang in enumerate(bench.langs)}
+    for sample in samples:
+        values = sample["option_scores"]
+        out[row[sample["id"]], col[sample["lang"]], :len(values)] = values
+    return out

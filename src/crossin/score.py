@@ -63,6 +63,8 @@ def read_text_items(path: str, bench: Benchmark) -> tuple[MatrixBuilder, list[It
         except CrossinError as e:
             raise CrossinError(e.reason, path=path, line=line) from None
         if set_id not in sets:
+            if set_id in bench.meta.get("other_ids", ()):
+                continue  # a question of the dataset outside the scored subset
             raise CrossinError(f"unknown id {set_id!r} (not in {bench.name})", path=path, line=line)
         if lang not in langs:
             continue
@@ -90,19 +92,63 @@ def _read_cells(path: str, bench: Benchmark, extractor: ExtractorSpec) -> tuple[
     return matrix, list(zip(items, readings))
 
 
+def read_option_scores(path: str, bench: Benchmark) -> np.ndarray | None:
+    """(sets, langs, options) from the lines' optional `option_scores` (one number per option, higher = preferred,
+    e.g. log-probabilities), for RankC; None unless every scored (set, language) has them."""
+    rows = {s.id: i for i, s in enumerate(bench.sets)}
+    cols = {lang: j for j, lang in enumerate(bench.langs)}
+    out = np.full((len(bench.sets), len(bench.langs), bench.n_choices), np.nan)
+    seen = np.zeros(out.shape[:2], dtype=bool)
+    for line, obj in iter_jsonl(path):
+        values = obj.get("option_scores")
+        lang = to_code(str(obj.get("lang")))
+        if values is None or str(obj.get("id")) not in rows or lang not in cols:
+            continue
+        i, j = rows[str(obj["id"])], cols[lang]
+        n = len(bench.sets[i].items[lang].choices)
+        if (not isinstance(values, list) or len(values) != n
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)):
+            raise CrossinError(f"'option_scores' must be a list of {n} numbers (one per option)", path=path, line=line)
+        out[i, j, :n], seen[i, j] = values, True
+    return out if seen.all() else None
+
+
 def gold_vector(bench: Benchmark) -> np.ndarray:
     return np.array([s.gold for s in bench.sets], dtype=np.int64)
 
 
-def score(bench: Benchmark, pred: np.ndarray, *, seed: int = 0, n_boot: int = 1000, extra_inputs: dict | None = None) -> dict:
-    """The results dict: every metric plus the inputs that produced it."""
-    results = compute_metrics(pred, gold_vector(bench), list(bench.langs), bench.n_choices, seed=seed, n_boot=n_boot)
+SUBSET_METRICS = ("n_sets", "accuracy", "language_accuracy", "consistency", "ac3", "kappa", "pairwise_consistency",
+                  "rankc", "ci95")
+
+
+def score(bench: Benchmark, pred: np.ndarray, *, seed: int = 0, n_boot: int = 1000, extra_inputs: dict | None = None,
+          scores: np.ndarray | None = None) -> dict:
+    """The results dict: every metric plus the inputs that produced it.
+
+    `scores`: (sets, langs, options) option scores, when the mode records them (RankC). A benchmark with subsets
+    (`bench.meta["subsets"]`: name -> set ids, e.g. Global-MMLU's culturally sensitive / agnostic questions) gets
+    each subset's metrics under `subsets`."""
+    gold = gold_vector(bench)
+    results = compute_metrics(pred, gold, list(bench.langs), bench.n_choices, seed=seed, n_boot=n_boot, scores=scores)
+    if bench.meta.get("subsets"):
+        row_of = {s.id: i for i, s in enumerate(bench.sets)}
+        results["subsets"] = {}
+        for name, ids in bench.meta["subsets"].items():
+            rows = [row_of[i] for i in ids if i in row_of]
+            if not rows:
+                results["subsets"][name] = {"n_sets": 0}
+                continue
+            part = compute_metrics(pred[rows], gold[rows], list(bench.langs), bench.n_choices, seed=seed,
+                                   n_boot=n_boot, scores=None if scores is None else scores[rows])
+            results["subsets"][name] = {k: part[k] for k in SUBSET_METRICS}
     results["inputs"] = {
         "benchmark": bench.name,
         "languages": list(bench.langs),
         "benchmark_source": bench.source,
         "benchmark_sha256": bench.sha256,
         "seed": seed,
+        **({"alignment": bench.meta["source"]["alignment"]} if "alignment" in bench.meta.get("source", {}) else {}),
+        **({"subset": bench.meta["source"]["subset"]} if "subset" in bench.meta.get("source", {}) else {}),
         **(extra_inputs or {}),
     }
     results["versions"] = {"crossin": __version__, "python": platform.python_version(), "numpy": np.__version__}
@@ -126,7 +172,7 @@ def score_file(bench: Benchmark, predictions: str | Path, *, allow_missing: bool
         bench = dataclasses.replace(bench, sets=kept)
     pred = cells.build([s.id for s in bench.sets], list(bench.langs), gold_vector(bench), allow_missing=allow_missing,
                        hint=MISSING_HINT).pred
-    results = score(bench, pred, seed=seed, n_boot=n_boot, extra_inputs={
+    results = score(bench, pred, seed=seed, n_boot=n_boot, scores=read_option_scores(str(predictions), bench), extra_inputs={
         "predictions": str(predictions),
         "predictions_sha256": sha256_file(predictions),
         "allow_missing": allow_missing,

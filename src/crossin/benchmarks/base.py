@@ -79,6 +79,10 @@ class BenchmarkSpec:
     builder: Callable[[Path | None, tuple[str, ...]], Path] | None = None
     # The one line shown when no source can be reached (how to get the data).
     how_to_get: str = ""
+    # For benchmarks published one file per language (benchmarks/parallel.py): a loader of their own,
+    # (codes, root, limit, subset, explicit) -> Benchmark, and the subsets it can select (`--subset`).
+    loader: Callable[..., Benchmark] | None = None
+    subsets: tuple[str, ...] = ()
 
 
 def best_option(scores: list[float]) -> int:

@@ -60,6 +60,11 @@ register(BenchmarkSpec(
                "(built offline from XQuAD)",
 ))
 register_lazy("cross-xquad-built", "crossin.benchmarks.xquad.hook:SPEC")
+register_lazy("global-mmlu", "crossin.benchmarks.multilingual:GLOBAL_MMLU")
+register_lazy("mmlu-prox", "crossin.benchmarks.multilingual:MMLU_PROX")
+register_lazy("belebele", "crossin.benchmarks.multilingual:BELEBELE")
+register_lazy("global-mmlu-lite", "crossin.benchmarks.multilingual:GLOBAL_MMLU_LITE")
+register_lazy("mmlu-prox-lite", "crossin.benchmarks.multilingual:MMLU_PROX_LITE")
 
 
 def default_data_dir() -> Path | None:
@@ -90,15 +95,22 @@ def load_benchmark(
     data_dir: str | os.PathLike | None = None,
     limit: int | None = None,
     path: str | os.PathLike | None = None,
+    subset: str | None = None,
 ) -> Benchmark:
     """Load a registered benchmark.
 
-    Order of sources: an explicit `path` (a SeaEval-format JSONL file), then `data_dir`, then
-    `$CROSSIN_DATA_DIR`, then the Hugging Face Hub.
+    Order of sources: an explicit `path` (a SeaEval-format JSONL file; for a benchmark published one file per
+    language, its folder), then `data_dir`, then `$CROSSIN_DATA_DIR`, then the Hugging Face Hub. `subset` selects
+    one of the benchmark's subsets (global-mmlu: cs, ca; "all" or None: every set).
     """
     spec = get_spec(name)
     codes = parse_langs(langs, PAPER_LANGS)
     root = Path(data_dir) if data_dir else default_data_dir()
+    if subset not in (None, "all") and not spec.subsets:
+        raise CrossinError(f"{spec.name} has no subsets (--subset is for {', '.join(_with_subsets()) or 'none'})")
+    if spec.loader is not None:
+        return spec.loader(codes, root=path if path is not None else root, limit=limit, subset=subset,
+                           explicit=path is not None)
     if path is not None:
         file = resolve_file(Path(path), spec.local_relpath)
     elif spec.builder is not None:
@@ -113,6 +125,10 @@ def load_benchmark(
     digest = sha256_file(file)
     return Benchmark(name=spec.name, langs=codes, sets=sets, source=str(file), sha256=digest,
                      meta={"source": {"name": spec.name, "file": str(file), "sha256": digest}})
+
+
+def _with_subsets() -> list[str]:
+    return [name for name in benchmark_names() if get_spec(name).subsets]
 
 
 def download_benchmark(name: str, root: str | os.PathLike) -> Path:
@@ -137,8 +153,9 @@ def _local_file(root: Path, relpath: str) -> Path | None:
         return None
 
 
-def hub_dataset(hub_id: str, split: str):
-    """(rows, revision) of a Hub dataset; the revision is the commit the files came from, when the Hub says.
+def hub_dataset(hub_id: str, split: str, name: str | None = None):
+    """(rows, revision) of a Hub dataset (config `name`); the revision is the commit the files came from, when the
+    Hub says.
 
     Online, one request (5 s timeout) asks the Hub first, so a typo or no network is one line within seconds rather
     than `datasets`' retries; with HF_HUB_OFFLINE=1 the local datasets cache is read as it is."""
@@ -152,7 +169,7 @@ def hub_dataset(hub_id: str, split: str):
         except Exception as e:  # noqa: BLE001 - DNS, refused, timeout, 404: whatever the HTTP client raises
             raise ConnectionError(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
                                   "(with a local datasets cache, set HF_HUB_OFFLINE=1)") from None
-    return datasets.load_dataset(hub_id, split=split), revision
+    return datasets.load_dataset(hub_id, name, split=split), revision
 
 
 def _load_from_hub(spec: BenchmarkSpec, codes: tuple[str, ...], limit: int | None, root: Path | None = None) -> Benchmark:

@@ -115,8 +115,21 @@ def results_table(results: dict, title: str = "") -> Table:
             ac3 += f" [{ci['ac3_3'][0]:.3f}, {ci['ac3_3'][1]:.3f}]"
         style = "bold" if k == "3" else ""
         table.add_row(f"@{k}", cons, ac3, f"{results['kappa'][k]:.3f}".replace("-0.000", "0.000"), style=style)
+    _measure_rows(table, results, ci)
     table.caption = f"{results['n_sets']} sets; \\[lo, hi] = 95% bootstrap CI over sets"
     return table
+
+
+def _measure_rows(table: Table, results: dict, ci: dict) -> None:
+    """RankC (option-score modes) and the answer-language share (generate mode), when the run has them."""
+    rank = results.get("rankc")
+    if rank:
+        interval = f" [{ci['rankc'][0]:.3f}, {ci['rankc'][1]:.3f}]" if "rankc" in ci else ""
+        table.add_row("RankC", f"{rank['overall']:.3f}{interval}", f"chance {rank['chance']:.3f}", "ranking overlap")
+    lang = results.get("answer_language")
+    if lang and lang.get("overall") is not None:
+        shares = " ".join(f"{c} {v['share']:.2f}" for c, v in lang["languages"].items() if v.get("share") is not None)
+        table.add_row("in language", f"{lang['overall']:.3f}", shares, "answers in the asked language")
 
 
 def templates_table(summary: dict, title: str = "") -> Table:

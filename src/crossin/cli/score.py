@@ -13,11 +13,13 @@ from .app import app, console, results_table, user_errors
 @app.command()
 @user_errors
 def score(
-    bench: str | None = typer.Option(None, "--bench", help="Benchmark name: cross-mmlu, cross-logiqa, cross-xquad, cross-xquad-built "
-                                                           "(with --lm-eval-samples: only these; default every one found)."),
+    bench: str | None = typer.Option(None, "--bench", help="Benchmark name: cross-mmlu, cross-logiqa, cross-xquad, cross-xquad-built, "
+                                                           "global-mmlu, mmlu-prox, belebele (with --lm-eval-samples: only "
+                                                           "these; default every one found)."),
     predictions: Path | None = typer.Option(None, "--predictions", "-p", help="JSONL: {id, lang, prediction} or {id, lang, choice}."),
     lm_eval_samples: Path | None = typer.Option(None, "--lm-eval-samples", help="lm_eval's --output_path of a --log_samples "
-                                                "run of tasks from `crossin export lm-eval`, instead of --predictions."),
+                                                "run of tasks from `crossin export lm-eval`, or of lm-eval's own "
+                                                "global_mmlu_full_*, mmlu_prox_*, belebele_* tasks, instead of --predictions."),
     langs: str | None = typer.Option(None, "--langs", help="Comma-separated language codes (default: en,zh,es,vi; "
                                                            "with --lm-eval-samples every language found)."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write results.json here (a folder per benchmark "
@@ -27,6 +29,8 @@ def score(
     allow_missing: bool = typer.Option(False, "--allow-missing", help="Score missing (set, language) predictions as unparsed."),
     only_complete: bool = typer.Option(False, "--only-complete", help="Score only the sets predicted in every language "
                                        "(e.g. a run with --limit); says how many were left out."),
+    subset: str = typer.Option("all", "--subset", help="global-mmlu: cs (culturally sensitive), ca (agnostic) or all "
+                                                        "(every question, plus each subset's metrics)."),
     seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1, help="Seed of the bootstrap confidence intervals."),
     n_boot: int = typer.Option(1000, "--n-boot", min=1, help="Bootstrap resamples."),
     extractor: str = typer.Option("crossin", "--extractor", help="Who reads raw-text predictions: crossin, "
@@ -51,6 +55,8 @@ def score(
     check_spec(spec)
     if out is not None and out.is_dir():  # found before the scoring, not after it
         raise CrossinError("--out must be a file path (results.json), not a folder", path=str(out))
+    if subset not in ("all", "cs", "ca"):
+        raise CrossinError(f"unknown --subset {subset!r}; choose from all, cs, ca")
     if (predictions is None) == (lm_eval_samples is None):
         raise CrossinError("give either --predictions FILE or --lm-eval-samples DIR")
     if lm_eval_samples is not None:
@@ -61,8 +67,9 @@ def score(
         if extractor != "crossin" or show_disagreements:
             raise CrossinError("--extractor and --show-disagreements read raw-text predictions (--predictions); "
                                "lm-eval samples carry lm-eval's own choice")
-        for benchmark, pred, files in found:
-            results = score_matrix(benchmark, pred, seed=seed, n_boot=n_boot, extra_inputs={"lm_eval_samples": files})
+        for benchmark, pred, files, option_scores in found:
+            results = score_matrix(benchmark, pred, seed=seed, n_boot=n_boot, extra_inputs={"lm_eval_samples": files},
+                                   scores=option_scores)
             results["extraction"] = {"extractor": None, "note": "lm-eval samples: lm-eval chose the options"}
             console.print(results_table(results, title=f"{benchmark.name} (lm-eval samples in {lm_eval_samples})"))
             if out is not None:
@@ -72,7 +79,7 @@ def score(
         return
     if bench is None:
         raise CrossinError("--predictions needs --bench")
-    benchmark = load_benchmark(bench, langs or "en,zh,es,vi", data_dir=data_dir, path=bench_file)
+    benchmark = load_benchmark(bench, langs or "en,zh,es,vi", data_dir=data_dir, path=bench_file, subset=subset)
     results = score_file(benchmark, predictions, allow_missing=allow_missing, only_complete=only_complete, seed=seed,
                          n_boot=n_boot, extractor=spec)
     console.print(results_table(results, title=f"{benchmark.name} ({predictions})"))

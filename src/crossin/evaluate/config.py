@@ -49,3 +49,5 @@ class EvalConfig:
                          "(SeaEval's rule, random fill seeded by --seed) or judge (an LLM: --judge-model, --judge-base-url).")
     judge_model: str | None = arg(None, pattern=r"openai:\S+", help="--extractor judge: openai:NAME on the judge server.")
     judge_base_url: str | None = arg(None, pattern=r"https?://\S+", help="--extractor judge: OpenAI-compatible server URL.")
+    subset: str = arg("all", choices=("all", "cs", "ca"), help="Global-MMLU's culturally sensitive (cs) or agnostic (ca) "
+                                                             "questions only; all: every question, with each subset's metrics too.")

@@ -15,6 +15,7 @@ matter and `circular` changes nothing there (no rotations are run).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ from ..errors import CrossinError
 from ..extractors import ExtractorSpec, Item, check_spec, extraction_block, read_items
 from ..io import RESULTS_FILE, package_versions, remove_stale_tmp, samples_file, write_json, write_jsonl
 from ..langs import parse_langs
-from ..predictions import MatrixBuilder
+from ..predictions import MatrixBuilder, option_score_matrix
 from ..prompts import PROMPT_FORMATS
 from .backend import OPENAI_PREFIX, Backend, make_backend
 from .cache import CachingBackend, EvalCache, RunStats
@@ -107,6 +108,12 @@ def _validate(config: EvalConfig) -> None:
         raise CrossinError(f"--extractor {config.extractor} reads generated text: it needs --mode generate")
     if not config.bench:
         raise CrossinError("no benchmark given (--bench)")
+    if config.subset != "all":  # before the model loads: a benchmark without subsets would fail only after it
+        from ..benchmarks import get_spec
+
+        no_subsets = [name for name in config.bench if not get_spec(name).subsets]
+        if no_subsets:
+            raise CrossinError(f"--subset {config.subset}: {', '.join(no_subsets)} has no subsets (global-mmlu has cs, ca)")
     if config.bench_file and len(config.bench) > 1:
         raise CrossinError("--bench-file works with one benchmark at a time")
     if config.model.startswith(OPENAI_PREFIX):
@@ -175,7 +182,7 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
     from ..score import score
 
     started = time.perf_counter()
-    bench, pool = load_eval_benchmark(config, name, langs, load=load_benchmark)
+    bench, pool = load_eval_benchmark(config, name, langs, load=functools.partial(load_benchmark, subset=config.subset))
     # Cloze scores each option on its own after a prompt that does not list them: the order cannot matter, so
     # rotating would only recompute the same numbers.
     circular = config.circular and config.mode != "cloze"
@@ -239,8 +246,13 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
              "template": config.template, "prompt_format": config.prompt_format, "num_fewshot": config.num_fewshot,
              "prompt_lang": config.prompt_lang, "source": bench.meta.get("source")}
     pred = matrix.build([s.id for s in bench.sets], list(bench.langs), [s.gold for s in bench.sets]).pred
-    results = score(bench, pred, seed=config.seed, n_boot=config.n_boot, extra_inputs=extra)
+    scores = None if config.mode == "generate" else option_score_matrix(samples, bench)
+    results = score(bench, pred, seed=config.seed, n_boot=config.n_boot, extra_inputs=extra, scores=scores)
     results.update(extra)
+    if config.mode == "generate":
+        from ..answer_lang import answer_language_of_samples
+
+        results["answer_language"] = answer_language_of_samples(samples, bench.langs)
     results["seed"] = config.seed
     results["versions"] = {**results["versions"], **package_versions("torch", "transformers", "peft")}
     results["wall_time_s"] = round(time.perf_counter() - started, 3)

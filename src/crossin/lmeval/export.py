@@ -32,7 +32,8 @@ METRICS = ("acc", "acc_norm")
 
 @dataclass
 class ExportConfig:
-    bench: list[str] = arg(["cross-mmlu"], help="Benchmarks: cross-mmlu, cross-logiqa, cross-xquad (comma-separated).")
+    bench: list[str] = arg(["cross-mmlu"], help="Benchmarks: cross-mmlu, cross-logiqa, cross-xquad, global-mmlu, mmlu-prox, "
+                                                "belebele (comma-separated).")
     langs: list[str] = arg(list(PAPER_LANGS), help="Language codes (comma-separated); one task per language.")
     out: str = arg("lm_eval_tasks", help="Folder for the task YAMLs and their JSONL docs (lm_eval --include_path).")
     mode: str = arg("loglik", choices=EXPORT_MODES, help="loglik (option letters after the MCQ prompt) or cloze "
@@ -43,14 +44,21 @@ class ExportConfig:
     model: str | None = arg(None, help="Model whose chat template builds the prompts (--prompt-format chat only).")
     limit: int | None = arg(None, help="Export only the first N sets of each benchmark.")
     data_dir: str | None = arg(None, help="Local data root (default: $CROSSIN_DATA_DIR, else the Hub).")
+    subset: str = arg("all", choices=("all", "cs", "ca"), help="Global-MMLU's culturally sensitive (cs) or agnostic "
+                                                             "(ca) questions only; all: every question.")
 
 
 def task_name(bench: str, lang: str) -> str:
     return f"{group_name(bench)}_{lang}"
 
 
+# lm-eval has tasks of its own named after these (global_mmlu_en, belebele_zho_Hans, mmlu_prox_en_math): ours get
+# a prefix so that both load side by side and `score --lm-eval-samples` tells them apart.
+NATIVE_FAMILIES = ("global-mmlu", "global-mmlu-lite", "mmlu-prox", "mmlu-prox-lite", "belebele")
+
+
 def group_name(bench: str) -> str:
-    return bench.replace("-", "_")
+    return ("crossin_" if bench in NATIVE_FAMILIES else "") + bench.replace("-", "_")
 
 
 def export_rows(bench: Benchmark, lang: str, *, mode: str = "loglik", template: int = 1,
@@ -120,7 +128,7 @@ def export_lm_eval(cfg: ExportConfig) -> dict[str, list[str]]:
     out, mode, template, prompt_format = Path(cfg.out), cfg.mode, cfg.template, cfg.prompt_format
     groups: dict[str, list[str]] = {}
     for name in cfg.bench:
-        bench = load_benchmark(name, codes, data_dir=cfg.data_dir, limit=cfg.limit)
+        bench = load_benchmark(name, codes, data_dir=cfg.data_dir, limit=cfg.limit, subset=cfg.subset)
         tasks = []
         for lang in bench.langs:
             data_file = out / f"{task_name(bench.name, lang)}.jsonl"

@@ -6,7 +6,8 @@ Tools that read lm-eval's results files (`results: {task: {"acc,none": ...}}`, `
 - `acc`: the chosen option is gold (an unparsed answer, or rotations that disagree, is wrong);
 - `acc_norm` (loglik, cloze): lm-eval's length-normalised choice. Letters all have one character, so in loglik
   mode it equals acc; crossin's cloze scores are already normalised (so there acc undoes the normalisation).
-The group row adds crossin's cross-lingual metrics at k = 3 (or the largest k when there are fewer languages).
+The group row adds crossin's cross-lingual metrics at k = 3 (or the largest k when there are fewer languages), and
+RankC when the mode recorded option scores.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def lm_eval_block(config, bench: Benchmark, samples: list[dict], results: dict, 
     if k != "0":
         for name in ("consistency", "ac3", "kappa"):
             group_row[f"{name}@{k},none"] = results[name][k]
+    if results.get("rankc"):
+        group_row["rankc,none"] = results["rankc"]["overall"]
     table[group] = group_row
     metric_names = [m for m in METRICS if m in pooled]
     configs = {task: {

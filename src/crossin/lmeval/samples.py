@@ -4,7 +4,9 @@ lm-eval writes one `samples_<task>_<date>.jsonl` per task with `--log_samples`: 
 exported row: id, lang, mode, prompt, choices, gold) and the option log-likelihoods (`filtered_resps`). The choice
 is lm-eval's own: the argmax of the log-likelihoods (`acc`), or of log-likelihood / character length (`acc_norm`)
 for tasks exported in cloze mode, so each language's accuracy equals lm-eval's number for that task.
-Any model and backend lm-eval ran works: only the samples are read.
+Any model and backend lm-eval ran works: only the samples are read. lm-eval's own tasks of the parallel benchmarks
+(`global_mmlu_full_*`, `mmlu_prox_*`, `belebele_*`) are read too (`native.py`), aligned across languages by the
+dataset's ids. The option scores behind each choice come back as well (RankC).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from ..errors import CrossinError
 from ..io import iter_jsonl, sha256_file, sha256_text
 from ..predictions import MatrixBuilder
 from .export import group_name
+from .native import loglikelihoods as _loglikelihoods
+from .native import native_matrix, native_task
 
 SAMPLES_FILE = re.compile(r"^samples_(?P<task>.+)_(?P<stamp>\d{4}-\d{2}-\d{2}T[^_]+)\.jsonl$")
 
@@ -54,17 +58,8 @@ def split_task(task: str) -> tuple[str, str] | None:
     return None
 
 
-def _loglikelihoods(obj: dict, path: str, line: int) -> list[float]:
-    resps = obj.get("filtered_resps", obj.get("resps"))
-    try:  # one [loglikelihood, is_greedy] per option (nested once more in `resps`)
-        return [float(r[0][0] if isinstance(r[0], list) else r[0]) if isinstance(r, list) else float(r) for r in resps]
-    except (TypeError, ValueError, IndexError):
-        raise CrossinError("no option log-likelihoods in 'filtered_resps' (not a multiple_choice task?)",
-                           path=path, line=line) from None
-
-
-def read_task(path: Path, lang: str) -> list[tuple[int, str, int, int, tuple[str, ...]]]:
-    """(doc_id, set id, choice, gold, choices) per line, in doc order."""
+def read_task(path: Path, lang: str) -> list[tuple[int, str, int, int, tuple[str, ...], list[float]]]:
+    """(doc_id, set id, choice, gold, choices, option scores) per line, in doc order."""
     rows = []
     where = str(path)
     for line, obj in iter_jsonl(path):
@@ -81,32 +76,55 @@ def read_task(path: Path, lang: str) -> list[tuple[int, str, int, int, tuple[str
         # lm-eval's own choice: argmax (first of ties) of the raw or the length-normalised log-likelihoods.
         scores = [ll / len(c) for ll, c in zip(lls, choices)] if doc.get("mode") == "cloze" else lls
         choice = int(np.argmax(scores))
-        rows.append((int(obj.get("doc_id", len(rows))), str(doc["id"]), choice, int(doc["gold"]), choices))
+        rows.append((int(obj.get("doc_id", len(rows))), str(doc["id"]), choice, int(doc["gold"]), choices, scores))
     if not rows:
         raise CrossinError("no samples", path=where)
     return sorted(rows)
 
 
-def load_lm_eval_samples(folder: str | Path, *, bench: list[str] | None = None,
-                         langs: tuple[str, ...] | None = None) -> list[tuple[Benchmark, np.ndarray, dict]]:
-    """Per benchmark found: (benchmark rebuilt from the docs, (sets, langs) choice matrix, {task: file})."""
+def load_lm_eval_samples(folder: str | Path, *, bench: list[str] | None = None, langs: tuple[str, ...] | None = None
+                         ) -> list[tuple[Benchmark, np.ndarray, dict, np.ndarray | None]]:
+    """Per benchmark found: (benchmark rebuilt from the docs, (sets, langs) choice matrix, {task: file},
+    (sets, langs, options) option scores or None)."""
     files = find_sample_files(folder)
     wanted = {b.strip().lower().replace("_", "-") for b in bench} if bench else None
     by_bench: dict[str, dict[str, Path]] = {}
+    native: dict[str, dict[str, list[tuple[str, Path]]]] = {}
     for task, path in files.items():
         parsed = split_task(task)
-        if parsed is None:
+        theirs = native_task(task) if parsed is None else None
+        if parsed is None and theirs is None:
             if wanted is None:
-                raise CrossinError(f"task {task} is not a crossin task (ours are <bench>_<lang>, e.g. cross_mmlu_zh); "
-                                   "pass --bench to score only ours", path=str(path))
+                raise CrossinError(f"task {task} is not a crossin task (ours are <bench>_<lang>, e.g. cross_mmlu_zh, "
+                                   "or lm-eval's global_mmlu_full_*, mmlu_prox_*, belebele_*); pass --bench to score "
+                                   "only those", path=str(path))
             continue
-        name, lang = parsed
-        if wanted is None or name in wanted:
+        name, lang = parsed or theirs
+        if wanted is not None and name not in wanted:
+            continue
+        if parsed is not None:
             by_bench.setdefault(name, {})[lang] = path
+        else:
+            native.setdefault(name, {}).setdefault(lang, []).append((task, path))
     for name in sorted(wanted or ()):
-        if name not in by_bench:
-            raise CrossinError(f"no samples of {name} ({group_name(name)}_<lang>) here", path=str(folder))
+        if name not in by_bench and name not in native:
+            raise CrossinError(f"no samples of {name} ({group_name(name)}_<lang>, or lm-eval's own tasks of it) here",
+                               path=str(folder))
+    clash = sorted(set(by_bench) & set(native))
+    if clash:
+        raise CrossinError(f"samples of both crossin's and lm-eval's {clash[0]} tasks here; pass --lm-eval-samples "
+                           "the folder of one run", path=str(folder))
     out = []
+    for name, per_lang in native.items():
+        codes = langs or tuple(sorted(per_lang, key=lambda c: (c != "en", c)))
+        missing = [c for c in codes if c not in per_lang]
+        if missing:
+            raise CrossinError(f"no samples of {name} in {', '.join(missing)} (found: {', '.join(sorted(per_lang))})",
+                               path=str(folder))
+        if len(codes) < 2:
+            raise CrossinError(f"{name}: samples of one language only ({codes[0]}); consistency needs two or more",
+                               path=str(folder))
+        out.append(native_matrix(name, codes, per_lang, str(folder)))
     for name, paths in by_bench.items():
         codes = langs or tuple(sorted(paths, key=lambda c: (c != "en", c)))
         missing = [c for c in codes if c not in paths]
@@ -132,12 +150,15 @@ def _matrix(name: str, codes: tuple[str, ...], paths: dict[str, Path], folder: s
                                "samples of different runs or limits", path=str(paths[lang]))
     sets = []
     matrix = MatrixBuilder(path=folder, what="sample")
+    width = max(len(r[4]) for rows in per_lang.values() for r in rows)
+    scores = np.full((len(ids), len(codes), width), np.nan)
     for i, set_id in enumerate(ids):
         items = {}
-        for lang in codes:
-            _, _, choice, gold, choices = per_lang[lang][i]
+        for j, lang in enumerate(codes):
+            _, _, choice, gold, choices, option_scores = per_lang[lang][i]
             items[lang] = MCQ(question="", choices=choices, gold=gold)
             matrix.add(set_id, lang, choice)
+            scores[i, j, :len(option_scores)] = option_scores
         golds = {item.gold for item in items.values()}
         if len(golds) > 1:
             raise CrossinError(f"set {set_id} has different gold answers across languages", path=folder)
@@ -145,4 +166,4 @@ def _matrix(name: str, codes: tuple[str, ...], paths: dict[str, Path], folder: s
     pred = matrix.build(ids, list(codes), [s.items[first].gold for s in sets]).pred
     digest = sha256_text("".join(sha256_file(paths[c]) for c in codes))
     bench = Benchmark(name=name, langs=codes, sets=sets, source=f"lm-eval samples in {folder}", sha256=digest)
-    return bench, pred, {f"{group_name(name)}_{c}": str(paths[c]) for c in codes}
+    return bench, pred, {f"{group_name(name)}_{c}": str(paths[c]) for c in codes}, scores

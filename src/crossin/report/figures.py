@@ -28,6 +28,11 @@ def draw_figures(runs: list[Run], names: list[str], benches: list[str], by: dict
         file = f"pairwise_consistency_{_slug(bench)}.png"
         plot_pairwise_heatmaps(bench_runs, bench, out / file)
         figures[f"pairwise_consistency:{bench}"] = file
+        ranked = [r for r in bench_runs if r.results.get("rankc")]
+        if ranked:  # runs that recorded option scores (loglik, cloze, circular)
+            file = f"rankc_{_slug(bench)}.png"
+            plot_pairwise_heatmaps(ranked, bench, out / file, metric="rankc")
+            figures[f"rankc:{bench}"] = file
     _figure3(runs, benches, out, figures, skipped)
     _figure4(runs, benches, out, figures, skipped)
     _figure5(runs, benches, out, figures, skipped)
@@ -75,8 +80,16 @@ def _chance(runs: list[Run]) -> float | None:
     return 1.0 / sizes.pop() if len(sizes) == 1 and 0 not in sizes else None
 
 
-def plot_pairwise_heatmaps(runs: list[Run], bench: str, path: Path) -> None:
-    """The paper's Figure 2: share of sets with the same answer in two languages, one panel per run."""
+HEATMAP_TITLES = {
+    "pairwise_consistency": ("pairwise cross-lingual consistency\n(share of sets answered with the same option)",
+                             "consistency"),
+    "rankc": ("pairwise RankC\n(overlap of the two languages' option rankings, top-weighted; Qi et al. 2023)", "RankC"),
+}
+
+
+def plot_pairwise_heatmaps(runs: list[Run], bench: str, path: Path, metric: str = "pairwise_consistency") -> None:
+    """A language x language heatmap per run: the paper's Figure 2 (share of sets with the same answer in two
+    languages), or RankC (`metric="rankc"`)."""
     plt = pyplot()
     n = len(runs)
     ncols = min(n, 4)
@@ -87,7 +100,7 @@ def plot_pairwise_heatmaps(runs: list[Run], bench: str, path: Path) -> None:
     image = None
     for index, (ax, run) in enumerate(zip(axes.flat, runs)):
         langs = run.results["languages"]
-        m = _pairwise_matrix(run)
+        m = _pairwise_matrix(run, metric)
         image = ax.imshow(m, vmin=0, vmax=1, cmap=cmap)
         for i in range(len(langs)):
             for j in range(len(langs)):
@@ -103,18 +116,22 @@ def plot_pairwise_heatmaps(runs: list[Run], bench: str, path: Path) -> None:
         ax.set_title(f"{run.name} ({run.results['n_sets']} sets)", fontsize=9)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
-    fig.suptitle(f"{bench}: pairwise cross-lingual consistency\n(share of sets answered with the same option)", fontsize=10)
+    title, label = HEATMAP_TITLES[metric]
+    fig.suptitle(f"{bench}: {title}", fontsize=10)
     if image is not None:
-        fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label="consistency")
+        fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label=label)
     save_figure(fig, path)
 
 
-def _pairwise_matrix(run: Run) -> np.ndarray:
-    """results.json's pairwise consistency as a symmetric language x language matrix (NaN where none)."""
+def _pairwise_matrix(run: Run, metric: str = "pairwise_consistency") -> np.ndarray:
+    """results.json's pairwise consistency (or RankC) as a symmetric language x language matrix (NaN where none)."""
     langs = run.results["languages"]
     m = np.full((len(langs), len(langs)), np.nan)
-    for pair, value in run.results.get("pairwise_consistency", {}).items():
-        x, y = pair.split("-", 1)
+    pairs = (run.results.get("rankc") or {}).get("pairwise", {}) if metric == "rankc" else run.results.get(metric, {})
+    for pair, value in pairs.items():
+        # Codes may hold a hyphen themselves (zh-Hant): split where both halves are languages of the run.
+        x, y = next(((a, pair[len(a) + 1:]) for a in langs if pair.startswith(a + "-") and pair[len(a) + 1:] in langs),
+                    (None, None))
         if x in langs and y in langs:
             i, j = langs.index(x), langs.index(y)
             m[i, j] = m[j, i] = value

@@ -43,6 +43,7 @@ def build_report(
                  for n in names for r in runs if r.name == n],
         "benchmarks": benches,
         "table": table,
+        "measures": measures(names, benches, by),
         "comparisons": comparisons,
         "figures": figures,
         "skipped_figures": skipped,
@@ -60,6 +61,7 @@ def render_markdown(report: dict, names: list[str], benches: list[str], by: dict
     lines += _runs_section(names, benches, by)
     lines += _table_section(report["table"], names, benches, by)
     lines += _figures_section(report, benches)
+    lines += _measures_section(report, benches)
     lines += _comparisons_section(report)
     if report["notes"]:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in report["notes"]]
@@ -146,6 +148,53 @@ def _comparisons_section(report: dict) -> list[str]:
         lines.append(row)
     ks = sorted({c["k"] for c in report["comparisons"]})
     return lines + ["", f"Cons and AC3 at k = {', '.join(map(str, ks))} languages."]
+
+
+def measures(names: list[str], benches: list[str], by: dict[tuple[str, str], Run]) -> list[dict]:
+    """Per run and benchmark: RankC (with its CI and chance level), the answer-language share (generate mode) and
+    each subset's accuracy and consistency (Global-MMLU's cs / ca), from results.json."""
+    rows = []
+    for name in names:
+        for bench in benches:
+            run = by.get((name, bench))
+            if run is None:
+                continue
+            res = run.results
+            rankc, lang = res.get("rankc"), res.get("answer_language")
+            k = max((res.get("consistency") or {"2": 0}), key=int)
+            rows.append({
+                "run": name, "bench": bench,
+                "rankc": rankc and {"value": rankc["overall"], "ci95": (res.get("ci95") or {}).get("rankc"),
+                                    "chance": rankc["chance"]},
+                "answer_language": lang and {"overall": lang["overall"],
+                                             "languages": {c: v.get("share") for c, v in lang["languages"].items()}},
+                "subsets": {sub: {"n_sets": v["n_sets"], "accuracy": v.get("accuracy"),
+                                  "consistency": (v.get("consistency") or {}).get(k), "k": int(k)}
+                            for sub, v in (res.get("subsets") or {}).items()},
+            })
+    return rows
+
+
+def _measures_section(report: dict, benches: list[str]) -> list[str]:
+    rows = report["measures"]
+    lines = ["", "## Ranking consistency (RankC), answer language, subsets", "",
+             "RankC: how much two languages' rankings of all the options overlap, weighted towards the top (Qi et al. "
+             "2023; 1 = identical rankings; chance = independent random rankings); from the option scores of loglik, "
+             "cloze and circular runs. Answer language: the share of generated answers written in the language asked "
+             "(lingua, line level; generate mode).", "",
+             "| run | benchmark | RankC (95% CI) | chance | answer language (per language) | subsets: Acc / Cons |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        rank = r["rankc"]
+        lang = r["answer_language"]
+        per_lang = ", ".join(f"{c} {v:.2f}" if v is not None else f"{c} n/a" for c, v in (lang or {}).get("languages", {}).items())
+        subsets = "; ".join(f"{sub} ({v['n_sets']}): {_fmt(v['accuracy'])} / {_fmt(v['consistency'])}"
+                            for sub, v in r["subsets"].items() if v["n_sets"])
+        lines.append(f"| {r['run']} | {r['bench']} | {_fmt(rank['value'], rank['ci95']) if rank else 'n/a'} | "
+                     f"{_fmt(rank['chance']) if rank else ''} | "
+                     f"{(_fmt(lang['overall']) + ' (' + per_lang + ')') if lang else 'n/a'} | {subsets} |")
+    figures = [f"![RankC on {b}]({report['figures'][f'rankc:{b}']})" for b in benches if f"rankc:{b}" in report["figures"]]
+    return lines + ([""] + figures if figures else [])
 
 
 # ------------------------------------------------------------------------------------------ formats

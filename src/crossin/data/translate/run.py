@@ -17,7 +17,8 @@ from pathlib import Path
 from ...config import config_to_dict
 from ...errors import CrossinError
 from ...io import package_versions, sha256_text, write_json, write_jsonl
-from ..corpus import Source, find_lang_file, lingua_language, read_samples
+from ...answer_lang import LangId, answer_language
+from ..corpus import Source, find_lang_file, read_samples
 from .config import TranslateConfig
 from .engines import HFEngine, OpenAIEngine, Reply, Request
 from .protect import FAILURE_REASONS, check_piece, split_pieces
@@ -60,31 +61,12 @@ class TranslationCache:
         self._db.close()
 
 
+ANSWER_LANGUAGE_SAMPLE = 2000  # outputs per language checked for the answer-language share (manifest.json)
+
+
 def request_key(identity: dict, req: Request) -> str:
     return sha256_text(json.dumps([identity, req.src, req.tgt, req.attempt, req.text], ensure_ascii=False,
                                   sort_keys=True))
-
-
-class LangId:
-    """lingua over the run's languages (high-accuracy mode: pieces are often short)."""
-
-    def __init__(self, langs: tuple[str, ...]):
-        from lingua import LanguageDetectorBuilder
-
-        # A language lingua does not know is not checked.
-        self.lingua = {code: lang for code in langs if (lang := lingua_language(code)) is not None}
-        self.code_of = {v: k for k, v in self.lingua.items()}
-        self.detector = (LanguageDetectorBuilder.from_languages(*self.lingua.values()).build()
-                         if len(self.lingua) > 1 else None)
-
-    def detect(self, text: str) -> str | None:
-        found = self.detector.detect_language_of(text) if self.detector else None
-        return self.code_of.get(found)
-
-    def confidence(self, text: str, code: str) -> float | None:
-        if self.detector is None or code not in self.lingua:
-            return None
-        return round(self.detector.compute_language_confidence(text, self.lingua[code]), 4)
 
 
 def read_input(cfg: TranslateConfig) -> Source:
@@ -241,12 +223,14 @@ def _write_outputs(cfg, out: Path, source: Source, fields, scores, failures, ide
                  for t in targets}
     config = config_to_dict(cfg)
     config.pop("api_key", None)
+    written = {t: ["\n".join(x for x in f if x) for f in fields[t] if f is not None] for t in targets}
     manifest = {
         "engine": cfg.engine, "model": cfg.model, "engine_identity": identity,
         "prompt": cfg.prompt if cfg.engine == "openai" else None,
         "source_lang": cfg.source_lang, "languages": list(targets), "seed": cfg.seed,
         "input": source.info, "counts": counts, "failures": by_reason, "failures_file": "failures.jsonl",
         "requests": requests,
+        "answer_language": answer_language(written, max_answers=ANSWER_LANGUAGE_SAMPLE),
         "score": "lingua confidence of the target language" + (", min with round-trip chrF/100"
                                                                 if cfg.round_trip else ""),
         "versions": package_versions("crossin", "httpx", "torch", "transformers", "lingua-language-detector",
