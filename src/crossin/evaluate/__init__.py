@@ -11,15 +11,16 @@ Python API (stable):
   (crossin.evaluate.requests); `--template all` results are summarised by `summarize_templates`.
 """
 
-from .backend import Backend, make_backend
+from .backend import Backend, GenerationKwargs, make_backend
 from .cache import CachingBackend, EvalCache, RunStats, request_key
 from .config import MODES, EvalConfig
-from .requests import Request, build_prompt, build_requests, fewshot_sets, rotate, templates_to_run
-from .runner import execute, run_eval, score_options, unrotate_scores
+from .requests import Request, build_prompt, build_requests, fewshot_sets, templates_to_run
+from .scoring import CLOZE_NORMS, cloze_continuation, rotate, unrotate_scores
+from .runner import execute, run_eval, score_options
 from .templates import summarize_templates
 
 __all__ = [
-    "Backend", "make_backend", "CachingBackend", "EvalCache", "request_key", "MODES", "EvalConfig", "Request",
+    "Backend", "GenerationKwargs", "CLOZE_NORMS", "cloze_continuation", "make_backend", "CachingBackend", "EvalCache", "request_key", "MODES", "EvalConfig", "Request",
     "RunStats", "build_prompt", "build_requests", "execute", "rotate", "run_eval", "score_options", "unrotate_scores",
     "fewshot_sets", "templates_to_run", "summarize_templates",
 ]

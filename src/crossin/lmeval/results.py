@@ -33,7 +33,7 @@ def _hits(sample: dict, mode: str, bench_item) -> dict[str, bool]:
         return {"acc": sample["choice"] == gold}
     out = {"acc": sample["choice"] == gold, "acc_norm": sample["choice"] == gold}
     if mode == "cloze":
-        from ..evaluate.hf_backend import cloze_continuation
+        from ..evaluate.scoring import cloze_continuation
 
         lengths = [len(cloze_continuation(sample["prompt"], c)) for c in bench_item.choices]
         out["acc"] = best_option([s * n for s, n in zip(sample["option_scores"], lengths)]) == gold
