@@ -88,6 +88,65 @@ def test_cloze_equals_full_sequences(tiny, strategy):
         assert g == pytest.approx(w, abs=1e-4)
 
 
+def _naive_loglik(model, tok, context, continuation):
+    """(sum, tokens, is_greedy) of one (context, continuation) from one full forward pass."""
+    p = tok(context).input_ids
+    c = tok(continuation, add_special_tokens=False).input_ids
+    with torch.inference_mode():
+        logp = model(input_ids=torch.tensor([p + c])).logits[0].float().log_softmax(-1)
+    rows = logp[len(p) - 1:len(p) - 1 + len(c)]
+    return (sum(rows[j, c[j]].item() for j in range(len(c))), len(c),
+            all(rows[j].argmax().item() == c[j] for j in range(len(c))))
+
+
+@pytest.mark.parametrize("strategy", ["share", "recompute"])
+def test_loglikelihood_primitive_and_every_cloze_norm_equal_full_forwards(tiny, strategy):
+    from crossin.evaluate.scoring import UNCONDITIONAL_CONTEXT
+
+    model, tok = tiny
+    backend = HFBackend(model=model, tokenizer=tok, cloze_strategy=strategy)
+    prompt = "Question: what is the capital of France?\nAnswer:"
+    options = ["Paris", "the city of Lyon on the Rhône", "巴黎"]
+    # A continuation the model would write itself: the greedy next token of a context, for the first of a few
+    # contexts whose greedy token is a whole character (the random model often writes byte pieces).
+    greedy_pair = None
+    for context in [prompt] + [f"{prompt} {w}" for w in ("Paris", "is", "the", "a", "1", "x", "Lyon", "and")]:
+        ids = tok(context).input_ids
+        with torch.inference_mode():
+            best = model(input_ids=torch.tensor([ids])).logits[0, -1].argmax().item()
+        if tok(tok.decode([best]), add_special_tokens=False).input_ids == [best]:
+            greedy_pair = (context, tok.decode([best]))
+            break
+    assert greedy_pair is not None
+    pairs = [(prompt, cloze_continuation(prompt, o)) for o in options] + [greedy_pair]
+    got = backend.loglikelihood(pairs)
+    for (lp, n, greedy), pair in zip(got, pairs):
+        want = _naive_loglik(model, tok, *pair)
+        assert lp == pytest.approx(want[0], abs=1e-4) and (n, greedy) == want[1:], pair
+    assert got[-1][2] is True
+    conts = [c for _, c in pairs[:3]]
+    sums = [g[0] for g in got[:3]]
+    uncond = [_naive_loglik(model, tok, UNCONDITIONAL_CONTEXT, c)[0] for c in conts]
+    expected = {"chars": [s / len(c) for s, c in zip(sums, conts)],
+                "bytes": [s / len(c.encode()) for s, c in zip(sums, conts)],
+                "tokens": [s / g[1] for s, g in zip(sums, got)], "none": sums,
+                "pmi": [s - u for s, u in zip(sums, uncond)]}
+    for norm, want in expected.items():
+        assert _scores(backend, "cloze", [prompt], [options], norm)[0] == pytest.approx(want, abs=1e-4), norm
+
+
+def test_generate_until_cuts_at_stop_strings(tiny):
+    from crossin.evaluate import GenerationKwargs
+
+    model, tok = tiny
+    backend = HFBackend(model=model, tokenizer=tok)
+    free = backend.generate_until([("Question: 2+2?\nAnswer:", GenerationKwargs(max_gen_toks=8))])[0]
+    assert len(free) >= 2
+    stop = free[1:3]
+    cut = backend.generate_until([("Question: 2+2?\nAnswer:", GenerationKwargs(max_gen_toks=8, until=(stop,)))])[0]
+    assert cut == free[:free.index(stop)]
+
+
 def test_cloze_through_an_unmerged_adapter_passes_the_cache_by_its_current_name(tiny, mmlu, monkeypatch):
     """`crossin eval --adapter` scores through a PEFT wrapper, whose forward takes **kwargs: the shared prefix's KV
     cache must go under the wrapped model's name (`cache`), not the deprecated `past_key_values` (gone in 5.40)."""

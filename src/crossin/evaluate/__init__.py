@@ -3,10 +3,13 @@
 Python API (stable):
 - `EvalConfig`: the typed config (also `crossin eval`'s flags).
 - `run_eval(config, *, model=None, tokenizer=None, model_id=None) -> {bench: results}`.
-- `score_options(model, tokenizer, bench, mode="loglik"|"cloze", batch_size="auto", template=1, prompt_format="alpaca")
+- `score_options(model, tokenizer, bench, mode="loglik"|"cloze", batch_size="auto", template=1, prompt_format="alpaca",
+  cloze_norm="chars")
   -> {(set_id, lang): [score per option]}` (original option order; argmax = prediction).
-- `Backend` (the interface every backend implements: loglik, cloze, generate, identity), `make_backend(config)`,
-  `CachingBackend` (the request cache in front of any backend).
+- `Backend` (lm-eval's interface every backend implements: `loglikelihood([(context, continuation)]) ->
+  [(logprob, n_tokens, is_greedy)]`, `generate_until([(context, GenerationKwargs)])`, `identity`),
+  `make_backend(config)`, `CachingBackend` (the request cache in front of any backend); the multiple-choice policy
+  above them is `crossin.evaluate.scoring` (letter spellings, cloze continuations and `CLOZE_NORMS`, rotations).
 - `build_requests(bench, mode, template="seaeval:2", prompt_lang="native", num_fewshot=5, ...)`: the prompts
   (crossin.evaluate.requests); `--template all` results are summarised by `summarize_templates`.
 """
