@@ -3,6 +3,7 @@
     python bench/eval_parity.py dump --out new.json                 # this checkout
     PYTHONPATH=/path/to/old/src python bench/eval_parity.py dump --out old.json
     python bench/eval_parity.py compare old.json new.json
+    python bench/eval_parity.py against 291cb11                     # all three: the old code from git, in a temp dir
 
 Dumps loglik, cloze and circular (loglik under every rotation) scores of the embedded model (fp32, CPU) on the first
 `--sets` sets of every benchmark. Uses only `crossin.evaluate.score_options`, which both versions have.
@@ -50,6 +51,28 @@ def compare(args) -> None:
     print(f"overall max |diff| {worst:.2e} (goal <= 1e-4)")
 
 
+def against(args) -> None:
+    """Extract `args.commit`'s src/ into a temp dir, dump both versions (one after the other), compare."""
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(root), "archive", args.commit, "src"], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        common = [sys.executable, __file__, "dump", "--sets", str(args.sets), "--langs", args.langs,
+                  "--batch-size", str(args.batch_size), "--threads", str(args.threads)]
+        for name, src in (("old", Path(tmp) / "src"), ("new", root / "src")):
+            print(f"--- {name}: {src}", flush=True)
+            env = {**os.environ, "PYTHONPATH": str(src)}
+            subprocess.run(common + ["--out", str(Path(tmp) / f"{name}.json")], check=True, env=env)
+        args.a, args.b = str(Path(tmp) / "old.json"), str(Path(tmp) / "new.json")
+        compare(args)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -64,8 +87,14 @@ def main() -> None:
     c = sub.add_parser("compare")
     c.add_argument("a")
     c.add_argument("b")
+    g = sub.add_parser("against")
+    g.add_argument("commit")
+    g.add_argument("--langs", default="en,zh")
+    g.add_argument("--sets", type=int, default=20)
+    g.add_argument("--batch-size", default="auto")
+    g.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    dump(args) if args.cmd == "dump" else compare(args)
+    {"dump": dump, "compare": compare, "against": against}[args.cmd](args)
 
 
 if __name__ == "__main__":

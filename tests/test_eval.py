@@ -12,7 +12,8 @@ import torch
 from crossin.benchmarks import MCQ, Benchmark, ParallelSet, load_benchmark
 from crossin.errors import CrossinError
 from crossin.evaluate import EvalCache, EvalConfig, build_requests, execute, rotate, run_eval, score_options, unrotate_scores
-from crossin.evaluate.hf_backend import HFBackend, cloze_continuation
+from crossin.evaluate.hf_backend import HFBackend
+from crossin.evaluate.scoring import cloze_continuation
 from crossin.prompts import format_cloze, format_mcq
 from crossin.score import score_file
 
@@ -51,6 +52,19 @@ def test_rotation_round_trip():
 
 # --- model maths on the tiny model --------------------------------------------------------------------------------
 
+def _scores(backend, mode, prompts, options, norm="chars"):
+    """Option scores through the scoring policy on a backend's loglikelihood primitive."""
+    from crossin.evaluate.scoring import option_scores, question_requests
+
+    pairs = [question_requests(p, o, mode, norm) for p, o in zip(prompts, options)]
+    answers = backend.loglikelihood([x for ps in pairs for x in ps])
+    out, k = [], 0
+    for p, o, ps in zip(prompts, options, pairs):
+        out.append(option_scores(p, o, mode, answers[k:k + len(ps)], norm))
+        k += len(ps)
+    return out
+
+
 def _naive_cloze(model, tok, prompt, option):
     text = cloze_continuation(prompt, option)
     p = tok(prompt).input_ids
@@ -67,11 +81,70 @@ def test_cloze_equals_full_sequences(tiny, strategy):
     prompts = ["Question: what is the capital of France, the country?\nAnswer:", "Short?\n"]
     options = [["Paris", "the city of Lyon on the Rhône", "Nice"], ["a", "bb bb bb bb bb bb", "c", "dd"]]
     backend = HFBackend(model=model, tokenizer=tok, cloze_strategy=strategy)
-    got = backend.cloze(prompts, options)
+    got = _scores(backend, "cloze", prompts, options)
     assert backend._head() is not None  # the LM head ran on the continuation positions only
     want = [[_naive_cloze(model, tok, p, o) for o in opts] for p, opts in zip(prompts, options)]
     for g, w in zip(got, want):
         assert g == pytest.approx(w, abs=1e-4)
+
+
+def _naive_loglik(model, tok, context, continuation):
+    """(sum, tokens, is_greedy) of one (context, continuation) from one full forward pass."""
+    p = tok(context).input_ids
+    c = tok(continuation, add_special_tokens=False).input_ids
+    with torch.inference_mode():
+        logp = model(input_ids=torch.tensor([p + c])).logits[0].float().log_softmax(-1)
+    rows = logp[len(p) - 1:len(p) - 1 + len(c)]
+    return (sum(rows[j, c[j]].item() for j in range(len(c))), len(c),
+            all(rows[j].argmax().item() == c[j] for j in range(len(c))))
+
+
+@pytest.mark.parametrize("strategy", ["share", "recompute"])
+def test_loglikelihood_primitive_and_every_cloze_norm_equal_full_forwards(tiny, strategy):
+    from crossin.evaluate.scoring import UNCONDITIONAL_CONTEXT
+
+    model, tok = tiny
+    backend = HFBackend(model=model, tokenizer=tok, cloze_strategy=strategy)
+    prompt = "Question: what is the capital of France?\nAnswer:"
+    options = ["Paris", "the city of Lyon on the Rhône", "巴黎"]
+    # A continuation the model would write itself: the greedy next token of a context, for the first of a few
+    # contexts whose greedy token is a whole character (the random model often writes byte pieces).
+    greedy_pair = None
+    for context in [prompt] + [f"{prompt} {w}" for w in ("Paris", "is", "the", "a", "1", "x", "Lyon", "and")]:
+        ids = tok(context).input_ids
+        with torch.inference_mode():
+            best = model(input_ids=torch.tensor([ids])).logits[0, -1].argmax().item()
+        if tok(tok.decode([best]), add_special_tokens=False).input_ids == [best]:
+            greedy_pair = (context, tok.decode([best]))
+            break
+    assert greedy_pair is not None
+    pairs = [(prompt, cloze_continuation(prompt, o)) for o in options] + [greedy_pair]
+    got = backend.loglikelihood(pairs)
+    for (lp, n, greedy), pair in zip(got, pairs):
+        want = _naive_loglik(model, tok, *pair)
+        assert lp == pytest.approx(want[0], abs=1e-4) and (n, greedy) == want[1:], pair
+    assert got[-1][2] is True
+    conts = [c for _, c in pairs[:3]]
+    sums = [g[0] for g in got[:3]]
+    uncond = [_naive_loglik(model, tok, UNCONDITIONAL_CONTEXT, c)[0] for c in conts]
+    expected = {"chars": [s / len(c) for s, c in zip(sums, conts)],
+                "bytes": [s / len(c.encode()) for s, c in zip(sums, conts)],
+                "tokens": [s / g[1] for s, g in zip(sums, got)], "none": sums,
+                "pmi": [s - u for s, u in zip(sums, uncond)]}
+    for norm, want in expected.items():
+        assert _scores(backend, "cloze", [prompt], [options], norm)[0] == pytest.approx(want, abs=1e-4), norm
+
+
+def test_generate_until_cuts_at_stop_strings(tiny):
+    from crossin.evaluate import GenerationKwargs
+
+    model, tok = tiny
+    backend = HFBackend(model=model, tokenizer=tok)
+    free = backend.generate_until([("Question: 2+2?\nAnswer:", GenerationKwargs(max_gen_toks=8))])[0]
+    assert len(free) >= 2
+    stop = free[1:3]
+    cut = backend.generate_until([("Question: 2+2?\nAnswer:", GenerationKwargs(max_gen_toks=8, until=(stop,)))])[0]
+    assert cut == free[:free.index(stop)]
 
 
 def test_cloze_through_an_unmerged_adapter_passes_the_cache_by_its_current_name(tiny, mmlu, monkeypatch):
@@ -89,8 +162,8 @@ def test_cloze_through_an_unmerged_adapter_passes_the_cache_by_its_current_name(
     prompts, options = [r.prompt for r in requests], [list(r.options) for r in requests]
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*past_key_values.*", category=FutureWarning)
-        got = HFBackend(model=wrapped.eval(), tokenizer=tok).cloze(prompts, options)
-    want = HFBackend(model=model, tokenizer=tok).cloze(prompts, options)
+        got = _scores(HFBackend(model=wrapped.eval(), tokenizer=tok), "cloze", prompts, options)
+    want = _scores(HFBackend(model=model, tokenizer=tok), "cloze", prompts, options)
     for g, w in zip(got, want):
         assert g == pytest.approx(w, abs=1e-5)
 
@@ -110,11 +183,11 @@ def test_shared_prefix_cache_gives_unshared_results(tiny, mmlu, monkeypatch, win
     monkeypatch.setattr(model.config, "sliding_window", window)
     loglik, cloze = build_requests(mmlu, "loglik"), build_requests(mmlu, "cloze")
     backend = HFBackend(model=model, tokenizer=tok)
-    got = backend.loglik([r.prompt for r in loglik[:5]], [4] * 5)
+    got = _scores(backend, "loglik", [r.prompt for r in loglik[:5]], [r.options for r in loglik[:5]])
     assert len(backend._prefix[0]) > 20  # alpaca header + template 1 up to "Question:"
     for r, g in zip(loglik[:5], got):
         assert g == pytest.approx(_naive_letters(model, tok, r.prompt), abs=1e-4)
-    got = backend.cloze([r.prompt for r in cloze[:3]], [list(r.options) for r in cloze[:3]])
+    got = _scores(backend, "cloze", [r.prompt for r in cloze[:3]], [list(r.options) for r in cloze[:3]])
     for r, g in zip(cloze[:3], got):
         assert g == pytest.approx([_naive_cloze(model, tok, r.prompt, o) for o in r.options], abs=1e-4)
 
@@ -249,18 +322,18 @@ class Scripted:
 
     identity = None
 
-    def loglik(self, prompts, n_choices, on_batch=None):
+    def loglikelihood(self, requests, on_batch=None):
         out = []
-        for p, n in zip(prompts, n_choices):
-            if "position-biased" in p:
-                out.append([1.0] + [0.0] * (n - 1))
-            else:
-                out.append([1.0 if ") right" in line else 0.0 for line in p.splitlines() if line.startswith("(")])
+        for p, letter in requests:
+            shown = [line for line in p.splitlines() if line.startswith("(")]
+            k = "ABCD".index(letter.strip())
+            good = k == 0 if "position-biased" in p else ") right" in shown[k]
+            out.append((1.0 if good else 0.0, 1, good))
         return out
 
-    def generate(self, prompts, max_new_tokens, on_batch=None):
+    def generate_until(self, requests, on_batch=None):
         return ["The answer is (A)." if "position-biased" in p else
-                next(line.split(" ", 1)[1] for line in p.splitlines() if line.endswith("right")) for p in prompts]
+                next(line.split(" ", 1)[1] for line in p.splitlines() if line.endswith("right")) for p, _ in requests]
 
 
 def _toy_bench():
@@ -417,7 +490,7 @@ def test_softcapped_head_on_gathered_positions(tiny_dir, tiny):
     model = Gemma3ForCausalLM.from_pretrained(tiny_dir, final_logit_softcapping=2.0).eval()
     backend = HFBackend(model=model, tokenizer=tok)
     prompts, options = ["Capital of France?\n"], [["Paris", "the city of Lyon on the Rhône"]]
-    got = backend.cloze(prompts, options)
+    got = _scores(backend, "cloze", prompts, options)
     assert backend._head() is not None
     assert got[0] == pytest.approx([_naive_cloze(model, tok, prompts[0], o) for o in options[0]], abs=1e-4)
 

@@ -1,5 +1,5 @@
-"""The request cache: one sqlite file, one row per request (model identity + mode + settings + prompt), and the
-`CachingBackend` that puts it in front of any backend (lm-eval's `CachingLM` idea).
+"""The request cache: one sqlite file, one row per primitive request (backend identity + (context, continuation) or
+(context, generation kwargs)), and the `CachingBackend` that puts it in front of any backend (lm-eval's `CachingLM`).
 
 Each batch is committed as soon as the backend reports it, so a killed run loses at most the batch in flight and
 the next run picks up where it stopped. sqlite (WAL) lets parallel runs share the file safely.
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,15 +17,10 @@ from ..errors import CrossinError
 from ..io import sha256_text
 from .backend import Backend, OnBatch
 
-# Everything besides model and prompt that changes a request's result (part of the cache key).
-SETTINGS = {
-    "loglik": {"letters": ["{}", " {}"], "logits": "last"},
-    "cloze": {"norm": "chars", "sep": "lm-eval", "v": 1},
-}
-
-
-def request_key(model_id: dict, mode: str, settings: dict, prompt: str, options=None) -> str:
-    payload = json.dumps([model_id, mode, settings, prompt, options], sort_keys=True, ensure_ascii=False)
+def request_key(model_id: dict, kind: str, context: str, argument) -> str:
+    """A primitive request's key: backend identity + kind ("loglikelihood", "generate_until") + its arguments.
+    Multiple-choice policy (letter spellings, normalisation) is not in it: it is applied above, on the answers."""
+    payload = json.dumps([model_id, kind, context, argument], sort_keys=True, ensure_ascii=False)
     return sha256_text(payload)
 
 
@@ -80,6 +74,8 @@ class EvalCache:
 
 @dataclass
 class RunStats:
+    """Counted per question (the `owners` of primitive requests): a hit when all its requests were cached."""
+
     hits: int = 0
     computed: int = 0
     batches: int = 0
@@ -89,55 +85,65 @@ class CachingBackend:
     """Any backend behind the request cache: identical requests are computed once, known ones never again.
 
     Without a cache (or without a model identity) it still removes duplicate requests and counts the work.
+    `owners[i]`: the question request i belongs to (default: its own), for the counts in RunStats.
     `on_batch(stats)` runs after each committed batch (progress bars; tests interrupt runs with it).
     """
 
     def __init__(self, inner: Backend, cache: EvalCache | None = None, *, stats: RunStats | None = None,
                  on_batch=None):
         self.inner = inner
-        self.identity = getattr(inner, "identity", None)
-        self.cache = cache if self.identity is not None else None
+        self.cache = cache
         self.stats = stats if stats is not None else RunStats()
         self.on_batch = on_batch
 
-    def loglik(self, prompts, n_choices, *, on_batch: OnBatch | None = None):
-        keys = [self._key("loglik", SETTINGS["loglik"], p, n) for p, n in zip(prompts, n_choices)]
-        return self._run(keys, lambda idx, hook: self.inner.loglik([prompts[i] for i in idx],
-                                                                   [n_choices[i] for i in idx], on_batch=hook))
+    @property
+    def identity(self):
+        return getattr(self.inner, "identity", None)  # a server backend resolves it on first use
 
-    def cloze(self, prompts, options, *, on_batch: OnBatch | None = None):
-        keys = [self._key("cloze", SETTINGS["cloze"], p, list(o)) for p, o in zip(prompts, options)]
-        return self._run(keys, lambda idx, hook: self.inner.cloze([prompts[i] for i in idx],
-                                                                  [list(options[i]) for i in idx], on_batch=hook))
+    def loglikelihood(self, requests, *, on_batch: OnBatch | None = None, owners: list[int] | None = None):
+        identity = self.identity
+        keys = [request_key(identity or {}, "loglikelihood", c, x) for c, x in requests]
+        values = self._run(keys, lambda idx, hook: self.inner.loglikelihood([requests[i] for i in idx], on_batch=hook),
+                           owners, identity is not None)
+        return [(float(v[0]), int(v[1]), bool(v[2])) for v in values]
 
-    def generate(self, prompts, max_new_tokens, *, on_batch: OnBatch | None = None):
-        settings = {"decoding": "greedy", "max_new_tokens": max_new_tokens}
-        keys = [self._key("generate", settings, p, None) for p in prompts]
-        return self._run(keys, lambda idx, hook: self.inner.generate([prompts[i] for i in idx], max_new_tokens,
-                                                                     on_batch=hook))
+    def generate_until(self, requests, *, on_batch: OnBatch | None = None, owners: list[int] | None = None):
+        identity = self.identity
+        keys = [request_key(identity or {}, "generate_until", c, kw.as_dict()) for c, kw in requests]
+        return self._run(keys, lambda idx, hook: self.inner.generate_until([requests[i] for i in idx], on_batch=hook),
+                         owners, identity is not None)
 
-    def _key(self, mode, settings, prompt, options) -> str:
-        return request_key(self.identity or {}, mode, settings, prompt, options)
-
-    def _run(self, keys: list[str], compute) -> list:
-        known = self.cache.get_many(keys) if self.cache is not None else {}
+    def _run(self, keys: list[str], compute, owners: list[int] | None, cacheable: bool) -> list:
+        cache = self.cache if cacheable else None
+        known = cache.get_many(keys) if cache is not None else {}
+        owners = owners if owners is not None else list(range(len(keys)))
         first: dict[str, int] = {}
         for i, k in enumerate(keys):
             first.setdefault(k, i)
         todo = [k for k in first if k not in known]
-        copies = Counter(keys)
-        self.stats.hits += sum(1 for k in keys if k in known)
+        pending: dict[int, set[str]] = {}
+        owners_of: dict[str, set[int]] = {}
+        for k, o in zip(keys, owners):
+            pending.setdefault(o, set())
+            if k not in known:
+                pending[o].add(k)
+                owners_of.setdefault(k, set()).add(o)
+        self.stats.hits += sum(1 for o in pending if not pending[o])
         values = dict(known)
         done: set[str] = set()
 
         def commit(indices: list[int], batch_values: list) -> None:
             computed = {todo[i]: v for i, v in zip(indices, batch_values)}
-            if self.cache is not None:
-                self.cache.put_many(computed)
+            if cache is not None:
+                cache.put_many(computed)
             values.update(computed)
             done.update(computed)
-            # Duplicates of a computed request count as computed too: the user asked for them.
-            self.stats.computed += sum(copies[k] for k in computed)
+            # A question is computed once its last request is; duplicates count too: the user asked for them.
+            for k in computed:
+                for o in owners_of.get(k, ()):
+                    if k in pending[o]:
+                        pending[o].discard(k)
+                        self.stats.computed += not pending[o]
             self.stats.batches += 1
             if self.on_batch is not None:
                 self.on_batch(self.stats)

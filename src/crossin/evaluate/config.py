@@ -9,6 +9,7 @@ from ..extractors import EXTRACTORS
 from ..langs import PAPER_LANGS
 from ..models.hf import DTYPES
 from ..prompts import PROMPT_FORMATS
+from .scoring import CLOZE_NORMS
 
 MODES = ("loglik", "cloze", "generate")
 
@@ -21,6 +22,8 @@ class EvalConfig:
     langs: list[str] = arg(list(PAPER_LANGS), help="Language codes (comma-separated).")
     mode: str = arg("loglik", choices=MODES, help="loglik (letter probability), cloze (option text, length-normalised) or "
                                                   "generate; all three work with local models and OpenAI-compatible servers.")
+    cloze_norm: str = arg("chars", choices=CLOZE_NORMS, help="Cloze score of an option: log-likelihood per character (chars, lm-eval acc_norm), per UTF-8 byte "
+                                                        "(bytes, acc_bytes), per token (tokens), the sum (none), or minus its log-likelihood after \"Answer:\" (pmi).")
     circular: bool = arg(False, help="Ask every cyclic rotation of the options; an answer counts only when all rotations agree "
                               "(loglik, generate; cloze is order-free already).")
     template: str = arg("1", help="Prompt template: crossin's 1-5 (also crossin:N), SeaEval v0.1's seaeval:1-5, or all "
@@ -41,7 +44,8 @@ class EvalConfig:
     bench_file: str | None = arg(None, help="A SeaEval-format JSONL to use instead of the registered source (one benchmark only).")
     device: str | None = arg(None, pattern=r"cpu|mps|cuda(:\d+)?|xpu(:\d+)?", help="cpu, cuda, cuda:1 ... (default: cuda when present).")
     dtype: str | None = arg(None, choices=tuple(DTYPES), help=f"{', '.join(DTYPES)} (default: bf16 on CUDA, fp32 on CPU).")
-    base_url: str | None = arg(None, pattern=r"https?://\S+", help="OpenAI-compatible server URL, e.g. http://localhost:8000/v1 (with --model openai:NAME).")
+    base_url: str | None = arg(None, pattern=r"https?://[^,\s]+(,\s*https?://[^,\s]+)*|[^:,\s]+", help="OpenAI-compatible server URL, e.g. http://localhost:8000/v1 (with --model openai:NAME); several "
+                                                   "comma-separated, or a file with one per line: requests go to the least busy, a failed server's to the others.")
     threads: int | None = arg(None, min=1, help="CPU threads for torch (default: torch's choice; 1 is faster on a busy machine).")
     seed: int = arg(0, min=0, max=2**32 - 1, help="Seed recorded in the output and used for the bootstrap CIs (decoding is greedy).")
     n_boot: int = arg(1000, min=1, help="Bootstrap resamples for the confidence intervals.")

@@ -1,16 +1,16 @@
-"""The transformers backend: letter log-likelihoods, cloze option log-likelihoods and greedy generation.
+"""The transformers backend: `loglikelihood` and `generate_until` on a causal LM, in process.
 
-Same maths as scoring each prompt alone with one full forward pass; the work saved does not change it:
-- every prompt is tokenized once, and batches are formed longest first under a token budget (`batch_size="auto"`)
-  or a fixed number of questions;
-- prompts are left-padded with explicit position ids, so a row's result does not depend on its batch;
-- the LM head runs only where a log-probability is read (the last prompt position, the continuation tokens):
+Same maths as scoring each (context, continuation) alone with one full forward pass; the work saved does not change it:
+- requests that share a context are grouped (lm-eval's Collator): the context runs once, its KV cache rows are
+  shared by its continuations (gathered once per batch, never deep-copied) and only the continuation tokens run
+  again; `cloze_strategy="recompute"` runs each pair as its own full sequence instead (bench/eval_speed.py compares);
+- every context is tokenized once, and batches are formed longest first under a token budget (`batch_size="auto"`)
+  or a fixed number of contexts;
+- contexts are left-padded with explicit position ids, so a row's result does not depend on its batch;
+- the LM head runs only where a log-probability is read (the last context position, the continuation tokens):
   small multilingual models have huge vocabularies (Gemma 3: 262k), so a full-sequence head costs more than the
   transformer itself;
-- the token prefix that all prompts share (instruction header) runs once; batches start from its KV cache;
-- cloze: a question's prompt runs once and its KV cache rows are shared by its options (gathered once per batch,
-  never deep-copied); only the continuation tokens run again. `cloze_strategy="recompute"` runs each option as its
-  own full sequence instead: n_options times the prompt's FLOPs but no cache gather (bench/eval_speed.py compares);
+- the token prefix that all contexts share (instruction header) runs once; batches start from its KV cache;
 - log-probabilities are gathered on the device and copied to the host once per batch.
 """
 
@@ -19,39 +19,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..benchmarks import LETTERS
 from ..errors import CrossinError
-from ..prompts import tokenize_prompts
 from ..models.hf import attention_without_cudnn
-from .backend import OnBatch
+from ..prompts import tokenize_prompts
+from .backend import GenerationKwargs, Loglik, OnBatch, cut_at_stop
 from .hf_ops import (CPU_TOKEN_BUDGET, HEAD_CHUNK_BYTES, cache_kwarg, output_cache, per_question, plan_batches,
                      select_rows, token_logp)
 
-# A letter may be predicted with or without a leading space depending on the prompt's last character;
-# both spellings are summed (in probability space) so the score does not hinge on tokenisation.
-LETTER_VARIANTS = ("{}", " {}")
 # Sharing a prompt prefix pays off only when it saves more than gathering its cache costs.
 MIN_SHARED_PREFIX = 8
-
-
-
-def cloze_continuation(prompt: str, option: str) -> str:
-    """lm-eval's convention: the separating space belongs to the continuation."""
-    return option if not prompt or prompt[-1].isspace() else " " + option
-
-
-def letter_token_ids(tokenizer, n_choices: int) -> list[list[int]]:
-    ids = []
-    for letter in LETTERS[:n_choices]:
-        variants = []
-        for pattern in LETTER_VARIANTS:
-            tokens = tokenizer(pattern.format(letter), add_special_tokens=False).input_ids
-            if len(tokens) == 1 and tokens[0] not in variants:
-                variants.append(tokens[0])
-        if not variants:
-            raise CrossinError(f"the tokenizer has no single token for the option letter {letter!r}; use --mode cloze or generate")
-        ids.append(variants)
-    return ids
 
 
 @dataclass
@@ -196,33 +172,46 @@ class HFBackend:
                     use_cache=keep_cache or use_prefix, **kwargs)
         return out, mask, mask.sum(-1)
 
-    # --- letter log-likelihood ----------------------------------------------------------------------------------------
+    # --- loglikelihood ---------------------------------------------------------------------------------------------
 
-    def loglik(self, prompts: list[str], n_choices: list[int], *, on_batch: OnBatch | None = None) -> list[list[float]]:
-        """Per prompt: log P(letter) for each option letter (both spellings summed), from the last position only."""
-        import torch
+    def loglikelihood(self, requests: list[tuple[str, str]], *, on_batch: OnBatch | None = None) -> list[Loglik]:
+        """Per (context, continuation): summed log P(continuation tokens | context), their number, is_greedy.
 
-        model, tok = self._ensure()
-        encoded = self._encode(prompts)
+        The context is tokenized as a prompt (BOS added) and the continuation on its own (no special tokens), so a
+        token never straddles the two. Requests that share a context are one question (lm-eval's Collator groups
+        them the same way): its prompt runs once and its KV cache rows serve every continuation; a context whose
+        continuations are all one token (option letters) needs only its last position's logits.
+        """
+        _, tok = self._ensure()
+        contexts = list(dict.fromkeys(c for c, _ in requests))
+        where = {c: i for i, c in enumerate(contexts)}
+        members: list[list[int]] = [[] for _ in contexts]
+        for r, (c, _) in enumerate(requests):
+            members[where[c]].append(r)
+        encoded = self._encode(contexts)
         self._prepare_prefix(encoded)
-        n_max = max(n_choices, default=0)
-        letters = letter_token_ids(tok, n_max) if n_max else []
-        # [letter, variant] token ids; a missing variant repeats the first and is masked out.
-        table = torch.tensor([v + v[:1] * (len(LETTER_VARIANTS) - len(v)) for v in letters], dtype=torch.long)
-        valid = torch.tensor([[j < len(v) for j in range(len(LETTER_VARIANTS))] for v in letters])
-        table, valid = table.to(self.device), valid.to(self.device)
+        flat = tok([c for _, c in requests], add_special_tokens=False).input_ids if requests else []  # one call
+        conts = [[flat[r] for r in m] for m in members]
+        if any(not c for c in flat):
+            raise CrossinError("a continuation tokenizes to nothing; scoring needs a non-empty continuation")
+        # A question's longer continuations add rows of a few tokens each (and KV rows to gather): half a prompt
+        # row apiece; one-token continuations are read at the prompt's last position and cost nothing more.
+        costs = []
+        for ids, cs in zip(encoded, conts):
+            longer = sum(len(c) > 1 for c in cs)
+            costs.append((len(ids) + (max(len(c) for c in cs) if longer else 0), 1 + (longer + 1) // 2))
+        run = self._score_batch if self.cloze_strategy == "share" else self._score_batch_recompute
 
-        def run(batch: list[int]) -> list[list[float]]:
-            with torch.inference_mode():
-                out, _, _ = self._prompt_forward([encoded[i] for i in batch], keep_cache=False)
-                logp = out.logits[:, -1, :].float().log_softmax(-1)
-                picked = logp[:, table].masked_fill(~valid, float("-inf")).logsumexp(-1)  # [rows, letters]
-                values = picked.tolist()
-            return [row[:n_choices[i]] for i, row in zip(batch, values)]
+        def report(batch: list[int], values: list) -> None:
+            if on_batch is not None:
+                on_batch([r for i in batch for r in members[i]], [v for vs in values for v in vs])
 
-        return self._run_batches([(len(ids), 1) for ids in encoded], run, on_batch, len(prompts))
-
-    # --- cloze ----------------------------------------------------------------------------------------------------------
+        per_context = self._run_batches(costs, lambda batch: run(batch, encoded, conts), report, len(contexts))
+        out: list = [None] * len(requests)
+        for m, values in zip(members, per_context):
+            for r, v in zip(m, values):
+                out[r] = v
+        return out
 
     def _head(self):
         """(decoder, head function) so the LM head can run on gathered positions only; None when the model's own
@@ -251,24 +240,8 @@ class HFBackend:
                 self._head_cache = (decoder, apply)
         return self._head_cache
 
-    def cloze(self, prompts: list[str], options: list[list[str]], *, on_batch: OnBatch | None = None) -> list[list[float]]:
-        """Per prompt: each option's summed log-likelihood divided by its character length (lm-eval acc_norm)."""
-        _, tok = self._ensure()
-        encoded = self._encode(prompts)
-        self._prepare_prefix(encoded)
-        texts = [[cloze_continuation(p, o) for o in opts] for p, opts in zip(prompts, options)]
-        flat = [t for ts in texts for t in ts]
-        ids = iter(tok(flat, add_special_tokens=False).input_ids if flat else [])  # one batched call
-        conts = [[next(ids) for _ in ts] for ts in texts]
-        chars = [[max(len(t), 1) for t in ts] for ts in texts]
-        # A question's options add rows of a few tokens each (and KV rows to gather): half a prompt row apiece.
-        costs = [(len(ids) + max((len(c) for c in cs), default=0), 1 + (len(cs) + 1) // 2)
-                 for ids, cs in zip(encoded, conts)]
-        run = self._cloze_batch if self.cloze_strategy == "share" else self._cloze_batch_recompute
-        return self._run_batches(costs, lambda batch: run(batch, encoded, conts, chars), on_batch, len(prompts))
-
-    def _cloze_batch_recompute(self, batch, encoded, conts, chars) -> list[list[float]]:
-        """Each (prompt, option) as one right-padded sequence; the head runs at the continuation positions only."""
+    def _score_batch_recompute(self, batch, encoded, conts) -> list[list[Loglik]]:
+        """Each (context, continuation) as one right-padded sequence; the head runs at the continuation positions only."""
         import torch
 
         model, tok = self._ensure()
@@ -290,41 +263,44 @@ class HFBackend:
         with torch.inference_mode():
             head = self._head()
             if head is None:
-                logp = token_logp(model(input_ids=ids, attention_mask=mask).logits.float()[pick], targets[pick])
+                logits = model(input_ids=ids, attention_mask=mask).logits.float()[pick]
             else:
                 decoder, apply_head = head
-                logp = token_logp(apply_head(decoder(input_ids=ids, attention_mask=mask).last_hidden_state[pick]),
-                                  targets[pick])
+                logits = apply_head(decoder(input_ids=ids, attention_mask=mask).last_hidden_state[pick])
+            logp = token_logp(logits, targets[pick])
+            missed = (logits.argmax(-1) != targets[pick]).to(logp.dtype)
             row_of = torch.arange(len(seqs), device=self.device)[:, None].expand_as(pick)[pick]
             sums = torch.zeros(len(seqs), dtype=logp.dtype, device=self.device).index_add_(0, row_of, logp)
-            return per_question(sums, batch, conts, chars)
+            misses = torch.zeros(len(seqs), dtype=logp.dtype, device=self.device).index_add_(0, row_of, missed)
+            return per_question(sums, misses == 0, batch, conts)
 
-    def _cloze_batch(self, batch, encoded, conts, chars) -> list[list[float]]:
+    def _score_batch(self, batch, encoded, conts) -> list[list[Loglik]]:
         import torch
 
         model, tok = self._ensure()
         device = self.device
-        # Flatten (question, option) pairs of this batch.
+        # Flatten (question, continuation) pairs of this batch.
         pairs = [(b, o) for b, i in enumerate(batch) for o in range(len(conts[i]))]
         flat = [conts[batch[b]][o] for b, o in pairs]
-        if any(not c for c in flat):
-            raise CrossinError("an option tokenizes to nothing; cloze scoring needs a non-empty continuation")
+        longer = [r for r, c in enumerate(flat) if len(c) > 1]
         with torch.inference_mode():
-            out, mask, lengths = self._prompt_forward([encoded[i] for i in batch], keep_cache=True,
+            out, mask, lengths = self._prompt_forward([encoded[i] for i in batch], keep_cache=bool(longer),
                                                       extra_tokens=max(len(c) for c in flat))
             first_logp = out.logits[:, -1, :].float().log_softmax(-1)
             q_of = torch.tensor([b for b, _ in pairs], device=device)
             first_tok = torch.tensor([c[0] for c in flat], device=device)
             totals = first_logp[q_of, first_tok]  # token 0 of each continuation, predicted at the prompt's end
-            longer = [r for r, c in enumerate(flat) if len(c) > 1]
+            greedy = first_logp.argmax(-1)[q_of] == first_tok
             if longer:
-                totals = totals + self._continuation_logp(model, tok, [flat[r] for r in longer],
-                                                          q_of[longer], output_cache(out), mask, lengths,
-                                                          len(flat), torch.tensor(longer, device=device))
-            return per_question(totals, batch, conts, chars)
+                sums, rest_greedy = self._continuation_logp(model, tok, [flat[r] for r in longer], q_of[longer],
+                                                            output_cache(out), mask, lengths)
+                at = torch.tensor(longer, device=device)
+                totals = totals.index_add(0, at, sums)
+                greedy = greedy.index_copy(0, at, greedy[at] & rest_greedy)
+            return per_question(totals, greedy, batch, conts)
 
-    def _continuation_logp(self, model, tok, conts, q_rows, cache, mask, lengths, n_all, where):
-        """Summed log P(token j | prompt, tokens < j) for j >= 1 of each continuation, scattered into n_all slots."""
+    def _continuation_logp(self, model, tok, conts, q_rows, cache, mask, lengths):
+        """Per continuation: summed log P(token j | prompt, tokens < j) for j >= 1, and whether each was the argmax."""
         import torch
 
         device = mask.device
@@ -346,17 +322,23 @@ class HFBackend:
             logits = model(input_ids=ids, attention_mask=attention, position_ids=positions, use_cache=True,
                            **{cache_kwarg(model): rows_cache}).logits.float()
             sums = (token_logp(logits, targets) * real).sum(-1)
-        else:
-            decoder, apply_head = head
-            hidden = decoder(input_ids=ids, attention_mask=attention, position_ids=positions, use_cache=True,
-                             **{cache_kwarg(decoder): rows_cache}).last_hidden_state[real]  # [tokens, hidden]
-            row_of = torch.arange(len(conts), device=device)[:, None].expand_as(real)[real]
-            flat_targets = targets[real]
-            chunk = max(64, HEAD_CHUNK_BYTES // (4 * apply_head(hidden[:1]).shape[-1]))
-            logp = torch.cat([token_logp(apply_head(hidden[s:s + chunk]), flat_targets[s:s + chunk])
-                              for s in range(0, hidden.shape[0], chunk)])
-            sums = torch.zeros(len(conts), dtype=logp.dtype, device=device).index_add_(0, row_of, logp)
-        return torch.zeros(n_all, dtype=sums.dtype, device=device).index_copy_(0, where, sums)
+            greedy = ((logits.argmax(-1) == targets) | ~real).all(-1)
+            return sums, greedy
+        decoder, apply_head = head
+        hidden = decoder(input_ids=ids, attention_mask=attention, position_ids=positions, use_cache=True,
+                         **{cache_kwarg(decoder): rows_cache}).last_hidden_state[real]  # [tokens, hidden]
+        row_of = torch.arange(len(conts), device=device)[:, None].expand_as(real)[real]
+        flat_targets = targets[real]
+        chunk = max(64, HEAD_CHUNK_BYTES // (4 * apply_head(hidden[:1]).shape[-1]))
+        logps, missed = [], []
+        for s in range(0, hidden.shape[0], chunk):
+            logits = apply_head(hidden[s:s + chunk])
+            logps.append(token_logp(logits, flat_targets[s:s + chunk]))
+            missed.append(logits.argmax(-1) != flat_targets[s:s + chunk])
+        logp, miss = torch.cat(logps), torch.cat(missed).to(logps[0].dtype)
+        sums = torch.zeros(len(conts), dtype=logp.dtype, device=device).index_add_(0, row_of, logp)
+        misses = torch.zeros(len(conts), dtype=logp.dtype, device=device).index_add_(0, row_of, miss)
+        return sums, misses == 0
 
     # --- whole-sequence scoring (the server's echo + logprobs) ----------------------------------------------------
 
@@ -406,13 +388,33 @@ class HFBackend:
 
     # --- generation -------------------------------------------------------------------------------------------------
 
-    def generate(self, prompts: list[str], max_new_tokens: int, *, on_batch: OnBatch | None = None) -> list[str]:
+    def generate_until(self, requests: list[tuple[str, GenerationKwargs]], *,
+                       on_batch: OnBatch | None = None) -> list[str]:
+        """Greedy continuations, batched per distinct GenerationKwargs, cut at the first stop string."""
+        out: list = [None] * len(requests)
+        groups: dict[GenerationKwargs, list[int]] = {}
+        for r, (_, kw) in enumerate(requests):
+            groups.setdefault(kw, []).append(r)
+        for kw, members in groups.items():
+            if kw.temperature > 0:
+                raise CrossinError("the in-process backend decodes greedily; temperature must be 0")
+
+            def report(batch, values, members=members):
+                if on_batch is not None:
+                    on_batch([members[i] for i in batch], values)
+
+            texts = self._generate([requests[r][0] for r in members], kw, report)
+            for r, text in zip(members, texts):
+                out[r] = text
+        return out
+
+    def _generate(self, prompts: list[str], kw: GenerationKwargs, on_batch) -> list[str]:
         import torch
         from transformers import GenerationConfig
 
         model, tok = self._ensure()
         encoded = self._encode(prompts)
-        config = GenerationConfig(max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tok.pad_token_id,
+        config = GenerationConfig(max_new_tokens=kw.max_gen_toks, do_sample=False, pad_token_id=tok.pad_token_id,
                                   eos_token_id=tok.eos_token_id)
 
         def run(batch: list[int]) -> list[str]:
@@ -422,6 +424,6 @@ class HFBackend:
             mask = torch.tensor([[0] * (width - len(x)) + [1] * len(x) for x in rows], device=self.device)
             with torch.inference_mode():
                 out = model.generate(input_ids=ids, attention_mask=mask, generation_config=config)
-            return tok.batch_decode(out[:, width:], skip_special_tokens=True)
+            return [cut_at_stop(t, kw.until) for t in tok.batch_decode(out[:, width:], skip_special_tokens=True)]
 
-        return self._run_batches([(len(ids) + max_new_tokens, 1) for ids in encoded], run, on_batch, len(prompts))
+        return self._run_batches([(len(ids) + kw.max_gen_toks, 1) for ids in encoded], run, on_batch, len(prompts))

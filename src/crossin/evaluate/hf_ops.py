@@ -58,15 +58,12 @@ def token_logp(logits, targets):
     return logits.gather(-1, targets[..., None])[..., 0] - logits.logsumexp(-1)
 
 
-def per_question(totals, batch, conts, chars) -> list[list[float]]:
-    """Summed option log-likelihoods (flat, question by question) / characters, one host copy, grouped per question."""
-    import torch
-
-    denom = torch.tensor([c for i in batch for c in chars[i]], dtype=totals.dtype, device=totals.device)
-    values = (totals / denom).tolist()
+def per_question(totals, greedy, batch, conts) -> list[list[tuple[float, int, bool]]]:
+    """(summed log-likelihood, tokens, is_greedy) of each continuation, one host copy, grouped per context."""
+    values, flags = totals.tolist(), greedy.tolist()
     result, k = [], 0
     for i in batch:
-        result.append(values[k:k + len(conts[i])])
+        result.append([(values[k + o], len(c), bool(flags[k + o])) for o, c in enumerate(conts[i])])
         k += len(conts[i])
     return result
 

@@ -8,7 +8,6 @@ sets in every language, each shown in that language, so that languages differ on
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from ..benchmarks import MCQ, Benchmark, ParallelSet, load_benchmark
 from ..errors import CrossinError
 from ..extract import LETTERS
+from .scoring import rotate
 from ..prompts import (family_templates, format_cloze, format_mcq, format_with_shots, item_turn, parse_template,
                        prompt_words, template_name)
 
@@ -29,13 +29,6 @@ class Request:
     rotation: int
     prompt: str
     options: tuple[str, ...]  # option texts in the (rotated) order shown to the model
-
-
-def rotate(item: MCQ, rotation: int) -> MCQ:
-    """Rotated option j is original option (j + rotation) mod n."""
-    n = len(item.choices)
-    r = rotation % n
-    return dataclasses.replace(item, choices=item.choices[r:] + item.choices[:r], gold=(item.gold - r) % n)
 
 
 def shot_response(item: MCQ, mode: str) -> str:

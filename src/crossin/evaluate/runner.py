@@ -28,27 +28,23 @@ from ..io import RESULTS_FILE, package_versions, remove_stale_tmp, samples_file,
 from ..langs import parse_langs
 from ..predictions import MatrixBuilder, option_score_matrix
 from ..prompts import PROMPT_FORMATS
-from .backend import OPENAI_PREFIX, Backend, make_backend
+from .backend import OPENAI_PREFIX, Backend, GenerationKwargs, is_cacheable, make_backend
 from .cache import CachingBackend, EvalCache, RunStats
 from .config import MODES, EvalConfig
+from .scoring import option_scores, question_requests, unrotate_scores
 from .requests import Request, build_requests, check_prompt_options, load_eval_benchmark, templates_to_run
 from .templates import summarize_templates, template_folder
 
 
-def unrotate_scores(scores: list[float], rotation: int) -> list[float]:
-    n = len(scores)
-    original = [0.0] * n
-    for j, value in enumerate(scores):
-        original[(j + rotation) % n] = value
-    return original
-
-
 def execute(requests: list[Request], mode: str, backend: Backend, *, max_new_tokens: int = 48,
             cache: EvalCache | None = None, progress: bool = False, desc: str = "",
-            on_batch: Callable[[int], None] | None = None, stats: RunStats | None = None) -> list:
+            on_batch: Callable[[int], None] | None = None, stats: RunStats | None = None,
+            cloze_norm: str = "chars", stop: tuple[str, ...] = ()) -> list:
     """Each request's value (option scores, or generated text), from the cache where possible.
 
-    Every computed batch is written to the cache before the next starts, so an interrupted run resumes.
+    Questions become primitive requests (scoring.py's policy), the cached backend answers them, and the answers
+    become option scores. Every computed batch is written to the cache before the next starts, so an interrupted
+    run resumes.
     """
     from tqdm import tqdm
 
@@ -63,21 +59,28 @@ def execute(requests: list[Request], mode: str, backend: Backend, *, max_new_tok
                 on_batch(s.batches)
 
         cached = CachingBackend(backend, cache, stats=stats, on_batch=report)
-        prompts = [r.prompt for r in requests]
-        if mode == "loglik":
-            return cached.loglik(prompts, [len(r.options) for r in requests])
-        if mode == "cloze":
-            return cached.cloze(prompts, [list(r.options) for r in requests])
-        return cached.generate(prompts, max_new_tokens)
+        if mode == "generate":
+            kwargs = GenerationKwargs(max_gen_toks=max_new_tokens, until=tuple(stop))
+            return cached.generate_until([(r.prompt, kwargs) for r in requests])
+        per_question = [question_requests(r.prompt, r.options, mode, cloze_norm) for r in requests]
+        flat = [pair for pairs in per_question for pair in pairs]
+        owners = [q for q, pairs in enumerate(per_question) for _ in pairs]
+        answers = cached.loglikelihood(flat, owners=owners)
+        out, k = [], 0
+        for r, pairs in zip(requests, per_question):
+            out.append(option_scores(r.prompt, r.options, mode, answers[k:k + len(pairs)], cloze_norm))
+            k += len(pairs)
+        return out
 
 
 def score_options(model, tokenizer, bench: Benchmark, *, mode: str = "loglik", batch_size: int | str = "auto", template: int = 1,
                   prompt_format: str = "alpaca", rotation: int = 0, cache: EvalCache | None = None,
-                  model_id: dict | None = None, progress: bool = False) -> dict[tuple[str, str], list[float]]:
+                  model_id: dict | None = None, progress: bool = False,
+                  cloze_norm: str = "chars") -> dict[tuple[str, str], list[float]]:
     """{(set_id, lang): option scores in the benchmark's option order} for an in-memory HF model.
 
-    loglik: log P(option letter) after the prompt; cloze: log-likelihood of the option text / its length in
-    characters. Higher is better; the prediction is the argmax. Cached only when both cache and model_id are given.
+    loglik: log P(option letter) after the prompt; cloze: log-likelihood of the option text, normalised by
+    `cloze_norm` (default: its length in characters). Higher is better; the prediction is the argmax. Cached only when both cache and model_id are given.
     """
     if mode not in ("loglik", "cloze"):
         raise CrossinError(f"score_options supports loglik and cloze, not {mode!r}")
@@ -86,7 +89,8 @@ def score_options(model, tokenizer, bench: Benchmark, *, mode: str = "loglik", b
     from .hf_backend import HFBackend
 
     backend = HFBackend(model=model, tokenizer=tokenizer, batch_size=batch_size, identity=model_id)
-    values = execute(requests, mode, backend, cache=cache, progress=progress, desc=f"{bench.name} {mode}")
+    values = execute(requests, mode, backend, cache=cache, progress=progress, desc=f"{bench.name} {mode}",
+                     cloze_norm=cloze_norm)
     return {(r.set_id, r.lang): unrotate_scores(v, r.rotation) for r, v in zip(requests, values)}
 
 
@@ -151,7 +155,7 @@ def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict |
 
         prompt_tokenizer = load_tokenizer(config.model)
     cache = None
-    if not config.no_cache and backend.identity is not None:
+    if not config.no_cache and is_cacheable(backend):
         from ..io import eval_cache_dir
 
         cache = EvalCache(config.cache_dir or eval_cache_dir())
@@ -195,7 +199,8 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
         raise CrossinError(f"{config.model}: {e}") from None
     stats = RunStats()
     values = execute(requests, config.mode, backend, max_new_tokens=config.max_new_tokens, cache=cache,
-                     progress=progress, desc=f"{bench.name} {config.mode}", on_batch=on_batch, stats=stats)
+                     progress=progress, desc=f"{bench.name} {config.mode}", on_batch=on_batch, stats=stats,
+                     cloze_norm=config.cloze_norm)
 
     per_item: dict[tuple[str, str], list[dict]] = {}
     prompts: dict[tuple[str, str], str] = {}
@@ -245,6 +250,8 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
     extra = {"model": model_name, "adapter": config.adapter, "mode": config.mode, "circular": circular,
              "template": config.template, "prompt_format": config.prompt_format, "num_fewshot": config.num_fewshot,
              "prompt_lang": config.prompt_lang, "source": bench.meta.get("source")}
+    if config.mode == "cloze":
+        extra["cloze_norm"] = config.cloze_norm
     pred = matrix.build([s.id for s in bench.sets], list(bench.langs), [s.gold for s in bench.sets]).pred
     scores = None if config.mode == "generate" else option_score_matrix(samples, bench)
     results = score(bench, pred, seed=config.seed, n_boot=config.n_boot, extra_inputs=extra, scores=scores)
@@ -263,6 +270,8 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
     results["lm_eval"] = lm_eval_block(config, bench, samples, results, n_original=len(pool))  # the same run in lm-eval's results layout
     if backend.identity is not None:
         results["model_identity"] = backend.identity
+    if getattr(backend, "server_report", None) is not None:
+        results["servers"] = backend.server_report()
     if config.out:
         folder = Path(config.out) / bench.name / subfolder
         write_jsonl(folder / samples_file(bench.name), samples)

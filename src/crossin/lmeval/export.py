@@ -64,7 +64,7 @@ def group_name(bench: str) -> str:
 def export_rows(bench: Benchmark, lang: str, *, mode: str = "loglik", template: int = 1,
                 prompt_format: str = "alpaca", tokenizer=None) -> list[dict]:
     """One lm-eval doc per set: crossin's prompt, the continuations to score, the gold index."""
-    from ..evaluate.hf_backend import cloze_continuation
+    from ..evaluate.scoring import cloze_continuation
     from ..evaluate.requests import build_prompt
 
     rows = []

@@ -28,16 +28,19 @@ def _mean_stderr(hits: list[bool]) -> tuple[float, float | str]:
     return mean, math.sqrt(var / n)
 
 
-def _hits(sample: dict, mode: str, bench_item) -> dict[str, bool]:
+def _hits(sample: dict, mode: str, bench_item, norm: str = "chars") -> dict[str, bool]:
     gold = sample["gold"]
     if mode == "generate":
         return {"acc": sample["choice"] == gold}
     out = {"acc": sample["choice"] == gold, "acc_norm": sample["choice"] == gold}
-    if mode == "cloze":
-        from ..evaluate.hf_backend import cloze_continuation
+    if mode == "cloze" and norm in ("chars", "bytes"):  # acc: the unnormalised sum, recovered from the scores
+        from ..evaluate.scoring import cloze_continuation
 
-        lengths = [len(cloze_continuation(sample["prompt"], c)) for c in bench_item.choices]
+        conts = [cloze_continuation(sample["prompt"], c) for c in bench_item.choices]
+        lengths = [max(len(t) if norm == "chars" else len(t.encode("utf-8")), 1) for t in conts]
         out["acc"] = best_option([s * n for s, n in zip(sample["option_scores"], lengths)]) == gold
+    # none: the scores are the sums already; tokens, pmi: acc is the normalised choice too (token counts and
+    # unconditional log-probabilities are not in the samples)
     return out
 
 
@@ -50,7 +53,7 @@ def lm_eval_block(config, bench: Benchmark, samples: list[dict], results: dict, 
     items = {(s.id, lang): s.items[lang] for s in bench.sets for lang in bench.langs}
     per_task: dict[str, dict[str, list[bool]]] = {}
     for sample in samples:
-        hits = _hits(sample, config.mode, items[(sample["id"], sample["lang"])])
+        hits = _hits(sample, config.mode, items[(sample["id"], sample["lang"])], getattr(config, "cloze_norm", "chars"))
         task = per_task.setdefault(task_name(bench.name, sample["lang"]), {})
         for metric, hit in hits.items():
             task.setdefault(metric, []).append(hit)

@@ -75,12 +75,38 @@ def post_json(url: str, body: dict, *, api_key: str | None = None, timeout: floa
     raise CrossinError(f"could not get an answer from {shown} after {retries} tries ({last})")
 
 
+def get_json(url: str, *, api_key: str | None = None, timeout: float = 30.0) -> dict:
+    """GET a JSON document (e.g. /v1/models); one try: callers decide what a failure means."""
+    import httpx
+
+    key = api_key or os.environ.get("OPENAI_API_KEY")
+    try:
+        response = _http().get(url, headers={"Authorization": f"Bearer {key}"} if key else {}, timeout=timeout)
+    except httpx.HTTPError as e:
+        raise CrossinError(f"could not reach {redact_url(url)} ({type(e).__name__}: {e})") from None
+    if response.status_code != 200:
+        raise RequestRejected(f"{redact_url(url)} answered HTTP {response.status_code}", response.status_code)
+    try:
+        return response.json()
+    except ValueError:
+        raise CrossinError(f"{redact_url(url)} returned a body that is not JSON") from None
+
+
+def server_root(base_url: str) -> str:
+    """The server's root URL: vLLM serves /tokenize there, next to /v1."""
+    url = base_url.rstrip("/")
+    return url[:-3] if url.endswith("/v1") else url
+
+
 def chat_completion(base_url: str, model: str, messages: list[dict], *, temperature: float = 0.0, max_tokens: int = 256,
-                    seed: int | None = None, api_key: str | None = None, timeout: float = 300.0, retries: int = 5) -> str:
+                    seed: int | None = None, api_key: str | None = None, timeout: float = 300.0, retries: int = 5,
+                    stop: list[str] | None = None) -> str:
     """POST {base_url}/chat/completions and return the first choice's message text."""
     body = {"model": model, "messages": messages, "temperature": temperature, "max_tokens": max_tokens}
     if seed is not None:
         body["seed"] = seed
+    if stop:
+        body["stop"] = list(stop)
     url = base_url.rstrip("/") + "/chat/completions"
     payload = post_json(url, body, api_key=api_key, timeout=timeout, retries=retries)
     try:
@@ -89,25 +115,46 @@ def chat_completion(base_url: str, model: str, messages: list[dict], *, temperat
         raise CrossinError(f"{redact_url(url)} returned an unexpected response ({type(e).__name__}: {e})") from None
 
 
-def prompt_logprobs(base_url: str, model: str, texts: list[str], *, api_key: str | None = None, timeout: float = 300.0,
-                    retries: int = 5) -> list[tuple[list[float | None], list[int]]]:
-    """Per text: (log-probability of each of its tokens, character offset of each token), from /v1/completions with
-    echo + logprobs (the convention of vLLM's server and lm-eval's local-completions). The first token has None."""
+def completion(base_url: str, model: str, prompt: str, *, temperature: float = 0.0, max_tokens: int = 256,
+               seed: int | None = None, stop: list[str] | None = None, timeout: float = 300.0, retries: int = 5) -> str:
+    """POST {base_url}/completions with a text prompt and return the first choice's text."""
+    body = {"model": model, "prompt": prompt, "temperature": temperature, "max_tokens": max_tokens}
+    if seed is not None:
+        body["seed"] = seed
+    if stop:
+        body["stop"] = list(stop)
     url = base_url.rstrip("/") + "/completions"
-    body = {"model": model, "prompt": texts, "echo": True, "logprobs": 1, "max_tokens": 1, "temperature": 0.0}
-    payload = post_json(url, body, api_key=api_key, timeout=timeout, retries=retries)
+    payload = post_json(url, body, timeout=timeout, retries=retries)
+    try:
+        return payload["choices"][0]["text"] or ""
+    except (KeyError, IndexError, TypeError) as e:
+        raise CrossinError(f"{redact_url(url)} returned an unexpected response ({type(e).__name__}: {e})") from None
+
+
+def tokenize(base_url: str, model: str, text: str, *, add_special_tokens: bool, retries: int = 5) -> list[int]:
+    """Token ids from the server's own tokenizer (vLLM's POST /tokenize at the server root)."""
+    url = server_root(base_url) + "/tokenize"
+    payload = post_json(url, {"model": model, "prompt": text, "add_special_tokens": add_special_tokens},
+                        retries=retries)
+    tokens = payload.get("tokens") if isinstance(payload, dict) else None
+    if not isinstance(tokens, list) or not all(isinstance(t, int) for t in tokens):
+        raise CrossinError(f"{redact_url(url)} did not return token ids")
+    return tokens
+
+
+def echo_logprobs(base_url: str, model: str, prompts: list, *, timeout: float = 300.0, retries: int = 5) -> list[dict]:
+    """Per prompt (text or token ids): the `logprobs` block of /v1/completions with echo (tokens, token_logprobs,
+    top_logprobs, text_offset), prompt tokens first, then the one generated token (max_tokens=1, as lm-eval's
+    local-completions asks)."""
+    url = base_url.rstrip("/") + "/completions"
+    body = {"model": model, "prompt": prompts, "echo": True, "logprobs": 1, "max_tokens": 1, "temperature": 0.0}
+    payload = post_json(url, body, timeout=timeout, retries=retries)
     try:
         choices = sorted(payload["choices"], key=lambda c: c.get("index", 0))
-        out = []
-        for text, choice in zip(texts, choices, strict=True):
-            lp = choice.get("logprobs") or {}
-            values, offsets = lp.get("token_logprobs"), lp.get("text_offset")
-            if not values or not offsets or len(values) != len(offsets):
-                raise KeyError("logprobs.token_logprobs / text_offset")
-            # max_tokens=1: the generated token comes after the text; drop it.
-            keep = [i for i, off in enumerate(offsets) if off < len(text)]
-            out.append(([values[i] for i in keep], [offsets[i] for i in keep]))
-        return out
+        blocks = [c["logprobs"] for c in choices]
+        if len(blocks) != len(prompts) or not all(b and b.get("token_logprobs") for b in blocks):
+            raise KeyError("logprobs.token_logprobs")
+        return blocks
     except (KeyError, TypeError, ValueError, AttributeError):
         raise CrossinError(f"{redact_url(url)} does not return prompt log-probabilities (loglik and cloze need "
                            "/v1/completions with echo + logprobs, as vLLM's server and `crossin serve` provide); "
