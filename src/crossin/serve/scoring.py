@@ -51,7 +51,7 @@ def group_by_prefix(seqs: list[list[int]]) -> list[tuple[int, list[int]]]:
     shared, members = len(seqs[order[0]]), [order[0]]
     for i in order[1:]:
         s = seqs[i]
-        joined = min(common_prefix(seqs[members[-1]], s), len(s) - 1,
+        joined = min(shared, common_prefix(seqs[members[-1]], s), len(s) - 1,
                      *(len(seqs[m]) - 1 for m in members))
         apart = (shared if len(members) == 1 else shared + sum(len(seqs[m]) - shared for m in members)) + len(s)
         together = joined + sum(len(seqs[m]) - joined for m in [*members, i])
