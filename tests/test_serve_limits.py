@@ -230,3 +230,19 @@ def test_one_failing_job_does_not_fail_the_others_in_its_batch(tiny):
         assert job.future.result(timeout=60).scores.logprobs[0] is None
     with pytest.raises(IndexError):
         bad.future.result(timeout=60)
+
+
+def test_chat_logprobs_are_the_generated_tokens(server):
+    """Chat `logprobs` is implemented, not ignored: greedy tokens are each position's top alternative."""
+    url, _ = server
+    body = {"messages": [{"role": "user", "content": "Name a city."}], "max_tokens": 5, "ignore_eos": True,
+            "logprobs": True, "top_logprobs": 2}
+    got = post(url, "/chat/completions", body).json()
+    content = got["choices"][0]["logprobs"]["content"]
+    assert len(content) == got["usage"]["completion_tokens"] == 5
+    assert "".join(c["token"] for c in content) == got["choices"][0]["message"]["content"]
+    for c in content:
+        assert len(c["top_logprobs"]) == 2 and c["logprob"] <= 0
+        assert c["top_logprobs"][0]["token"] == c["token"] and c["top_logprobs"][0]["logprob"] == pytest.approx(c["logprob"])
+    plain = post(url, "/chat/completions", {**body, "logprobs": False, "top_logprobs": None}).json()
+    assert plain["choices"][0]["logprobs"] is None
