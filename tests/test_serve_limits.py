@@ -136,7 +136,7 @@ def test_huge_stop_lists_are_refused_and_allowed_ones_cost_little(server):
 
 
 def test_a_long_scoring_prompt_is_served_in_bounded_memory_beside_a_short_request(server, tiny):
-    """A 2,900-token echo request runs piece by piece (512 tokens each): a short request sent meanwhile is answered
+    """A 2,900-token echo request runs piece by piece (256 tokens each): a short request sent meanwhile is answered
     in seconds; the long one's log-probabilities equal one full forward pass; the server's memory stays bounded."""
     url, proc = server
     model, tok = tiny

@@ -18,8 +18,9 @@ from ..evaluate.hf_ops import cache_kwarg, output_cache, select_rows
 
 # Bytes of fp32 logits alive at once (64 MiB: 64 positions of Gemma 3's 262k vocabulary).
 HEAD_CHUNK_BYTES = 1 << 26
-# Tokens per forward pass when a prefix is run piece by piece (long prompts).
-CHUNK_TOKENS = 512
+# Tokens per forward pass when a prefix is run piece by piece (long prompts); a short request waits at most one
+# piece.
+CHUNK_TOKENS = 256
 
 
 @dataclass
