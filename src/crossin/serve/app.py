@@ -31,6 +31,7 @@ def create_app(engine, name: str, *, adapters: dict[str, str] | None = None,
     from fastapi.responses import JSONResponse
 
     tokenizer = engine.tokenizer
+    vocab = len(tokenizer)  # len() of a fast tokenizer rebuilds its vocabulary: once, not per token
     adapters = adapters or {}
     max_prompt_tokens = min(max_prompt_tokens or max_model_len, max_model_len)
     app = FastAPI(title=f"crossin serve: {name}")
@@ -64,7 +65,7 @@ def create_app(engine, name: str, *, adapters: dict[str, str] | None = None,
                         "model")
 
     def check_length(ids: list[int], max_tokens: int) -> None:
-        if any(not 0 <= t < len(tokenizer) for t in ids):
+        if ids and not 0 <= min(ids) <= max(ids) < vocab:
             raise HTTPError(400, "prompt token id out of the vocabulary", "prompt")
         if len(ids) > max_prompt_tokens:
             raise HTTPError(400, f"the prompt has {len(ids)} tokens; this server takes at most {max_prompt_tokens} "
@@ -171,7 +172,7 @@ def create_app(engine, name: str, *, adapters: dict[str, str] | None = None,
     @app.post("/detokenize")
     async def detokenize(body: DetokenizeRequest):
         adapter_of(body.model)
-        if any(t >= len(tokenizer) for t in body.tokens):
+        if body.tokens and max(body.tokens) >= vocab:
             raise HTTPError(400, "token id out of the vocabulary", "tokens")
         return {"prompt": tokenizer.decode(body.tokens)}
 
