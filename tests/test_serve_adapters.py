@@ -122,3 +122,16 @@ def test_export_merged_scores_equal_the_adapter_in_process(tiny_dir, adapters, t
     # The output folder is refused when it holds anything, before any model loads.
     again = runner.invoke(app, ["export", "merged", "--adapter", str(adapters["arm-a"]), "--out", str(out)])
     assert again.exit_code == 2 and "new or empty folder" in again.output
+
+
+def test_adapter_with_lora_modules_is_merged_into_the_base_name(tiny_dir, adapters):
+    """`--adapter A --lora-modules b=B`: the base name serves base + A (merged), b serves base + A + B."""
+    url, proc = start_server("--model", str(tiny_dir), "--name", "tuned", "--device", "cpu", "--log-level", "warning",
+                             "--adapter", str(adapters["arm-a"]), "--lora-modules", f"b={adapters['arm-b']}")
+    try:
+        tuned, stacked = echo(url, "tuned"), echo(url, "b")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert tuned == pytest.approx(in_process(tiny_dir, adapters["arm-a"]), abs=1e-4)
+    assert max(abs(a - b) for a, b in zip(tuned, stacked)) > 1e-2
