@@ -34,7 +34,7 @@ def test_chat_template_text_starts_with_bos(tok):
 def test_server_tokenizes_chat_prompts_with_one_bos(tok):
     """`crossin serve` feeds the model the same ids as local eval: a chat template's BOS is not doubled, and the
     completions route (which also needs each token's text offset) makes the same ids."""
-    from crossin.models.server import encode_with_offsets, messages_to_prompt
+    from crossin.serve.render import encode_with_offsets, messages_to_prompt
 
     tok.chat_template = CHAT
     prompt = messages_to_prompt([{"role": "user", "content": "Hi"}], tok)

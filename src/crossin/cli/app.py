@@ -54,7 +54,7 @@ app = CrossinTyper(
 bench_app = CrossinTyper(help="Build benchmarks (Cross-XQuAD).", no_args_is_help=True)
 data_app = CrossinTyper(help="CrossIn instruction mixes.", no_args_is_help=True)
 experiment_app = CrossinTyper(help="The paper's comparisons as one resumable run.", no_args_is_help=True)
-export_app = CrossinTyper(help="Our benchmarks for other tools (lm-evaluation-harness).", no_args_is_help=True)
+export_app = CrossinTyper(help="Our benchmarks for other tools (lm-evaluation-harness), and merged models for vLLM.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 app.add_typer(data_app, name="data")
 app.add_typer(experiment_app, name="experiment")

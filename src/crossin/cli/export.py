@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..lmeval.export import ExportConfig
+from ..models.merge import MergedExportConfig
 from .app import console, export_app, user_errors
 from .options import config_options
 
@@ -20,3 +21,19 @@ def lm_eval_command(cfg: ExportConfig) -> None:
                   f"to {cfg.out}", highlight=False)
     console.print(f"run: lm_eval --model hf --model_args pretrained=MODEL --include_path {cfg.out} --tasks {tasks} "
                   "--log_samples --output_path OUT", highlight=False, soft_wrap=True)
+
+
+@export_app.command("merged")
+@user_errors
+@config_options(MergedExportConfig)
+def merged_command(cfg: MergedExportConfig) -> None:
+    """Merge an adapter into its base model and write a full model folder (safetensors + tokenizer) that vLLM and
+    transformers load; for adapters vLLM cannot serve as LoRA (trained embeddings)."""
+    from ..models.merge import export_merged
+
+    done = export_merged(cfg.adapter, cfg.out, cfg.model, cfg.dtype)
+    console.print(f"wrote {done['out']} ({done['base']} + {done['adapter']}, merged"
+                  f"{'; embeddings untied' if done['untied'] else ''}): {', '.join(done['files'])}", highlight=False,
+                  soft_wrap=True)
+    console.print(f"serve it: vllm serve {done['out']}   or   crossin serve --model {done['out']}", highlight=False,
+                  soft_wrap=True)

@@ -1,0 +1,226 @@
+"""Echo + logprobs scoring for `crossin serve`: every token's log-probability, its top alternatives, and the most
+likely next token, for many token sequences at once.
+
+Clients score options as separate sequences that share a long prefix (the question; lm-eval's `(context,
+continuation)` pairs, crossin's letter variants and cloze options). Sequences are grouped by the token prefix they
+share; a group's prefix runs once (one row of KV cache, its echo log-probabilities read once) and only each
+member's own suffix runs again on top of that cache. The LM head (Gemma 3: 262k wide, costlier than the
+transformer) runs only at real token positions, in chunks of HEAD_CHUNK_BYTES, so no request materialises
+positions x vocabulary; a long prefix is run CHUNK_TOKENS at a time (`prefill_chunks`), so attention memory is
+bounded too, and the engine can serve short requests between the chunks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..evaluate.hf_ops import cache_kwarg, output_cache, select_rows
+
+# Bytes of fp32 logits alive at once (64 MiB: 64 positions of Gemma 3's 262k vocabulary).
+HEAD_CHUNK_BYTES = 1 << 26
+# Tokens per forward pass when a prefix is run piece by piece (long prompts); a short request waits at most one
+# piece.
+CHUNK_TOKENS = 256
+
+
+@dataclass
+class Scored:
+    """One sequence's echo: `logprobs[i]` = log P(token i | tokens < i) (None for token 0), `top[i]` the top-k
+    alternatives at that position as [(token id, log-prob)], `next` the most likely token after the sequence with
+    its log-prob and `next_top` the top-k there."""
+
+    logprobs: list = field(default_factory=lambda: [None])
+    top: list = field(default_factory=lambda: [None])
+    next: tuple[int, float] | None = None
+    next_top: list | None = None
+
+
+def common_prefix(a: list[int], b: list[int]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def group_by_prefix(seqs: list[list[int]]) -> list[tuple[int, list[int]]]:
+    """[(shared token count, member indices)]. Sorted sequences join their neighbour's group when that computes
+    fewer tokens than running them apart; every member of a group of several keeps at least one token of its own.
+    A lone sequence's "prefix" is the whole sequence."""
+    order = sorted(range(len(seqs)), key=lambda i: seqs[i])
+    groups: list[tuple[int, list[int]]] = []
+    shared, members = len(seqs[order[0]]), [order[0]]
+    for i in order[1:]:
+        s = seqs[i]
+        joined = min(shared, common_prefix(seqs[members[-1]], s), len(s) - 1,
+                     *(len(seqs[m]) - 1 for m in members))
+        apart = (shared if len(members) == 1 else shared + sum(len(seqs[m]) - shared for m in members)) + len(s)
+        together = joined + sum(len(seqs[m]) - joined for m in [*members, i])
+        if joined > 0 and together < apart:
+            shared, members = joined, [*members, i]
+        else:
+            groups.append((shared, members))
+            shared, members = len(s), [i]
+    groups.append((shared, members))
+    return groups
+
+
+def split_head(model, pad_id: int):
+    """(decoder, head function) so the LM head runs on chosen positions only; None when the model's own forward does
+    more than head + Gemma-style softcapping (checked once against the model's logits)."""
+    import torch
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    decoder = base.get_decoder() if hasattr(base, "get_decoder") else None
+    head = base.get_output_embeddings()
+    cap = getattr(getattr(base, "config", None), "final_logit_softcapping", None)
+
+    def apply(hidden):
+        logits = head(hidden).float()
+        return torch.tanh(logits / cap) * cap if cap else logits
+
+    if decoder is None or head is None:
+        return None
+    device = next(model.parameters()).device
+    with torch.inference_mode():
+        ids = torch.tensor([[pad_id] * 3], device=device)
+        want = model(input_ids=ids).logits.float()
+        got = apply(decoder(input_ids=ids).last_hidden_state)
+    return (decoder, apply) if torch.allclose(want, got, atol=1e-3, rtol=1e-3) else None
+
+
+class Scorer:
+    """Runs the model for echo scoring; `head` as split_head returns it (None: the model's own head on every
+    position, chunked the same way)."""
+
+    def __init__(self, model, pad_id: int):
+        self.model, self.pad_id = model, pad_id
+        self.device = next(model.parameters()).device
+        self.head = split_head(model, pad_id)
+
+    def _forward(self, ids, mask, positions, cache):
+        """Hidden states (or, without a split head, logits) of every position, and the updated cache."""
+        kwargs = {} if cache is None else {cache_kwarg(self.model): cache}
+        if self.head is None:
+            out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **kwargs)
+            return out.logits, output_cache(out)
+        decoder = self.head[0]
+        out = decoder(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True,
+                      **({} if cache is None else {cache_kwarg(decoder): cache}))
+        return out.last_hidden_state, output_cache(out)
+
+    def read(self, states, targets: list[int], k: int):
+        """Per row of `states` ([rows, hidden] or logits): (log P(target), top-k [(id, log-prob)]) with k >= 1;
+        the head runs HEAD_CHUNK_BYTES of logits at a time."""
+        import torch
+
+        if not len(targets):
+            return [], []
+        vocab = self.model.get_output_embeddings().weight.shape[0] if self.head else states.shape[-1]
+        chunk = max(1, HEAD_CHUNK_BYTES // (4 * vocab))
+        picked, top_v, top_i = [], [], []
+        target = torch.tensor(targets, device=states.device)
+        for s in range(0, states.shape[0], chunk):
+            logits = self.head[1](states[s:s + chunk]) if self.head else states[s:s + chunk].float()
+            lse = logits.logsumexp(-1)
+            picked.append(logits.gather(-1, target[s:s + chunk, None])[:, 0] - lse)
+            values, indices = logits.topk(k, dim=-1)
+            top_v.append(values - lse[:, None])
+            top_i.append(indices)
+            del logits
+        picked = torch.cat(picked).tolist()
+        top_v, top_i = torch.cat(top_v).tolist(), torch.cat(top_i).tolist()
+        return picked, [list(zip(i, v)) for i, v in zip(top_i, top_v)]
+
+    def prefill_chunks(self, ids: list[int], k: int, extra_targets: list[int]):
+        """Run one sequence CHUNK_TOKENS at a time; a generator that yields after each piece (the engine serves
+        others meanwhile) and returns (KV cache, Scored for tokens 1..n-1, reads of the last position for each of
+        `extra_targets` (or its top-k and argmax when there are none))."""
+        import torch
+
+        result, cache, done = Scored(), None, 0
+        last_reads = None
+        while done < len(ids):
+            piece = ids[done:done + CHUNK_TOKENS]
+            end = done + len(piece)
+            with torch.inference_mode():
+                x = torch.tensor([piece], device=self.device)
+                positions = torch.arange(done, end, device=self.device)[None, :]
+                states, cache = self._forward(x, None, positions, cache)
+                states = states[0]
+                targets = ids[done + 1:end + 1]  # the next token of each position; the last position has none here
+                if end == len(ids):
+                    rows = torch.cat([states[:-1], states[-1:].expand(max(1, len(extra_targets)), -1)])
+                    targets = targets + (extra_targets or [0])
+                else:
+                    rows = states
+                picked, tops = self.read(rows, targets, k)
+            n_inner = len(piece) - (1 if end == len(ids) else 0)
+            result.logprobs += picked[:n_inner]
+            result.top += tops[:n_inner]
+            if end == len(ids):
+                last_reads = list(zip(picked[n_inner:], tops[n_inner:]))
+            done = end
+            if done < len(ids):
+                yield
+        return cache, result, last_reads
+
+    def score(self, seqs: list[list[int]], k: int) -> list[Scored]:
+        """Scored per sequence (short sequences: one batched prefix pass and one batched suffix pass)."""
+        results: list[Scored | None] = [None] * len(seqs)
+        for shared, members in group_by_prefix(seqs):
+            for i, scored in zip(members, self._run_group(seqs, shared, members, k)):
+                results[i] = scored
+        return results
+
+    def score_one_group(self, seqs, shared, members, k):
+        """A generator (see prefill_chunks) that returns the group's Scored list."""
+        prefix = seqs[members[0]][:shared]
+        alone = len(members) == 1
+        extra = [] if alone else [seqs[m][shared] for m in members]
+        cache, head_part, last = yield from self.prefill_chunks(prefix, k, extra)
+        if alone:
+            head_part.next, head_part.next_top = (last[0][1][0][0], last[0][1][0][1]), last[0][1]
+            return [head_part]
+        return self._suffixes(seqs, shared, members, k, cache, head_part, last)
+
+    def _run_group(self, seqs, shared, members, k):
+        gen = self.score_one_group(seqs, shared, members, k)
+        while True:
+            try:
+                next(gen)
+            except StopIteration as stop:
+                return stop.value
+
+    def _suffixes(self, seqs, shared, members, k, cache, head_part, last) -> list[Scored]:
+        """Each member's tokens after the shared prefix, run as right-padded rows over copies of its KV cache."""
+        import torch
+
+        suffixes = [seqs[m][shared:] for m in members]
+        width = max(len(s) for s in suffixes)
+        ids = torch.full((len(members), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(members), shared + width), dtype=torch.long)
+        mask[:, :shared] = 1
+        reads: list[tuple[int, int, int]] = []  # (row, column, target; -1 = the next token after the sequence)
+        for r, s in enumerate(suffixes):
+            ids[r, :len(s)] = torch.tensor(s)
+            mask[r, shared:shared + len(s)] = 1
+            reads += [(r, c, s[c + 1] if c + 1 < len(s) else -1) for c in range(len(s))]
+        with torch.inference_mode():
+            ids, mask = ids.to(self.device), mask.to(self.device)
+            positions = shared + torch.arange(width, device=self.device)[None, :].expand(len(members), -1)
+            rows_cache = select_rows(cache, torch.zeros(len(members), dtype=torch.long, device=self.device))
+            states, _ = self._forward(ids, mask, positions, rows_cache)
+            where = torch.tensor([[r, c] for r, c, _ in reads], device=self.device)
+            picked, tops = self.read(states[where[:, 0], where[:, 1]], [max(t, 0) for _, _, t in reads], k)
+        out, j = [], 0
+        for r, s in enumerate(suffixes):
+            first_lp, first_top = last[r]
+            scored = Scored(logprobs=head_part.logprobs + [first_lp], top=head_part.top + [first_top])
+            n = len(s)
+            scored.logprobs += picked[j:j + n - 1]
+            scored.top += tops[j:j + n - 1]
+            scored.next, scored.next_top = tops[j + n - 1][0], tops[j + n - 1]
+            out.append(scored)
+            j += n
+        return out
