@@ -229,3 +229,18 @@ def config_to_dict(cfg: Any) -> dict:
             return {k: plain(x) for k, x in v.items()}
         return v
     return {f.name: plain(getattr(cfg, f.name)) for f in dataclasses.fields(cfg)}
+
+
+def differs(cfg: Any, name: str) -> bool:
+    """Whether a config field was set to something other than its default (a flag or YAML key that was used)."""
+    f = next(f for f in dataclasses.fields(cfg) if f.name == name)
+    default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+    return getattr(cfg, name) != default
+
+
+def refuse_no_ops(rules: list[tuple[bool, str]]) -> None:
+    """Option combinations that would change nothing are refused rather than accepted in silence: the first
+    rule that holds is one line saying what to use instead."""
+    for holds, message in rules:
+        if holds:
+            raise CrossinError(message)

@@ -24,6 +24,7 @@ def build(cfg: DataConfig):
     """Build a CrossIn mix: base English set + N recipe samples + M translation samples (the paper's Algorithm 1)."""
     from ..data import build_mix
 
+    cfg.check_combinations()
     start = time.perf_counter()
     folder = build_mix(cfg, log=lambda msg: console.print(f"[dim]{time.perf_counter() - start:6.1f}s[/] {msg}",
                                                           highlight=False))

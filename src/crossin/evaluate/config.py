@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import arg
+from ..config import arg, differs, refuse_no_ops
 from ..langs import PAPER_LANGS
 from ..models.hf import DTYPES
 from ..prompts import PROMPT_FORMATS
@@ -44,3 +44,36 @@ class EvalConfig:
     threads: int | None = arg(None, min=1, help="CPU threads for torch (default: torch's choice; 1 is faster on a busy machine).")
     seed: int = arg(0, min=0, max=2**32 - 1, help="Seed recorded in the output and used for the bootstrap CIs (decoding is greedy).")
     n_boot: int = arg(1000, min=1, help="Bootstrap resamples for the confidence intervals.")
+
+
+def check_combinations(config: EvalConfig) -> None:
+    """Options that would change nothing in this combination are one-line errors (before anything loads)."""
+    from ..langs import parse_langs
+    from ..prompts import parse_template
+    from .requests import templates_to_run
+
+    api = config.model.startswith("openai:")
+    templates = templates_to_run(config.template)
+    crossin_beyond_1 = [t for t in templates if parse_template(t)[0] == "crossin" and parse_template(t)[1] != 1]
+    refuse_no_ops([
+        (config.mode == "cloze" and config.circular,
+         "--circular changes nothing in cloze mode (the prompt does not list the options, so their order cannot "
+         "matter); drop it, or use --mode loglik or generate"),
+        (config.mode == "cloze" and bool(crossin_beyond_1),
+         f"--template {config.template} in cloze mode runs template 1's prompt"
+         f"{' five times' if len(templates) > 1 else ''}: crossin's templates differ only in how they list the "
+         "options, which cloze mode does not show; use --template seaeval:all (or seaeval:N)"),
+        (config.prompt_lang == "native" and set(parse_langs(config.langs)) == {"en"},
+         "--prompt-lang native with only English in --langs is the English prompt; drop it"),
+        (api and any(getattr(config, f) is not None for f in ("device", "dtype", "threads")),
+         "--device, --dtype and --threads are for local models; the server at --base-url runs openai: models "
+         "(set them there)"),
+        (not api and config.base_url is not None,
+         f"--base-url is for --model openai:NAME; {config.model} runs locally (drop --base-url, or use openai:NAME)"),
+        (config.mode != "generate" and differs(config, "max_new_tokens"),
+         f"--max-new-tokens is for --mode generate; {config.mode} scores the options and generates nothing"),
+        (config.no_cache and config.cache_dir is not None,
+         "--cache-dir with --no-cache: nothing is read or written there; drop one of them"),
+        (config.bench_file is not None and config.data_dir is not None,
+         "--bench-file replaces the benchmark's local copy, so --data-dir is not read; drop one of them"),
+    ])

@@ -29,7 +29,7 @@ from ..predictions import MatrixBuilder
 from ..prompts import PROMPT_FORMATS
 from .backend import OPENAI_PREFIX, Backend, make_backend
 from .cache import CachingBackend, EvalCache, RunStats
-from .config import MODES, EvalConfig
+from .config import MODES, EvalConfig, check_combinations
 from .requests import Request, build_requests, check_prompt_options, load_eval_benchmark, templates_to_run
 from .templates import summarize_templates, template_folder
 
@@ -102,6 +102,7 @@ def _validate(config: EvalConfig) -> None:
         if int(config.batch_size) < 1:
             raise CrossinError(f"--batch-size must be at least 1, got {config.batch_size}")
     check_fields(config)  # the declared constraints, for configs made in code too
+    check_combinations(config)  # options that would change nothing together
     if not config.bench:
         raise CrossinError("no benchmark given (--bench)")
     if config.bench_file and len(config.bench) > 1:

@@ -10,6 +10,8 @@ from ..io import sha256_file
 from .embedded import EMBEDDED_NAMES, embedded_model_dir, is_embedded
 
 
+
+
 def resolve_model_path(name: str) -> str:
     """`gemma-3-270m` -> the converted embedded model; a local folder -> itself; else a Hub id."""
     if is_embedded(name):
