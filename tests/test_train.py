@@ -144,6 +144,9 @@ def test_config_key_typo_suggests_the_field(tmp_path):
     message = str(e.value)
     assert "did you mean learning_rte -> learning_rate?" in message and str(yaml_file) in message
     assert "zzz_qqq ->" not in message  # no suggestion when nothing is close
+    assert "known:" not in message and "gradient_checkpointing" not in message  # the suggestion only, not 34 fields
+    with pytest.raises(CrossinError, match="known: adam_beta1, adam_beta2"):  # nothing close: the list helps
+        build_config(TrainConfig, None, {"zzz_qqq": "1"})
     with pytest.raises(CrossinError, match="did you mean lora_rr -> lora_r"):
         build_config(TrainConfig, None, {"lora_rr": "8"})
 

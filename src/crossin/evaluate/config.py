@@ -21,7 +21,7 @@ class EvalConfig:
     mode: str = arg("loglik", choices=MODES, help="loglik (letter probability), cloze (option text, length-normalised) or "
                                                   "generate; all three work with local models and OpenAI-compatible servers.")
     circular: bool = arg(False, help="Ask every cyclic rotation of the options; an answer counts only when all rotations agree "
-                              "(loglik, generate; cloze is order-free already).")
+                              "(loglik, generate; refused with cloze, whose prompt does not show the options).")
     template: str = arg("1", help="Prompt template: crossin's 1-5 (also crossin:N), SeaEval v0.1's seaeval:1-5, or all "
                                   "(every crossin template; seaeval:all for SeaEval's) with the median and range over them.")
     num_fewshot: int = arg(0, min=0, help="Solved examples before each question: whole sets drawn with the seed from the benchmark's "
@@ -30,7 +30,7 @@ class EvalConfig:
                                      "en, or native (each item's own language; template 1 and seaeval:1-5).")
     prompt_format: str = arg("alpaca", choices=PROMPT_FORMATS, help="Prompt formatter shared with training: alpaca, plain or chat.")
     limit: int | None = arg(None, min=1, help="Use only the first N sets of each benchmark.")
-    batch_size: int | str = arg("auto", min=1, choices=("auto",), help="Questions per forward pass (HF) or concurrent requests (OpenAI); `auto`: "
+    batch_size: int | str = arg("auto", min=1, choices=("auto",), help="auto or a whole number: questions per forward pass (HF) or concurrent requests (OpenAI); `auto`: "
                                              "batches by a token budget sized for the device (HF), 8 requests (OpenAI).")
     max_new_tokens: int = arg(48, min=1, max=4096, help="Generate mode: greedy decoding length.")
     out: str | None = arg("runs/eval", help="Output folder: <out>/<bench>/results.json and samples_<bench>.jsonl.")
@@ -47,8 +47,15 @@ class EvalConfig:
 
 
 def check_combinations(config: EvalConfig) -> None:
-    """Options that would change nothing in this combination are one-line errors (before anything loads)."""
+    """Options that would change nothing in this combination are one-line errors (before anything loads), and so
+    is a data folder that does not exist (rather than a fall-through to a download)."""
+    from ..benchmarks.registry import check_data_dir, default_data_dir
     from ..langs import parse_langs
+
+    if config.data_dir:
+        check_data_dir(config.data_dir)
+    else:
+        default_data_dir()
     from ..prompts import parse_template
     from .requests import templates_to_run
 

@@ -291,8 +291,9 @@ def _say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def train(config: TrainConfig, log=_say) -> Path:
+def train(config: TrainConfig, log=_say, callbacks=()) -> Path:
     """Train a LoRA adapter as `config` says; returns `<out>/adapter`. Resumable with `config.resume`.
+    `callbacks`: more transformers TrainerCallbacks (bench/cpu_train_step.py times steps with one).
 
     The adapter is written last and atomically: a folder with `adapter/` is a finished run (train_config.json,
     the log and loss.png are complete by then)."""
@@ -348,7 +349,7 @@ def train(config: TrainConfig, log=_say) -> Path:
     log_path = out / "train_log.jsonl"
     with quiet_checkpointing_deprecation():
         trainer = build_trainer(cfg, model, tokenizer, dataset,
-                                callbacks=[make_log_callback(log_path), make_estimate_callback(log)])
+                                callbacks=[make_log_callback(log_path), make_estimate_callback(log), *callbacks])
     main_process = trainer.is_world_process_zero()
     device_batch, accum = accumulation(cfg, world_size())
     steps_per_epoch = math.ceil(stats["samples"] / cfg.effective_batch_size)

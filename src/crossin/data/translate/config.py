@@ -35,7 +35,8 @@ class TranslateConfig:
     concurrency: int = arg(8, min=1, help="Requests in flight at once (openai engine).")
     max_tokens: int = arg(1024, min=1, help="Most tokens generated per request; an answer that reaches it is 'cut short'.")
     stop: list[str] = arg([], help="Stop strings sent to the server (openai engine), also applied to the answer, so "
-                                   "a base model prompted '{source}: {text}\\n{target}:' can stop at '\\n'.")
+                                   "a base model prompted '{source}: {text}\\n{target}:' can stop at the next pair "
+                                   "('\\nEnglish:'; a bare '\\n' cuts multi-line answers).")
     temperature: float = arg(0.0, min=0, help="Sampling temperature of the first try (openai engine; 0 = greedy).")
     retry_temperature: float = arg(0.7, min=0, help="Temperature of the one retry (openai engine; the hf engine retries "
                                              "with beam search).")
