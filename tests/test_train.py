@@ -463,3 +463,17 @@ def test_no_checkpointing_future_warning_in_train_or_adapter_load(tiny_setup, tm
         load_model_and_tokenizer(str(model), adapter=str(adapter))
     found = [str(w.message) for w in caught if "checkpointing" in str(w.message)]
     assert found == []
+
+
+def test_model_load_has_no_progress_bar_of_its_own(tiny_setup, capfd):
+    """transformers' "Loading weights" bar would nest inside crossin's eval bar; it is off during the load only."""
+    from transformers.utils import logging as hf_logging
+
+    from crossin.models.hf import load_model_and_tokenizer
+
+    model, _ = tiny_setup
+    assert hf_logging.is_progress_bar_enabled()
+    load_model_and_tokenizer(str(model))
+    captured = capfd.readouterr()
+    assert "Loading weights" not in captured.err + captured.out
+    assert hf_logging.is_progress_bar_enabled()  # restored for the user's own code
