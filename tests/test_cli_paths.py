@@ -51,3 +51,20 @@ def test_experiment_list_on_an_experiment_folder(tmp_path, monkeypatch, data_dir
     assert res.exit_code == 2 and "not an experiment folder (no state.json)" in res.output
     res = runner.invoke(app, ["experiment", "list", str(config)], terminal_width=200)  # the YAML still works
     assert res.exit_code == 0 and "x2x-n8" in res.output
+
+
+@pytest.mark.parametrize("command", [["eval"], ["train"], ["data", "build"], ["data", "translate"], ["report"],
+                                     ["experiment", "run"], ["score"], ["export", "lm-eval"], ["bench", "build-xquad"]])
+def test_help_spells_every_metavar_one_way(command):
+    """typer's own `<str>`/`<int>` everywhere: config-made options used to say TEXT/INTEGER, repeatable ones
+    `<list[str]>`; `--batch-size` says it takes auto or a number."""
+    import re
+
+    res = runner.invoke(app, [*command, "--help"], terminal_width=250)
+    assert res.exit_code == 0
+    options = "\n".join(line for line in res.output.splitlines() if " --" in line)  # (arguments: typer's own)
+    assert not re.search(r"\b(TEXT|INTEGER|FLOAT|PATH)\b|list\[", options), options
+    if command == ["eval"]:
+        assert "auto|<int>" in res.output
+        bad = runner.invoke(app, ["eval", "--batch-size", "big"])
+        assert bad.exit_code == 2 and "must be auto or a number >= 1; got 'big'" in bad.output

@@ -19,7 +19,7 @@ def run(
     overrides: dict,
     experiment: Path = typer.Argument(..., help="Experiment YAML (configs/experiments/*.yaml)."),
     out: Path = typer.Option(..., "--out", "-o", help="Experiment folder; rerunning with the same folder resumes."),
-    only: list[str] = typer.Option(None, "--only", help="Run only these runs (repeatable); the others are left as they are."),
+    only: list[str] = typer.Option(None, "--only", metavar="<str>", help="Run only these runs (repeatable); the others are left as they are."),
     no_report: bool = typer.Option(False, "--no-report", help="Do not write <out>/report at the end."),
 ):
     """Build, train and evaluate every arm (skipping finished ones), then write <out>/report.
@@ -44,8 +44,7 @@ def run(
 
 @experiment_app.command("list")
 @user_errors
-def list_runs(config: Path = typer.Argument(..., metavar="CONFIG_OR_FOLDER",
-                                            help="Experiment YAML, or an experiment's --out folder.")):
+def list_runs(config: Path = typer.Argument(..., help="Experiment YAML, or an experiment's --out folder.")):
     """Print the runs a config asks for without running anything, or an experiment folder's runs and their status."""
     if config.is_dir():
         _list_folder(config)
