@@ -4,7 +4,7 @@ first block sets it, with the sizes made small: `--limit 2` for eval, one tiny t
 something a test machine has not got (a server, a Hub model, your own corpus, a 25-minute run) are listed in SKIP
 with the reason, and each rule must still match a line.
 
-Cost: about 4 minutes on 2 CPU cores (each line loads the embedded model once; training writes a 0.7 GB adapter
+Cost: each line loads the embedded model once (not yet timed on an idle machine; training writes a 0.7 GB adapter
 into pytest's temporary folder, removed after the test)."""
 
 from __future__ import annotations
