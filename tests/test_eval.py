@@ -235,6 +235,8 @@ def _read_jsonl(path):
 def _config(tiny_dir, tmp_path, **kw):
     base = dict(model=str(tiny_dir), bench=["cross-mmlu"], langs=["en", "zh"], limit=6, batch_size=2,
                 data_dir=str(DATA_DIR), out=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"), n_boot=10)
+    if kw.get("no_cache"):
+        base.pop("cache_dir")  # --cache-dir with --no-cache is refused (it would change nothing)
     return EvalConfig(**{**base, **kw})
 
 
@@ -280,11 +282,10 @@ def test_interrupted_run_resumes_without_recomputing(run, tiny_dir, tmp_path):
     assert resumed["language_accuracy"] == fresh["language_accuracy"]
 
 
-def test_circular_cloze_is_plain_cloze(run, tiny_dir, tmp_path):
-    plain = run(_config(tiny_dir, tmp_path, mode="cloze"))
-    circular = run(_config(tiny_dir, tmp_path, mode="cloze", circular=True))
-    assert circular["requests"] == {"total": 12, "cache_hits": 12, "computed": 0} and circular["circular"] is False
-    assert circular["language_accuracy"] == plain["language_accuracy"]
+def test_circular_cloze_is_refused_and_circular_loglik_runs_every_rotation(run, tiny_dir, tmp_path):
+    # cloze never shows the options, so rotating them would change nothing: refused (was accepted and dropped)
+    with pytest.raises(CrossinError, match="--circular changes nothing in cloze mode"):
+        run(_config(tiny_dir, tmp_path, mode="cloze", circular=True))
     looped = run(_config(tiny_dir, tmp_path, mode="loglik", circular=True))
     assert looped["requests"]["total"] == 48 and looped["circular"] is True
 

@@ -100,3 +100,18 @@ def test_offline_mode_and_invalid_ids(monkeypatch, hub):
     assert not any("never-seen" in p for p in hub)  # offline: no request at all
     with pytest.raises(CrossinError, match="model folder not found"):
         resolve_model_path("./no-such-folder")
+
+
+def test_translate_hf_engine_with_a_typo_fails_fast_like_eval(hub, tmp_path):
+    """`data translate --engine hf --model <Hub id>` checks the id the way eval does: one line in seconds, no
+    transformers retries."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"instruction": "Say hello to the people here", "input": "", "output": "Hello"}) + "\n")
+    started = time.perf_counter()
+    res = CliRunner().invoke(app, ["data", "translate", "--input", str(src), "--to", "es", "--out", str(tmp_path / "o"),
+                                   "--engine", "hf", "--model", "crossin-test/opus-mt-typo", "--no-progress"])
+    assert time.perf_counter() - started < 10
+    lines = [x for x in res.output.splitlines() if x.strip().startswith("error")]
+    assert res.exit_code == 2 and len(lines) == 1 and "crossin-test/opus-mt-typo" in lines[0], res.output
+    assert "not on the Hugging Face Hub" in lines[0]
+    assert hub == ["/api/models/crossin-test/opus-mt-typo"]

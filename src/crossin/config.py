@@ -59,6 +59,9 @@ def _violation(value: Any, meta: dict) -> str | None:
                 extra = f" (or {', '.join(map(str, choices))})" if choices else ""
                 return f"must be {sign} {bound}{extra}, got {value!r}"
         return None
+    if choices is not None and bounds:  # a word or a number, e.g. batch_size: auto or >= 1
+        limits = " and ".join(f"{ {'min': '>=', 'max': '<=', 'above': '>', 'below': '<'}[k]} {b}" for k, b in bounds)
+        return f"must be {' or '.join(map(str, choices))} or a number {limits}; got {value!r}"
     if choices is not None:
         return f"must be one of {', '.join(map(str, choices))}; got {value!r}"
     pattern = meta.get("pattern")
@@ -205,8 +208,9 @@ def build_config(cls: type[T], yaml_path: str | os.PathLike | None = None, overr
     unknown = sorted(set(values) - fields, key=str)
     if unknown:
         guesses = [f"{u} -> {m[0]}" for u in unknown if (m := difflib.get_close_matches(str(u), fields, n=1))]
-        hint = f"; did you mean {', '.join(guesses)}?" if guesses else ""
-        raise CrossinError(f"unknown config field(s) {', '.join(map(str, unknown))}{hint}; known: {', '.join(sorted(fields))}",
+        # A suggestion is enough; the list of every field only when nothing is close (it is long: 34 for train).
+        hint = f"; did you mean {', '.join(guesses)}?" if guesses else f"; known: {', '.join(sorted(fields))}"
+        raise CrossinError(f"unknown config field(s) {', '.join(map(str, unknown))}{hint}",
                            path=where, line=lines.get(unknown[0]))
     kwargs = {}
     for k, v in values.items():
@@ -230,3 +234,18 @@ def config_to_dict(cfg: Any) -> dict:
             return {k: plain(x) for k, x in v.items()}
         return v
     return {f.name: plain(getattr(cfg, f.name)) for f in dataclasses.fields(cfg)}
+
+
+def differs(cfg: Any, name: str) -> bool:
+    """Whether a config field was set to something other than its default (a flag or YAML key that was used)."""
+    f = next(f for f in dataclasses.fields(cfg) if f.name == name)
+    default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+    return getattr(cfg, name) != default
+
+
+def refuse_no_ops(rules: list[tuple[bool, str]]) -> None:
+    """Option combinations that would change nothing are refused rather than accepted in silence: the first
+    rule that holds is one line saying what to use instead."""
+    for holds, message in rules:
+        if holds:
+            raise CrossinError(message)

@@ -18,6 +18,8 @@ gold index per set (the same in every language). An unparsed answer is wrong and
   w_j = exp(N - j + 1) / sum_k exp(N - k + 1) (the paper's softmax weights, heaviest on the top). RankC(a, b) is its
   mean over sets; the overall RankC is the mean over language pairs. Identical rankings give 1.0; independent random
   rankings give sum_j w_j j / N (`rankc.chance`; 0.377 for 4 options, 0.158 for 10).
+- answer_warnings: the numbers a reader must not take at face value (one option for >= 90% of a language's
+  items; kappa@3's CI containing 0), in words, for every place that shows the numbers.
 """
 
 from __future__ import annotations
@@ -100,8 +102,9 @@ def pairwise_consistency(pred: np.ndarray, langs: list[str]) -> dict[str, float]
 
 
 def bootstrap_ci(per_set_acc: np.ndarray, per_set_cons3: np.ndarray | None, n_boot: int, seed: int,
-                 per_set_rankc: np.ndarray | None = None) -> dict:
-    """95% percentile intervals over sets resampled with replacement (the same resamples for every metric)."""
+                 per_set_rankc: np.ndarray | None = None, pred: np.ndarray | None = None, n_choices: int = 0) -> dict:
+    """95% percentile intervals over sets resampled with replacement (the same resamples for every metric);
+    kappa@3 too when `pred` is given."""
     rng = np.random.default_rng(seed)
     n = len(per_set_acc)
     idx = rng.integers(0, n, size=(n_boot, n))
@@ -111,9 +114,32 @@ def bootstrap_ci(per_set_acc: np.ndarray, per_set_cons3: np.ndarray | None, n_bo
         cons = per_set_cons3[idx].mean(axis=1)
         out["consistency_3"] = _interval(cons)
         out["ac3_3"] = _interval(harmonic(acc, cons))
+        if pred is not None:
+            out["kappa_3"] = _interval(_kappa_resamples(pred, idx, cons, 3, n_choices))
     if per_set_rankc is not None:
         out["rankc"] = _interval(per_set_rankc[idx].mean(axis=1))
     return out
+
+
+def _kappa_resamples(pred: np.ndarray, idx: np.ndarray, observed: np.ndarray, k: int, n_choices: int) -> np.ndarray:
+    """kappa@k of every resample (the same resampled sets as the other intervals): each resample's expected
+    agreement from its own answer distributions, as `expected_consistency` computes it for the whole run."""
+    n_boot, n = idx.shape
+    n_langs = pred.shape[1]
+    weights = np.zeros((n_boot, n))  # how often each set is drawn in each resample
+    np.add.at(weights, (np.repeat(np.arange(n_boot), n), idx.ravel()), 1.0)
+    chosen = np.stack([(pred == o) for o in range(n_choices)], axis=2).reshape(n, -1).astype(float)
+    p = (weights @ chosen / n).reshape(n_boot, n_langs, n_choices)
+    expected = np.zeros(n_boot)
+    for o in range(n_choices):
+        e = np.zeros((n_boot, k + 1))
+        e[:, 0] = 1.0
+        for lang in range(n_langs):
+            e[:, 1:] = e[:, 1:] + p[:, lang, o, None] * e[:, :-1]
+        expected += e[:, k]
+    expected /= comb(n_langs, k)
+    safe = np.where(expected >= 1.0, 0.0, expected)
+    return np.where(expected >= 1.0, 0.0, (observed - safe) / (1.0 - safe))
 
 
 def rankc_weights(n_options: int) -> np.ndarray:
@@ -227,7 +253,7 @@ def compute_metrics(
             per_set_c3 = per_set
     dist = answer_distribution(pred, n_choices)
     rank_summary, rank_per_set = rankc(scores, langs) if scores is not None and n_langs >= 2 else (None, None)
-    return {
+    results = {
         "n_sets": int(n_sets),
         "languages": langs,
         "accuracy": accuracy,
@@ -240,6 +266,38 @@ def compute_metrics(
         "answer_distribution": {lang: [int(x) for x in dist[i]] for i, lang in enumerate(langs)},
         "gold_distribution": [int((gold == o).sum()) for o in range(n_choices)],
         "unparsed": {lang: int((pred[:, i] == UNPARSED).sum()) for i, lang in enumerate(langs)},
-        "ci95": bootstrap_ci(per_set_accuracy(pred, gold), per_set_c3, n_boot, seed, rank_per_set),
+        "ci95": bootstrap_ci(per_set_accuracy(pred, gold), per_set_c3, n_boot, seed, rank_per_set, pred, n_choices),
         "bootstrap": {"n": n_boot, "seed": seed},
     }
+    results["warnings"] = answer_warnings(results)
+    return results
+
+
+# One option for at least this share of a language's items: the numbers measure that bias, not knowledge.
+DOMINANT_SHARE = 0.9
+
+
+def answer_warnings(results: dict) -> list[str]:
+    """Why a results dict's numbers may mean nothing, in words (empty when nothing is wrong); computed from the
+    results alone, so results.json files written before warnings existed get them too (reports, tables).
+
+    - one option chosen for >= 90% of a language's items: accuracy is the share of gold answers at that
+      position and consistency measures the bias, not knowledge;
+    - kappa@3's 95% CI contains 0: the languages agree no more than their answer distributions alone predict.
+    """
+    warnings = []
+    n = int(results["n_sets"])
+    dominant: dict[int, dict[int, list[str]]] = {}  # option -> count -> languages
+    for lang, counts in results["answer_distribution"].items():
+        top = int(np.argmax(counts)) if len(counts) else 0
+        if n and len(counts) and counts[top] >= DOMINANT_SHARE * n:
+            dominant.setdefault(top, {}).setdefault(int(counts[top]), []).append(lang)
+    for option, by_count in dominant.items():
+        letter = chr(ord("A") + option)
+        where = "; ".join(f"{count}/{n} in {', '.join(langs)}" for count, langs in sorted(by_count.items(), reverse=True))
+        warnings.append(f"answers {letter} to {where}: consistency here measures the bias toward {letter}, not knowledge")
+    ci = results.get("ci95", {}).get("kappa_3")
+    if ci is not None and ci[0] <= 0.0 <= ci[1]:
+        warnings.append(f"kappa@3 {results['kappa']['3']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}] includes 0: the languages agree "
+                        "no more than their answer distributions alone predict")
+    return warnings

@@ -68,8 +68,19 @@ register_lazy("mmlu-prox-lite", "crossin.benchmarks.multilingual:MMLU_PROX_LITE"
 
 
 def default_data_dir() -> Path | None:
+    """$CROSSIN_DATA_DIR, or None (then the public copies are downloaded); set but missing is an error, not a
+    silent fall-through to a download."""
     value = os.environ.get(DATA_DIR_ENV)
-    return Path(value) if value else None
+    return check_data_dir(value, f"${DATA_DIR_ENV}") if value else None
+
+
+def check_data_dir(path: str | os.PathLike, what: str = "--data-dir") -> Path:
+    """A local data root (or file) the user named must exist."""
+    if not os.path.exists(path):
+        instead = "unset it" if what.startswith("$") else "drop it"
+        raise CrossinError(f"{what} {path}: no such file or folder ({instead} to download the public copy, or point "
+                           "it at a local copy of the data)")
+    return Path(path)
 
 
 def get_spec(name: str) -> BenchmarkSpec:
@@ -105,7 +116,7 @@ def load_benchmark(
     """
     spec = get_spec(name)
     codes = parse_langs(langs, PAPER_LANGS)
-    root = Path(data_dir) if data_dir else default_data_dir()
+    root = check_data_dir(data_dir) if data_dir else default_data_dir()
     if subset not in (None, "all") and not spec.subsets:
         raise CrossinError(f"{spec.name} has no subsets (--subset is for {', '.join(_with_subsets()) or 'none'})")
     if spec.loader is not None:

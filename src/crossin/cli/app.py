@@ -97,7 +97,7 @@ def results_table(results: dict, title: str = "") -> Table:
     from ..benchmarks import LETTERS
 
     langs = results["languages"]
-    table = Table(title=title or None, show_lines=False)
+    table = Table(title=title or None, show_lines=False, caption_justify="left")
     for name in ("", "accuracy", "unparsed", "answers " + "/".join(LETTERS[: len(results["gold_distribution"])])):
         table.add_column(name, justify="right" if name else "left")
     acc, unparsed, dist = results["language_accuracy"], results.get("unparsed", {}), results["answer_distribution"]
@@ -113,11 +113,24 @@ def results_table(results: dict, title: str = "") -> Table:
         if k == "3" and "ac3_3" in ci:
             cons += f" [{ci['consistency_3'][0]:.3f}, {ci['consistency_3'][1]:.3f}]"
             ac3 += f" [{ci['ac3_3'][0]:.3f}, {ci['ac3_3'][1]:.3f}]"
+        kap = f"{results['kappa'][k]:.3f}".replace("-0.000", "0.000")
+        if k == "3" and "kappa_3" in ci:
+            kap += f" [{ci['kappa_3'][0]:.3f}, {ci['kappa_3'][1]:.3f}]"
         style = "bold" if k == "3" else ""
-        table.add_row(f"@{k}", cons, ac3, f"{results['kappa'][k]:.3f}".replace("-0.000", "0.000"), style=style)
+        table.add_row(f"@{k}", cons, ac3, kap, style=style)
     _measure_rows(table, results, ci)
-    table.caption = f"{results['n_sets']} sets; \\[lo, hi] = 95% bootstrap CI over sets"
+    table.caption = f"{results['n_sets']} sets; \\[lo, hi] = 95% bootstrap CI over sets" + warning_lines(results)
     return table
+
+
+def warning_lines(results: dict) -> str:
+    """The run's answer warnings (crossin.metrics.answer_warnings) as caption lines under its numbers."""
+    from rich.markup import escape
+
+    from ..metrics import answer_warnings
+
+    found = results["warnings"] if "warnings" in results else answer_warnings(results)
+    return "".join(f"\n[bold yellow]warning:[/] {escape(w)}" for w in found)
 
 
 def _measure_rows(table: Table, results: dict, ci: dict) -> None:
@@ -133,16 +146,30 @@ def _measure_rows(table: Table, results: dict, ci: dict) -> None:
 
 
 def templates_table(summary: dict, title: str = "") -> Table:
-    """`--template all`: accuracy, consistency@3 and AC3@3 per template, then their median and min-max range."""
+    """`--template all`: accuracy, consistency@3, AC3@3 and kappa@3 (CI) per template with the answers per option and
+    the template's answer warnings, then the median and min-max range of each metric."""
+    from rich.markup import escape
+
+    from ..benchmarks import LETTERS
+
     metrics = list(summary["median"])
+    rows = summary["templates"]
+    n_options = max((len(r.get("answers", [])) for r in rows.values()), default=0)
     table = Table(title=title or None)
     table.add_column("template")
     for m in metrics:
         table.add_column(m, justify="right")
-    for name, row in summary["templates"].items():
-        table.add_row(name, *(f"{row[m]:.3f}" for m in metrics))
+    table.add_column("answers " + "/".join(LETTERS[:n_options]), justify="right")
+    table.add_column("warning")
+    for name, row in rows.items():
+        cells = [f"{row[m]:.3f}" for m in metrics]
+        if row.get("kappa@3_ci95") and "kappa@3" in metrics:
+            lo, hi = row["kappa@3_ci95"]
+            cells[metrics.index("kappa@3")] += f" [{lo:.3f}, {hi:.3f}]"
+        table.add_row(name, *cells, " ".join(map(str, row.get("answers", []))),
+                      "[yellow]" + escape("; ".join(row.get("warnings", []))) + "[/]")
     table.add_section()
-    table.add_row("[bold]median[/]", *(f"[bold]{summary['median'][m]:.3f}[/]" for m in metrics))
-    table.add_row("range", *(f"{lo:.3f}-{hi:.3f}" for lo, hi in (summary["range"][m] for m in metrics)))
+    table.add_row("[bold]median[/]", *(f"[bold]{summary['median'][m]:.3f}[/]" for m in metrics), "", "")
+    table.add_row("range", *(f"{lo:.3f}-{hi:.3f}" for lo, hi in (summary["range"][m] for m in metrics)), "", "")
     table.caption = f"{summary['n_sets']} sets x {len(summary['languages'])} languages per template"
     return table

@@ -65,6 +65,13 @@ def build_xquad(
     from ..errors import CrossinError
     from ..langs import parse_langs
 
+    from ..config import refuse_no_ops
+
+    refuse_no_ops([(generator != "openai" and any(v is not None for v in (base_url, model, llm_cache)),
+                    "--base-url, --model and --llm-cache are for --generator openai; the passage generator is "
+                    "offline (drop them, or add --generator openai)"),
+                   (generator != "openai" and workers != 4,
+                    "--workers sets concurrent requests of --generator openai; the passage generator sends none")])
     start = time.perf_counter()
     folder = resolve_xquad_dir(xquad_dir)
     codes = tuple(find_xquad_files(folder)) if langs.strip().lower() == "all" else parse_langs(langs)

@@ -24,6 +24,7 @@ def build(cfg: DataConfig):
     """Build a CrossIn mix: base English set + N recipe samples + M translation samples (the paper's Algorithm 1)."""
     from ..data import build_mix
 
+    cfg.check_combinations()
     start = time.perf_counter()
     folder = build_mix(cfg, log=lambda msg: console.print(f"[dim]{time.perf_counter() - start:6.1f}s[/] {msg}",
                                                           highlight=False))
@@ -101,7 +102,7 @@ def translate(
     device: str | None = typer.Option(None, "--device", help="hf: cpu, cuda (default: cuda when present)."),
     prompt: str | None = typer.Option(None, "--prompt", help="Translation prompt with {source}, {target}, {text} "
                                                              "(openai; default: an instruction to translate)."),
-    stop: list[str] | None = typer.Option(None, "--stop", help="Stop string (openai; repeatable; \\n = newline)."),
+    stop: list[str] | None = typer.Option(None, "--stop", metavar="<str>", help="Stop string (openai; repeatable; \\n = newline)."),
     round_trip: bool | None = typer.Option(None, "--round-trip/--no-round-trip",
                                            help="Back-translate and score chrF against the source."),
     seed: int | None = typer.Option(None, "--seed", help="Seed sent with every request (default 0)."),

@@ -96,18 +96,22 @@ def _plain(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
-_METAVARS = {int: "INTEGER", float: "FLOAT", str: "TEXT", Path: "PATH"}
+# typer's own spelling (`<str>`, `<int>`), so config-made options and hand-written ones read the same in --help.
+_METAVARS = {int: "<int>", float: "<float>", str: "<str>", Path: "<path>"}
 
 
 def _metavar(tp: Any, choices) -> str:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        kinds = [_METAVARS.get(a, "<str>") for a in typing.get_args(tp) if a is not str]
+        if choices:  # e.g. `auto` or a number: --batch-size auto|<int>
+            return "|".join([*map(str, choices), *kinds])
+        return "|".join(_METAVARS.get(a, "<str>") for a in typing.get_args(tp))
     if choices:
         return "[" + "|".join(str(c) for c in choices) + "]"
     if typing.get_origin(tp) in (list, tuple):
         inner = (typing.get_args(tp) or (str,))[0]
-        return f"{_METAVARS.get(inner, 'TEXT')},..."
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        return "|".join(_METAVARS.get(a, "TEXT") for a in typing.get_args(tp))
-    return _METAVARS.get(tp, "TEXT")
+        return f"{_METAVARS.get(inner, '<str>')},..."
+    return _METAVARS.get(tp, "<str>")
 
 
 def field_default(f: dataclasses.Field) -> Any:

@@ -28,7 +28,7 @@ def parse_pairs(values: list[str] | None) -> list[tuple[str, str]] | None:
 def report(
     dirs: list[Path] = typer.Argument(..., help="Eval result folders (<run>/<bench>/results.json), experiment folders, or results.json files."),
     out: Path = typer.Option(Path("report"), "--out", "-o", help="Folder for report.md, report.json and the PNG plots."),
-    compare: list[str] = typer.Option(None, "--compare", help="Paired comparison A:B (repeatable). Default: every run against --baseline."),
+    compare: list[str] = typer.Option(None, "--compare", metavar="<str>", help="Paired comparison A:B (repeatable). Default: every run against --baseline."),
     baseline: str | None = typer.Option(None, "--baseline", help="Run every other run is compared with (default: the English-only arm, else the first run)."),
     n_boot: int = typer.Option(10000, "--n-boot", min=1, help="Paired bootstrap resamples."),
     seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1, help="Seed of the paired bootstrap."),

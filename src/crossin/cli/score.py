@@ -59,6 +59,19 @@ def score(
         raise CrossinError(f"unknown --subset {subset!r}; choose from all, cs, ca")
     if (predictions is None) == (lm_eval_samples is None):
         raise CrossinError("give either --predictions FILE or --lm-eval-samples DIR")
+    from ..config import refuse_no_ops
+
+    refuse_no_ops([
+        (lm_eval_samples is not None and any(x is not None for x in (data_dir, bench_file)),
+         "--data-dir and --bench-file are not read with --lm-eval-samples (lm-eval's samples carry the items); "
+         "drop them"),
+        (lm_eval_samples is not None and (allow_missing or only_complete),
+         "--allow-missing and --only-complete are for --predictions; lm-eval's samples of a language are complete "
+         "(languages run with different --limit are refused)"),
+        (allow_missing and only_complete,
+         "--allow-missing does nothing with --only-complete (only sets predicted in every language are scored); "
+         "use one of them"),
+    ])
     if lm_eval_samples is not None:
         from ..lmeval.samples import load_lm_eval_samples
 

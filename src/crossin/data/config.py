@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ..config import arg, check_fields
+from ..config import arg, check_fields, differs, refuse_no_ops
 from ..errors import CrossinError
 from ..recipe_names import DATA_RECIPES, EN2X, NONE, X2EN, X2X
 
@@ -67,3 +67,23 @@ class DataConfig:
         for name in ("output_lang_template", "translation_template"):
             if "{language}" not in getattr(self, name):
                 raise CrossinError(f"{name} must contain {{language}}", path="config")
+
+    def check_combinations(self) -> None:
+        """Options of `crossin data build` that would change nothing together are one-line errors. (Not part of
+        validate(): an experiment shares one data section between arms with and without translation samples.)"""
+        refuse_no_ops([
+            (self.translation == 0 and differs(self, "translation_directions"),
+             "--translation-directions does nothing without translation samples; add --translation N"),
+            (self.translation == 0 and differs(self, "translation_template"),
+             "--translation-template does nothing without translation samples; add --translation N"),
+            (self.recipe == NONE and self.n not in (0, 5000),
+             "--n counts the recipe's CrossIn samples and --recipe none has none; drop --n, or pick a recipe"),
+            (not self.name_output_lang and differs(self, "output_lang_template"),
+             "--output-lang-template is used only with --name-output-lang; add it or drop the template"),
+            (not self.langid and (differs(self, "langid_chars") or self.langid_high_accuracy),
+             "--langid-chars and --langid-high-accuracy do nothing with --no-langid; drop them or --no-langid"),
+            (self.base == NONE and (differs(self, "base_n") or self.exclude_base_ids),
+             "--base-n and --exclude-base-ids do nothing with --base none; drop them"),
+            (self.min_score is None and bool(self.score_files),
+             "--score-file is read only with --min-score (the score below which samples are dropped); add it"),
+        ])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import arg
+from ..config import arg, differs, refuse_no_ops
 from ..extractors import EXTRACTORS
 from ..langs import PAPER_LANGS
 from ..models.hf import DTYPES
@@ -25,7 +25,7 @@ class EvalConfig:
     cloze_norm: str = arg("chars", choices=CLOZE_NORMS, help="Cloze score of an option: log-likelihood per character (chars, lm-eval acc_norm), per UTF-8 byte "
                                                         "(bytes, acc_bytes), per token (tokens), the sum (none), or minus its log-likelihood after \"Answer:\" (pmi).")
     circular: bool = arg(False, help="Ask every cyclic rotation of the options; an answer counts only when all rotations agree "
-                              "(loglik, generate; cloze is order-free already).")
+                              "(loglik, generate; refused with cloze, whose prompt does not show the options).")
     template: str = arg("1", help="Prompt template: crossin's 1-5 (also crossin:N), SeaEval v0.1's seaeval:1-5, or all "
                                   "(every crossin template; seaeval:all for SeaEval's) with the median and range over them.")
     num_fewshot: int = arg(0, min=0, help="Solved examples before each question: whole sets drawn with the seed from the benchmark's "
@@ -34,7 +34,7 @@ class EvalConfig:
                                      "en, or native (each item's own language; template 1 and seaeval:1-5).")
     prompt_format: str = arg("alpaca", choices=PROMPT_FORMATS, help="Prompt formatter shared with training: alpaca, plain or chat.")
     limit: int | None = arg(None, min=1, help="Use only the first N sets of each benchmark.")
-    batch_size: int | str = arg("auto", min=1, choices=("auto",), help="Questions per forward pass (HF) or concurrent requests (OpenAI); `auto`: "
+    batch_size: int | str = arg("auto", min=1, choices=("auto",), help="auto or a whole number: questions per forward pass (HF) or concurrent requests (OpenAI); `auto`: "
                                              "batches by a token budget sized for the device (HF), 8 requests (OpenAI).")
     max_new_tokens: int = arg(48, min=1, max=4096, help="Generate mode: greedy decoding length.")
     out: str | None = arg("runs/eval", help="Output folder: <out>/<bench>/results.json and samples_<bench>.jsonl.")
@@ -55,3 +55,43 @@ class EvalConfig:
     judge_base_url: str | None = arg(None, pattern=r"https?://\S+", help="--extractor judge: OpenAI-compatible server URL.")
     subset: str = arg("all", choices=("all", "cs", "ca"), help="Global-MMLU's culturally sensitive (cs) or agnostic (ca) "
                                                              "questions only; all: every question, with each subset's metrics too.")
+
+
+def check_combinations(config: EvalConfig) -> None:
+    """Options that would change nothing in this combination are one-line errors (before anything loads), and so
+    is a data folder that does not exist (rather than a fall-through to a download)."""
+    from ..benchmarks.registry import check_data_dir, default_data_dir
+    from ..langs import parse_langs
+
+    if config.data_dir:
+        check_data_dir(config.data_dir)
+    else:
+        default_data_dir()
+    from ..prompts import parse_template
+    from .requests import templates_to_run
+
+    api = config.model.startswith("openai:")
+    templates = templates_to_run(config.template)
+    crossin_beyond_1 = [t for t in templates if parse_template(t)[0] == "crossin" and parse_template(t)[1] != 1]
+    refuse_no_ops([
+        (config.mode == "cloze" and config.circular,
+         "--circular changes nothing in cloze mode (the prompt does not list the options, so their order cannot "
+         "matter); drop it, or use --mode loglik or generate"),
+        (config.mode == "cloze" and bool(crossin_beyond_1),
+         f"--template {config.template} in cloze mode runs template 1's prompt"
+         f"{' five times' if len(templates) > 1 else ''}: crossin's templates differ only in how they list the "
+         "options, which cloze mode does not show; use --template seaeval:all (or seaeval:N)"),
+        (config.prompt_lang == "native" and set(parse_langs(config.langs)) == {"en"},
+         "--prompt-lang native with only English in --langs is the English prompt; drop it"),
+        (api and any(getattr(config, f) is not None for f in ("device", "dtype", "threads")),
+         "--device, --dtype and --threads are for local models; the server at --base-url runs openai: models "
+         "(set them there)"),
+        (not api and config.base_url is not None,
+         f"--base-url is for --model openai:NAME; {config.model} runs locally (drop --base-url, or use openai:NAME)"),
+        (config.mode != "generate" and differs(config, "max_new_tokens"),
+         f"--max-new-tokens is for --mode generate; {config.mode} scores the options and generates nothing"),
+        (config.no_cache and config.cache_dir is not None,
+         "--cache-dir with --no-cache: nothing is read or written there; drop one of them"),
+        (config.bench_file is not None and config.data_dir is not None,
+         "--bench-file replaces the benchmark's local copy, so --data-dir is not read; drop one of them"),
+    ])

@@ -30,7 +30,7 @@ from ..predictions import MatrixBuilder, option_score_matrix
 from ..prompts import PROMPT_FORMATS
 from .backend import OPENAI_PREFIX, Backend, GenerationKwargs, is_cacheable, make_backend
 from .cache import CachingBackend, EvalCache, RunStats
-from .config import MODES, EvalConfig
+from .config import MODES, EvalConfig, check_combinations
 from .scoring import option_scores, question_requests, unrotate_scores
 from .requests import Request, build_requests, check_prompt_options, load_eval_benchmark, templates_to_run
 from .templates import summarize_templates, template_folder
@@ -110,6 +110,7 @@ def _validate(config: EvalConfig) -> None:
     check_spec(extractor_spec(config))
     if config.extractor != "crossin" and config.mode != "generate":
         raise CrossinError(f"--extractor {config.extractor} reads generated text: it needs --mode generate")
+    check_combinations(config)  # options that would change nothing together
     if not config.bench:
         raise CrossinError("no benchmark given (--bench)")
     if config.subset != "all":  # before the model loads: a benchmark without subsets would fail only after it

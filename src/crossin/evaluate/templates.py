@@ -9,8 +9,9 @@ from pathlib import Path
 from ..io import write_json
 
 SUMMARY_FILE = "templates.json"
-# The metrics summarised across templates: accuracy and the paper's two headline numbers at k = 3.
-SUMMARY_METRICS = ("accuracy", "consistency@3", "ac3@3")
+# The metrics summarised across templates: accuracy and the paper's headline numbers at k = 3, with kappa@3 (a
+# model answering one letter under every template has consistency 1.000 and kappa 0).
+SUMMARY_METRICS = ("accuracy", "consistency@3", "ac3@3", "kappa@3")
 
 
 def template_folder(template: str) -> str:
@@ -18,10 +19,17 @@ def template_folder(template: str) -> str:
     return "template-" + str(template).replace(":", "-")
 
 
-def headline(results: dict) -> dict[str, float]:
-    """accuracy, consistency@3 and AC3@3 of one run (@k for the largest k when fewer than 3 languages)."""
+def headline(results: dict) -> dict:
+    """accuracy, consistency@3, AC3@3 and kappa@3 of one run (@k for the largest k when fewer than 3 languages),
+    kappa@3's CI, the answers per option over all languages and the run's answer warnings."""
+    from ..metrics import answer_warnings
+
     k = "3" if "3" in results["consistency"] else max(results["consistency"], key=int)
-    return {"accuracy": results["accuracy"], "consistency@3": results["consistency"][k], "ac3@3": results["ac3"][k]}
+    dist = list(results["answer_distribution"].values())
+    return {"accuracy": results["accuracy"], "consistency@3": results["consistency"][k], "ac3@3": results["ac3"][k],
+            "kappa@3": results["kappa"][k], "kappa@3_ci95": results.get("ci95", {}).get("kappa_3"),
+            "answers": [int(sum(col)) for col in zip(*dist)],
+            "warnings": results["warnings"] if "warnings" in results else answer_warnings(results)}
 
 
 def summarize_templates(per_template: dict[str, dict], out: Path | None = None) -> dict:

@@ -20,7 +20,7 @@ import yaml
 
 from .. import __version__
 from ..benchmarks import LETTERS, Benchmark, load_benchmark
-from ..config import arg
+from ..config import arg, refuse_no_ops
 from ..errors import CrossinError
 from ..io import atomic_write_text, write_jsonl
 from ..langs import PAPER_LANGS, parse_langs
@@ -119,6 +119,13 @@ def export_lm_eval(cfg: ExportConfig) -> dict[str, list[str]]:
         raise CrossinError("no benchmark given (--bench)")
     if cfg.prompt_format == "chat" and not cfg.model:
         raise CrossinError("--prompt-format chat needs --model (its tokenizer's chat template builds the prompts)")
+    refuse_no_ops([
+        (cfg.prompt_format != "chat" and cfg.model is not None,
+         "--model is read only with --prompt-format chat (its chat template builds the prompts); drop it"),
+        (cfg.mode == "cloze" and cfg.template != 1,
+         f"--template {cfg.template} in cloze mode exports template 1's prompt: the templates differ only in how "
+         "they list the options, which cloze mode does not show; drop --template"),
+    ])
     codes = parse_langs(cfg.langs)
     tokenizer = None
     if cfg.prompt_format == "chat":

@@ -9,8 +9,10 @@ that record (written by PEFT itself) load through PEFT unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import warnings
 from pathlib import Path
 
 from ..io import normal_mode
@@ -77,14 +79,25 @@ def set_adapter_weights(peft_model, folder: Path, adapter_name: str = "default")
                            f"unexpected {result.unexpected_keys[:3]}", path=str(Path(folder) / WEIGHTS_FILE))
 
 
+@contextlib.contextmanager
+def quiet_checkpointing_deprecation():
+    """PEFT and TRL read `model.is_gradient_checkpointing`, which transformers >= 5.2x deprecates with a
+    FutureWarning on every training run and adapter load; the attribute still works, and the warning is not the
+    user's to act on."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        yield
+
+
 def load_adapter(model, folder: Path, *, trainable: bool = False):
     """`PeftModel.from_pretrained`, also for adapters that store a tied matrix once."""
     from peft import PeftConfig, PeftModel, get_peft_model
 
-    if not tied_copies(folder):
-        return PeftModel.from_pretrained(model, str(folder), is_trainable=trainable)
-    config = PeftConfig.from_pretrained(str(folder))
-    config.inference_mode = not trainable
-    peft_model = get_peft_model(model, config)
+    with quiet_checkpointing_deprecation():
+        if not tied_copies(folder):
+            return PeftModel.from_pretrained(model, str(folder), is_trainable=trainable)
+        config = PeftConfig.from_pretrained(str(folder))
+        config.inference_mode = not trainable
+        peft_model = get_peft_model(model, config)
     set_adapter_weights(peft_model, folder)
     return peft_model

@@ -10,6 +10,8 @@ from ..io import sha256_file
 from .embedded import EMBEDDED_NAMES, embedded_model_dir, is_embedded
 
 
+
+
 def resolve_model_path(name: str) -> str:
     """`gemma-3-270m` -> the converted embedded model; a local folder -> itself; else a Hub id."""
     if is_embedded(name):
@@ -128,10 +130,19 @@ def load_pretrained(name: str, *, dtype: str | None = None, device: str | None =
     torch_dtype = parse_dtype(dtype, device or default_device())
     path = resolve_model_path(name)
     tokenizer = load_tokenizer(name)
+    from transformers.utils import logging as hf_logging
+
+    # transformers' "Loading weights" bar would nest inside crossin's own progress bar (the model loads on the
+    # first batch); a load takes seconds, so it goes without one.
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
     try:
         model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, **kwargs)
     except OSError as e:
         raise CrossinError(f"could not load model {name!r}: {e}") from None
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
     return model, tokenizer
 
 

@@ -41,7 +41,7 @@ class Run:
         return None if value is None else float(value)
 
     def ci(self, name: str) -> list[float] | None:
-        key = {"accuracy": "accuracy", "consistency": "consistency_3", "ac3": "ac3_3"}.get(name)
+        key = {"accuracy": "accuracy", "consistency": "consistency_3", "ac3": "ac3_3", "kappa": "kappa_3"}.get(name)
         if key is None:
             return None
         if name != "accuracy" and self.k != 3:

@@ -87,7 +87,7 @@ def _runs_section(names: list[str], benches: list[str], by: dict[tuple[str, str]
 def _table_section(table: dict, names: list[str], benches: list[str], by: dict[tuple[str, str], Run]) -> list[str]:
     lines = ["", "## Accuracy, consistency and AC3 (Table 3)", "",
              "Value (95% bootstrap CI over sets, from each results.json). Consistency and AC3 at k = 3 languages "
-             "(k = the number of languages when fewer; no CI then). Kappa@3 is consistency corrected for the "
+             "(k = the number of languages when fewer; no CI then). Kappa@3 (with its CI) is consistency corrected for the "
              "agreement expected from each language's answer distribution alone (0 = no agreement beyond position "
              "bias).", ""]
 
@@ -96,19 +96,28 @@ def _table_section(table: dict, names: list[str], benches: list[str], by: dict[t
         return str(ks.pop()) if len(ks) == 1 else "k"
 
     header = "| run |" + "".join(f" {b} Acc | {b} Cons@{k_label(b)} | {b} AC3@{k_label(b)} | {b} kappa@{k_label(b)} |"
-                                 for b in benches)
-    lines += [header, "|---|" + "---|" * len(TABLE_METRICS) * len(benches)]
+                                 f" {b} answers |" for b in benches)
+    lines += [header, "|---|" + "---|" * (len(TABLE_METRICS) + 1) * len(benches)]
     labels = {n: r.meta.get("label") for (n, _), r in by.items()}  # Table 3's row names, from arm.json
+    warned: list[str] = []
     for name in names:
         label = labels.get(name)
         row = f"| {label} ({name}) |" if label and label != name else f"| {name} |"
         for bench in benches:
             cell = table[name].get(bench)
             if cell is None:
-                row += " - |" * len(TABLE_METRICS)
+                row += " - |" * (len(TABLE_METRICS) + 1)
                 continue
             row += "".join(f" {_fmt(cell[m]['value'], cell[m]['ci95'])} |" for m in TABLE_METRICS)
+            marks = ""
+            for warning in cell.get("warnings", []):
+                warned.append(f"{name} on {bench}: {warning}.")
+                marks += f" **warning {len(warned)}**"
+            row += f" {' '.join(map(str, cell.get('answers', [])))}{marks} |"
         lines.append(row)
+    if warned:
+        lines += ["", "Answers are the choices per option (A B C D ...) over all languages. Warnings:", ""]
+        lines += [f"{i}. {w}" for i, w in enumerate(warned, 1)]
     return lines
 
 

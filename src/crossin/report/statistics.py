@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import CrossinError
-from ..metrics import harmonic, per_set_accuracy, per_set_consistency
+from ..metrics import answer_warnings, harmonic, per_set_accuracy, per_set_consistency
 from ..recipe_names import EN_ONLY, ZERO_SHOT
 from .loading import Run, Samples
 
@@ -37,6 +37,9 @@ def build_table(names: list[str], benches: list[str], by: dict[tuple[str, str], 
                 continue
             table[name][bench] = {m: {"value": r.metric(m), "ci95": r.ci(m)} for m in TABLE_METRICS}
             table[name][bench]["k"] = r.k
+            # Beside the numbers: what the model answered, and why the numbers may mean nothing.
+            table[name][bench]["answers"] = [int(sum(c)) for c in zip(*r.results["answer_distribution"].values())]
+            table[name][bench]["warnings"] = r.results.get("warnings") or answer_warnings(r.results)
             table[name][bench]["n_sets"] = r.results["n_sets"]
             table[name][bench]["languages"] = r.results["languages"]
     return table

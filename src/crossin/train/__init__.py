@@ -14,9 +14,9 @@ from .config import TrainConfig
 __all__ = ["TrainConfig", "train"]
 
 
-def train(config: TrainConfig, log=None) -> Path:
+def train(config: TrainConfig, log=None, callbacks=()) -> Path:
     """Train as `config` says; returns the adapter folder `<out>/adapter`. Heavy imports happen here.
     `log(msg)` hears what resume did (skipped checkpoints, removed leftovers); default: stderr."""
     from .trainer import train as _train
 
-    return _train(config) if log is None else _train(config, log=log)
+    return _train(config, callbacks=callbacks) if log is None else _train(config, log=log, callbacks=callbacks)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import arg
+from ..config import arg, differs, refuse_no_ops
 from ..models.hf import DTYPES
 from ..prompts import PROMPT_FORMATS
 
@@ -87,3 +87,14 @@ class TrainConfig:
     save_steps: int = arg(100, min=1, help="Optimizer steps between checkpoints (for --resume).")
     save_total_limit: int = arg(2, min=1, help="Checkpoints kept (older ones are deleted).")
     resume: bool = arg(False, help="Continue from the last checkpoint in <out>/checkpoints.")
+
+    def check_combinations(self) -> None:
+        """Options that would change nothing together are one-line errors (before the model loads)."""
+        refuse_no_ops([
+            (self.max_steps != -1 and differs(self, "num_epochs"),
+             "--num-epochs does nothing with --max-steps (training stops after max_steps optimizer steps); "
+             "drop one of them"),
+            (self.save_total_limit != 2 and self.save_steps > max(self.max_steps, 0) > 0,
+             f"--save-total-limit does nothing: --save-steps {self.save_steps} is past --max-steps "
+             f"{self.max_steps}, so no checkpoint is written"),
+        ])

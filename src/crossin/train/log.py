@@ -49,6 +49,39 @@ def make_log_callback(log_path: Path):
     return JsonlLog()
 
 
+def make_estimate_callback(say):
+    """A TrainerCallback that measures this run's first optimizer step and says what the whole run will take
+    (a measurement on this machine, not a constant: CPU steps vary tens of times with load, model and lengths)."""
+    from transformers import TrainerCallback
+
+    class FirstStepEstimate(TrainerCallback):
+        def __init__(self):
+            self.started = None
+            self.first_step = None
+
+        def on_step_begin(self, args, state, control, **kwargs):
+            if self.started is None:
+                self.started, self.first_step = time.perf_counter(), state.global_step + 1
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step != self.first_step or not state.is_world_process_zero:
+                return
+            seconds = time.perf_counter() - self.started
+            left = max(state.max_steps - state.global_step, 0)
+            say(f"step {state.global_step} of {state.max_steps} took {seconds:.1f} s; the {left} left: about "
+                f"{_duration(seconds * left)} at that pace")
+
+    return FirstStepEstimate()
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def _read_log_rows(log_path: Path) -> list[dict]:
     rows = []
     for line in log_path.read_text(encoding="utf-8").splitlines():

@@ -28,10 +28,11 @@ from .. import __version__ as crossin_version
 from ..config import check_fields, config_to_dict
 from ..errors import CrossinError
 from ..io import package_versions, read_json, remove_stale_tmp, sha256_file, tmp_name, write_json
+from ..models.adapter import quiet_checkpointing_deprecation
 from ..models.hf import attention_without_cudnn
 from .checkpoints import checkpoint_step, finish_from_checkpoint, last_checkpoint, reached_end
 from .config import LOSS_IMPLS, PRECISIONS, TrainConfig
-from .log import make_log_callback, plot_loss
+from .log import make_estimate_callback, make_log_callback, plot_loss
 
 EMBEDDING_NAMES = ("embed_tokens", "lm_head", "embed_in", "embed_out", "wte", "word_embeddings")
 
@@ -77,8 +78,15 @@ def lora_config(cfg: TrainConfig, tied: bool):
     )
 
 
-# Measured on 2 CPU cores with the embedded Gemma 3 270M (seconds per optimizer step of 16 samples).
-CPU_STEP_S = {"paper": 184, "cpu_small": 10}
+def checkpointing_args(args_cls, on: bool) -> dict:
+    """transformers 5.2x renamed gradient_checkpointing to activation_checkpointing and warns on every run that
+    passes the old name (TRL's SFTConfig defaults it to True, so it must be passed either way)."""
+    import dataclasses
+
+    names = {f.name for f in dataclasses.fields(args_cls)}
+    if "activation_checkpointing" in names:
+        return {"activation_checkpointing": on, "gradient_checkpointing": None}
+    return {"gradient_checkpointing": on}
 
 
 def cpu_hint(cfg: TrainConfig, gpu: bool | None = None) -> str | None:
@@ -91,9 +99,8 @@ def cpu_hint(cfg: TrainConfig, gpu: bool | None = None) -> str | None:
     sizes = ("lora_r", "max_length", "effective_batch_size")
     if gpu or any(getattr(cfg, k) < getattr(paper, k) for k in sizes):
         return None
-    return (f"no GPU: the paper config takes about {CPU_STEP_S['paper']} s per optimizer step on 2 CPU cores "
-            f"(gemma-3-270m; larger models more); for a quick run use --config configs/train/cpu_small.yaml "
-            f"(about {CPU_STEP_S['cpu_small']} s a step)")
+    return ("no GPU: the paper config is made for one (the first step's time and the whole run's estimate follow "
+            "it); for a quick run use --config configs/train/cpu_small.yaml (README: its measured time per step)")
 
 
 def resolve_precision(precision: str) -> str:
@@ -247,7 +254,7 @@ def build_trainer(cfg: TrainConfig, model=None, tokenizer=None, dataset=None, ca
         data_seed=cfg.seed,
         bf16=precision == "bf16",
         fp16=precision == "fp16",
-        gradient_checkpointing=cfg.gradient_checkpointing,
+        **checkpointing_args(SFTConfig, cfg.gradient_checkpointing),
         padding_free=cfg.padding_free,
         max_length=None,  # already truncated by build_dataset (TRL refuses max_length with padding_free)
         logging_steps=cfg.logging_steps,
@@ -284,8 +291,9 @@ def _say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def train(config: TrainConfig, log=_say) -> Path:
+def train(config: TrainConfig, log=_say, callbacks=()) -> Path:
     """Train a LoRA adapter as `config` says; returns `<out>/adapter`. Resumable with `config.resume`.
+    `callbacks`: more transformers TrainerCallbacks (bench/cpu_train_step.py times steps with one).
 
     The adapter is written last and atomically: a folder with `adapter/` is a finished run (train_config.json,
     the log and loss.png are complete by then)."""
@@ -295,6 +303,7 @@ def train(config: TrainConfig, log=_say) -> Path:
 
     cfg = config
     check_fields(cfg)
+    cfg.check_combinations()
     if not cfg.data:
         raise CrossinError("no training data given (--data)")
     if not cfg.out:
@@ -338,7 +347,9 @@ def train(config: TrainConfig, log=_say) -> Path:
     model, tokenizer = load_base_model(cfg)
     dataset, stats = build_dataset(samples, tokenizer, cfg.prompt_format, cfg.max_length)
     log_path = out / "train_log.jsonl"
-    trainer = build_trainer(cfg, model, tokenizer, dataset, callbacks=[make_log_callback(log_path)])
+    with quiet_checkpointing_deprecation():
+        trainer = build_trainer(cfg, model, tokenizer, dataset,
+                                callbacks=[make_log_callback(log_path), make_estimate_callback(log), *callbacks])
     main_process = trainer.is_world_process_zero()
     device_batch, accum = accumulation(cfg, world_size())
     steps_per_epoch = math.ceil(stats["samples"] / cfg.effective_batch_size)
@@ -365,7 +376,7 @@ def train(config: TrainConfig, log=_say) -> Path:
         write_json(out / "train_config.json", record)
 
     started = time.time()
-    with attention_without_cudnn(trainer.args.device):  # padding-free steps are all new shapes (see there)
+    with attention_without_cudnn(trainer.args.device), quiet_checkpointing_deprecation():  # (see each)
         result = trainer.train(resume_from_checkpoint=str(checkpoint) if (cfg.resume and checkpoint) else None)
     if main_process:
         if log_path.exists():

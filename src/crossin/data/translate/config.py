@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ...config import arg, check_fields
+from ...config import arg, check_fields, differs, refuse_no_ops
 from ...errors import CrossinError
 from ...langs import parse_langs, to_code
 
@@ -35,7 +35,8 @@ class TranslateConfig:
     concurrency: int = arg(8, min=1, help="Requests in flight at once (openai engine).")
     max_tokens: int = arg(1024, min=1, help="Most tokens generated per request; an answer that reaches it is 'cut short'.")
     stop: list[str] = arg([], help="Stop strings sent to the server (openai engine), also applied to the answer, so "
-                                   "a base model prompted '{source}: {text}\\n{target}:' can stop at '\\n'.")
+                                   "a base model prompted '{source}: {text}\\n{target}:' can stop at the next pair "
+                                   "('\\nEnglish:'; a bare '\\n' cuts multi-line answers).")
     temperature: float = arg(0.0, min=0, help="Sampling temperature of the first try (openai engine; 0 = greedy).")
     retry_temperature: float = arg(0.7, min=0, help="Temperature of the one retry (openai engine; the hf engine retries "
                                              "with beam search).")
@@ -77,3 +78,21 @@ class TranslateConfig:
                 raise CrossinError("the openai engine needs --base-url (e.g. http://127.0.0.1:8000/v1)", path="config")
             if "{text}" not in self.prompt:
                 raise CrossinError("prompt must contain {text}", path="config")
+        self.check_combinations()
+
+    def check_combinations(self) -> None:
+        """Options of the other engine, or of an option that is off, would change nothing: one-line errors."""
+        openai_only = [f for f in ("base_url", "api_key", "prompt", "concurrency", "stop", "temperature",
+                                   "retry_temperature", "timeout") if differs(self, f)]
+        hf_only = [f for f in ("batch_size", "device") if differs(self, f)]
+        flags = lambda names: ", ".join("--" + n.replace("_", "-") for n in names)  # noqa: E731
+        refuse_no_ops([
+            (self.engine == "hf" and bool(openai_only),
+             f"{flags(openai_only)} {'is' if len(openai_only) == 1 else 'are'} for --engine openai; the hf engine "
+             "runs a local translation model (drop them, or use --engine openai)"),
+            (self.engine == "openai" and bool(hf_only),
+             f"{flags(hf_only)} {'is' if len(hf_only) == 1 else 'are'} for --engine hf; with --engine openai the "
+             "server batches and picks its device (use --concurrency)"),
+            (not self.round_trip and differs(self, "round_trip_model"),
+             "--round-trip-model is used only with --round-trip; add it or drop the model"),
+        ])

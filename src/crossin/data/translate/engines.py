@@ -148,11 +148,16 @@ class HFEngine:
         if is_embedded(self.name):
             raise CrossinError("the embedded model is not a translation model; use --engine openai with "
                                "`crossin serve`, or an hf MarianMT/NLLB/M2M100 model")
+        from ...models.hf import resolve_model_path
+
+        # A Hub id is checked with one quick request first (as eval does): offline or a typo is one line in
+        # seconds, not transformers' minute of retries.
+        path = resolve_model_path(self.name)
         device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
         try:
-            self._tok = AutoTokenizer.from_pretrained(self.name)
+            self._tok = AutoTokenizer.from_pretrained(path)
             dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
-            self._model = AutoModelForSeq2SeqLM.from_pretrained(self.name, dtype=dtype).to(device).eval()
+            self._model = AutoModelForSeq2SeqLM.from_pretrained(path, dtype=dtype).to(device).eval()
         except (OSError, ValueError) as e:
             raise CrossinError(f"cannot load translation model: {e}", path=self.name) from None
         self._vocab = self._tok.get_vocab()  # NLLB's is 256k entries: built once, not per batch
