@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from ..errors import CrossinError
+from ..metrics import MAX_N_BOOT
 from .app import app, console, results_table, user_errors
 
 
@@ -28,7 +29,7 @@ def score(
     only_complete: bool = typer.Option(False, "--only-complete", help="Score only the sets predicted in every language "
                                        "(e.g. a run with --limit); says how many were left out."),
     seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1, help="Seed of the bootstrap confidence intervals."),
-    n_boot: int = typer.Option(1000, "--n-boot", min=1, help="Bootstrap resamples."),
+    n_boot: int = typer.Option(1000, "--n-boot", min=1, max=MAX_N_BOOT, help="Bootstrap resamples."),
 ):
     """Score predictions: accuracy, consistency@k, AC3@k, kappa@k, pairwise consistency, 95% CIs."""
     from ..benchmarks import load_benchmark
@@ -37,8 +38,12 @@ def score(
     from ..score import score as score_matrix
     from ..score import score_file
 
-    if out is not None and out.is_dir():  # found before the scoring, not after it
+    from ..io import check_output_dir, check_output_file
+
+    if out is not None and out.is_dir() and predictions is not None:  # found before the scoring, not after it
         raise CrossinError("--out must be a file path (results.json), not a folder", path=str(out))
+    if out is not None:  # a folder per benchmark with several lm-eval benchmarks, else the file itself
+        check_output_dir(out, "--out") if out.is_dir() else check_output_file(out, "--out")
     if (predictions is None) == (lm_eval_samples is None):
         raise CrossinError("give either --predictions FILE or --lm-eval-samples DIR")
     if lm_eval_samples is not None:

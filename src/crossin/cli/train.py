@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.text import Text
+
 from ..train.config import TrainConfig
 from .app import app, console, user_errors
 from .options import config_options
@@ -19,11 +21,11 @@ def train_command(cfg: TrainConfig) -> None:
     from ..config import config_to_dict
     from ..train import train
 
-    console.print(f"[bold]crossin train[/] {config_to_dict(cfg)}", highlight=False, soft_wrap=True)
+    console.print(Text.assemble(("crossin train", "bold"), f" {config_to_dict(cfg)}"), highlight=False, soft_wrap=True)
     from ..train.trainer import cpu_hint
 
     hint = cpu_hint(cfg)
     if hint:
-        console.print(f"[yellow]{hint}[/]", highlight=False, soft_wrap=True)
+        console.print(hint, style="yellow", highlight=False, soft_wrap=True)
     adapter = train(cfg, log=lambda msg: console.print(msg, highlight=False, markup=False))
     console.print(f"adapter: {adapter}", highlight=False)

@@ -23,8 +23,8 @@ from pathlib import Path
 from .. import __version__ as crossin_version
 from ..config import config_to_dict
 from ..errors import CrossinError
-from ..io import (atomic_write_text, iter_jsonl, package_versions, read_json, remove_stale_tmp, sha256_file,
-                  sha256_text, write_json)
+from ..io import (atomic_write_text, check_output_dir, iter_jsonl, package_versions, read_json, remove_stale_tmp,
+                  sha256_file, sha256_text, write_json)
 from ..langs import parse_langs
 from ..prompts import user_content
 from ..recipe_names import BASE, NONE, TRANSLATION
@@ -258,6 +258,7 @@ def build_mix(config: DataConfig, *, corpus: ParallelCorpus | None = None,
 
     Pass `corpus` (from `load_corpus(config)`) to reuse one loaded, validated corpus for several mixes."""
     config.validate()
+    check_output_dir(config.out, "--out")  # before the corpus loads, not after the mix is built
     say = log or (lambda _msg: None)
     if corpus is None and config.parallel:  # validate() has refused a recipe without a corpus
         say(f"loading {config.parallel}")

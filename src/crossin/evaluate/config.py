@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..config import arg
 from ..langs import PAPER_LANGS
+from ..metrics import MAX_N_BOOT
 from ..models.hf import DTYPES
 from ..prompts import PROMPT_FORMATS
 
@@ -40,7 +41,7 @@ class EvalConfig:
     bench_file: str | None = arg(None, help="A SeaEval-format JSONL to use instead of the registered source (one benchmark only).")
     device: str | None = arg(None, pattern=r"cpu|mps|cuda(:\d+)?|xpu(:\d+)?", help="cpu, cuda, cuda:1 ... (default: cuda when present).")
     dtype: str | None = arg(None, choices=tuple(DTYPES), help=f"{', '.join(DTYPES)} (default: bf16 on CUDA, fp32 on CPU).")
-    base_url: str | None = arg(None, pattern=r"https?://\S+", help="OpenAI-compatible server URL, e.g. http://localhost:8000/v1 (with --model openai:NAME).")
+    base_url: str | None = arg(None, pattern=r"https?://\S+", url=True, help="OpenAI-compatible server URL, e.g. http://localhost:8000/v1 (with --model openai:NAME).")
     threads: int | None = arg(None, min=1, help="CPU threads for torch (default: torch's choice; 1 is faster on a busy machine).")
     seed: int = arg(0, min=0, max=2**32 - 1, help="Seed recorded in the output and used for the bootstrap CIs (decoding is greedy).")
-    n_boot: int = arg(1000, min=1, help="Bootstrap resamples for the confidence intervals.")
+    n_boot: int = arg(1000, min=1, max=MAX_N_BOOT, help="Bootstrap resamples for the confidence intervals.")

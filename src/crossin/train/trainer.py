@@ -27,7 +27,8 @@ from pathlib import Path
 from .. import __version__ as crossin_version
 from ..config import check_fields, config_to_dict
 from ..errors import CrossinError
-from ..io import package_versions, read_json, remove_stale_tmp, sha256_file, tmp_name, write_json
+from ..io import (check_input_file, check_output_dir, package_versions, read_json, remove_stale_tmp, sha256_file,
+                  tmp_name, write_json)
 from ..models.hf import attention_without_cudnn
 from .checkpoints import checkpoint_step, finish_from_checkpoint, last_checkpoint, reached_end
 from .config import LOSS_IMPLS, PRECISIONS, TrainConfig
@@ -291,7 +292,7 @@ def train(config: TrainConfig, log=_say) -> Path:
     the log and loss.png are complete by then)."""
     import torch  # noqa: F401 - fail early with a clear message if the training stack is missing
 
-    from .data import build_dataset, load_samples
+    from .data import build_dataset, load_samples, resolve_data_file
 
     cfg = config
     check_fields(cfg)
@@ -300,7 +301,8 @@ def train(config: TrainConfig, log=_say) -> Path:
     if not cfg.out:
         raise CrossinError("no output folder given (--out)")
     accumulation(cfg, world_size())  # a batch that does not divide fails now, before the model loads
-    out = Path(cfg.out)
+    out = check_output_dir(cfg.out, "--out")
+    check_input_file(resolve_data_file(cfg.data), "training data")  # before anything in --out is touched
     adapter_dir = out / "adapter"
     if cfg.resume and (adapter_dir / "adapter_config.json").exists():
         return adapter_dir  # finished earlier

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ...config import arg, check_fields
+from ...config import arg, check_fields, check_template
 from ...errors import CrossinError
 from ...langs import parse_langs, to_code
 
@@ -29,7 +29,7 @@ class TranslateConfig:
     engine: str = arg("openai", help="openai (any OpenAI-compatible server) or hf (a local transformers "
                                      "translation model: MarianMT, NLLB or M2M100).")
     model: str = arg("", help="Model name on the server (openai) or a local folder / Hub id (hf).")
-    base_url: str = arg("", help="Server URL ending in /v1 (openai engine), e.g. http://127.0.0.1:8000/v1.")
+    base_url: str = arg("", url=True, help="Server URL ending in /v1 (openai engine), e.g. http://127.0.0.1:8000/v1.")
     api_key: str = arg("", help="API key (openai engine; default: $OPENAI_API_KEY). Never recorded.")
     prompt: str = arg(DEFAULT_PROMPT, help="Translation prompt (openai engine): {source}, {target}, {text}.")
     concurrency: int = arg(8, min=1, help="Requests in flight at once (openai engine).")
@@ -39,7 +39,7 @@ class TranslateConfig:
     temperature: float = arg(0.0, min=0, help="Sampling temperature of the first try (openai engine; 0 = greedy).")
     retry_temperature: float = arg(0.7, min=0, help="Temperature of the one retry (openai engine; the hf engine retries "
                                              "with beam search).")
-    timeout: float = arg(300.0, help="Seconds to wait for one answer (openai engine).")
+    timeout: float = arg(300.0, above=0, help="Seconds to wait for one answer (openai engine).")
     retries: int = arg(5, min=1, help="Tries per request on a connection error, HTTP 429 or 5xx, with exponential backoff.")
     batch_size: int = arg(16, min=1, help="Texts per generate() call (hf engine).")
     device: str = arg("", help="hf engine: cpu, cuda, ... (default: cuda when present).")
@@ -50,7 +50,7 @@ class TranslateConfig:
     min_langid_chars: int = arg(20, min=0, help="A translated piece with at least this many letters must be identified as "
                                          "the target language (shorter ones are too short to tell).")
     id_prefix: str = arg("", help="Id prefix for input records without ids (as in `crossin data build`).")
-    seed: int = arg(0, help="Seed sent with every request (recorded in manifest.json).")
+    seed: int = arg(0, min=0, max=2**63 - 1, help="Seed sent with every request (recorded in manifest.json).")
     chunk: int = arg(256, min=1, help="Samples per round of requests: progress and the output order do not depend on it.")
 
     def validate(self) -> None:
@@ -75,5 +75,4 @@ class TranslateConfig:
         if self.engine == "openai":
             if not self.base_url:
                 raise CrossinError("the openai engine needs --base-url (e.g. http://127.0.0.1:8000/v1)", path="config")
-            if "{text}" not in self.prompt:
-                raise CrossinError("prompt must contain {text}", path="config")
+            check_template(self.prompt, PROMPT_FIELDS, required=("text",), name="prompt")

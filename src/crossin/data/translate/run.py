@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ...config import config_to_dict
 from ...errors import CrossinError
-from ...io import package_versions, sha256_text, write_json, write_jsonl
+from ...io import check_output_dir, package_versions, sha256_text, write_json, write_jsonl
 from ..corpus import Source, find_lang_file, lingua_language, read_samples
 from .config import TranslateConfig
 from .engines import HFEngine, OpenAIEngine, Reply, Request
@@ -141,6 +141,7 @@ def translate_corpus(cfg: TranslateConfig, *, progress: bool = True,
     from tqdm import tqdm
 
     cfg.validate()
+    check_output_dir(cfg.out, "--out")
     started = time.time()
     out = Path(cfg.out)
     source = read_input(cfg)
