@@ -25,6 +25,16 @@ SETTINGS = {
 }
 
 
+def row_ok(value: object, size: int | None) -> bool:
+    """Whether a cached answer has its request's shape: a string (generate, size None), or `size` numbers that are
+    finite or -inf (loglik, cloze). A damaged row (a string, a wrong length, NaN) is recomputed, never used."""
+    if size is None:
+        return isinstance(value, str)
+    return (isinstance(value, list) and len(value) == size
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) and x == x and x != float("inf")
+                    for x in value))
+
+
 def request_key(model_id: dict, mode: str, settings: dict, prompt: str, options=None) -> str:
     payload = json.dumps([model_id, mode, settings, prompt, options], sort_keys=True, ensure_ascii=False)
     return sha256_text(payload)
@@ -103,12 +113,14 @@ class CachingBackend:
     def loglik(self, prompts, n_choices, *, on_batch: OnBatch | None = None):
         keys = [self._key("loglik", SETTINGS["loglik"], p, n) for p, n in zip(prompts, n_choices)]
         return self._run(keys, lambda idx, hook: self.inner.loglik([prompts[i] for i in idx],
-                                                                   [n_choices[i] for i in idx], on_batch=hook))
+                                                                   [n_choices[i] for i in idx], on_batch=hook),
+                         sizes=list(n_choices))
 
     def cloze(self, prompts, options, *, on_batch: OnBatch | None = None):
         keys = [self._key("cloze", SETTINGS["cloze"], p, list(o)) for p, o in zip(prompts, options)]
         return self._run(keys, lambda idx, hook: self.inner.cloze([prompts[i] for i in idx],
-                                                                  [list(options[i]) for i in idx], on_batch=hook))
+                                                                  [list(options[i]) for i in idx], on_batch=hook),
+                         sizes=[len(o) for o in options])
 
     def generate(self, prompts, max_new_tokens, *, on_batch: OnBatch | None = None):
         settings = {"decoding": "greedy", "max_new_tokens": max_new_tokens}
@@ -119,8 +131,11 @@ class CachingBackend:
     def _key(self, mode, settings, prompt, options) -> str:
         return request_key(self.identity or {}, mode, settings, prompt, options)
 
-    def _run(self, keys: list[str], compute) -> list:
+    def _run(self, keys: list[str], compute, sizes: list[int] | None = None) -> list:
         known = self.cache.get_many(keys) if self.cache is not None else {}
+        for k, size in zip(keys, sizes or [None] * len(keys)):
+            if k in known and not row_ok(known[k], size):
+                del known[k]  # damaged: computed again and overwritten
         first: dict[str, int] = {}
         for i, k in enumerate(keys):
             first.setdefault(k, i)

@@ -125,7 +125,11 @@ def load_base_model(cfg: TrainConfig):
     """(model, tokenizer) of cfg.model in cfg.model_dtype, through the loader evaluation uses."""
     from ..models.hf import load_pretrained
 
-    return load_pretrained(cfg.model, dtype=cfg.model_dtype, attn_implementation=cfg.attn_implementation)
+    model, tokenizer = load_pretrained(cfg.model, dtype=cfg.model_dtype, attn_implementation=cfg.attn_implementation)
+    # PEFT records this as the adapter's base_model_name_or_path: the model as the user named it, not the folder it
+    # resolved to (a cache path that differs between machines), so identical runs write identical adapter files.
+    model.name_or_path = cfg.model
+    return model, tokenizer
 
 
 def resolve_loss_impl(loss_impl: str) -> str:

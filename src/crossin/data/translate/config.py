@@ -16,6 +16,7 @@ DEFAULT_PROMPT = (
     "Translate the following text from {source} into {target}. Keep code, URLs, numbers and anything in curly "
     "braces exactly as they are. Reply with the translation only, without notes or quotes.\n\n{text}"
 )
+PROMPT_FIELDS = ("source", "target", "text")
 
 
 @dataclass
