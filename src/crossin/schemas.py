@@ -136,7 +136,8 @@ def check_record(obj: Any, schema: dict, *, path: str, line: int | None = None, 
         field = _where(error)
         last = next((p for p in reversed(error.absolute_path) if isinstance(p, str)), None)
         at = line if line is not None else (_line_of(text, last) if last else None)
-        raise CrossinError(f"{what}: {field}: {_reason(error)}", path=path, line=at)
+        place = "" if field == "the record" else f"{field}: "
+        raise CrossinError(f"{what}: {place}{_reason(error)}", path=path, line=at)
     bad = _non_finite(obj)
     if bad is not None:
         last = bad.replace("]", "").replace("[", ".").split(".")[-1]

@@ -78,7 +78,7 @@ def _runs_under(root: Path) -> list[Run]:
     base = root.parent if root.is_file() else root
     runs = []
     for file in files:
-        results = _read_record(file, RESULTS, "results")
+        results = _read_record(file, RESULTS, "not an eval results file")
         bench = results.get("inputs", {}).get("benchmark") or file.parent.name
         run_root = file.parent.parent  # <run>/<bench>/results.json
         meta = _find_meta(run_root, base.parent)
@@ -120,7 +120,7 @@ def _find_meta(run_root: Path, stop: Path) -> dict:
     while True:
         candidate = here / ARM_FILE
         if candidate.is_file():
-            return _read_record(candidate, ARM, "arm")
+            return _read_record(candidate, ARM, "not an arm record")
         if here == stop or here == here.parent:
             return {}
         here = here.parent
