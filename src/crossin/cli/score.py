@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -40,10 +41,11 @@ def score(
 
     from ..io import check_output_dir, check_output_file
 
-    if out is not None and out.is_dir() and predictions is not None:  # found before the scoring, not after it
-        raise CrossinError("--out must be a file path (results.json), not a folder", path=str(out))
-    if out is not None:  # a folder per benchmark with several lm-eval benchmarks, else the file itself
-        check_output_dir(out, "--out") if out.is_dir() else check_output_file(out, "--out")
+    if out is not None:  # found before the scoring, not after it
+        if predictions is not None and os.path.isdir(out):
+            raise CrossinError("--out must be a file path (results.json), not a folder", path=str(out))
+        # with --lm-eval-samples, a folder per benchmark when there are several, else the file itself
+        check_output_dir(out, "--out") if os.path.isdir(out) else check_output_file(out, "--out")
     if (predictions is None) == (lm_eval_samples is None):
         raise CrossinError("give either --predictions FILE or --lm-eval-samples DIR")
     if lm_eval_samples is not None:
