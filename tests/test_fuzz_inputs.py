@@ -159,6 +159,8 @@ RANGES = [
      "--base-url", "http://[::1:8000/v1"],
     ["data", "translate", "--input", "{dir}/guard.jsonl", "--to", "zh", "--model", "m", "--out", "{dir}/t",
      "--base-url", "http://127.0.0.1:8000/v1", "--seed", str(2**64)],
+    ["data", "translate", "--input", "{dir}/guard.jsonl", "--to", "zh", "--model", "{dir}/no-such-model", "--out",
+     "{dir}/t", "--engine", "hf"],
 ]
 TRAIN_RANGES = ["attn_implementation: flash_attention_9", "attn_implementation: '../../x'", "attn_implementation: ''"]
 # User templates through str.format: only their own fields, plainly.

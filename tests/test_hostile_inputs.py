@@ -206,6 +206,19 @@ def test_lone_surrogates_in_a_corpus_are_written_not_a_crash(tmp_path):
     assert result.exit_code == 0 and "differs from the manifest" not in result.output, result.output
 
 
+def test_a_failure_inside_a_progress_bar_leaves_only_the_error_line(tmp_path):
+    source = tmp_path / "en.jsonl"
+    source.write_text(json.dumps({"id": "a", "instruction": "Hello there, friend.", "input": "", "output": "Fine."}) + "\n")
+    (tmp_path / "not-a-model").mkdir()  # a folder: passes the checks, fails when the engine loads it, mid-bar
+    result = cli("data", "translate", "--input", source, "--to", "zh", "--engine", "hf", "--model",
+                 tmp_path / "not-a-model", "--out", tmp_path / "t")
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    shown = [line.rsplit("\r", 1)[-1].strip() for line in result.output.split("\n")]  # what a terminal shows
+    shown = [line for line in shown if line]
+    assert shown[-1].startswith("error:") and "not-a-model" in shown[-1], shown
+    assert not any("%|" in line for line in shown), shown  # the bar was erased, not left above the error
+
+
 # -------------------------------------------------------------------------------------------- cache rows
 
 def test_damaged_cache_rows_are_recomputed(tmp_path, tiny_dir, cache):

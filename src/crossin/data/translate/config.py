@@ -73,6 +73,10 @@ class TranslateConfig:
             raise CrossinError(f"unknown engine {self.engine!r}; choose from {', '.join(ENGINES)}", path="config")
         if not self.model:
             raise CrossinError("no model given (--model)", path="config")
+        if self.engine == "hf" and self.model.startswith(("/", ".", "~")):  # a path, not a Hub id: there now
+            self.model = os.path.expanduser(self.model)
+            if not os.path.isdir(self.model):
+                raise CrossinError("model folder not found", path=self.model)
         if self.engine == "openai":
             if not self.base_url:
                 raise CrossinError("the openai engine needs --base-url (e.g. http://127.0.0.1:8000/v1)", path="config")
