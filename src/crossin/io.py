@@ -278,9 +278,9 @@ def pyplot():
 
 def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> None:
     """Save a matplotlib figure atomically (temp file + rename, like atomic_write_text) and close it."""
-    path = Path(path)
+    path = check_output_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(tmp_name(path.name) + path.suffix)  # keeps the suffix: matplotlib picks the format from it
+    tmp = path.with_name(tmp_name(path.name))  # keeps the suffix: matplotlib picks the format from it
     try:
         fig.savefig(tmp, dpi=dpi)
         os.replace(tmp, path)

@@ -102,6 +102,12 @@ def user_errors(fn):
         except CrossinError as e:
             _one_line_error(str(e))
             sys.exit(2)
+        except BrokenPipeError:  # `crossin ... | head`: the reader left; nothing to say
+            sys.exit(1)
+        except OSError as e:  # the environment (a full disk, a name too long, no permission) not caught earlier
+            where = f"{e.filename}: " if e.filename else ""
+            _one_line_error(f"{where}{e.strerror or e}")
+            sys.exit(2)
 
     return wrapper
 

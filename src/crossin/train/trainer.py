@@ -27,8 +27,9 @@ from pathlib import Path
 from .. import __version__ as crossin_version
 from ..config import check_fields, config_to_dict
 from ..errors import CrossinError
-from ..io import (check_input_file, check_output_dir, package_versions, read_json, remove_stale_tmp, sha256_file,
-                  tmp_name, write_json)
+from ..io import (check_cache_writable, check_input_file, check_output_dir, package_versions, read_json,
+                  remove_stale_tmp, sha256_file, tmp_name, write_json)
+from ..models.embedded import is_embedded
 from ..models.hf import attention_without_cudnn
 from .checkpoints import checkpoint_step, finish_from_checkpoint, last_checkpoint, reached_end
 from .config import LOSS_IMPLS, PRECISIONS, TrainConfig
@@ -307,6 +308,8 @@ def train(config: TrainConfig, log=_say) -> Path:
     accumulation(cfg, world_size())  # a batch that does not divide fails now, before the model loads
     out = check_output_dir(cfg.out, "--out")
     check_input_file(resolve_data_file(cfg.data), "training data")  # before anything in --out is touched
+    if is_embedded(cfg.model):
+        check_cache_writable()  # the embedded model is converted into the cache on first use
     adapter_dir = out / "adapter"
     if cfg.resume and (adapter_dir / "adapter_config.json").exists():
         return adapter_dir  # finished earlier
