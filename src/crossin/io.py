@@ -79,6 +79,8 @@ def tmp_name(name: str) -> str:
     """Name of a temporary sibling of `name` (file or folder): a crossin prefix, our process id (so a later run can
     tell a leftover of a killed run, `remove_stale_tmp`, from the live temp file of a concurrent one), a random part
     (two writers of one name in one process never collide), then `name` (so its suffix, e.g. .png, is kept)."""
+    if len(os.fsencode(name)) > NAME_MAX - 40:  # the prefix must not push a long name past the file system's limit
+        name = name[-100:]
     return f"{TMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}-{name}"
 
 
