@@ -1,7 +1,7 @@
 """Issue 26, the classes that need more than one command line each (the one-line cases are in
 test_fuzz_inputs.py): user files beside crossin's temp files, outputs that are not regular files, printed text
 that looks like rich markup, a terminal that cannot encode the output, lone surrogates, damaged cache rows, and
-identical training runs that must write identical adapter files. Tiny random models; about 40 s in all."""
+identical training runs that must write identical adapter files. Tiny random models; about 70 s in all."""
 
 from __future__ import annotations
 
