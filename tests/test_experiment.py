@@ -147,7 +147,7 @@ def test_failed_run_is_recorded_and_the_others_go_on(tmp_path):
     assert steps.calls == [("train", "en-only"), ("eval", "en-only")]
     assert all(r["status"] == "done" for r in result["state"]["runs"].values())
     assert {r["name"] for r in result["report"]["runs"]} == {"zero-shot", "en-only", "x2x-n8"}
-    assert not list(out.glob(".*.tmp"))
+    assert not list(out.glob(".crossin-tmp-*"))
 
 
 def test_interrupted_run_resumes_after_its_last_finished_step(tmp_path):

@@ -137,6 +137,177 @@ EXPERIMENT_YAML = [
 ]
 
 
+# ---------------------------------------------------------------- issue 26's classes (none of them a copy of its cases)
+
+BOMB = "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 9) if p else ', '.join(['x'] * 9)}]\n"
+               for p, c in zip(["", *"abcdefgh"], "abcdefghi"))  # 9^9 values once every alias is expanded
+HUGE = "x" * 1_000_000
+# Values out of range, each caught before any model or data loads.
+RANGES = [
+    ["score", "--bench", "cross-mmlu", "-p", "{pred}", "--allow-missing", "--n-boot", str(10**9)],
+    ["report", "{dir}/guard-runs", "--n-boot", str(2**40)],
+    ["data", "build", "--parallel", "{dir}/guard-corpus", "--out", "{dir}/o", "--translation", str(10**10)],
+    ["data", "build", "--parallel", "{dir}/guard-corpus", "--out", "{dir}/o", "--n", "1e12"],
+    ["export", "lm-eval", "--limit", "-1", "--out", "{dir}/x"], ["export", "lm-eval", "--limit", "0", "--out", "{dir}/x"],
+    ["eval", "--model", "openai:guard", "--base-url", "http://127.0.0.1:70000/v1", "--out", "{dir}/o"],
+    ["eval", "--model", "openai:guard", "--base-url", "http://127.0.0.1:0/v1", "--out", "{dir}/o"],
+    ["eval", "--model", "openai:guard", "--base-url", "ftp://127.0.0.1/v1", "--out", "{dir}/o"],
+    ["eval", "--model", "openai:  ", "--base-url", "http://127.0.0.1:8000/v1", "--out", "{dir}/o"],
+    ["data", "translate", "--input", "{dir}/guard.jsonl", "--to", "zh", "--model", "m", "--out", "{dir}/t",
+     "--base-url", "file:///etc/hosts"],
+    ["data", "translate", "--input", "{dir}/guard.jsonl", "--to", "zh", "--model", "m", "--out", "{dir}/t",
+     "--base-url", "http://[::1:8000/v1"],
+    ["data", "translate", "--input", "{dir}/guard.jsonl", "--to", "zh", "--model", "m", "--out", "{dir}/t",
+     "--base-url", "http://127.0.0.1:8000/v1", "--seed", str(2**64)],
+    ["data", "translate", "--input", "{dir}/guard.jsonl", "--to", "zh", "--model", "{dir}/no-such-model", "--out",
+     "{dir}/t", "--engine", "hf"],
+]
+TRAIN_RANGES = ["attn_implementation: flash_attention_9", "attn_implementation: '../../x'", "attn_implementation: ''"]
+# User templates through str.format: only their own fields, plainly.
+TEMPLATES = ["{text} {0}", "{text} {}", "{text} {lang}", "{text.__class__}", "{text[0]}", "{text!a}", "{text:>99999999}",
+             "{text} }", "{text} {", "{source}{target}", "{text:{target}}"]
+DATA_TEMPLATES = ["translation_template: 'Into {0}'", "translation_template: 'Into {language.upper}'",
+                  "output_lang_template: 'Respond {language:^9999999}'", "output_lang_template: 'Respond in {lang}'",
+                  "output_lang_template: 'Respond {language} }'"]
+# Paths a config may not choose: the experiment places every run's output.
+CONFINED = [{"data": {"out": "/tmp/elsewhere"}}, {"arms": [{"recipe": "x2x", "n": 4, "data": {"out": "../x"}}]},
+            {"train": {"out": "t"}}, {"eval": {"out": "/"}}, {"arms": [{"recipe": "x2x", "n": 4, "train": {"out": "o"}}]},
+            {"baseline": "nobody"}, {"n_boot": 10**12}]
+# Records crossin wrote earlier, damaged or foreign: report's results.json and arm.json, data stats' manifest/rows.
+RESULTS_DAMAGE = [("accuracy", 1.5), ("accuracy", "0.5"), ("accuracy", None), ("language_accuracy", {"en": "x"}),
+                  ("language_accuracy", []), ("languages", "en"), ("languages", []), ("languages", ["en", "en"]),
+                  ("n_sets", 0), ("n_sets", 2.5), ("consistency", {"2": "high"}), ("ac3", {"2": [1]}),
+                  ("ci95", {"accuracy": [0.1]}), ("gold_distribution", [-1, 2]), ("kappa", {"2": {}}),
+                  ("inputs", {"benchmark": 7}), ("model", 5)]
+ARM_DAMAGE = [{"name": 5}, {"name": ""}, {"n": "10"}, {"order": -1}, {"sweep": "yes"}, {"recipe": ["x2x"]}, [1, 2]]
+MANIFEST_DAMAGE = [{"corpus": 5}, {"corpus": {"n_ids": 1}}, {"seed": "s"}, {"order": {"source_ids_repeated": "many"}},
+                   {"files": []}, {"files": {"train.jsonl": {"sha256": 5}}}, [], "manifest"]
+ROW_DAMAGE = [{"recipe": ["x2x"]}, {"instruction_lang": 5}, {"output_lang": None}, {"recipe": ""}, {"input_lang": {}}]
+SAMPLE_DAMAGE = [("gold", -2), ("gold", 4), ("gold", 0.5), ("gold", "0"), ("choices", "ABCD"), ("choices", ["A"]),
+                 ("choices", [1, 2, 3, 4]), ("doc_id", "first"), ("lls", [float("nan")] * 4), ("lls", [0.0] * 3)]
+SAMPLE_LANGS = ["tlh", "ZH", "en-US", "xx"]
+
+
+def _new_class_cases(tmp: Path, pred_ok: Path) -> list[tuple[str, list]]:
+    """Issue 26's classes: special files, long lines, alias bombs, huge values, ranges, templates, confined
+    paths, outputs that are not regular files, damaged records."""
+    cases: list[tuple[str, list]] = []
+    score = ["score", "--bench", "cross-mmlu", "--langs", "en,zh"]
+    fifo = tmp / "a.fifo"
+    os.mkfifo(fifo)
+    for name, path in (("FIFO", fifo), ("/dev/zero", Path("/dev/zero")), ("folder", tmp)):
+        cases.append((f"predictions {name}", score + ["-p", str(path)]))
+        cases.append((f"bench file {name}", score + ["-p", str(pred_ok), "--allow-missing", "--bench-file", str(path)]))
+        cases.append((f"train data {name}", ["train", "--data", str(path), "--out", str(tmp / "o"), "--model",
+                                             str(tmp / "guard-model")]))
+        cases.append((f"config {name}", ["eval", "--config", str(path), "--model", str(tmp / "guard-model")]))
+        cases.append((f"experiment {name}", ["experiment", "list", str(path)]))
+        cases.append((f"--out {name}", score + ["-p", str(pred_ok), "--allow-missing", "--out", str(path)]))
+        cases.append((f"xquad --out {name}", ["bench", "build-xquad", "--xquad-dir", str(tmp / "guard"), "--out",
+                                              str(path)]))
+    corpus = tmp / "corpus_fifo"
+    corpus.mkdir()
+    (corpus / "en.jsonl").write_text('{"instruction": "i", "output": "o"}\n')
+    os.mkfifo(corpus / "zh.jsonl")
+    cases.append(("corpus FIFO", ["data", "build", "--parallel", str(corpus), "--langs", "en,zh", "--out",
+                                  str(tmp / "o"), "--no-langid"]))
+    link = tmp / "link.jsonl"
+    link.symlink_to(tmp / "nowhere.jsonl")
+    cases.append(("--out symlink", score + ["-p", str(pred_ok), "--allow-missing", "--out", str(link)]))
+    cases.append(("export --out a file", ["export", "lm-eval", "--out", str(pred_ok)]))
+    cases.append(("xquad --out == --report", ["bench", "build-xquad", "--xquad-dir", str(tmp / "guard"), "--out",
+                                              str(tmp / "b.jsonl"), "--report", str(tmp / "." / "b.jsonl")]))
+    cases.append(("xquad --report == --llm-cache", ["bench", "build-xquad", "--xquad-dir", str(tmp / "guard"), "--out",
+                                                    str(tmp / "b.jsonl"), "--report", str(tmp / "r.json"), "--generator",
+                                                    "openai", "--base-url", "http://127.0.0.1:1/v1", "--model", "m",
+                                                    "--llm-cache", str(tmp / "r.json")]))
+    cases.append(("long component", ["data", "build", "--parallel", str(tmp / "guard"), "--out", str(tmp / ("d" * 256))]))
+
+    long_line = tmp / "long.jsonl"  # MAX_LINE_BYTES is lowered for the test (see test_fuzz_malformed_inputs)
+    long_line.write_text(pred_ok.read_text() + json.dumps({"id": "x" * 70_000, "lang": "en", "choice": 0}) + "\n")
+    cases.append(("line over the bound", score + ["-p", str(long_line)]))
+
+    for kind, guard in (("train", ["train", "--data", str(tmp / "guard-data.jsonl"), "--out", str(tmp / "o")]),
+                        ("eval", ["eval", "--model", str(tmp / "guard-model"), "--out", str(tmp / "o")])):
+        for i, text in enumerate([BOMB, f"seed: {HUGE}", f"seed: [{', '.join(['a'] * 100_000)}]"]):
+            path = tmp / f"{kind}_big{i}.yaml"
+            path.write_text(text)
+            cases.append((f"{kind} yaml big {i}", guard + ["--config", str(path)]))
+    bomb = tmp / "experiment_bomb.yaml"
+    bomb.write_text(BOMB + "name: *i\n")
+    cases.append(("experiment alias bomb", ["experiment", "list", str(bomb)]))
+
+    for i, args in enumerate(RANGES):
+        cases.append((f"range {i} {args[:2]}", [a.replace("{dir}", str(tmp)).replace("{pred}", str(pred_ok))
+                                                for a in args]))
+    for i, text in enumerate(TRAIN_RANGES + DATA_TEMPLATES):
+        path = tmp / f"range{i}.yaml"
+        path.write_text(text + "\n")
+        command = (["train", "--data", str(tmp / "guard-data.jsonl"), "--out", str(tmp / "o")] if text.startswith("attn")
+                   else ["data", "build", "--parallel", str(tmp / "guard-corpus"), "--out", str(tmp / "o")])
+        cases.append((f"yaml {text}", command + ["--config", str(path)]))
+    for prompt in TEMPLATES:
+        cases.append((f"translate --prompt {prompt!r}", ["data", "translate", "--input", str(tmp / "guard.jsonl"), "--to",
+                                                        "zh", "--model", "m", "--out", str(tmp / "t"), "--base-url",
+                                                        "http://127.0.0.1:8000/v1", "--prompt", prompt]))
+    base = {"name": "t", "langs": ["en", "zh"], "benchmarks": ["cross-mmlu"],
+            "parallel": str(DATA_DIR / "parallel_instructions_en_zh_partial"), "arms": [{"recipe": "x2x", "n": 4}]}
+    for i, fields in enumerate(CONFINED):
+        path = tmp / f"confined{i}.yaml"
+        path.write_text(json.dumps({**base, **fields}))
+        cases.append((f"experiment {fields}", ["experiment", "run", str(path), "--out", str(tmp / f"conf{i}"),
+                                               "--only", "guard"]))
+
+    results = tmp / "results_ok.json"
+    assert CliRunner().invoke(app, score + ["-p", str(pred_ok), "--allow-missing", "--out", str(results)]).exit_code == 0
+    good = json.loads(results.read_text())
+    for i, (key, value) in enumerate(RESULTS_DAMAGE):
+        folder = tmp / f"report{i}" / "run" / "cross-mmlu"
+        folder.mkdir(parents=True)
+        (folder / "results.json").write_text(json.dumps({**good, key: value}))
+        cases.append((f"results.json {key}={str(value)[:20]}", ["report", str(tmp / f"report{i}"), "--out",
+                                                                str(tmp / f"rep{i}")]))
+    for i, arm in enumerate(ARM_DAMAGE):
+        folder = tmp / f"arm{i}" / "run"
+        (folder / "cross-mmlu").mkdir(parents=True)
+        (folder / "cross-mmlu" / "results.json").write_text(json.dumps(good))
+        (folder / "arm.json").write_text(json.dumps(arm))
+        cases.append((f"arm.json {arm}", ["report", str(tmp / f"arm{i}"), "--out", str(tmp / f"rep_arm{i}")]))
+
+    row = {"instruction": "i", "input": "", "output": "o", "source_id": "s0", "recipe": "x2x", "instruction_lang": "en",
+           "input_lang": "en", "output_lang": "zh"}
+    for i, manifest in enumerate(MANIFEST_DAMAGE):
+        folder = tmp / f"mix{i}"
+        folder.mkdir()
+        (folder / "train.jsonl").write_text(json.dumps(row) + "\n")
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+        cases.append((f"manifest {manifest}", ["data", "stats", str(folder)]))
+    for i, damage in enumerate(ROW_DAMAGE):
+        path = tmp / f"mixrow{i}.jsonl"
+        path.write_text(json.dumps(row) + "\n" + json.dumps({**row, **damage}) + "\n")
+        cases.append((f"mix row {damage}", ["data", "stats", str(path)]))
+
+    def samples(folder: Path, lang: str, doc: dict | None = None, lls=None, doc_id=0):
+        folder.mkdir(parents=True, exist_ok=True)
+        doc = {"id": "s1", "lang": lang, "mode": "loglik", "prompt": "p", "choices": ["A", "B", "C", "D"], "gold": 1,
+               **(doc or {})}
+        line = {"doc_id": doc_id, "doc": doc, "filtered_resps": [[str(x), "False"] for x in (lls or [0, -1, -2, -3])]}
+        (folder / f"samples_cross_mmlu_{lang}_2026-01-01T00-00-00.000001.jsonl").write_text(json.dumps(line) + "\n")
+
+    for i, (key, value) in enumerate(SAMPLE_DAMAGE):
+        folder = tmp / f"lmeval{i}"
+        samples(folder, "en")
+        samples(folder, "zh", lls=value if key == "lls" else None, doc_id=value if key == "doc_id" else 0,
+                doc={key: value} if key not in ("lls", "doc_id") else None)
+        cases.append((f"lm-eval sample {key}={value}", ["score", "--lm-eval-samples", str(folder)]))
+    for i, lang in enumerate(SAMPLE_LANGS):
+        folder = tmp / f"lmeval_lang{i}"
+        samples(folder, "en")
+        samples(folder, lang)
+        cases.append((f"lm-eval task language {lang}", ["score", "--lm-eval-samples", str(folder)]))
+    return cases
+
+
 def _cases(tmp: Path) -> list[tuple[str, list]]:
     """(label, CLI args) for every malformed input; files are written under tmp."""
     cases: list[tuple[str, list]] = []
@@ -225,7 +396,7 @@ def _cases(tmp: Path) -> list[tuple[str, list]]:
     dup = tmp / "experiment_dup.yaml"
     dup.write_text("name: a\nname: b\n")
     cases.append(("experiment duplicate key", ["experiment", "list", str(dup)]))
-    return cases
+    return cases + _new_class_cases(tmp, pred_ok)
 
 
 def _check(label: str, exit_code: int, output: str) -> str | None:
@@ -239,12 +410,15 @@ def _check(label: str, exit_code: int, output: str) -> str | None:
         return f"{len(errors)} error lines"
     if "guard" in errors[0]:
         return "slipped through validation (stopped only by the guard)"
+    if len(errors[0]) > 2500:
+        return f"an error line of {len(errors[0])} characters (a value printed whole)"
     return None
 
 
-def test_fuzz_malformed_inputs(tmp_path):
+def test_fuzz_malformed_inputs(tmp_path, monkeypatch):
+    monkeypatch.setattr("crossin.io.MAX_LINE_BYTES", 1 << 16)  # the line bound, without writing 64 MB
     cases = _cases(tmp_path)
-    assert len(cases) >= 200
+    assert len(cases) >= 350
     runner = CliRunner()
     wrong, slow = [], []
     for label, args in cases:

@@ -249,25 +249,27 @@ def test_nested_experiment_sections_fail_before_any_run(tmp_path, fields, needle
 def test_stale_temp_files_of_dead_processes_are_removed(tmp_path):
     from crossin.io import atomic_write_text, remove_stale_tmp, tmp_name
 
-    dead = tmp_path / "eval" / ".results.json.999999999.ab12cd34.tmp"  # an atomic write a kill interrupted
-    dead.parent.mkdir()
+    dead = tmp_path / ".crossin-tmp-999999999-ab12cd34-results.json"  # an atomic write a kill interrupted
     dead.write_text("{half")
-    dead_dir = tmp_path / ".adapter.999999999.tmp"
+    dead_dir = tmp_path / ".crossin-tmp-999999999-00ff00ff-adapter"
     dead_dir.mkdir()
+    below = tmp_path / "eval" / ".crossin-tmp-999999999-ab12cd34-results.json"  # the folder below is not ours here
+    below.parent.mkdir()
+    below.write_text("{half")
     live = tmp_path / tmp_name("x.json")  # ours, in flight
     live.write_text("")
-    user = tmp_path / ".notes.tmp"  # not one of ours
+    user = tmp_path / ".notes.999999999.tmp"  # the old pattern: a user's file, never ours
     user.write_text("keep")
     assert sorted(remove_stale_tmp(tmp_path)) == sorted([dead, dead_dir])
-    assert live.exists() and user.exists() and not dead.exists() and not dead_dir.exists()
-    atomic_write_text(tmp_path / "eval" / "results.json", "{}")
-    assert [p.name for p in (tmp_path / "eval").iterdir()] == ["results.json"]
+    assert live.exists() and user.exists() and below.exists() and not dead.exists() and not dead_dir.exists()
+    atomic_write_text(tmp_path / "x.json", "{}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["eval", "x.json", live.name, user.name])
 
 
 def test_data_build_removes_stale_temp_files(tmp_path):
     out = tmp_path / "mix"
     out.mkdir()
-    stale = out / ".train.jsonl.999999999.zz99zz99.tmp"
+    stale = out / ".crossin-tmp-999999999-0a0b0c0d-train.jsonl"
     stale.write_text("half a mix")
     result = cli("data", "build", "--parallel", PARALLEL, "--langs", "en,zh", "--recipe", "x2x", "--n", "4",
                  "--base-n", "4", "--no-langid", "--out", out)

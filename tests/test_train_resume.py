@@ -73,7 +73,7 @@ def test_resume_from_the_final_checkpoint_does_not_train_past_max_steps(tiny, un
     adapter = train(_cfg(model, data, out, max_steps=3, save_steps=1, **KW))
     record_before = json.loads((out / "train_config.json").read_text())
     log_before = (out / "train_log.jsonl").read_text()
-    stale = out / ".adapter.999999999.tmp"  # the temp folder a kill during save_adapter leaves (a dead pid)
+    stale = out / ".crossin-tmp-999999999-0a0b0c0d-adapter"  # a kill during save_adapter leaves it (a dead pid)
     adapter.rename(stale)
     said: list[str] = []
     resumed = train(_cfg(model, data, out, max_steps=3, save_steps=1, resume=True, **KW), log=said.append)

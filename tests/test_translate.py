@@ -221,7 +221,7 @@ def test_cli_errors_are_one_line(tmp_path):
     cases = [
         (["--input", str(src), "--out", str(tmp_path / "o"), "--model", "m", "--base-url", "http://x/v1"],
          "no target languages"),
-        (["--input", str(src), "--to", "en", "--out", str(tmp_path / "o"), "--model", "m", "--base-url", "u"],
+        (["--input", str(src), "--to", "en", "--out", str(tmp_path / "o"), "--model", "m", "--base-url", "http://x/v1"],
          "also a target"),
         (["--input", str(src), "--to", "es", "--out", str(tmp_path / "o"), "--model", "m"], "needs --base-url"),
         (["--input", str(tmp_path / "nope.jsonl"), "--to", "es", "--out", str(tmp_path / "o"), "--model", "m",

@@ -19,23 +19,41 @@ from typing import Any, TypeVar
 import yaml
 
 from .errors import CrossinError
-from .io import read_text
+from .io import read_text, short
 
 T = TypeVar("T")
 
 
-CONSTRAINTS = ("min", "max", "above", "below", "choices", "pattern")
+CONSTRAINTS = ("min", "max", "above", "below", "choices", "pattern", "url")
+
+
+def url_problem(value: str) -> str | None:
+    """Why `value` is not an http(s) URL with a host and a valid port, or None."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # ValueError when out of 0-65535 or not a number
+    except ValueError as e:
+        return f"{short(value)} is not a valid URL ({e})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{short(value)} is not an http(s)://HOST URL"
+    if port == 0:
+        return f"{short(value)}: port 0 is not a server's port"
+    return None
 
 
 def arg(default: Any = dataclasses.MISSING, help: str = "", *, min: Any = None, max: Any = None,  # noqa: A002
         above: Any = None, below: Any = None, choices: tuple | None = None, pattern: str | None = None,
-        **kwargs) -> Any:
+        url: bool | None = None, **kwargs) -> Any:
     """A dataclass field with a help string and its constraints, checked by `build_config` (`check_fields`):
     min/max (inclusive) and above/below (exclusive) bound numbers, `choices` lists the allowed values (a value
     in choices passes even where it is outside the bounds, e.g. -1 = "all"), `pattern` is a regex a string must
-    match in full. A list field has them checked per element. List/dict defaults are copied per instance."""
+    match in full, `url` asks for an http(s) URL with a host and a valid port. A list field has them checked per
+    element. List/dict defaults are copied per instance."""
     metadata = {"help": help, **{k: v for k, v in (("min", min), ("max", max), ("above", above), ("below", below),
-                                                   ("choices", choices), ("pattern", pattern)) if v is not None}}
+                                                   ("choices", choices), ("pattern", pattern), ("url", url))
+                                 if v is not None}}
     if isinstance(default, (list, dict, set)):
         value = default
         return dataclasses.field(default_factory=lambda: type(value)(value), metadata=metadata, **kwargs)
@@ -57,16 +75,18 @@ def _violation(value: Any, meta: dict) -> str | None:
             if not ok:
                 sign = {"min": ">=", "max": "<=", "above": ">", "below": "<"}[key]
                 extra = f" (or {', '.join(map(str, choices))})" if choices else ""
-                return f"must be {sign} {bound}{extra}, got {value!r}"
+                return f"must be {sign} {bound}{extra}, got {short(value)}"
         return None
     if choices is not None and bounds:  # a word or a number, e.g. batch_size: auto or >= 1
         limits = " and ".join(f"{ {'min': '>=', 'max': '<=', 'above': '>', 'below': '<'}[k]} {b}" for k, b in bounds)
         return f"must be {' or '.join(map(str, choices))} or a number {limits}; got {value!r}"
     if choices is not None:
-        return f"must be one of {', '.join(map(str, choices))}; got {value!r}"
+        return f"must be one of {', '.join(map(str, choices))}; got {short(value)}"
     pattern = meta.get("pattern")
     if pattern is not None and isinstance(value, str) and not re.fullmatch(pattern, value):
-        return f"{value!r} does not match {pattern}"
+        return f"{short(value)} does not match {pattern}"
+    if meta.get("url") and isinstance(value, str) and value:
+        return url_problem(value)
     return None
 
 
@@ -85,6 +105,36 @@ def check_fields(cfg: Any, where: str = "config", lines: dict[str, int] | None =
                 raise CrossinError(f"{f.name}: {problem}", path=where, line=(lines or {}).get(f.name))
 
 
+def check_template(template: str, allowed: tuple[str, ...], *, required: tuple[str, ...] = (), name: str = "template",
+                   where: str = "config") -> None:
+    """A user's `str.format` template may use only its named fields, plainly: `{0}`, `{}`, `{x}`, `{a.b}`, `{a[0]}`,
+    `{a!r}`, `{a:>9999}` and a stray brace are each an error (str.format would raise, evaluate attributes, or write
+    a huge string). `{{` and `}}` are literal braces."""
+    import string
+
+    fields = []
+    try:
+        for _, field, spec, conversion in string.Formatter().parse(template):
+            if field is None:
+                continue
+            if field == "" or field.isdigit():
+                raise CrossinError(f"{name}: positional field {{{field}}} (use a named one: "
+                                   f"{', '.join('{' + a + '}' for a in allowed)})", path=where)
+            if field not in allowed:
+                raise CrossinError(f"{name}: unknown field {short('{' + field + '}', 40)}; allowed: "
+                                   f"{', '.join('{' + a + '}' for a in allowed)} ({{{{ and }}}} for literal braces)",
+                                   path=where)
+            if spec or conversion:
+                raise CrossinError(f"{name}: {{{field}}} with a format spec or conversion is not allowed "
+                                   f"({short(spec or '!' + conversion, 40)})", path=where)
+            fields.append(field)
+    except ValueError as e:
+        raise CrossinError(f"{name}: {e} (write {{{{ and }}}} for literal braces)", path=where) from None
+    missing = [f for f in required if f not in fields]
+    if missing:
+        raise CrossinError(f"{name} must contain {', '.join('{' + f + '}' for f in missing)}", path=where)
+
+
 def _coerce(value: Any, tp: Any, name: str, where: str) -> Any:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
@@ -98,28 +148,28 @@ def _coerce(value: Any, tp: Any, name: str, where: str) -> Any:
                 return _coerce(value, option, name, where)
             except (CrossinError, TypeError, ValueError):
                 continue
-        raise CrossinError(f"{name}: cannot read {value!r} as {tp}", path=where)
+        raise CrossinError(f"{name}: cannot read {short(value)} as {tp}", path=where)
     if origin in (list, tuple):
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
         if not isinstance(value, (list, tuple)):
-            raise CrossinError(f"{name}: expected a list, got {value!r}", path=where)
+            raise CrossinError(f"{name}: expected a list, got {short(value)}", path=where)
         inner = args[0] if args else str
         items = [_coerce(v, inner, name, where) for v in value]
         return items if origin is list else tuple(items)
     if origin is dict or tp is dict:
         if not isinstance(value, dict):
-            raise CrossinError(f"{name}: expected a mapping, got {value!r}", path=where)
+            raise CrossinError(f"{name}: expected a mapping, got {short(value)}", path=where)
         return value
     if tp is bool:
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.lower() in ("true", "1", "yes", "on", "false", "0", "no", "off"):
             return value.lower() in ("true", "1", "yes", "on")
-        raise CrossinError(f"{name}: expected true/false, got {value!r}", path=where)
+        raise CrossinError(f"{name}: expected true/false, got {short(value)}", path=where)
     if tp in (int, float):
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise CrossinError(f"{name}: expected a number, got {value!r}", path=where)
+            raise CrossinError(f"{name}: expected a number, got {short(value)}", path=where)
         try:
             if tp is int and isinstance(value, str):
                 value = float(value) if re.fullmatch(r"\s*[-+]?\d+(\.0*)?[eE][-+]?\d+\s*", value) else value
@@ -130,16 +180,16 @@ def _coerce(value: Any, tp: Any, name: str, where: str) -> Any:
                 raise ValueError
             return number
         except (TypeError, ValueError, OverflowError):
-            raise CrossinError(f"{name}: expected {tp.__name__}, got {value!r}", path=where) from None
+            raise CrossinError(f"{name}: expected {tp.__name__}, got {short(value)}", path=where) from None
     if tp is str or tp is Path:
         # A YAML number is fine as a string (a name like 2024); a mapping or list is a mistake, not a name.
         if isinstance(value, (dict, list, tuple, set)) or value is None:
-            raise CrossinError(f"{name}: expected a string, got {value!r}", path=where)
+            raise CrossinError(f"{name}: expected a string, got {short(value)}", path=where)
         return tp(str(value))
     return value
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser: 10-20x faster
     """safe_load that refuses duplicate keys (YAML says a key is unique; PyYAML lets the last one win)."""
 
 
@@ -152,7 +202,7 @@ def _mapping_without_duplicates(loader, node, deep=False):
         except TypeError:  # an unhashable key (a list) is PyYAML's own error below
             first = None
         if first is not None:
-            raise CrossinError(f"duplicate key {key!r} (first on line {first})", path=loader.name,
+            raise CrossinError(f"duplicate key {short(key)} (first on line {first})", path=loader.name,
                                line=key_node.start_mark.line + 1)
         try:
             seen[key] = key_node.start_mark.line + 1
@@ -164,6 +214,26 @@ def _mapping_without_duplicates(loader, node, deep=False):
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
 
 
+MAX_YAML_NODES = 1_000_000  # what a config could need, many times over; an alias bomb expands to billions
+
+
+def _expanded_size_within(node, budget: int) -> bool:
+    """Whether `node`, with every alias expanded (as a loaded value is printed or walked), has at most `budget`
+    nodes. Stops counting at the budget, so a bomb is refused in milliseconds instead of exhausting the memory."""
+    stack, seen = [node], 0
+    while stack:
+        seen += 1
+        if seen > budget:
+            return False
+        n = stack.pop()
+        if isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+        elif isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                stack.extend((k, v))
+    return True
+
+
 def load_yaml(path: str | os.PathLike, *, what: str = "config file") -> tuple[Any, dict[str, int]]:
     """A user's YAML file (duplicate keys refused) and the line of each top-level key, for errors."""
     text = read_text(path, what=what)
@@ -172,6 +242,9 @@ def load_yaml(path: str | os.PathLike, *, what: str = "config file") -> tuple[An
         loader.name = str(path)
         try:
             node = loader.get_single_node()
+            if node is not None and not _expanded_size_within(node, MAX_YAML_NODES):
+                raise CrossinError(f"YAML aliases expand to more than {MAX_YAML_NODES:,} values (an alias bomb?)",
+                                   path=str(path))
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()

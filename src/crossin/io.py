@@ -6,8 +6,10 @@ import hashlib
 import json
 import os
 import re
+import reprlib
+import secrets
 import shutil
-import tempfile
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -68,13 +70,18 @@ def normal_mode(folder: bool = False) -> int:
     return (0o777 if folder else 0o666) & ~umask()
 
 
+TMP_PREFIX = ".crossin-tmp-"
+# `.crossin-tmp-<pid>-<8 hex>-<name>`: only a name crossin made matches (a user's `.thesis.999.tmp.docx` never does)
+_TMP = re.compile(r"^\.crossin-tmp-(\d+)-[0-9a-f]{8}-.+$")
+
+
 def tmp_name(name: str) -> str:
-    """Name of a temporary sibling of `name` (file or folder). It carries our process id, so a later run can tell a
-    leftover of a killed run (`remove_stale_tmp`) from the live temporary file of a concurrent one."""
-    return f".{name}.{os.getpid()}.tmp"
-
-
-_TMP = re.compile(r"^\..+\.(\d+)\.(?:[a-z0-9_]+\.)?tmp(?:\.\w+)?$")
+    """Name of a temporary sibling of `name` (file or folder): a crossin prefix, our process id (so a later run can
+    tell a leftover of a killed run, `remove_stale_tmp`, from the live temp file of a concurrent one), a random part
+    (two writers of one name in one process never collide), then `name` (so its suffix, e.g. .png, is kept)."""
+    if len(os.fsencode(name)) > NAME_MAX - 40:  # the prefix must not push a long name past the file system's limit
+        name = name[-100:]
+    return f"{TMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}-{name}"
 
 
 def _alive(pid: int) -> bool:
@@ -88,24 +95,95 @@ def _alive(pid: int) -> bool:
 
 
 def remove_stale_tmp(folder: str | os.PathLike) -> list[Path]:
-    """Remove, under `folder`, the temporary files and folders (see `tmp_name`) whose process is gone; return them."""
+    """Remove the temporary files and folders (see `tmp_name`) of dead processes directly in `folder` (not below:
+    each command cleans the top of the folders it writes, and nothing else); return them."""
     folder = Path(folder)
     removed: list[Path] = []
     if not folder.is_dir():
         return removed
-    for root, dirs, files in os.walk(folder):
-        for name in [*files, *dirs]:
-            m = _TMP.match(name)
-            if not m or int(m.group(1)) == os.getpid() or _alive(int(m.group(1))):
-                continue
-            path = Path(root) / name
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-                dirs.remove(name)
-            else:
-                path.unlink(missing_ok=True)
-            removed.append(path)
+    for entry in os.scandir(folder):
+        m = _TMP.match(entry.name)
+        if not m or int(m.group(1)) == os.getpid() or _alive(int(m.group(1))):
+            continue
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
     return removed
+
+
+NAME_MAX = 255  # bytes per path component on ext4, xfs, btrfs, tmpfs, NTFS
+
+
+def _check_components(path: Path, what: str) -> None:
+    for part in path.parts:
+        if len(os.fsencode(part)) > NAME_MAX:
+            raise CrossinError(f"{what}: a path component is longer than {NAME_MAX} bytes ({short(part, 40)})",
+                               path=short(str(path), 120))
+
+
+def _writable_ancestor(path: Path, what: str) -> None:
+    """The nearest existing folder above `path` (or `path` itself for a folder) must be a folder we may write."""
+    probe = path
+    while not os.path.lexists(probe):
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise CrossinError(f"{what}: {probe} is not a folder", path=str(path))
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise CrossinError(f"{what}: no permission to write in {probe}", path=str(path))
+
+
+def check_output_file(path: str | os.PathLike, what: str = "output") -> Path:
+    """An output file crossin may replace: absent or a regular file (never a symlink, FIFO or device: `--out
+    /dev/null` must not replace the system's), in a folder that exists or can be made and that we may write.
+    Checked before any work, so a bad place fails in a second, not after the run."""
+    path = Path(path)
+    _check_components(path, what)
+    if os.path.lexists(path):
+        st = os.lstat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise CrossinError(f"{what}: a folder is in the way (a file is written here)", path=str(path))
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a symlink" if stat.S_ISLNK(st.st_mode) else "not a regular file"
+            raise CrossinError(f"{what}: {kind}; crossin replaces only regular files", path=str(path))
+    _writable_ancestor(path.parent, what)
+    return path
+
+
+def check_output_dir(path: str | os.PathLike, what: str = "output folder") -> Path:
+    """An output folder: a folder (or a link to one) we may write in, or absent below one we may write in."""
+    path = Path(path)
+    _check_components(path, what)
+    if os.path.lexists(path) and not path.is_dir():
+        raise CrossinError(f"{what}: a file is in the way (a folder is needed)", path=str(path))
+    _writable_ancestor(path, what)
+    return path
+
+
+def check_cache_writable() -> Path:
+    """$CROSSIN_CACHE (or ~/.cache/crossin) usable for writing, checked before a command does any work."""
+    root = cache_root()
+    try:
+        return check_output_dir(root, f"${CACHE_ENV}")
+    except CrossinError as e:
+        raise CrossinError(f"{e.reason} (set ${CACHE_ENV} to a folder you may write)", path=e.path) from None
+
+
+def short(value: Any, limit: int = 80) -> str:
+    """repr of `value` cut to about `limit` characters: error messages never print a whole (possibly huge, or
+    alias-expanded) value. Containers are shortened level by level (reprlib), strings before their repr."""
+    if isinstance(value, str):
+        text = repr(value[:limit])
+        return text if len(value) <= limit else text[:-1] + "..." + text[-1]
+    r = reprlib.Repr()
+    r.maxlevel, r.maxlist, r.maxtuple, r.maxdict, r.maxset = 3, 6, 6, 6, 6
+    r.maxstring, r.maxother, r.maxlong = limit, limit, limit
+    text = r.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def confined(parent: str | os.PathLike, name: str) -> Path:
@@ -122,16 +200,17 @@ def confined(parent: str | os.PathLike, name: str) -> Path:
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write via a temp file + rename so a crash never leaves a half-written file. An unwritable place (a folder
-    in the way, no permission, a missing drive) is a CrossinError naming it."""
-    path = Path(path)
+    in the way, no permission, a missing drive) or a target that is not a regular file is a CrossinError naming it."""
+    path = check_output_file(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=tmp_name(path.name)[:-len("tmp")], suffix=".tmp")
+        tmp = path.with_name(tmp_name(path.name))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as e:
         raise CrossinError(f"cannot write here ({e.strerror or e})", path=str(path)) from None
     try:
         os.fchmod(fd, normal_mode())
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as f:  # a lone surrogate: \udXXX
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
@@ -201,9 +280,9 @@ def pyplot():
 
 def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> None:
     """Save a matplotlib figure atomically (temp file + rename, like atomic_write_text) and close it."""
-    path = Path(path)
+    path = check_output_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(tmp_name(path.name) + path.suffix)  # keeps the suffix: matplotlib picks the format from it
+    tmp = path.with_name(tmp_name(path.name))  # keeps the suffix: matplotlib picks the format from it
     try:
         fig.savefig(tmp, dpi=dpi)
         os.replace(tmp, path)
@@ -213,20 +292,56 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> None:
             tmp.unlink()
 
 
-def read_text(path: str | os.PathLike, *, what: str = "file") -> str:
-    """A user's UTF-8 text file; a missing or undecodable one is a CrossinError naming it."""
+MAX_LINE_BYTES = 64 << 20  # a longer line is not a record but a broken (or hostile) file
+MAX_TEXT_BYTES = 1 << 30  # a whole-file read (JSON, YAML) larger than this is refused, not read into memory
+
+
+def check_input_file(path: str | os.PathLike, what: str = "file") -> Path:
+    """An input crossin may open: an existing regular file (or a link to one). A FIFO would block forever,
+    /dev/zero would fill the memory, a folder is a mistake: each is a CrossinError naming it."""
     path = Path(path)
-    if path.is_dir():
-        raise CrossinError(f"{what} expected, got a folder", path=str(path))
-    if not path.is_file():
-        raise CrossinError(f"{what} not found", path=str(path))
     try:
-        return path.read_text(encoding="utf-8")
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise CrossinError(f"{what} not found", path=str(path)) from None
     except OSError as e:
         raise CrossinError(f"cannot read {what} ({e.strerror or e})", path=str(path)) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise CrossinError(f"{what} expected, got a folder", path=str(path))
+    if not stat.S_ISREG(st.st_mode):
+        raise CrossinError(f"{what} expected, got a FIFO, device or socket", path=str(path))
+    return path
+
+
+def read_text(path: str | os.PathLike, *, what: str = "file") -> str:
+    """A user's UTF-8 text file; a missing, non-regular, huge or undecodable one is a CrossinError naming it."""
+    path = check_input_file(path, what)
+    try:
+        if path.stat().st_size > MAX_TEXT_BYTES:
+            raise CrossinError(f"{what} is larger than {MAX_TEXT_BYTES >> 20} MB", path=str(path))
+        data = path.read_bytes()
+    except OSError as e:
+        raise CrossinError(f"cannot read {what} ({e.strerror or e})", path=str(path)) from None
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = path.read_bytes()[: e.start].count(b"\n") + 1
+        line = data[: e.start].count(b"\n") + 1
         raise CrossinError(f"not UTF-8 text ({e.reason})", path=str(path), line=line) from None
+
+
+def iter_lines(path: str | os.PathLike, what: str = "file") -> Iterator[tuple[int, str]]:
+    """(line number, decoded line) of a regular UTF-8 file, each line bounded (MAX_LINE_BYTES)."""
+    path = check_input_file(path, what)
+    with open(path, "rb") as f:  # decoded line by line, so a non-UTF-8 byte is reported on its own line
+        lineno = 0
+        while raw := f.readline(MAX_LINE_BYTES + 1):
+            lineno += 1
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                raise CrossinError(f"line longer than {MAX_LINE_BYTES >> 20} MB", path=str(path), line=lineno)
+            try:
+                yield lineno, raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise CrossinError(f"not UTF-8 text ({e.reason})", path=str(path), line=lineno) from None
 
 
 def parse_json(text: str, *, path: str, line: int | None = None) -> Any:
@@ -246,23 +361,13 @@ def read_json(path: str | os.PathLike) -> Any:
 
 def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
     """Yield (line number, object); blank lines are skipped, anything else that is not a JSON object is an error."""
-    path = Path(path)
-    if path.is_dir():
-        raise CrossinError("expected a JSONL file, got a folder", path=str(path))
-    if not path.exists():
-        raise CrossinError("file not found", path=str(path))
-    with open(path, "rb") as f:  # decoded line by line, so a non-UTF-8 byte is reported on its own line
-        for lineno, raw in enumerate(f, 1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise CrossinError(f"not UTF-8 text ({e.reason})", path=str(path), line=lineno) from None
-            if not line.strip():
-                continue
-            obj = parse_json(line, path=str(path), line=lineno)
-            if not isinstance(obj, dict):
-                raise CrossinError(f"expected a JSON object, got {type(obj).__name__}", path=str(path), line=lineno)
-            yield lineno, obj
+    for lineno, line in iter_lines(path, "JSONL file"):
+        if not line.strip():
+            continue
+        obj = parse_json(line, path=str(path), line=lineno)
+        if not isinstance(obj, dict):
+            raise CrossinError(f"expected a JSON object, got {type(obj).__name__}", path=str(path), line=lineno)
+        yield lineno, obj
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -274,4 +379,5 @@ def sha256_file(path: str | os.PathLike) -> str:
 
 
 def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """Hash of `text` as atomic_write_text writes it (a lone surrogate as \\udXXX)."""
+    return hashlib.sha256(text.encode("utf-8", errors="backslashreplace")).hexdigest()

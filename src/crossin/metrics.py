@@ -32,6 +32,11 @@ import numpy as np
 UNPARSED = -1
 
 
+# The most bootstrap resamples a command accepts: 10x the report's default; more would only cost memory (the
+# resample indices are n_boot x n_sets integers) for CIs no more precise in any printed digit.
+MAX_N_BOOT = 100_000
+
+
 def _check(pred: np.ndarray, gold: np.ndarray) -> None:
     if pred.ndim != 2 or gold.ndim != 1 or pred.shape[0] != gold.shape[0]:
         raise ValueError(f"pred must be (sets, langs) and gold (sets,); got {pred.shape} and {gold.shape}")

@@ -8,6 +8,7 @@ import sys
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperGroup
 
 from ..errors import CrossinError
@@ -20,7 +21,7 @@ except ImportError:  # pragma: no cover
 
 
 def _one_line_error(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {' '.join(message.split())}", markup=True, highlight=False,
+    err_console.print(Text.assemble(("error:", "bold red"), " " + " ".join(message.split())), highlight=False,
                       soft_wrap=True)
 
 
@@ -60,8 +61,21 @@ app.add_typer(data_app, name="data")
 app.add_typer(experiment_app, name="experiment")
 app.add_typer(export_app, name="export")
 
-console = Console(stderr=False)
-err_console = Console(stderr=True)
+def _console(stderr: bool) -> Console:
+    """No markup: what is printed is often the user's (ids, paths, run names; `[/]` in one would crash rich, and
+    `[bold red]` would vanish); styles are given as rich Text. A terminal that cannot show a character (e.g.
+    PYTHONIOENCODING=ascii) gets an escape instead of a crash after the work is done."""
+    stream = sys.stderr if stderr else sys.stdout
+    if hasattr(stream, "reconfigure") and (getattr(stream, "errors", None) or "strict") == "strict":
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (ValueError, OSError):  # pragma: no cover - a detached or closed stream
+            pass
+    return Console(stderr=stderr, markup=False)
+
+
+console = _console(stderr=False)
+err_console = _console(stderr=True)
 
 
 def _print_version(value: bool) -> None:
@@ -88,6 +102,12 @@ def user_errors(fn):
         except CrossinError as e:
             _one_line_error(str(e))
             sys.exit(2)
+        except BrokenPipeError:  # `crossin ... | head`: the reader left; nothing to say
+            sys.exit(1)
+        except OSError as e:  # the environment (a full disk, a name too long, no permission) not caught earlier
+            where = f"{e.filename}: " if e.filename else ""
+            _one_line_error(f"{where}{e.strerror or e}")
+            sys.exit(2)
 
     return wrapper
 
@@ -105,7 +125,8 @@ def results_table(results: dict, title: str = "") -> Table:
         table.add_row(lang, f"{acc[lang]:.3f}", str(unparsed.get(lang, 0)), " ".join(str(x) for x in dist[lang]))
     ci = results.get("ci95", {})
     acc_ci = f" [{ci['accuracy'][0]:.3f}, {ci['accuracy'][1]:.3f}]" if "accuracy" in ci else ""
-    table.add_row("[bold]mean[/]", f"[bold]{results['accuracy']:.3f}[/]{acc_ci}", str(sum(unparsed.values())),
+    table.add_row(Text("mean", style="bold"), Text.assemble((f"{results['accuracy']:.3f}", "bold"), acc_ci),
+                  str(sum(unparsed.values())),
                   "gold " + " ".join(str(x) for x in results["gold_distribution"]), end_section=True)
     table.add_row("", "consistency", "AC3", "kappa (chance-corrected)")
     for k in results["consistency"]:
@@ -119,18 +140,16 @@ def results_table(results: dict, title: str = "") -> Table:
         style = "bold" if k == "3" else ""
         table.add_row(f"@{k}", cons, ac3, kap, style=style)
     _measure_rows(table, results, ci)
-    table.caption = f"{results['n_sets']} sets; \\[lo, hi] = 95% bootstrap CI over sets" + warning_lines(results)
+    table.caption = f"{results['n_sets']} sets; [lo, hi] = 95% bootstrap CI over sets" + warning_lines(results)
     return table
 
 
 def warning_lines(results: dict) -> str:
     """The run's answer warnings (crossin.metrics.answer_warnings) as caption lines under its numbers."""
-    from rich.markup import escape
-
     from ..metrics import answer_warnings
 
     found = results["warnings"] if "warnings" in results else answer_warnings(results)
-    return "".join(f"\n[bold yellow]warning:[/] {escape(w)}" for w in found)
+    return "".join(f"\nwarning: {w}" for w in found)  # the consoles print without markup
 
 
 def _measure_rows(table: Table, results: dict, ci: dict) -> None:
@@ -148,8 +167,6 @@ def _measure_rows(table: Table, results: dict, ci: dict) -> None:
 def templates_table(summary: dict, title: str = "") -> Table:
     """`--template all`: accuracy, consistency@3, AC3@3 and kappa@3 (CI) per template with the answers per option and
     the template's answer warnings, then the median and min-max range of each metric."""
-    from rich.markup import escape
-
     from ..benchmarks import LETTERS
 
     metrics = list(summary["median"])
@@ -167,9 +184,9 @@ def templates_table(summary: dict, title: str = "") -> Table:
             lo, hi = row["kappa@3_ci95"]
             cells[metrics.index("kappa@3")] += f" [{lo:.3f}, {hi:.3f}]"
         table.add_row(name, *cells, " ".join(map(str, row.get("answers", []))),
-                      "[yellow]" + escape("; ".join(row.get("warnings", []))) + "[/]")
+                      "; ".join(row.get("warnings", [])))  # the consoles print without markup
     table.add_section()
-    table.add_row("[bold]median[/]", *(f"[bold]{summary['median'][m]:.3f}[/]" for m in metrics), "", "")
+    table.add_row("median", *(f"{summary['median'][m]:.3f}" for m in metrics), "", "", style="bold")
     table.add_row("range", *(f"{lo:.3f}-{hi:.3f}" for lo, hi in (summary["range"][m] for m in metrics)), "", "")
     table.caption = f"{summary['n_sets']} sets x {len(summary['languages'])} languages per template"
     return table

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -46,6 +47,30 @@ def resolve_xquad_dir(xquad_dir: Path | None) -> Path:
     return download_xquad(xquad_download_dir())
 
 
+def check_build_places(out: Path, report: Path | None, llm_cache: Path | None, *, download: bool) -> None:
+    """The outputs of build-xquad: each a regular file or absent, all different (a report written over the
+    benchmark would lose it), checked before XQuAD is read or downloaded."""
+    from ..errors import CrossinError
+    from ..io import check_cache_writable, check_output_file
+
+    named = [("--out", out), ("--report", report), ("--llm-cache", llm_cache)]
+    seen: dict[Path, str] = {}
+    for flag, path in named:
+        if path is None:
+            continue
+        check_output_file(path, flag)
+        key = Path(os.path.abspath(path))
+        if key in seen:
+            raise CrossinError(f"{flag} and {seen[key]} are the same file", path=str(path))
+        seen[key] = flag
+    if download:
+        from ..benchmarks.registry import default_data_dir
+
+        root = default_data_dir()
+        if root is None or not (root / "xquad").is_dir():
+            check_cache_writable()
+
+
 @bench_app.command("build-xquad")
 @user_errors
 def build_xquad(
@@ -72,6 +97,8 @@ def build_xquad(
                     "offline (drop them, or add --generator openai)"),
                    (generator != "openai" and workers != 4,
                     "--workers sets concurrent requests of --generator openai; the passage generator sends none")])
+    check_build_places(out, report, (llm_cache or out.with_name(out.name + ".llm.jsonl")) if generator == "openai"
+                       else None, download=xquad_dir is None)
     start = time.perf_counter()
     folder = resolve_xquad_dir(xquad_dir)
     codes = tuple(find_xquad_files(folder)) if langs.strip().lower() == "all" else parse_langs(langs)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ..data.config import DataConfig
 from ..recipe_names import TRANSLATION
@@ -26,8 +27,8 @@ def build(cfg: DataConfig):
 
     cfg.check_combinations()
     start = time.perf_counter()
-    folder = build_mix(cfg, log=lambda msg: console.print(f"[dim]{time.perf_counter() - start:6.1f}s[/] {msg}",
-                                                          highlight=False))
+    folder = build_mix(cfg, log=lambda msg: console.print(
+        Text.assemble((f"{time.perf_counter() - start:6.1f}s", "dim"), f" {msg}"), highlight=False))
     _print_stats(folder)
 
 
@@ -68,7 +69,7 @@ def _print_stats(folder: Path) -> None:
         if order.get("source_ids_repeated"):
             line += f", {order['source_ids_repeated']} ids repeated (closest repeat {order['min_repeat_gap']} rows apart)"
         if not s.get("train_sha256_ok", True):
-            line += " [bold red](train.jsonl differs from the manifest's hash)[/]"
+            line = Text.assemble(line, (" (train.jsonl differs from the manifest's hash)", "bold red"))
     console.print(line, highlight=False)
     corpus = s.get("corpus")
     if corpus:

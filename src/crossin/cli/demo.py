@@ -39,8 +39,11 @@ def demo(cfg: EvalConfig):
     from ..io import embedded_model_cache_dir
     from ..report import build_report
 
+    from .evaluate import check_eval_places
+
     out = cfg.out
     cfg = dataclasses.replace(cfg, model="gemma-3-270m", bench=list(BENCHES), out=f"{out}/gemma-3-270m")
+    check_eval_places(cfg)
     converted = (embedded_model_cache_dir() / "config.json").exists()
     seconds = expected_seconds(cfg.limit, len(cfg.langs), cfg.mode, converted)
     console.print(f"crossin demo: {cfg.limit} sets x {len(cfg.langs)} languages x {len(BENCHES)} benchmarks, {cfg.mode} "

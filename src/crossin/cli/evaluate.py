@@ -11,6 +11,20 @@ from .app import app, console, results_table, templates_table, user_errors
 from .options import config_options
 
 
+def check_eval_places(cfg: EvalConfig) -> None:
+    """Where an eval writes (--out, the request cache), checked before the model loads, not after the run."""
+    from ..io import check_cache_writable, check_output_dir
+
+    if cfg.out:
+        check_output_dir(cfg.out, "--out")
+    if cfg.no_cache:
+        return
+    if cfg.cache_dir:
+        check_output_dir(cfg.cache_dir, "--cache-dir")
+    else:
+        check_cache_writable()
+
+
 @app.command("eval")
 @user_errors
 @config_options(EvalConfig, names={"model": ("-m",), "bench": ("-b",), "out": ("-o",)})
@@ -18,6 +32,7 @@ def eval_command(cfg: EvalConfig, quiet: bool = typer.Option(False, "--quiet", "
     """Evaluate a model: accuracy, consistency@k, AC3@k and kappa@k per benchmark (cached, resumable)."""
     from ..evaluate import run_eval
 
+    check_eval_places(cfg)
     all_results = run_eval(cfg, progress=not quiet)
     for name, results in all_results.items():
         if "runs" in results:  # --template all

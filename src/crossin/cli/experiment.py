@@ -27,7 +27,10 @@ def run(
     The ExperimentConfig flags override the YAML, e.g. `--seeds 0,1 --benchmarks cross-mmlu`.
     """
     from ..experiment import run_experiment, summary_rows
+    from ..io import check_cache_writable, check_output_dir
 
+    check_output_dir(out, "--out")
+    check_cache_writable()  # the embedded model and eval requests are cached there
     result = run_experiment(experiment, out, overrides=overrides, only=only or None, report=not no_report,
                             log=lambda msg: console.print(msg, highlight=False, markup=False))
     table = Table(title=f"experiment {out}")

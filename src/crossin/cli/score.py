@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
 
 from ..errors import CrossinError
+from ..metrics import MAX_N_BOOT
 from .app import app, console, results_table, user_errors
 
 
@@ -32,7 +34,7 @@ def score(
     subset: str = typer.Option("all", "--subset", help="global-mmlu: cs (culturally sensitive), ca (agnostic) or all "
                                                         "(every question, plus each subset's metrics)."),
     seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1, help="Seed of the bootstrap confidence intervals."),
-    n_boot: int = typer.Option(1000, "--n-boot", min=1, help="Bootstrap resamples."),
+    n_boot: int = typer.Option(1000, "--n-boot", min=1, max=MAX_N_BOOT, help="Bootstrap resamples."),
     extractor: str = typer.Option("crossin", "--extractor", help="Who reads raw-text predictions: crossin, "
                                   "seaeval (SeaEval's tiger-eval rule; its random fill seeded by --seed) or judge "
                                   "(an LLM: --judge-model, --judge-base-url)."),
@@ -50,11 +52,15 @@ def score(
     from ..score import score_file
 
     from ..extractors import ExtractorSpec, check_spec
+    from ..io import check_output_dir, check_output_file
 
     spec = ExtractorSpec(name=extractor, seed=seed, judge_model=judge_model, judge_base_url=judge_base_url)
     check_spec(spec)
-    if out is not None and out.is_dir():  # found before the scoring, not after it
-        raise CrossinError("--out must be a file path (results.json), not a folder", path=str(out))
+    if out is not None:  # found before the scoring, not after it
+        if predictions is not None and os.path.isdir(out):
+            raise CrossinError("--out must be a file path (results.json), not a folder", path=str(out))
+        # with --lm-eval-samples, a folder per benchmark when there are several, else the file itself
+        check_output_dir(out, "--out") if os.path.isdir(out) else check_output_file(out, "--out")
     if subset not in ("all", "cs", "ca"):
         raise CrossinError(f"unknown --subset {subset!r}; choose from all, cs, ca")
     if (predictions is None) == (lm_eval_samples is None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 from ..train.config import TrainConfig
 from .app import app, console, user_errors
 from .options import config_options
@@ -24,7 +25,7 @@ def train_command(cfg: TrainConfig) -> None:
 
     hint = cpu_hint(cfg)
     if hint:
-        console.print(f"[yellow]{hint}[/]", highlight=False, soft_wrap=True)
+        console.print(hint, style="yellow", highlight=False, soft_wrap=True)
     adapter = train(cfg, log=lambda msg: console.print(msg, highlight=False, markup=False))
     console.print(f"adapter: {adapter}", highlight=False)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ..config import arg, check_fields, differs, refuse_no_ops
+from ..config import arg, check_fields, check_template, differs, refuse_no_ops
 from ..errors import CrossinError
 from ..recipe_names import DATA_RECIPES, EN2X, NONE, X2EN, X2X
+
+MAX_SAMPLES = 10_000_000  # per part of a mix: 100x the largest in the paper; more is a typo (and GBs of memory)
 
 
 @dataclass
@@ -16,8 +18,8 @@ class DataConfig:
                                  "alpaca_<lang>.json), or hf:<dataset> (one config per language, e.g. hf:MBZUAI/Bactrian-X).")
     langs: list[str] = arg([], help="Languages to use, e.g. en,zh,es,vi (default: every language found in the folder).")
     recipe: str = arg(X2X, choices=DATA_RECIPES, help=f"CrossIn recipe: {', '.join(DATA_RECIPES[:-1])}, or {NONE} (base + translation only).")
-    n: int = arg(5000, min=0, help="Number of CrossIn samples of the recipe.")
-    translation: int = arg(0, min=0, help="Number of translation samples added (the paper's 'Trans' part).")
+    n: int = arg(5000, min=0, max=MAX_SAMPLES, help="Number of CrossIn samples of the recipe.")
+    translation: int = arg(0, min=0, max=MAX_SAMPLES, help="Number of translation samples added (the paper's 'Trans' part).")
     translation_directions: str = arg(X2EN, help=f"Translation directions: {X2EN} (into English, as in the paper), {EN2X}, "
                                                  f"{X2X} (all ordered pairs), or explicit pairs like zh-en,en-es.")
     base: str = arg("", help="Base English set: '' = the English side of the parallel corpus, 'none' = no base, "
@@ -65,8 +67,7 @@ class DataConfig:
         if not self.out:
             raise CrossinError("no output folder given (--out DIR)", path="config")
         for name in ("output_lang_template", "translation_template"):
-            if "{language}" not in getattr(self, name):
-                raise CrossinError(f"{name} must contain {{language}}", path="config")
+            check_template(getattr(self, name), ("language",), required=("language",), name=name)
 
     def check_combinations(self) -> None:
         """Options of `crossin data build` that would change nothing together are one-line errors. (Not part of

@@ -23,9 +23,10 @@ from pathlib import Path
 from .. import __version__ as crossin_version
 from ..config import config_to_dict
 from ..errors import CrossinError
-from ..io import (atomic_write_text, iter_jsonl, package_versions, read_json, remove_stale_tmp, sha256_file,
-                  sha256_text, write_json)
+from ..io import (atomic_write_text, check_output_dir, iter_jsonl, package_versions, parse_json,
+                  read_text, remove_stale_tmp, sha256_file, sha256_text, write_json)
 from ..langs import parse_langs
+from ..schemas import MANIFEST, MIX_ROW, check_record
 from ..prompts import user_content
 from ..recipe_names import BASE, NONE, TRANSLATION
 from .config import DataConfig
@@ -258,6 +259,7 @@ def build_mix(config: DataConfig, *, corpus: ParallelCorpus | None = None,
 
     Pass `corpus` (from `load_corpus(config)`) to reuse one loaded, validated corpus for several mixes."""
     config.validate()
+    check_output_dir(config.out, "--out")  # before the corpus loads, not after the mix is built
     say = log or (lambda _msg: None)
     if corpus is None and config.parallel:  # validate() has refused a recipe without a corpus
         say(f"loading {config.parallel}")
@@ -327,16 +329,16 @@ def mix_stats(folder: str | Path) -> dict:
     train = folder / "train.jsonl" if folder.is_dir() else folder
     rows = []
     for lineno, obj in iter_jsonl(train):
-        missing = [k for k in ("recipe", "instruction_lang", "output_lang") if k not in obj]
-        if missing:
-            raise CrossinError(f"not a crossin mix row: no {', '.join(missing)}", path=str(train), line=lineno)
+        check_record(obj, MIX_ROW, path=str(train), line=lineno, what="not a crossin mix row")
         obj.setdefault("input_lang", obj["instruction_lang"])
         rows.append(obj)
     stats = count_rows(rows)
     stats["source_ids"] = len({r.get("source_id") for r in rows})
     manifest_path = train.parent / "manifest.json"
     if manifest_path.exists():
-        manifest = read_json(manifest_path)
+        text = read_text(manifest_path)
+        manifest = parse_json(text, path=str(manifest_path))
+        check_record(manifest, MANIFEST, path=str(manifest_path), text=text, what="manifest")
         stats["seed"] = manifest.get("seed")
         stats["corpus"] = manifest.get("corpus")
         stats["base"] = manifest.get("base")

@@ -17,6 +17,17 @@ from ..errors import CrossinError
 from ..io import sha256_text
 from .backend import Backend, OnBatch
 
+def row_ok(value: object, kind: str) -> bool:
+    """Whether a cached answer has its request's shape: a string (generate_until), or [logprob, n_tokens, is_greedy]
+    with a logprob that is a number, not NaN or +inf (loglikelihood). A damaged row is recomputed, never used."""
+    if kind == "generate_until":
+        return isinstance(value, str)
+    return (isinstance(value, list) and len(value) == 3 and isinstance(value[0], (int, float))
+            and not isinstance(value[0], bool) and value[0] == value[0] and value[0] != float("inf")
+            and isinstance(value[1], int) and not isinstance(value[1], bool) and value[1] >= 0
+            and isinstance(value[2], bool))
+
+
 def request_key(model_id: dict, kind: str, context: str, argument) -> str:
     """A primitive request's key: backend identity + kind ("loglikelihood", "generate_until") + its arguments.
     Multiple-choice policy (letter spellings, normalisation) is not in it: it is applied above, on the answers."""
@@ -104,18 +115,19 @@ class CachingBackend:
         identity = self.identity
         keys = [request_key(identity or {}, "loglikelihood", c, x) for c, x in requests]
         values = self._run(keys, lambda idx, hook: self.inner.loglikelihood([requests[i] for i in idx], on_batch=hook),
-                           owners, identity is not None)
+                           owners, identity is not None, "loglikelihood")
         return [(float(v[0]), int(v[1]), bool(v[2])) for v in values]
 
     def generate_until(self, requests, *, on_batch: OnBatch | None = None, owners: list[int] | None = None):
         identity = self.identity
         keys = [request_key(identity or {}, "generate_until", c, kw.as_dict()) for c, kw in requests]
         return self._run(keys, lambda idx, hook: self.inner.generate_until([requests[i] for i in idx], on_batch=hook),
-                         owners, identity is not None)
+                         owners, identity is not None, "generate_until")
 
-    def _run(self, keys: list[str], compute, owners: list[int] | None, cacheable: bool) -> list:
+    def _run(self, keys: list[str], compute, owners: list[int] | None, cacheable: bool, kind: str) -> list:
         cache = self.cache if cacheable else None
         known = cache.get_many(keys) if cache is not None else {}
+        known = {k: v for k, v in known.items() if row_ok(v, kind)}  # a damaged row is computed again, overwritten
         owners = owners if owners is not None else list(range(len(keys)))
         first: dict[str, int] = {}
         for i, k in enumerate(keys):

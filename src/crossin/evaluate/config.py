@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..config import arg, differs, refuse_no_ops
 from ..extractors import EXTRACTORS
 from ..langs import PAPER_LANGS
+from ..metrics import MAX_N_BOOT
 from ..models.hf import DTYPES
 from ..prompts import PROMPT_FORMATS
 from .scoring import CLOZE_NORMS
@@ -48,7 +49,7 @@ class EvalConfig:
                                                    "comma-separated, or a file with one per line: requests go to the least busy, a failed server's to the others.")
     threads: int | None = arg(None, min=1, help="CPU threads for torch (default: torch's choice; 1 is faster on a busy machine).")
     seed: int = arg(0, min=0, max=2**32 - 1, help="Seed recorded in the output and used for the bootstrap CIs (decoding is greedy).")
-    n_boot: int = arg(1000, min=1, help="Bootstrap resamples for the confidence intervals.")
+    n_boot: int = arg(1000, min=1, max=MAX_N_BOOT, help="Bootstrap resamples for the confidence intervals.")
     extractor: str = arg("crossin", choices=EXTRACTORS, help="Generate mode: who reads the answers: crossin, seaeval "
                          "(SeaEval's rule, random fill seeded by --seed) or judge (an LLM: --judge-model, --judge-base-url).")
     judge_model: str | None = arg(None, pattern=r"openai:\S+", help="--extractor judge: openai:NAME on the judge server.")

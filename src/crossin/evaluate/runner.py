@@ -122,6 +122,8 @@ def _validate(config: EvalConfig) -> None:
     if config.bench_file and len(config.bench) > 1:
         raise CrossinError("--bench-file works with one benchmark at a time")
     if config.model.startswith(OPENAI_PREFIX):
+        if not config.model[len(OPENAI_PREFIX):].strip():
+            raise CrossinError("--model openai:NAME needs the served model's NAME")
         if not config.base_url:
             raise CrossinError("--model openai:NAME needs --base-url (e.g. http://localhost:8000/v1)")
         if config.adapter:
@@ -275,6 +277,7 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
         results["servers"] = backend.server_report()
     if config.out:
         folder = Path(config.out) / bench.name / subfolder
+        remove_stale_tmp(folder)  # a killed eval's temp files, in the folder this eval writes (nothing else)
         write_jsonl(folder / samples_file(bench.name), samples)
         write_json(folder / RESULTS_FILE, results)
     return results

@@ -12,9 +12,12 @@ from typing import Any
 
 from ..config import arg, build_config
 from ..errors import CrossinError
+from ..io import short
 from ..langs import PAPER_LANGS, parse_langs
+from ..metrics import MAX_N_BOOT
 from ..recipe_names import ARM_RECIPES, EN_ONLY, X2X, ZERO_SHOT
 
+OWN_PLACES = ("out",)  # section keys only the experiment sets (see _check_sections)
 RUN_NAME = re.compile(r"[A-Za-z0-9_+=-][A-Za-z0-9_.+=-]{0,99}")
 
 
@@ -56,7 +59,7 @@ class ExperimentConfig:
     sweep: dict | None = arg(None, help="A size sweep (SweepConfig fields: recipe, sizes, translation).")
     compare: list[str] = arg([], help="Paired comparisons for the report, as 'A:B' run names (default: every run vs the English-only arm).")
     baseline: str | None = arg(None, help="Run every other run is compared with in the report (default: the English-only arm).")
-    n_boot: int = arg(10000, min=1, help="Paired bootstrap resamples in the report.")
+    n_boot: int = arg(10000, min=1, max=MAX_N_BOOT, help="Paired bootstrap resamples in the report.")
 
 
 @dataclass
@@ -80,7 +83,7 @@ def _expand(value: str | None) -> str | None:
     expanded = os.path.expandvars(os.path.expanduser(value))
     left = re.findall(r"\$\{?(\w+)", expanded)
     if left:
-        raise CrossinError(f"{value!r}: environment variable ${left[0]} is not set")
+        raise CrossinError(f"{short(value)}: environment variable ${left[0]} is not set")
     return expanded
 
 
@@ -125,7 +128,7 @@ def load_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = 
     arms: list[tuple[ArmConfig, bool]] = []
     for i, raw in enumerate(cfg.arms):
         if not isinstance(raw, dict):
-            raise CrossinError(f"arms[{i}]: expected a mapping, got {raw!r}", path=where)
+            raise CrossinError(f"arms[{i}]: expected a mapping, got {short(raw)}", path=where)
         try:
             arms.append((build_config(ArmConfig, None, raw), False))
         except CrossinError as e:
@@ -173,6 +176,9 @@ def load_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = 
     zero = ArmConfig(recipe=ZERO_SHOT, name=ZERO_SHOT, label="Base model")
     runs.insert(0, Run(name=ZERO_SHOT, arm=zero, seed=cfg.seeds[0], order=0))
     _check_sections(cfg, runs, arms, where)
+    if cfg.baseline is not None and cfg.baseline not in [r.name for r in runs]:
+        raise CrossinError(f"baseline: {short(cfg.baseline)} is not a run name ({', '.join(r.name for r in runs)})",
+                           path=where)
     for pair in cfg.compare:
         a, sep, b = pair.partition(":")
         if not sep or a not in [r.name for r in runs] or b not in [r.name for r in runs]:
@@ -195,6 +201,16 @@ def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[Arm
             raise CrossinError(f"{label}: {e.reason}", path=where if e.path in (None, "flags", "config") else e.path,
                                line=e.line) from None
 
+    # Every run writes under <out>/runs/<name>: a section naming its own output folder would write outside --out
+    # (an absolute path) or make arms overwrite each other, so the experiment's places are the only ones.
+    sections = [("data", cfg.data), ("train", cfg.train), ("eval", cfg.eval)]
+    sections += [(f"arms[{i}].{part}", getattr(arm, part)) for i, (arm, is_sweep) in enumerate(arms) if not is_sweep
+                 for part in ("data", "train")]
+    for label, section in sections:
+        for key in OWN_PLACES:
+            if key in section:
+                raise CrossinError(f"{label}.{key}: the experiment places each run's output under its --out folder; "
+                                   f"remove {key}", path=where)
     check("eval", lambda: build_config(EvalConfig, None, cfg.eval))
     check("data", lambda: build_config(DataConfig, None, cfg.data))
     check("train", lambda: build_config(TrainConfig, None, cfg.train))

@@ -22,7 +22,7 @@ from .. import __version__
 from ..benchmarks import LETTERS, Benchmark, load_benchmark
 from ..config import arg, refuse_no_ops
 from ..errors import CrossinError
-from ..io import atomic_write_text, write_jsonl
+from ..io import atomic_write_text, check_output_dir, write_jsonl
 from ..langs import PAPER_LANGS, parse_langs
 from ..prompts import MCQ_TEMPLATES, PROMPT_FORMATS
 
@@ -42,7 +42,7 @@ class ExportConfig:
     prompt_format: str = arg("alpaca", choices=PROMPT_FORMATS, help="Prompt formatter shared with training: alpaca, "
                                                                     "plain or chat (needs --model for its template).")
     model: str | None = arg(None, help="Model whose chat template builds the prompts (--prompt-format chat only).")
-    limit: int | None = arg(None, help="Export only the first N sets of each benchmark.")
+    limit: int | None = arg(None, min=1, help="Export only the first N sets of each benchmark.")
     data_dir: str | None = arg(None, help="Local data root (default: $CROSSIN_DATA_DIR, else the Hub).")
     subset: str = arg("all", choices=("all", "cs", "ca"), help="Global-MMLU's culturally sensitive (cs) or agnostic "
                                                              "(ca) questions only; all: every question.")
@@ -127,6 +127,7 @@ def export_lm_eval(cfg: ExportConfig) -> dict[str, list[str]]:
          "they list the options, which cloze mode does not show; drop --template"),
     ])
     codes = parse_langs(cfg.langs)
+    check_output_dir(cfg.out, "--out")
     tokenizer = None
     if cfg.prompt_format == "chat":
         from ..models.hf import load_tokenizer

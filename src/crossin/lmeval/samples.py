@@ -11,6 +11,7 @@ dataset's ids. The option scores behind each choice come back as well (RankC).
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -19,12 +20,25 @@ import numpy as np
 from ..benchmarks import MCQ, Benchmark, ParallelSet
 from ..benchmarks.registry import benchmark_names
 from ..errors import CrossinError
-from ..io import iter_jsonl, sha256_file, sha256_text
+from ..io import iter_jsonl, sha256_file, sha256_text, short
+from ..langs import ALL_NAMES, NAME_BY_CODE
 from ..predictions import MatrixBuilder
+from ..schemas import check_record
 from .export import group_name
 from .native import loglikelihoods as _loglikelihoods
 from .native import native_matrix, native_task
 
+# One line of lm-eval's samples file, as far as crossin reads it (the doc is our exported row).
+SAMPLE = {
+    "type": "object",
+    "properties": {
+        "doc_id": {"type": "integer", "minimum": 0},
+        "doc": {"type": "object", "properties": {
+            "id": {"type": ["string", "integer"]}, "lang": {"type": "string"}, "mode": {"type": "string"},
+            "choices": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+            "gold": {"type": "integer", "minimum": 0}}},
+    },
+}
 SAMPLES_FILE = re.compile(r"^samples_(?P<task>.+)_(?P<stamp>\d{4}-\d{2}-\d{2}T[^_]+)\.jsonl$")
 
 
@@ -67,12 +81,18 @@ def read_task(path: Path, lang: str) -> list[tuple[int, str, int, int, tuple[str
         if not isinstance(doc, dict) or not {"id", "lang", "choices", "gold"} <= set(doc):
             raise CrossinError("not a sample of a crossin task (export the tasks with `crossin export lm-eval`)",
                                path=where, line=line)
+        check_record(obj, SAMPLE, path=where, line=line, what="lm-eval sample")
         if doc["lang"] != lang:
-            raise CrossinError(f"a {doc['lang']!r} doc in the {lang} task", path=where, line=line)
-        choices = tuple(str(c) for c in doc["choices"])
+            raise CrossinError(f"a {short(doc['lang'])} doc in the {lang} task", path=where, line=line)
+        choices = tuple(doc["choices"])
+        if doc["gold"] >= len(choices):
+            raise CrossinError(f"doc.gold: {doc['gold']} is not an option index (0-{len(choices) - 1})", path=where,
+                               line=line)
         lls = _loglikelihoods(obj, where, line)
         if len(lls) != len(choices):
             raise CrossinError(f"{len(lls)} log-likelihoods for {len(choices)} options", path=where, line=line)
+        if not all(math.isfinite(x) for x in lls):
+            raise CrossinError("a log-likelihood is NaN or infinite", path=where, line=line)
         # lm-eval's own choice: argmax (first of ties) of the raw or the length-normalised log-likelihoods.
         scores = [ll / len(c) for ll, c in zip(lls, choices)] if doc.get("mode") == "cloze" else lls
         choice = int(np.argmax(scores))
@@ -100,6 +120,9 @@ def load_lm_eval_samples(folder: str | Path, *, bench: list[str] | None = None, 
                                    "only those", path=str(path))
             continue
         name, lang = parsed or theirs
+        if parsed is not None and lang not in ALL_NAMES:  # `crossin export lm-eval` names tasks by crossin's codes
+            raise CrossinError(f"task {task}: {short(lang)} is not a language code of crossin's tasks "
+                               f"({', '.join(sorted(NAME_BY_CODE))}, ...)", path=str(path))
         if wanted is not None and name not in wanted:
             continue
         if parsed is not None:

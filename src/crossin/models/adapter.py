@@ -15,7 +15,7 @@ import json
 import warnings
 from pathlib import Path
 
-from ..io import normal_mode
+from ..io import atomic_write_text, normal_mode
 
 WEIGHTS_FILE = "adapter_model.safetensors"
 TIED_KEY = "crossin_tied"
@@ -38,11 +38,32 @@ def save_adapter_weights(peft_model, folder: Path, adapter_name: str = "default"
         else:
             kept[where] = name
     weights = {k: v.contiguous() for k, v in state.items() if k not in copies}
-    save_file(weights, str(folder / WEIGHTS_FILE), metadata={"format": "pt", TIED_KEY: json.dumps(copies)})
+    save_file(weights, str(folder / WEIGHTS_FILE), metadata={"format": "pt", TIED_KEY: json.dumps(copies, sort_keys=True)})
+    canonical_header(folder / WEIGHTS_FILE)
     (folder / WEIGHTS_FILE).chmod(normal_mode())  # safetensors creates it private (0600)
     config = copy.deepcopy(peft_model.peft_config[adapter_name])
     config.inference_mode = True
     config.save_pretrained(str(folder))
+    path = folder / "adapter_config.json"  # PEFT keeps module names as sets, written in hash order: sort them
+    record = json.loads(path.read_text(encoding="utf-8"))
+    for name in ("target_modules", "modules_to_save"):
+        if isinstance(record.get(name), list):
+            record[name] = sorted(record[name])
+    atomic_write_text(path, json.dumps(record, indent=2, sort_keys=True) + "\n")
+
+
+def canonical_header(path: Path) -> None:
+    """Rewrite a safetensors file's JSON header with sorted keys, in place. safetensors (Rust) writes the metadata
+    map in hash order, which changes from run to run; the same keys sorted have the same length, so the tensor
+    data (addressed by offsets after the header) is untouched and identical weights give identical bytes."""
+    with open(path, "r+b") as f:
+        size = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(size))
+        text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        if len(text) > size:  # not what safetensors writes; leave the file as it is
+            return
+        f.seek(8)
+        f.write(text + b" " * (size - len(text)))  # safetensors pads its header with spaces too
 
 
 def tied_copies(folder: Path) -> dict[str, str]:

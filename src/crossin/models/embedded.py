@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import CrossinError
-from ..io import embedded_model_cache_dir, normal_mode
+from ..io import embedded_model_cache_dir, normal_mode, tmp_name
 
 EMBEDDED_NAMES = ("gemma-3-270m", "embedded", "gemma3-270m")
 
@@ -43,11 +43,13 @@ def embedded_model_dir() -> Path:
         del model.config.quantization_config
     model.is_quantized = False
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".gemma-3-270m."))
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=tmp_name("gemma-3-270m") + "."))
     try:
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         tmp.chmod(normal_mode(folder=True))  # mkdtemp makes it private; the cache is shared like ~/.cache/huggingface
+        for written in tmp.iterdir():  # safetensors creates model.safetensors private (0600) whatever the umask
+            written.chmod(normal_mode(folder=written.is_dir()))
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CrossinError
-from ..io import RESULTS_FILE, iter_jsonl, read_json, samples_file
+from ..io import RESULTS_FILE, iter_jsonl, parse_json, read_json, read_text, samples_file
 from ..langs import to_code
 from ..predictions import MatrixBuilder, PredictionMatrix
+from ..schemas import ARM, RESULTS, check_record
 
 ARM_FILE = "arm.json"
-REQUIRED_KEYS = ("accuracy", "language_accuracy", "consistency", "ac3", "languages", "n_sets")
 
 
 @dataclass
@@ -78,8 +78,7 @@ def _runs_under(root: Path) -> list[Run]:
     base = root.parent if root.is_file() else root
     runs = []
     for file in files:
-        results = read_json(file)
-        _check_results(results, file)
+        results = _read_record(file, RESULTS, "not an eval results file")
         bench = results.get("inputs", {}).get("benchmark") or file.parent.name
         run_root = file.parent.parent  # <run>/<bench>/results.json
         meta = _find_meta(run_root, base.parent)
@@ -106,12 +105,12 @@ def _check_unique_names(runs: list[Run]) -> None:
         seen[key] = run.folder
 
 
-def _check_results(results: dict, path: Path) -> None:
-    if not isinstance(results, dict):
-        raise CrossinError("results.json must be a JSON object", path=str(path))
-    missing = [k for k in REQUIRED_KEYS if k not in results]
-    if missing:
-        raise CrossinError(f"not an eval results file: missing {', '.join(missing)}", path=str(path))
+def _read_record(path: Path, schema: dict, what: str) -> dict:
+    """A JSON file crossin wrote, checked against its schema (crossin.schemas) as it is read."""
+    text = read_text(path)
+    record = parse_json(text, path=str(path))
+    check_record(record, schema, path=str(path), text=text, what=what)
+    return record
 
 
 def _find_meta(run_root: Path, stop: Path) -> dict:
@@ -121,10 +120,7 @@ def _find_meta(run_root: Path, stop: Path) -> dict:
     while True:
         candidate = here / ARM_FILE
         if candidate.is_file():
-            meta = read_json(candidate)
-            if not isinstance(meta, dict):
-                raise CrossinError("arm.json must be a JSON object", path=str(candidate))
-            return meta
+            return _read_record(candidate, ARM, "not an arm record")
         if here == stop or here == here.parent:
             return {}
         here = here.parent

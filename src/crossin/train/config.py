@@ -30,6 +30,10 @@ OPTIMIZERS = ("adamw_torch", "adamw_torch_fused", "adamw_torch_xla", "adamw_torc
               "apollo_adamw", "apollo_adamw_layerwise", "stable_adamw")
 
 
+# transformers' attention kernels, or a Hub kernel (org/repo[:function]); anything else fails only at model load
+ATTENTION_NAMES = r"eager|sdpa|flash_attention_[234]|flex_attention|paged\|eager|[\w.-]+/[\w.-]+(:[\w.-]+)?"
+
+
 @dataclass
 class TrainConfig:
     # what to train on, where to write
@@ -80,7 +84,7 @@ class TrainConfig:
     loss_impl: str = arg("auto", choices=LOSS_IMPLS, help="Loss kernel: trl (TRL's fused LM head, fast with Triton on GPU), compact "
                                       "(logits only at response positions, fast on CPU) or auto (trl on CUDA, "
                                       "else compact).")
-    attn_implementation: str = arg("sdpa", pattern=r"[\w.:/-]+", help="Attention kernel: sdpa, eager, flash_attention_2, ...")
+    attn_implementation: str = arg("sdpa", pattern=ATTENTION_NAMES, help="Attention kernel: sdpa, eager, flash_attention_2, ...")
 
     # bookkeeping
     logging_steps: int = arg(1, min=1, help="Optimizer steps between log lines (train_log.jsonl and the progress bar).")

@@ -27,8 +27,10 @@ from pathlib import Path
 from .. import __version__ as crossin_version
 from ..config import check_fields, config_to_dict
 from ..errors import CrossinError
-from ..io import package_versions, read_json, remove_stale_tmp, sha256_file, tmp_name, write_json
+from ..io import (check_cache_writable, check_input_file, check_output_dir, package_versions, read_json,
+                  remove_stale_tmp, sha256_file, tmp_name, write_json)
 from ..models.adapter import quiet_checkpointing_deprecation
+from ..models.embedded import is_embedded
 from ..models.hf import attention_without_cudnn
 from .checkpoints import checkpoint_step, finish_from_checkpoint, last_checkpoint, reached_end
 from .config import LOSS_IMPLS, PRECISIONS, TrainConfig
@@ -131,7 +133,11 @@ def load_base_model(cfg: TrainConfig):
     """(model, tokenizer) of cfg.model in cfg.model_dtype, through the loader evaluation uses."""
     from ..models.hf import load_pretrained
 
-    return load_pretrained(cfg.model, dtype=cfg.model_dtype, attn_implementation=cfg.attn_implementation)
+    model, tokenizer = load_pretrained(cfg.model, dtype=cfg.model_dtype, attn_implementation=cfg.attn_implementation)
+    # PEFT records this as the adapter's base_model_name_or_path: the model as the user named it, not the folder it
+    # resolved to (a cache path that differs between machines), so identical runs write identical adapter files.
+    model.name_or_path = cfg.model
+    return model, tokenizer
 
 
 def resolve_loss_impl(loss_impl: str) -> str:
@@ -299,7 +305,7 @@ def train(config: TrainConfig, log=_say, callbacks=()) -> Path:
     the log and loss.png are complete by then)."""
     import torch  # noqa: F401 - fail early with a clear message if the training stack is missing
 
-    from .data import build_dataset, load_samples
+    from .data import build_dataset, load_samples, resolve_data_file
 
     cfg = config
     check_fields(cfg)
@@ -309,7 +315,10 @@ def train(config: TrainConfig, log=_say, callbacks=()) -> Path:
     if not cfg.out:
         raise CrossinError("no output folder given (--out)")
     accumulation(cfg, world_size())  # a batch that does not divide fails now, before the model loads
-    out = Path(cfg.out)
+    out = check_output_dir(cfg.out, "--out")
+    check_input_file(resolve_data_file(cfg.data), "training data")  # before anything in --out is touched
+    if is_embedded(cfg.model):
+        check_cache_writable()  # the embedded model is converted into the cache on first use
     adapter_dir = out / "adapter"
     if cfg.resume and (adapter_dir / "adapter_config.json").exists():
         return adapter_dir  # finished earlier

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ...io import sha256_text
+from ...progress import progress_bar
 from .distractors import N_OPTIONS, Entry, Pick, conflicts
 from .text import clean_option, norm_key
 
@@ -72,13 +73,10 @@ def ask_all(generator: Generator, entries: dict[str, Entry], anchor: str, langs:
     replies: dict[str, str] = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
         futures = {i: pool.submit(generator, i, m) for i, m in prompts.items()}
-        items = futures.items()
-        if progress:
-            from tqdm import tqdm
-
-            items = tqdm(items, total=len(futures), desc="LLM distractors")
-        for i, fut in items:
-            replies[i] = fut.result()
+        with progress_bar(total=len(futures), desc="LLM distractors", disable=not progress) as bar:
+            for i, fut in futures.items():
+                replies[i] = fut.result()
+                bar.update(1)
     return replies
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...config import check_template
 from ...errors import CrossinError
 from ...io import atomic_write_text, parse_json, read_text
 from ...langs import to_code
@@ -144,6 +145,7 @@ def download_xquad(dest: str | os.PathLike, langs: Iterable[str] = XQUAD_LANGS, 
     """
     dest = Path(dest)
     template = os.environ.get(XQUAD_URL_ENV) or XQUAD_URL
+    check_template(template, ("lang",), required=("lang",), name=f"${XQUAD_URL_ENV}", where="environment")
     for lang in langs:
         target = dest / f"xquad.{lang}.json"
         if target.is_file():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ...config import arg, check_fields, differs, refuse_no_ops
+from ...config import arg, check_fields, check_template, differs, refuse_no_ops
 from ...errors import CrossinError
 from ...langs import parse_langs, to_code
 
@@ -16,6 +16,7 @@ DEFAULT_PROMPT = (
     "Translate the following text from {source} into {target}. Keep code, URLs, numbers and anything in curly "
     "braces exactly as they are. Reply with the translation only, without notes or quotes.\n\n{text}"
 )
+PROMPT_FIELDS = ("source", "target", "text")
 
 
 @dataclass
@@ -29,7 +30,7 @@ class TranslateConfig:
     engine: str = arg("openai", help="openai (any OpenAI-compatible server) or hf (a local transformers "
                                      "translation model: MarianMT, NLLB or M2M100).")
     model: str = arg("", help="Model name on the server (openai) or a local folder / Hub id (hf).")
-    base_url: str = arg("", help="Server URL ending in /v1 (openai engine), e.g. http://127.0.0.1:8000/v1.")
+    base_url: str = arg("", url=True, help="Server URL ending in /v1 (openai engine), e.g. http://127.0.0.1:8000/v1.")
     api_key: str = arg("", help="API key (openai engine; default: $OPENAI_API_KEY). Never recorded.")
     prompt: str = arg(DEFAULT_PROMPT, help="Translation prompt (openai engine): {source}, {target}, {text}.")
     concurrency: int = arg(8, min=1, help="Requests in flight at once (openai engine).")
@@ -40,7 +41,7 @@ class TranslateConfig:
     temperature: float = arg(0.0, min=0, help="Sampling temperature of the first try (openai engine; 0 = greedy).")
     retry_temperature: float = arg(0.7, min=0, help="Temperature of the one retry (openai engine; the hf engine retries "
                                              "with beam search).")
-    timeout: float = arg(300.0, help="Seconds to wait for one answer (openai engine).")
+    timeout: float = arg(300.0, above=0, help="Seconds to wait for one answer (openai engine).")
     retries: int = arg(5, min=1, help="Tries per request on a connection error, HTTP 429 or 5xx, with exponential backoff.")
     batch_size: int = arg(16, min=1, help="Texts per generate() call (hf engine).")
     device: str = arg("", help="hf engine: cpu, cuda, ... (default: cuda when present).")
@@ -51,7 +52,7 @@ class TranslateConfig:
     min_langid_chars: int = arg(20, min=0, help="A translated piece with at least this many letters must be identified as "
                                          "the target language (shorter ones are too short to tell).")
     id_prefix: str = arg("", help="Id prefix for input records without ids (as in `crossin data build`).")
-    seed: int = arg(0, help="Seed sent with every request (recorded in manifest.json).")
+    seed: int = arg(0, min=0, max=2**63 - 1, help="Seed sent with every request (recorded in manifest.json).")
     chunk: int = arg(256, min=1, help="Samples per round of requests: progress and the output order do not depend on it.")
 
     def validate(self) -> None:
@@ -73,11 +74,14 @@ class TranslateConfig:
             raise CrossinError(f"unknown engine {self.engine!r}; choose from {', '.join(ENGINES)}", path="config")
         if not self.model:
             raise CrossinError("no model given (--model)", path="config")
+        if self.engine == "hf" and self.model.startswith(("/", ".", "~")):  # a path, not a Hub id: there now
+            self.model = os.path.expanduser(self.model)
+            if not os.path.isdir(self.model):
+                raise CrossinError("model folder not found", path=self.model)
         if self.engine == "openai":
             if not self.base_url:
                 raise CrossinError("the openai engine needs --base-url (e.g. http://127.0.0.1:8000/v1)", path="config")
-            if "{text}" not in self.prompt:
-                raise CrossinError("prompt must contain {text}", path="config")
+            check_template(self.prompt, PROMPT_FIELDS, required=("text",), name="prompt")
         self.check_combinations()
 
     def check_combinations(self) -> None:

@@ -35,9 +35,8 @@ OnReply = Callable[[int, Reply], None]
 
 
 def render_prompt(template: str, req: Request) -> str:
-    # Plain replacement, text last: the text may itself contain {target} or other braces.
-    return template.replace("{source}", to_name(req.src)).replace("{target}", to_name(req.tgt)).replace(
-        "{text}", req.text)
+    # The template was checked (config.check_template: only these fields, plainly); braces in the text are data.
+    return template.format(source=to_name(req.src), target=to_name(req.tgt), text=req.text)
 
 
 class OpenAIEngine:

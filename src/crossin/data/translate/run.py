@@ -16,8 +16,9 @@ from pathlib import Path
 
 from ...config import config_to_dict
 from ...errors import CrossinError
-from ...io import package_versions, sha256_text, write_json, write_jsonl
+from ...io import check_output_dir, package_versions, sha256_text, write_json, write_jsonl
 from ...answer_lang import LangId, answer_language
+from ...progress import progress_bar
 from ..corpus import Source, find_lang_file, read_samples
 from .config import TranslateConfig
 from .engines import HFEngine, OpenAIEngine, Reply, Request
@@ -120,9 +121,8 @@ class _Resolver:
 def translate_corpus(cfg: TranslateConfig, *, progress: bool = True,
                      log: Callable[[str], None] = lambda msg: None) -> Path:
     """Translate cfg.input into every target language; returns the output folder."""
-    from tqdm import tqdm
-
     cfg.validate()
+    check_output_dir(cfg.out, "--out")
     started = time.time()
     out = Path(cfg.out)
     source = read_input(cfg)
@@ -140,7 +140,7 @@ def translate_corpus(cfg: TranslateConfig, *, progress: bool = True,
     failures: dict[str, list[dict]] = {t: [] for t in targets}
     scores: dict[str, list[dict]] = {t: [] for t in targets}
     try:  # the cache is closed however the run ends: every answer in it is committed
-        with tqdm(total=n, unit="sample", desc="translate", disable=not progress, smoothing=0.1) as bar:
+        with progress_bar(total=n, unit="sample", desc="translate", disable=not progress, smoothing=0.1) as bar:
             for start in range(0, n, cfg.chunk):
                 chunk = range(start, min(n, start + cfg.chunk))
                 # slots: (lang, sample, field, piece index) of every piece to translate in this chunk
