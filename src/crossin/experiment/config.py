@@ -46,8 +46,9 @@ class ExecutorConfig:
 
     type: str = arg("local", choices=EXECUTORS, help="local: this machine; slurm: one Slurm job per run (a submitit "
                                                      "job array); ray: one Ray task per run.")
-    max_parallel: int = arg(1, min=1, help="local: runs at once on this machine (one GPU each when there are several); "
-                                           "slurm: jobs of the array running at once (slurm_array_parallelism).")
+    max_parallel: int = arg(0, min=0, help="Runs at once. local: on this machine, one GPU each when there are several "
+                                           "(0: 1); slurm: jobs of the array running at once (0: as many as Slurm "
+                                           "allows); ray: Ray decides from each run's resources.")
     gpus_per_run: int = arg(0, min=0, help="GPUs per run; more than 1 trains through `accelerate launch` (data parallel).")
     accelerate_config: str = arg("ddp", help="accelerate config for gpus_per_run > 1: ddp, zero2, zero3 "
                                              "(configs/accelerate/NAME.yaml) or a YAML file.")

@@ -93,7 +93,9 @@ def submit_slurm(ex: ExecutorConfig, jobs: list[Job], out: Path, log: Callable[[
     executor = submitit.AutoExecutor(folder=out / "jobs" / "%j", cluster="slurm",
                                      slurm_max_num_timeout=ex.max_requeues)
     params = dict(name=f"crossin-{out.name}", timeout_min=ex.time_min, nodes=1, tasks_per_node=1,
-                  cpus_per_task=ex.cpus_per_run, slurm_array_parallelism=ex.max_parallel)
+                  cpus_per_task=ex.cpus_per_run)
+    if ex.max_parallel:
+        params["slurm_array_parallelism"] = ex.max_parallel
     if ex.gpus_per_run:
         params["gpus_per_node"] = ex.gpus_per_run
     if ex.mem_gb:
@@ -187,7 +189,7 @@ def run_ray(ex: ExecutorConfig, jobs: list[Job], out: Path, log: Callable[[str],
 
 def dispatch(ex: ExecutorConfig, jobs: list[Job], out: Path, steps: Steps | None, log: Callable[[str], None],
              detach: bool = False) -> None:
-    if ex.type == "local" and ex.max_parallel == 1:
+    if ex.type == "local" and ex.max_parallel <= 1:
         run_local(ex, jobs, steps or Steps(ex.gpus_per_run, ex.accelerate_config), log)
     elif ex.type == "local":
         run_pool(ex, jobs, log)

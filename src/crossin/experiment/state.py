@@ -24,6 +24,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import socket
 import subprocess
 import time
@@ -193,13 +194,16 @@ def slurm_active(job_ids: list[str]) -> set[str] | None:
     return {j for j in job_ids if j in active}
 
 
+_STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ")
+
+
 def last_line(path: Path, limit: int = 100) -> str:
     if not path.exists():
         return ""
     with open(path, "rb") as f:
         f.seek(max(0, path.stat().st_size - 4096))
         lines = [x for x in f.read().decode("utf-8", "replace").splitlines() if x.strip()]
-    text = lines[-1].strip() if lines else ""
+    text = _STAMP.sub("", lines[-1].strip()) if lines else ""  # the table has its own time column
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
