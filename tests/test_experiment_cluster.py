@@ -54,9 +54,11 @@ def finish(proc: subprocess.Popen, timeout: float = 900) -> str:
     return output
 
 
-def wait_for(condition, timeout: float, what: str, step: float = 0.2):
+def wait_for(condition, timeout: float, what: str, step: float = 0.2, proc: subprocess.Popen | None = None):
     deadline = time.time() + timeout
     while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"crossin ended (exit {proc.returncode}) before {what}: {proc.stdout.read()[-3000:]}")
         value = condition()
         if value:
             return value
@@ -143,7 +145,7 @@ def test_ray_equals_local_and_a_killed_worker_is_retried(tiny_model, reference, 
     proc = crossin("experiment", "run", config, "--out", out, "--executor", "ray", "--ray-cpus", "2",
                    "--cpus-per-run", "1", "--poll-s", "1")
     try:
-        wait_for(lambda: checkpoint_1(out), 600, "x2x-n8's first checkpoint")
+        wait_for(lambda: checkpoint_1(out), 600, "x2x-n8's first checkpoint", proc=proc)
         state = read_json(out / "arms" / "x2x-n8" / "state.json")
         assert state["executor"] == "ray" and state["status"] == "running"
         os.kill(state["pid"], signal.SIGKILL)  # the Ray worker running the task dies mid-training

@@ -105,7 +105,8 @@ def print_status(out: Path, title: str) -> list[dict]:
         table.add_column(column, overflow="fold")
     colors = {"failed": "red", "running": "cyan", "done": "green", "interrupted": "yellow", "queued": "blue"}
     for row in rows:
-        table.add_row(row["run"], row["status"], row["where"], row["job"], _duration(row["elapsed_s"]),
+        job = row["job"] if len(row["job"]) <= 20 else row["job"][:16] + "..."  # Ray's task ids are 48 digits
+        table.add_row(row["run"], row["status"], row["where"], job, _duration(row["elapsed_s"]),
                       row["last_log"], row["error"], style=colors.get(row["status"]))
     console.print(table)
     return rows

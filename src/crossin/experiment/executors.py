@@ -167,11 +167,11 @@ def run_ray(ex: ExecutorConfig, jobs: list[Job], out: Path, log: Callable[[str],
             if need > total.get(resource, 0):
                 raise CrossinError(f"each run asks for {need} {resource}(s) and the Ray cluster has "
                                    f"{total.get(resource, 0):g}: lower cpus_per_run / gpus_per_run")
-        task = ray.remote(ray_job).options(num_cpus=ex.cpus_per_run, num_gpus=ex.gpus_per_run,
-                                           max_retries=ex.max_retries, retry_exceptions=False)
+        task = ray.remote(ray_job)
         refs = {}
         for job in jobs:
-            ref = task.options(name=f"crossin:{job[1].name}").remote(*job, ex)
+            ref = task.options(num_cpus=ex.cpus_per_run, num_gpus=ex.gpus_per_run, max_retries=ex.max_retries,
+                               retry_exceptions=False, name=f"crossin:{job[1].name}").remote(*job, ex)
             refs[ref] = job[1].name
             write_job(out, job[1].name, "ray", ref.task_id().hex())
             log(f"{job[1].name}: Ray task {ref.task_id().hex()}")
