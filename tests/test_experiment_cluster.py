@@ -293,3 +293,16 @@ def test_several_gpus_per_run_train_through_accelerate_launch(tmp_path):
     # What `crossin train --config` reads back is the run's training config, the paper's settings included.
     assert build_config(TrainConfig, command[-1]) == config
     assert config.learning_rate == 1e-4 and config.lora_r == 64 and config.seed == run.seed
+
+
+def test_local_workers_get_their_own_gpus(monkeypatch):
+    from crossin.experiment import ExecutorConfig
+    from crossin.experiment.executors import gpu_groups
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1,2,3")
+    assert gpu_groups(ExecutorConfig(max_parallel=4)) == ["0", "1", "2", "3"]
+    assert gpu_groups(ExecutorConfig(max_parallel=2, gpus_per_run=2)) == ["0,1", "2,3"]
+    with pytest.raises(CrossinError, match="needs 6 GPUs; this machine has 4"):
+        gpu_groups(ExecutorConfig(max_parallel=3, gpus_per_run=2))
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3")
+    assert gpu_groups(ExecutorConfig(max_parallel=2)) == [None, None]  # one GPU: shared, as it is
