@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 from ..errors import CrossinError
-from ..io import atomic_write_text, confined, read_json, write_json
+from ..io import confined, read_json, write_json
 
 RUN_STATE = "state.json"  # arms/<run>/state.json, written by the process running the run
 OLD_STATE = "state.json"  # <out>/state.json of crossin <= 0.1: one file for every run, migrated once
