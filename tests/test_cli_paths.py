@@ -48,7 +48,7 @@ def test_experiment_list_on_an_experiment_folder(tmp_path, monkeypatch, data_dir
     assert "failed" in rows["en-only"] and "simulated crash in train" in rows["en-only"]
     assert "done" in rows["x2x-n8"]
     res = runner.invoke(app, ["experiment", "list", str(tmp_path)], terminal_width=200)  # a folder, not an experiment
-    assert res.exit_code == 2 and "not an experiment folder (no state.json)" in res.output
+    assert res.exit_code == 2 and "not an experiment folder (no experiment.json, no arms/)" in res.output
     res = runner.invoke(app, ["experiment", "list", str(config)], terminal_width=200)  # the YAML still works
     assert res.exit_code == 0 and "x2x-n8" in res.output
 

@@ -110,7 +110,7 @@ class FakeSteps(Steps):
     def train(self, cfg, run, folder, data_dir):
         self.calls.append(("train", run.name))
         # The data step is on disk in state.json before training starts (atomic state writes after each step).
-        assert "data" in read_json(folder.parent.parent / "state.json")["runs"][run.name]["steps"]
+        assert "data" in read_json(folder / "state.json")["steps"]
         self._maybe_fail("train", run)
         (folder / "train" / "adapter").mkdir(parents=True, exist_ok=True)
         return folder / "train" / "adapter"
@@ -155,8 +155,8 @@ def test_interrupted_run_resumes_after_its_last_finished_step(tmp_path):
     out = tmp_path / "exp"
     with pytest.raises(KeyboardInterrupt):
         run_experiment(path, out, steps=FakeSteps(interrupt={"x2x-n8": "train"}), log=lambda _m: None)
-    state = read_json(out / "state.json")["runs"]
-    assert state["x2x-n8"]["status"] == "running" and list(state["x2x-n8"]["steps"]) == ["data"]
+    state = read_json(out / "arms" / "x2x-n8" / "state.json")
+    assert state["status"] == "running" and list(state["steps"]) == ["data"]
     steps = FakeSteps()
     run_experiment(path, out, steps=steps, log=lambda _m: None)
     assert steps.calls == [("train", "x2x-n8"), ("eval", "x2x-n8")]

@@ -6,14 +6,18 @@ mix (`crossin.data`), LoRA-tune the base model on it (`crossin.train`), evaluate
 (`crossin.evaluate`). The zero-shot base model is always an arm (evaluation only). At the end a report
 (`crossin.report`) is written over every finished arm.
 
-Modules: `config` (the YAML config and `load_experiment`, which checks it and lists the runs), `steps` (the
-data / train / eval config of a run and `Steps`, which runs them), `run` (`run_experiment`: the folder layout,
-state.json, resume, the report).
+Modules: `config` (the YAML config, its `executor:` section and `load_experiment`, which checks it and lists the
+runs), `steps` (the data / train / eval config of a run and `Steps`, which runs them), `state` (each run's
+state.json, the lock that claims a run, the status table), `execute` (one run, claimed and run wherever it is),
+`executors` (local, a local pool, Slurm via submitit, Ray), `run` (`run_experiment`: the folder layout, resume,
+the report).
 """
 
-from .config import ArmConfig, ExperimentConfig, Run, SweepConfig, load_experiment
+from .config import ArmConfig, ExecutorConfig, ExperimentConfig, Run, SweepConfig, load_experiment
 from .run import arm_meta, run_experiment, run_fingerprint, summary_rows
-from .steps import Steps, data_config, eval_config, train_config
+from .state import status_rows
+from .steps import Steps, accelerate_command, data_config, eval_config, train_config
 
-__all__ = ["ArmConfig", "ExperimentConfig", "SweepConfig", "Run", "Steps", "load_experiment", "run_experiment",
-           "data_config", "train_config", "eval_config", "arm_meta", "run_fingerprint", "summary_rows"]
+__all__ = ["ArmConfig", "ExecutorConfig", "ExperimentConfig", "SweepConfig", "Run", "Steps", "load_experiment",
+           "run_experiment", "data_config", "train_config", "eval_config", "arm_meta", "run_fingerprint",
+           "summary_rows", "status_rows", "accelerate_command"]

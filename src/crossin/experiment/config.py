@@ -40,6 +40,37 @@ class SweepConfig:
     translation: int = arg(0, min=0, help="Translation samples added to every sweep arm.")
 
 
+EXECUTORS = ("local", "slurm", "ray")
+
+
+@dataclass
+class ExecutorConfig:
+    """Where an experiment's runs run (the YAML `executor:` section; flags override it). It changes no result."""
+
+    type: str = arg("local", choices=EXECUTORS, help="local: this machine; slurm: one Slurm job per run (a submitit "
+                                                     "job array); ray: one Ray task per run.")
+    max_parallel: int = arg(0, min=0, help="Runs at once. local: on this machine, one GPU each when there are several "
+                                           "(0: 1); slurm: jobs of the array running at once (0: as many as Slurm "
+                                           "allows); ray: Ray decides from each run's resources.")
+    gpus_per_run: int = arg(0, min=0, help="GPUs per run; more than 1 trains through `accelerate launch` (data parallel).")
+    accelerate_config: str = arg("ddp", help="accelerate config for gpus_per_run > 1: ddp, zero2, zero3 "
+                                             "(configs/accelerate/NAME.yaml) or a YAML file.")
+    cpus_per_run: int = arg(4, min=1, help="CPU cores per run (Slurm cpus-per-task, Ray num_cpus).")
+    mem_gb: int = arg(0, min=0, help="slurm: memory per job in GB (0: the partition's default).")
+    time_min: int = arg(24 * 60, min=1, help="slurm: time limit per job in minutes; a job that reaches it is requeued "
+                                             "and resumes from its last checkpoint.")
+    partition: str = arg("", help="slurm: partition (default: the cluster's default).")
+    account: str = arg("", help="slurm: account to charge.")
+    qos: str = arg("", help="slurm: quality of service.")
+    sbatch: list[str] = arg([], pattern=r"[A-Za-z][A-Za-z0-9_-]*(=.*)?", help="slurm: extra #SBATCH options as "
+                                                                              "KEY=VALUE (e.g. constraint=a100).")
+    max_requeues: int = arg(3, min=0, help="slurm: times a timed-out job is requeued before it is given up.")
+    ray_address: str = arg("", help="ray: a running cluster (e.g. ray://head:10001 or auto); default: a local one.")
+    ray_cpus: int = arg(0, min=0, help="ray: CPUs of the local cluster started when there is no --ray-address (0: all).")
+    max_retries: int = arg(3, min=0, help="ray: times a run whose worker died (node lost, killed) is retried.")
+    poll_s: float = arg(10.0, above=0, help="slurm/ray: seconds between two looks at the runs while following them.")
+
+
 @dataclass
 class ExperimentConfig:
     name: str = arg("experiment", help="Experiment name (report title).")
@@ -60,6 +91,8 @@ class ExperimentConfig:
     compare: list[str] = arg([], help="Paired comparisons for the report, as 'A:B' run names (default: every run vs the English-only arm).")
     baseline: str | None = arg(None, help="Run every other run is compared with in the report (default: the English-only arm).")
     n_boot: int = arg(10000, min=1, max=MAX_N_BOOT, help="Paired bootstrap resamples in the report.")
+    executor: dict = arg({}, help="Where the runs run (ExecutorConfig fields: type, max_parallel, gpus_per_run, "
+                                  "partition, ...); flags override it.")
 
 
 @dataclass
@@ -211,6 +244,7 @@ def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[Arm
             if key in section:
                 raise CrossinError(f"{label}.{key}: the experiment places each run's output under its --out folder; "
                                    f"remove {key}", path=where)
+    check("executor", lambda: build_config(ExecutorConfig, None, cfg.executor))
     check("eval", lambda: build_config(EvalConfig, None, cfg.eval))
     check("data", lambda: build_config(DataConfig, None, cfg.data))
     check("train", lambda: build_config(TrainConfig, None, cfg.train))

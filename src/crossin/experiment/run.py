@@ -3,7 +3,12 @@
 Layout of `--out DIR`:
 
     experiment.json            the resolved config (what was asked)
-    state.json                 per run: status (running / done / failed), finished steps, error, times
+    locks/<run>.lock           who runs the run now (an flock; see `state`)
+    jobs/                      submitit's job files and logs (--executor slurm)
+    arms/<run>/state.json      status (running / done / failed), finished steps, error, times, host, pid, job id:
+                               written only by the process running the run
+    arms/<run>/log.txt         the run's progress, every attempt
+    arms/<run>/job.json        the Slurm job or Ray task submitted for it
     arms/<run>/arm.json        recipe, sizes, seed: what the report needs to place the run in Figures 3-5
     arms/<run>/data/           train.jsonl, manifest.json          (crossin data build)
     arms/<run>/train/          adapter/, train_log.jsonl, loss.png (crossin train)
@@ -13,31 +18,30 @@ Layout of `--out DIR`:
 
 Resume: a rerun skips finished runs and, inside an unfinished one, finished steps; training continues from
 its last checkpoint and evaluation from its request cache. A run that fails is recorded and the others go
-on. A run whose settings changed since it was started is an error rather than silently mixed.
+on. A run whose settings changed since it was started is an error rather than silently mixed. Where the runs
+run (this process, local workers, Slurm, Ray) is `executors`; how one run is claimed and run, `execute`.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import time
-import traceback
 from pathlib import Path
 from typing import Callable
 
-from ..config import config_to_dict
+from ..config import build_config, config_to_dict
 from ..errors import CrossinError
-from ..io import RESULTS_FILE, atomic_write_text, confined, read_json, remove_stale_tmp, sha256_text, write_json
-from .config import ExperimentConfig, Run, load_experiment
+from ..io import remove_stale_tmp, sha256_text, write_json
+from .config import ExecutorConfig, ExperimentConfig, Run, load_experiment
+from .execute import bench_names
+from .executors import check_executor, dispatch
+from .state import folder_lock, migrate_old_state, read_run_state, run_state_path
 from .steps import Steps
-
-STATE_FILE = "state.json"
 
 
 def run_fingerprint(cfg: ExperimentConfig, run: Run) -> str:
     """What a run's outputs depend on; a finished run is reused only when this is unchanged."""
     shared = {k: v for k, v in config_to_dict(cfg).items()
-              if k not in ("name", "arms", "sweep", "compare", "baseline", "n_boot", "seeds")}
+              if k not in ("name", "arms", "sweep", "compare", "baseline", "n_boot", "seeds", "executor")}
     # Where the request cache lives does not change any result.
     shared["eval"] = {k: v for k, v in shared["eval"].items() if k not in ("cache_dir", "no_cache")}
     if run.zero_shot:
@@ -60,33 +64,24 @@ def arm_meta(run: Run, fingerprint: str) -> dict:
             "other_base": "base" in run.arm.data, "fingerprint": fingerprint}
 
 
-class State:
-    """state.json: read once, rewritten atomically after every change so a crash loses nothing."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.data: dict = read_json(path) if path.exists() else {"runs": {}}
-        if not isinstance(self.data, dict) or not isinstance(self.data.get("runs"), dict):
-            raise CrossinError("not an experiment state file (no 'runs')", path=str(path))
-
-    def run(self, name: str) -> dict:
-        return self.data["runs"].setdefault(name, {"status": "pending", "steps": {}})
-
-    def save(self) -> None:
-        write_json(self.path, self.data)
+def executor_config(cfg: ExperimentConfig, overrides: dict | None) -> ExecutorConfig:
+    """The YAML's `executor:` section, then the flags typed (`--executor slurm --gpus-per-run 4`)."""
+    try:
+        return build_config(ExecutorConfig, None, {**cfg.executor, **(overrides or {})})
+    except CrossinError as e:
+        raise CrossinError(f"executor: {e.reason}") from None
 
 
 def run_experiment(config_path: str | os.PathLike, out: str | os.PathLike, *, overrides: dict | None = None,
                    only: list[str] | None = None, steps: Steps | None = None, report: bool = True,
-                   log: Callable[[str], None] = print) -> dict:
-    """Run (or resume) every run of the experiment; return the final state (plus `report` when written)."""
+                   log: Callable[[str], None] = print, executor: dict | None = None, detach: bool = False) -> dict:
+    """Run (or resume) every run of the experiment where `executor` says; return the final state (plus `report`
+    when written). Other processes may work on the same folder at the same time (see `state`)."""
     cfg, runs = load_experiment(config_path, overrides)
-    _bench_names(cfg)  # unknown benchmark names fail here, before any work
-    steps = steps or Steps()
+    ex = executor_config(cfg, executor)
+    check_executor(ex, detach)
+    bench_names(cfg)  # unknown benchmark names fail here, before any work
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    for path in remove_stale_tmp(out):
-        log(f"removed {path} (left by a killed run)")
     if only:
         unknown = sorted(set(only) - {r.name for r in runs})
         if unknown:
@@ -94,55 +89,29 @@ def run_experiment(config_path: str | os.PathLike, out: str | os.PathLike, *, ov
         selected = [r for r in runs if r.name in only]
     else:
         selected = runs
-    state = State(out / STATE_FILE)
-    # Check every fingerprint before doing any work, so a changed config fails fast.
+    out.mkdir(parents=True, exist_ok=True)
+    for path in remove_stale_tmp(out / "report"):
+        log(f"removed {path} (left by a killed run)")
     fingerprints = {r.name: run_fingerprint(cfg, r) for r in runs}
-    for r in selected:
-        entry = state.data["runs"].get(r.name, {})
-        old = entry.get("fingerprint")
-        if old is not None and old != fingerprints[r.name] and entry.get("status") == "done":
-            raise CrossinError(f"run {r.name!r} in this folder was made with different settings; use a new --out, "
-                               f"or delete {out / 'arms' / r.name} and its entry in state.json to redo it", path=str(out / STATE_FILE))
-    for r in selected:
-        entry = state.data["runs"].get(r.name, {})
-        if entry.get("fingerprint") not in (None, fingerprints[r.name]):
-            # An unfinished run whose settings changed (say, a smaller batch after running out of memory) starts
-            # over: its partial data, checkpoints and cache-backed eval belong to the old settings.
-            shutil.rmtree(confined(out / "arms", r.name), ignore_errors=True)
-            state.data["runs"].pop(r.name)
-            state.save()
-            log(f"{r.name}: settings changed since its unfinished attempt; starting it over")
-    # Written only once the settings are accepted, so a refused rerun leaves the folder describing its runs.
-    write_json(out / "experiment.json", {"config": config_to_dict(cfg), "config_file": str(config_path),
-                                         "runs": [{"name": r.name, **config_to_dict(r.arm), "seed": r.seed,
-                                                   "sweep": r.sweep} for r in runs]})
-    for index, r in enumerate(selected, 1):
-        entry = state.run(r.name)
-        if entry.get("status") == "done":
-            log(f"[{index}/{len(selected)}] {r.name}: done earlier, skipped")
-            continue
-        folder = confined(out / "arms", r.name)
-        write_json(folder / "arm.json", arm_meta(r, fingerprints[r.name]))
-        entry.update(status="running", fingerprint=fingerprints[r.name], error=None, started=_now())
-        entry.setdefault("steps", {})
-        state.save()
-        log(f"[{index}/{len(selected)}] {r.name}: running")
-        t0 = time.time()
-        try:
-            _run_steps(cfg, r, folder, entry, state, steps, log)
-        except Exception as e:  # one failed run must not stop the others; KeyboardInterrupt still does
-            entry.update(status="failed", error=f"{type(e).__name__}: {e}", finished=_now())
-            entry["wall_s"] = round(entry.get("wall_s", 0) + time.time() - t0, 1)
-            atomic_write_text(folder / "error.txt", traceback.format_exc())
-            state.save()
-            log(f"[{index}/{len(selected)}] {r.name}: FAILED: {type(e).__name__}: {e} (see {folder / 'error.txt'})")
-            continue
-        entry.update(status="done", finished=_now())
-        entry["wall_s"] = round(entry.get("wall_s", 0) + time.time() - t0, 1)
-        state.save()
-        log(f"[{index}/{len(selected)}] {r.name}: done in {time.time() - t0:.0f} s")
-    result = {"state": state.data, "out": str(out)}
-    entries = {r.name: state.data["runs"].get(r.name, {}) for r in runs}
+    with folder_lock(out):
+        migrate_old_state(out, log)
+        # Every fingerprint is checked before any work, so a changed config fails fast.
+        for r in selected:
+            entry = read_run_state(out, r.name)
+            old = entry.get("fingerprint")
+            if old is not None and old != fingerprints[r.name] and entry.get("status") == "done":
+                raise CrossinError(f"run {r.name!r} in this folder was made with different settings; use a new --out, "
+                                   f"or delete {out / 'arms' / r.name} to redo it", path=str(run_state_path(out, r.name)))
+        # Written only once the settings are accepted, so a refused rerun leaves the folder describing its runs.
+        write_json(out / "experiment.json", {"config": config_to_dict(cfg), "config_file": str(config_path),
+                                             "runs": [{"name": r.name, **config_to_dict(r.arm), "seed": r.seed,
+                                                       "sweep": r.sweep} for r in runs]})
+    jobs = [(cfg, r, str(out), fingerprints[r.name], arm_meta(r, fingerprints[r.name])) for r in selected]
+    dispatch(ex, jobs, out, steps, log, detach=detach)
+    entries = {r.name: read_run_state(out, r.name) for r in runs}
+    result = {"state": {"runs": entries}, "out": str(out), "executor": ex.type}
+    if detach:
+        return result
     # A run finished under other settings (possible when --only skipped its check) is not mixed into the report.
     done = [r for r in runs if entries[r.name].get("status") == "done"
             and entries[r.name].get("fingerprint") == fingerprints[r.name]]
@@ -168,48 +137,6 @@ def _why_not_done(name: str, entry: dict) -> str:
     if status == "done":
         return "it was made with different settings than this config (rerun it with a new --out)"
     return "it has not finished"
-
-
-def _run_steps(cfg: ExperimentConfig, run: Run, folder: Path, entry: dict, state: State, steps: Steps, log) -> None:
-    done = entry["steps"]
-    adapter: Path | None = None
-    if not run.zero_shot:
-        if "data" not in done:
-            data_dir = steps.data(cfg, run, folder)
-            done["data"] = {"path": _relative(data_dir, folder), "finished": _now()}
-            state.save()
-            log(f"    data: {data_dir}")
-        data_dir = folder / done["data"]["path"]
-        if "train" not in done:
-            adapter = steps.train(cfg, run, folder, data_dir)
-            done["train"] = {"adapter": _relative(adapter, folder), "finished": _now()}
-            state.save()
-            log(f"    train: {adapter}")
-        adapter = folder / done["train"]["adapter"]
-    results = steps.eval(cfg, run, folder, adapter)
-    done["eval"] = {"finished": _now(), "benchmarks": sorted(results) if isinstance(results, dict) else list(cfg.benchmarks)}
-    missing = [b for b in _bench_names(cfg) if not (folder / "eval" / b / RESULTS_FILE).exists()]
-    if missing:
-        raise CrossinError(f"evaluation wrote no results for {', '.join(missing)}", path=str(folder / "eval"))
-    state.save()
-
-
-def _relative(path: Path, folder: Path) -> str:
-    """Paths in state.json are relative to the run folder, so a moved experiment folder still resumes."""
-    try:
-        return str(Path(path).resolve().relative_to(folder.resolve()))
-    except ValueError:
-        return str(Path(path).resolve())
-
-
-def _bench_names(cfg: ExperimentConfig) -> list[str]:
-    from ..benchmarks.registry import get_spec
-
-    return [get_spec(b).name for b in cfg.benchmarks]
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def summary_rows(state: dict) -> list[tuple[str, str, str, str]]:

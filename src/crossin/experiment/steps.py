@@ -3,10 +3,17 @@ experiment config and the run, and `Steps`, which calls those modules."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
-from ..config import build_config
+import yaml
+
+from ..config import build_config, config_to_dict
+from ..errors import CrossinError
+from ..io import atomic_write_text
 from ..recipe_names import data_recipe
 
 if TYPE_CHECKING:  # config.py imports this module to check a YAML's sections; types only here, so no circle
@@ -54,14 +61,43 @@ def eval_config(cfg: ExperimentConfig, run: Run, adapter: Path | None, out: Path
     return build_config(EvalConfig, None, values)
 
 
+ACCELERATE_CONFIGS = Path(__file__).resolve().parents[3] / "configs" / "accelerate"
+
+
+def accelerate_config_file(name: str) -> Path:
+    """ddp / zero2 / zero3 (the repository's configs/accelerate/NAME.yaml) or a path to an accelerate config."""
+    path = Path(name) if name.endswith((".yaml", ".yml")) else ACCELERATE_CONFIGS / f"{name}.yaml"
+    if not path.is_file():
+        raise CrossinError(f"accelerate_config: {path} not found (ddp, zero2, zero3 or a YAML file)")
+    return path
+
+
+def accelerate_command(config, gpus: int, accelerate_config: str, config_file: Path) -> list[str]:
+    """`accelerate launch ... -m crossin train --config FILE` for one run's training on `gpus` GPUs of its node.
+
+    The run's TrainConfig is written to `config_file` (what `crossin train --config` reads back). Each launch gets
+    a free port, so several runs on one machine do not collide on accelerate's default one."""
+    atomic_write_text(config_file, yaml.safe_dump(config_to_dict(config), sort_keys=False))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(accelerate_config_file(accelerate_config)),
+            "--num_processes", str(gpus), "--num_machines", "1", "--main_process_port", str(port),
+            "-m", "crossin", "train", "--config", str(config_file)]
+
+
 class Steps:
     """The three steps of a run, each calling the module that owns it. Tests subclass this to simulate crashes.
 
     The parallel corpus is loaded and validated (language identification) once and shared by every arm
-    whose corpus settings are the same."""
+    whose corpus settings are the same. `gpus` > 1: training goes through `accelerate launch` on that many GPUs.
+    `log`: where the steps' progress goes (the run's log.txt while it runs)."""
 
-    def __init__(self) -> None:
+    def __init__(self, gpus: int = 0, accelerate_config: str = "ddp") -> None:
         self._corpora: dict[str, Any] = {}
+        self.gpus = gpus
+        self.accelerate_config = accelerate_config
+        self.log: Callable[[str], None] | None = None
 
     def data(self, cfg: ExperimentConfig, run: Run, folder: Path) -> Path:
         from ..data import build_mix
@@ -77,7 +113,14 @@ class Steps:
     def train(self, cfg: ExperimentConfig, run: Run, folder: Path, data_dir: Path) -> Path:
         from ..train import train
 
-        return Path(train(train_config(cfg, run, data_dir, folder / "train")))
+        config = train_config(cfg, run, data_dir, folder / "train")
+        if self.gpus > 1:
+            command = accelerate_command(config, self.gpus, self.accelerate_config, folder / "train_config.yaml")
+            if self.log:
+                self.log("    " + " ".join(command))
+            subprocess.run(command, check=True)
+            return Path(config.out) / "adapter"
+        return Path(train(config, **({"log": self.log} if self.log else {})))
 
     def eval(self, cfg: ExperimentConfig, run: Run, folder: Path, adapter: Path | None) -> dict:
         from ..evaluate import run_eval
