@@ -141,7 +141,7 @@ def test_config_options_yaml_then_only_typed_flags(toy, tmp_path):
 def test_config_options_help_and_errors(toy, wide_help):
     toy_app, _ = toy
     out = runner.invoke(toy_app, ["run", "--help"]).output
-    assert re.search(r"--batch-size +INTEGER\|TEXT .*\[default: auto\]", out)
+    assert re.search(r"--batch-size +<int>\|<str> .*\[default: auto\]", out)
     assert re.search(r"--mode +\[a\|b\] .*\[default: a\]", out)
     assert re.search(r"--limit .*Limit\. \[default: \(everything\)\]", out)
     assert re.search(r"--no-cache .*\[default: \(off\)\]", out)

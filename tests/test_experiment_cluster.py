@@ -121,7 +121,9 @@ def test_slurm_cancelled_job_resumes_and_equals_a_local_run(tiny_model, referenc
     for name, job in jobs.items():
         assert f"{name}: Slurm job {job}" in output
     # Cancel the trained run's job in the middle of its training.
-    wait_for(lambda: checkpoint_1(out), 600, "x2x-n8's first checkpoint")
+    wait_for(lambda: checkpoint_1(out), 600, "x2x-n8's first checkpoint", step=0.05)
+    # Freeze the job's process first: on an idle machine the tiny model's last steps take less than scancel's latency.
+    os.kill(read_json(out / "arms" / "x2x-n8" / "state.json")["pid"], signal.SIGSTOP)
     subprocess.run(["scancel", jobs["x2x-n8"]], check=True)
     wait_for(lambda: slurm_active(list(jobs.values())) == set(), 300, "both jobs to leave the queue", step=1)
     rows = {r["run"]: r for r in status_rows(out)}

@@ -215,7 +215,7 @@ def test_every_mode_on_ten_options(tiny, tiny_dir, tmp_path, mode, circular):
     root = write_mmlu_prox(tmp_path / "data")
     cfg = EvalConfig(model=str(tiny_dir), bench=["mmlu-prox"], langs=["en", "zh"], mode=mode, circular=circular,
                      data_dir=str(root), out=str(tmp_path / "out"), no_cache=True, n_boot=20, batch_size=2,
-                     max_new_tokens=4)
+                     **({"max_new_tokens": 4} if mode == "generate" else {}))
     results = run_eval(cfg, model=model, tokenizer=tok, model_id=model_identity(str(tiny_dir), device="cpu"),
                        progress=False)["mmlu-prox"]
     assert results["n_sets"] == 4 and len(results["gold_distribution"]) == 10

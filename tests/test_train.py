@@ -4,6 +4,7 @@ tied embeddings round trip and resume on tiny random models (seconds)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -178,7 +179,7 @@ def test_cpu_hint_and_the_estimate_measured_from_the_first_step(tiny_setup, tmp_
     first, rest = float(found[0][0]), int(found[0][1])
     assert rest == round(2 * first)
     runtime = json.loads((tmp_path / "o" / "train_config.json").read_text())["result"]["train_runtime_s"]
-    assert 0 < first <= runtime + 0.1
+    assert 0 <= first <= runtime + 0.1  # printed to 0.1 s: a tiny model's step can show as 0.0
 
 
 def test_train_prints_its_config_one_field_a_line(tiny_setup, tmp_path):
@@ -190,7 +191,8 @@ def test_train_prints_its_config_one_field_a_line(tiny_setup, tmp_path):
                                    "--config", str(REPO / "configs/train/cpu_small.yaml")], terminal_width=200)
     lines = res.output.splitlines()
     assert lines[0].startswith("crossin train (fields not listed: the paper's defaults")
-    assert "  lora_r      8" in lines and "  limit       64" in lines
+    assert any(re.fullmatch(r"  lora_r +8", line) for line in lines)
+    assert any(re.fullmatch(r"  limit +64", line) for line in lines)
     assert not any("{" in line for line in lines)  # not one dict line
     assert not any(line.strip().startswith("learning_rate") for line in lines)  # the paper's default: not listed
 
