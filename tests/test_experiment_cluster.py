@@ -1,7 +1,7 @@
 """crossin experiment past one process: real Slurm (.ci/setup_slurm.sh), a real local Ray cluster, two concurrent
 `crossin experiment run` processes on one folder, the status table, the per-run state and its lock.
 
-The micro experiment (configs/experiments/micro.yaml) on the tiny random model; its training has 4 steps here
+The micro experiment (configs/experiments/micro.yaml) on the tiny random model; its training has STEPS steps here
 (a checkpoint after each), so a job can be cancelled or a worker killed in the middle of it. Every run folder gets
 its own eval request cache, so results are computed, not read back from another run's answers."""
 
@@ -33,12 +33,17 @@ from crossin.train import TrainConfig
 RUNS = ("zero-shot", "x2x-n8")
 
 
+# Training steps of the trained run (a checkpoint after each): enough that cancelling or killing it after the first
+# checkpoint lands mid-training even on an idle machine, where one step of the tiny model takes milliseconds.
+STEPS = 24
+
+
 def micro_config(path: Path, model: Path, cache: Path, **train) -> Path:
-    """micro.yaml with the tiny model, its own eval cache and 4 training steps."""
+    """micro.yaml with the tiny model, its own eval cache and STEPS training steps."""
     cfg = yaml.safe_load((CONFIGS / "micro.yaml").read_text())
     cfg["model"] = str(model)
     cfg["eval"]["cache_dir"] = str(cache)
-    cfg["train"].update({"max_steps": 4, **train})
+    cfg["train"].update({"max_steps": STEPS, **train})
     path.write_text(yaml.safe_dump(cfg))
     return path
 
@@ -91,7 +96,7 @@ def assert_resumed_once(out: Path) -> None:
     state = read_json(out / "arms" / "x2x-n8" / "state.json")
     assert state["status"] == "done" and state["attempts"] == 2, state
     log = (out / "arms" / "x2x-n8" / "train" / "train_log.jsonl").read_text().splitlines()
-    assert [json.loads(row)["step"] for row in log if "loss" in json.loads(row)] == [1, 2, 3, 4]
+    assert [json.loads(row)["step"] for row in log if "loss" in json.loads(row)] == list(range(1, STEPS + 1))
     lines = (out / "arms" / "x2x-n8" / "log.txt").read_text().splitlines()
     assert sum("x2x-n8: running on" in line for line in lines) == 2
     assert sum(line.strip().endswith("/data") and "data:" in line for line in lines) == 1
