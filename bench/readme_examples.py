@@ -4,6 +4,9 @@ first block sets it, with the sizes made small: `--limit 2` for eval, one tiny t
 something a test machine has not got (a server, a Hub model, your own corpus, a 25-minute run) are listed in SKIP
 with the reason, and each rule must still match a line.
 
+Not part of the test suite (its cost, every line loading the real model and one real training step, is too high for
+CI): run it with `python -m pytest -q bench/readme_examples.py` before changing the README's examples.
+
 Cost: each line loads the embedded model once (not yet timed on an idle machine; training writes a 0.7 GB adapter
 into pytest's temporary folder, removed after the test)."""
 
@@ -21,6 +24,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+@pytest.fixture
+def data_dir() -> Path:
+    """The data as the README's examples find it: $CROSSIN_DATA_DIR, else ../shared/data beside the checkout."""
+    found = Path(os.environ.get("CROSSIN_DATA_DIR") or REPO.parent / "shared" / "data")
+    assert (found / "cross_mmlu" / "test.jsonl").is_file(), f"no benchmark data in {found} (set CROSSIN_DATA_DIR)"
+    return found
+
+
 # A README line containing the key is not run here, for the reason given.
 SKIP = {
     "--generator openai": "needs an LLM server (tests/test_xquad.py runs the generator against crossin serve)",
@@ -33,6 +44,11 @@ SKIP = {
     "--lm-eval-samples": "the output of an lm_eval run (tests/test_lm_eval.py)",
     "crossin experiment run": "a 25-minute run (tests/test_experiment.py runs configs/experiments/micro.yaml)",
     "runs/small/arms": "the small experiment's output",
+    "belebele": "a Hub dataset (no Hub here; tests/test_parallel_benchmarks.py uses local files in its layout)",
+    "global-mmlu": "a Hub dataset (tests/test_parallel_benchmarks.py)",
+    "mmlu-prox": "a Hub dataset (tests/test_parallel_benchmarks.py)",
+    "export merged": "needs a trained adapter (tests/test_serve_adapters.py exports one)",
+    "experiment status": "an experiment's folder (tests/test_experiment_cluster.py)",
 }
 # Small sizes: every eval line gets --limit 2; training takes one step of 2 short samples.
 SMALL = {
