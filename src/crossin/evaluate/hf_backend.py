@@ -24,7 +24,7 @@ from ..models.hf import attention_without_cudnn
 from ..prompts import tokenize_prompts
 from .backend import GenerationKwargs, Loglik, OnBatch, cut_at_stop
 from .hf_ops import (CPU_TOKEN_BUDGET, HEAD_CHUNK_BYTES, cache_kwarg, output_cache, per_question, plan_batches,
-                     select_rows, token_logp)
+                     select_rows, split_head, token_logp)
 
 # Sharing a prompt prefix pays off only when it saves more than gathering its cache costs.
 MIN_SHARED_PREFIX = 8
@@ -216,28 +216,9 @@ class HFBackend:
     def _head(self):
         """(decoder, head function) so the LM head can run on gathered positions only; None when the model's own
         forward does more than head + Gemma-style softcapping (checked once against the model's logits)."""
-        if hasattr(self, "_head_cache"):
-            return self._head_cache
-        import torch
-
-        model, _ = self._ensure()
-        base = model.get_base_model() if hasattr(model, "get_base_model") else model
-        decoder = base.get_decoder() if hasattr(base, "get_decoder") else None
-        head = base.get_output_embeddings()
-        cap = getattr(getattr(base, "config", None), "final_logit_softcapping", None)
-
-        def apply(hidden):
-            logits = head(hidden).float()
-            return torch.tanh(logits / cap) * cap if cap else logits
-
-        self._head_cache = None
-        if decoder is not None and head is not None:
-            with torch.inference_mode():
-                ids = torch.tensor([[self.tokenizer.pad_token_id or 0] * 3], device=self.device)
-                want = model(input_ids=ids).logits.float()
-                got = apply(decoder(input_ids=ids).last_hidden_state)
-            if torch.allclose(want, got, atol=1e-3, rtol=1e-3):
-                self._head_cache = (decoder, apply)
+        if not hasattr(self, "_head_cache"):
+            model, tok = self._ensure()
+            self._head_cache = split_head(model, tok.pad_token_id or 0)
         return self._head_cache
 
     def _score_batch_recompute(self, batch, encoded, conts) -> list[list[Loglik]]:

@@ -70,3 +70,27 @@ def per_question(totals, greedy, batch, conts) -> list[list[tuple[float, int, bo
 
 def output_cache(out):
     return out.cache if hasattr(out, "cache") else out.past_key_values
+
+
+def split_head(model, pad_id: int):
+    """(decoder, head function) so the LM head runs on chosen positions only; None when the model's own forward does
+    more than head + Gemma-style softcapping (checked once against the model's logits)."""
+    import torch
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    decoder = base.get_decoder() if hasattr(base, "get_decoder") else None
+    head = base.get_output_embeddings()
+    cap = getattr(getattr(base, "config", None), "final_logit_softcapping", None)
+
+    def apply(hidden):
+        logits = head(hidden).float()
+        return torch.tanh(logits / cap) * cap if cap else logits
+
+    if decoder is None or head is None:
+        return None
+    device = next(model.parameters()).device
+    with torch.inference_mode():
+        ids = torch.tensor([[pad_id] * 3], device=device)
+        want = model(input_ids=ids).logits.float()
+        got = apply(decoder(input_ids=ids).last_hidden_state)
+    return (decoder, apply) if torch.allclose(want, got, atol=1e-3, rtol=1e-3) else None
