@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crossin.cli import app
+from test_reliability import assert_one_line_error as one_error  # the one-line-error check they share
 
 DATA_DIR = Path(os.environ["CROSSIN_DATA_DIR"])  # set by conftest.py
 PARALLEL = DATA_DIR / "parallel_instructions_en_zh_partial"
@@ -26,17 +27,6 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 def cli(*args) -> object:
     return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def one_error(result, *needles: str) -> str:
-    text = result.output
-    assert result.exit_code == 2, text
-    assert "Traceback" not in text and not (result.exception and not isinstance(result.exception, SystemExit)), text
-    errors = [line for line in text.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1, text
-    for needle in needles:
-        assert needle in errors[0], errors[0]
-    return errors[0]
 
 
 @pytest.fixture

@@ -98,37 +98,35 @@ def server_root(base_url: str) -> str:
     return url[:-3] if url.endswith("/v1") else url
 
 
+def _generate(url: str, body: dict, pick, *, seed: int | None, stop: list[str] | None, api_key: str | None = None,
+              timeout: float, retries: int) -> str:
+    """POST a generation request (seed and stop added when given) and return `pick(first choice)` or ""."""
+    if seed is not None:
+        body["seed"] = seed
+    if stop:
+        body["stop"] = list(stop)
+    payload = post_json(url, body, api_key=api_key, timeout=timeout, retries=retries)
+    try:
+        return pick(payload["choices"][0]) or ""
+    except (KeyError, IndexError, TypeError) as e:
+        raise CrossinError(f"{redact_url(url)} returned an unexpected response ({type(e).__name__}: {e})") from None
+
+
 def chat_completion(base_url: str, model: str, messages: list[dict], *, temperature: float = 0.0, max_tokens: int = 256,
                     seed: int | None = None, api_key: str | None = None, timeout: float = 300.0, retries: int = 5,
                     stop: list[str] | None = None) -> str:
     """POST {base_url}/chat/completions and return the first choice's message text."""
     body = {"model": model, "messages": messages, "temperature": temperature, "max_tokens": max_tokens}
-    if seed is not None:
-        body["seed"] = seed
-    if stop:
-        body["stop"] = list(stop)
-    url = base_url.rstrip("/") + "/chat/completions"
-    payload = post_json(url, body, api_key=api_key, timeout=timeout, retries=retries)
-    try:
-        return payload["choices"][0]["message"]["content"] or ""
-    except (KeyError, IndexError, TypeError) as e:
-        raise CrossinError(f"{redact_url(url)} returned an unexpected response ({type(e).__name__}: {e})") from None
+    return _generate(base_url.rstrip("/") + "/chat/completions", body, lambda c: c["message"]["content"], seed=seed,
+                     stop=stop, api_key=api_key, timeout=timeout, retries=retries)
 
 
 def completion(base_url: str, model: str, prompt: str, *, temperature: float = 0.0, max_tokens: int = 256,
                seed: int | None = None, stop: list[str] | None = None, timeout: float = 300.0, retries: int = 5) -> str:
     """POST {base_url}/completions with a text prompt and return the first choice's text."""
     body = {"model": model, "prompt": prompt, "temperature": temperature, "max_tokens": max_tokens}
-    if seed is not None:
-        body["seed"] = seed
-    if stop:
-        body["stop"] = list(stop)
-    url = base_url.rstrip("/") + "/completions"
-    payload = post_json(url, body, timeout=timeout, retries=retries)
-    try:
-        return payload["choices"][0]["text"] or ""
-    except (KeyError, IndexError, TypeError) as e:
-        raise CrossinError(f"{redact_url(url)} returned an unexpected response ({type(e).__name__}: {e})") from None
+    return _generate(base_url.rstrip("/") + "/completions", body, lambda c: c["text"], seed=seed, stop=stop,
+                     timeout=timeout, retries=retries)
 
 
 def tokenize(base_url: str, model: str, text: str, *, add_special_tokens: bool, retries: int = 5) -> list[int]:
