@@ -28,7 +28,10 @@ def save_adapter_weights(peft_model, folder: Path, adapter_name: str = "default"
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    state = get_peft_model_state_dict(peft_model, adapter_name=adapter_name)  # PEFT's own choice of tensors
+    # PEFT's own choice of tensors. save_embedding_layers=False: crossin never resizes the vocabulary (a trained
+    # embedding is a module to save, written either way), and PEFT's "auto" looks the base model's name up on the
+    # Hub, a warning on every save offline.
+    state = get_peft_model_state_dict(peft_model, adapter_name=adapter_name, save_embedding_layers=False)
     kept: dict[tuple, str] = {}
     copies: dict[str, str] = {}
     for name, tensor in state.items():
