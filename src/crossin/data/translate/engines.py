@@ -9,11 +9,11 @@ is done (the runner caches it at once, so a killed run keeps every finished answ
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from ...errors import CrossinError
 from ...langs import to_name
+from ...threads import map_concurrent
 
 
 @dataclass(frozen=True)
@@ -85,14 +85,7 @@ class OpenAIEngine:
             raise CrossinError(f"{self.url} returned an unexpected response ({type(e).__name__}: {e})") from None
 
     def run(self, reqs: list[Request], on_reply: OnReply) -> None:
-        with ThreadPoolExecutor(self.concurrency) as pool:
-            futures = {pool.submit(self._post, req): i for i, req in enumerate(reqs)}
-            try:
-                for future in as_completed(futures):
-                    on_reply(futures[future], future.result())
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
+        map_concurrent(self._post, reqs, workers=self.concurrency, on_result=on_reply)
 
 
 # Language tokens of the model families: NLLB (FLORES-200 codes), M2M100 (ISO 639-1), multi-target MarianMT
