@@ -49,6 +49,13 @@ class OpenAIEngine:
         self.concurrency, self.timeout, self.retries = concurrency, timeout, retries
         self.api_key = api_key  # empty: post_json reads $OPENAI_API_KEY
 
+    @classmethod
+    def from_config(cls, cfg, model: str) -> OpenAIEngine:
+        return cls(base_url=cfg.base_url, model=model, prompt=cfg.prompt, max_tokens=cfg.max_tokens,
+                   temperature=cfg.temperature, retry_temperature=cfg.retry_temperature, seed=cfg.seed,
+                   concurrency=cfg.concurrency, stop=cfg.stop, api_key=cfg.api_key, timeout=cfg.timeout,
+                   retries=cfg.retries)
+
     def identity(self) -> dict:
         """What decides an answer (the cache key): not the URL, so a moved server keeps its cache."""
         return {"engine": "openai", "model": self.model, "prompt": self.prompt, "max_tokens": self.max_tokens,
@@ -126,6 +133,10 @@ class HFEngine:
         self.name, self.max_tokens, self.batch_size = model, max_tokens, batch_size
         self.device, self.retry_beams = device, retry_beams
         self._model = self._tok = self.family = self._vocab = None
+
+    @classmethod
+    def from_config(cls, cfg, model: str) -> HFEngine:
+        return cls(model=model, max_tokens=cfg.max_tokens, batch_size=cfg.batch_size, device=cfg.device)
 
     def identity(self) -> dict:
         return {"engine": "hf", "model": self.name, "max_tokens": self.max_tokens, "retry_beams": self.retry_beams}

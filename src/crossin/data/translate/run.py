@@ -20,8 +20,8 @@ from ...request_cache import RequestCache, Resolver, request_key
 from ...answer_lang import LangId, answer_language
 from ...progress import progress_bar
 from ..corpus import Source, find_lang_file, read_samples
-from .config import TranslateConfig
-from .engines import HFEngine, OpenAIEngine, Reply, Request
+from .config import ENGINES, TranslateConfig
+from .engines import Reply, Request
 from .protect import FAILURE_REASONS, check_piece, split_pieces
 
 FIELDS: tuple[str, ...] = ("instruction", "input", "output")
@@ -61,13 +61,7 @@ def read_input(cfg: TranslateConfig) -> Source:
 
 
 def make_engine(cfg: TranslateConfig, model: str = ""):
-    model = model or cfg.model
-    if cfg.engine == "openai":
-        return OpenAIEngine(base_url=cfg.base_url, model=model, prompt=cfg.prompt, max_tokens=cfg.max_tokens,
-                            temperature=cfg.temperature, retry_temperature=cfg.retry_temperature, seed=cfg.seed,
-                            concurrency=cfg.concurrency, stop=cfg.stop, api_key=cfg.api_key, timeout=cfg.timeout,
-                            retries=cfg.retries)
-    return HFEngine(model=model, max_tokens=cfg.max_tokens, batch_size=cfg.batch_size, device=cfg.device)
+    return ENGINES.get(cfg.engine).from_config(cfg, model or cfg.model)
 
 
 class _Translator:
