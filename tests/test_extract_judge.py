@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from crossin.evaluate.cache import EvalCache, request_key
+from crossin.evaluate.cache import EvalCache
+from crossin.request_cache import request_key
 from crossin.extract_judge import JUDGE_PROMPT, SETTINGS, identity, judge_prompt, parse_reply
 from crossin.extractors import ExtractorSpec, Item, read_items
 from crossin.io import sha256_text

@@ -9,11 +9,12 @@ judge's identity, the settings and the prompt), so a rerun asks nothing. A reply
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 from .errors import CrossinError
 from .extract import LETTERS, Reading
 from .io import sha256_text
+from .request_cache import Resolver, request_key
+from .threads import map_concurrent
 
 JUDGE_VERSION = "1"
 JUDGE_PROMPT = (
@@ -67,8 +68,9 @@ def judge_description(spec) -> dict:
 
 
 def judge_items(spec, items, *, progress: bool = False) -> list[Reading]:
-    """Ask the judge about every item whose reply is not cached yet; read every reply."""
-    from .evaluate.cache import EvalCache, request_key
+    """Ask the judge about every item whose reply is not cached yet (each reply stored as it arrives); read every
+    reply."""
+    from .evaluate.cache import EvalCache
     from .io import eval_cache_dir
     from .models.openai_api import chat_completion
 
@@ -78,30 +80,21 @@ def judge_items(spec, items, *, progress: bool = False) -> list[Reading]:
         readings = iter(judge_items(spec, asked, progress=progress)) if asked else iter(())
         return [next(readings) if it.output and it.output.strip() else Reading(None, rule="judge") for it in items]
     prompts = [judge_prompt(it.output, it.choices) for it in items]
-    keys = [request_key(ident, "judge", SETTINGS, p) for p in prompts]
+
+    def ask(prompt: str) -> str:
+        return chat_completion(spec.judge_base_url, ident["model"], [{"role": "user", "content": prompt}],
+                               temperature=SETTINGS["temperature"], max_tokens=SETTINGS["max_tokens"], seed=0)
+
+    def compute(indices: list[int], commit) -> None:
+        map_concurrent(ask, [prompts[i] for i in indices], workers=CONCURRENCY,
+                       on_result=lambda j, reply: commit([j], [reply]),
+                       progress={"desc": "judge", "unit": "answer", "disable": not progress, "leave": False})
+
     cache = None if spec.no_cache else EvalCache(spec.cache_dir or eval_cache_dir())
     try:
-        replies: dict[str, str] = {k: v for k, v in (cache.get_many(keys) if cache else {}).items() if isinstance(v, str)}
-        todo = {k: p for k, p in zip(keys, prompts) if k not in replies}
-
-        def ask(prompt: str) -> str:
-            return chat_completion(spec.judge_base_url, ident["model"], [{"role": "user", "content": prompt}],
-                                   temperature=SETTINGS["temperature"], max_tokens=SETTINGS["max_tokens"], seed=0)
-
-        if todo:
-            from tqdm import tqdm
-
-            order = list(todo)
-            with ThreadPoolExecutor(CONCURRENCY) as pool, tqdm(total=len(order), desc="judge", unit="answer",
-                                                               disable=not progress, leave=False) as bar:
-                for start in range(0, len(order), 64):  # committed in chunks: a killed run keeps what it asked
-                    chunk = order[start:start + 64]
-                    got = dict(zip(chunk, pool.map(ask, [todo[k] for k in chunk])))
-                    replies.update(got)
-                    if cache is not None:
-                        cache.put_many(got)
-                    bar.update(len(chunk))
+        keys = [request_key(ident, "judge", SETTINGS, p) for p in prompts]
+        replies = Resolver(cache, valid=lambda v: isinstance(v, str))(keys, compute)
     finally:
         if cache is not None:
             cache.close()
-    return [Reading(parse_reply(replies[k], len(it.choices)), rule="judge") for k, it in zip(keys, items)]
+    return [Reading(parse_reply(reply, len(it.choices)), rule="judge") for reply, it in zip(replies, items)]

@@ -37,6 +37,16 @@ UNPARSED = -1
 MAX_N_BOOT = 100_000
 
 
+# The paper's headline order: consistency, AC3 and kappa at k = 3 languages (the bootstrap CIs are at this k).
+HEADLINE_K = 3
+
+
+def headline_k(n_langs: int) -> int | None:
+    """The k every table and summary shows for a run over `n_langs` languages: 3, or all of them when fewer; None
+    for one language (no consistency)."""
+    return min(HEADLINE_K, n_langs) if n_langs >= 2 else None
+
+
 def _check(pred: np.ndarray, gold: np.ndarray) -> None:
     if pred.ndim != 2 or gold.ndim != 1 or pred.shape[0] != gold.shape[0]:
         raise ValueError(f"pred must be (sets, langs) and gold (sets,); got {pred.shape} and {gold.shape}")

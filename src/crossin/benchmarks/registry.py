@@ -7,34 +7,33 @@ registry does not import every benchmark's code.
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 
 from ..errors import CrossinError
 from ..io import iter_jsonl, sha256_file
 from ..langs import PAPER_LANGS, parse_langs
+from ..registry import Registry
 from .base import Benchmark, BenchmarkSpec, ParallelSet, parse_rows, resolve_file
 
 DATA_DIR_ENV = "CROSSIN_DATA_DIR"
 
-BENCHMARKS: dict[str, BenchmarkSpec] = {}  # the specs in hand: registered, or lazy ones already imported
-LAZY_BENCHMARKS: dict[str, str] = {}  # name -> "module:attribute" of its BenchmarkSpec, not imported yet
+# name -> BenchmarkSpec, or the "module:attribute" of one not imported yet
+BENCHMARKS = Registry("benchmark")
 
 
 def register(spec: BenchmarkSpec) -> BenchmarkSpec:
-    BENCHMARKS[spec.name] = spec
-    return spec
+    return BENCHMARKS.register(spec.name, spec)
 
 
 def register_lazy(name: str, target: str) -> None:
     """Register `name` by the "module:attribute" of its BenchmarkSpec; the module is imported by `get_spec`."""
-    LAZY_BENCHMARKS[name] = target
+    BENCHMARKS.register_lazy(name, target)
 
 
 def benchmark_names() -> list[str]:
     """Every registered name, sorted, without importing any lazy benchmark's module."""
-    return sorted({*BENCHMARKS, *LAZY_BENCHMARKS})
+    return BENCHMARKS.names()
 
 
 register(BenchmarkSpec(
@@ -85,18 +84,9 @@ def check_data_dir(path: str | os.PathLike, what: str = "--data-dir") -> Path:
 
 def get_spec(name: str) -> BenchmarkSpec:
     key = name.strip().lower().replace("_", "-")
-    if key not in BENCHMARKS and key in LAZY_BENCHMARKS:
-        register(_import_spec(key, LAZY_BENCHMARKS[key]))
-    if key not in BENCHMARKS:
-        raise CrossinError(f"unknown benchmark {name!r}; known: {', '.join(benchmark_names())}")
-    return BENCHMARKS[key]
-
-
-def _import_spec(name: str, target: str) -> BenchmarkSpec:
-    module, _, attr = target.partition(":")
-    spec = getattr(importlib.import_module(module), attr)
-    if not isinstance(spec, BenchmarkSpec) or spec.name != name:
-        raise CrossinError(f"{target} is not the BenchmarkSpec of {name!r}")  # a slip in the table above
+    spec = BENCHMARKS.get(key)
+    if not isinstance(spec, BenchmarkSpec) or spec.name != key:
+        raise CrossinError(f"the registry entry of {key!r} is not its BenchmarkSpec")  # a slip in the table above
     return spec
 
 

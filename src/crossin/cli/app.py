@@ -115,6 +115,7 @@ def user_errors(fn):
 def results_table(results: dict, title: str = "") -> Table:
     """Per language: accuracy, unparsed and answer positions; then consistency@k, AC3@k and kappa@k per k."""
     from ..benchmarks import LETTERS
+    from ..metrics import headline_k
 
     langs = results["languages"]
     table = Table(title=title or None, show_lines=False, caption_justify="left")
@@ -137,7 +138,7 @@ def results_table(results: dict, title: str = "") -> Table:
         kap = f"{results['kappa'][k]:.3f}".replace("-0.000", "0.000")
         if k == "3" and "kappa_3" in ci:
             kap += f" [{ci['kappa_3'][0]:.3f}, {ci['kappa_3'][1]:.3f}]"
-        style = "bold" if k == "3" else ""
+        style = "bold" if k == str(headline_k(len(langs))) else ""
         table.add_row(f"@{k}", cons, ac3, kap, style=style)
     _measure_rows(table, results, ci)
     table.caption = f"{results['n_sets']} sets; [lo, hi] = 95% bootstrap CI over sets" + warning_lines(results)

@@ -12,17 +12,19 @@ answers is known (lm-eval's cache hook), so the request cache can commit it befo
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Protocol, runtime_checkable
+
+from ..registry import Registry
 
 OnBatch = Callable[[list[int], list], None]
 Loglik = tuple[float, int, bool]  # (summed log-probability, continuation tokens, is_greedy)
 OPENAI_PREFIX = "openai:"
 # Implementations as "module:class", imported on first use (lm-eval's registry style): this interface module never
 # imports an implementation, implementations import only the interface, and torch loads only for "hf".
-BACKENDS = {"hf": "crossin.evaluate.hf_backend:HFBackend", "openai": "crossin.evaluate.openai_backend:OpenAIBackend"}
+BACKENDS = Registry("backend", {"hf": "crossin.evaluate.hf_backend:HFBackend",
+                                 "openai": "crossin.evaluate.openai_backend:OpenAIBackend"})
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,6 @@ def cut_at_stop(text: str, until) -> str:
     return text[:cut]
 
 
-def backend_class(kind: str) -> type:
-    module, name = BACKENDS[kind].split(":")
-    return getattr(importlib.import_module(module), name)
-
-
 @runtime_checkable
 class Backend(Protocol):
     identity: dict | None
@@ -72,10 +69,10 @@ class Backend(Protocol):
 def make_backend(config, *, model=None, tokenizer=None, model_id: dict | None = None) -> Backend:
     """The backend for an EvalConfig: OpenAI-compatible servers, an in-memory model, or a model to load."""
     if config.model.startswith(OPENAI_PREFIX):
-        return backend_class("openai")(config.base_url, config.model[len(OPENAI_PREFIX):],
-                             concurrency=None if config.batch_size == "auto" else int(config.batch_size),
-                             seed=config.seed, chat=config.prompt_format == "chat")
-    HFBackend = backend_class("hf")
+        return BACKENDS.get("openai")(config.base_url, config.model[len(OPENAI_PREFIX):],
+                                      concurrency=None if config.batch_size == "auto" else int(config.batch_size),
+                                      seed=config.seed, chat=config.prompt_format == "chat")
+    HFBackend = BACKENDS.get("hf")
     if model is not None:
         return HFBackend(model=model, tokenizer=tokenizer, batch_size=config.batch_size, identity=model_id)
     from ..models.hf import load_model_and_tokenizer, model_identity

@@ -23,8 +23,8 @@ from ..errors import CrossinError
 from ..models.hf import attention_without_cudnn
 from ..prompts import tokenize_prompts
 from .backend import GenerationKwargs, Loglik, OnBatch, cut_at_stop
-from .hf_ops import (CPU_TOKEN_BUDGET, HEAD_CHUNK_BYTES, cache_kwarg, output_cache, per_question, plan_batches,
-                     select_rows, split_head, token_logp)
+from .hf_ops import (CPU_TOKEN_BUDGET, HEAD_CHUNK_BYTES, cache_kwarg, output_cache, pad_rows, per_question,
+                     plan_batches, select_rows, split_head, token_logp)
 
 # Sharing a prompt prefix pays off only when it saves more than gathering its cache costs.
 MIN_SHARED_PREFIX = 8
@@ -155,13 +155,7 @@ class HFBackend:
             # included, so share only when the whole sequence fits in the window.
             use_prefix = max(len(ids) for ids in encoded) + extra_tokens < window
         offset = len(prefix) if use_prefix else 0
-        width = max(len(ids) for ids in encoded) - offset
-        ids = torch.full((len(encoded), width), tok.pad_token_id, dtype=torch.long)
-        mask = torch.zeros((len(encoded), width), dtype=torch.long)
-        for row, seq in enumerate(encoded):
-            n = len(seq) - offset
-            ids[row, width - n:] = torch.tensor(seq[offset:])
-            mask[row, width - n:] = 1
+        ids, mask = pad_rows([seq[offset:] for seq in encoded], tok.pad_token_id, left=True)
         ids, mask = ids.to(device, non_blocking=True), mask.to(device, non_blocking=True)
         positions = offset + (mask.cumsum(-1) - 1).clamp(min=0)
         kwargs = {}
@@ -221,33 +215,34 @@ class HFBackend:
             self._head_cache = split_head(model, tok.pad_token_id or 0)
         return self._head_cache
 
+    def _logits_at(self, ids, mask, where):
+        """fp32 logits of right-padded rows at the positions `where` selects; the LM head runs there only when it
+        can be split off the model (`_head`)."""
+        model, _ = self._ensure()
+        head = self._head()
+        if head is None:
+            return model(input_ids=ids, attention_mask=mask).logits.float()[where]
+        decoder, apply_head = head
+        return apply_head(decoder(input_ids=ids, attention_mask=mask).last_hidden_state[where])
+
     def _score_batch_recompute(self, batch, encoded, conts) -> list[list[Loglik]]:
         """Each (context, continuation) as one right-padded sequence; the head runs at the continuation positions only."""
         import torch
 
-        model, tok = self._ensure()
+        _, tok = self._ensure()
         seqs, spans = [], []  # spans: (first position predicting the continuation, its length)
         for i in batch:
             for c in conts[i]:
                 seqs.append(encoded[i] + c)
                 spans.append((len(encoded[i]) - 1, len(c)))
-        width = max(len(x) for x in seqs)
-        ids = torch.full((len(seqs), width), tok.pad_token_id, dtype=torch.long)
-        mask = torch.zeros((len(seqs), width), dtype=torch.long)
-        pick = torch.zeros((len(seqs), width), dtype=torch.bool)
-        for r, (seq, (start, n)) in enumerate(zip(seqs, spans)):
-            ids[r, :len(seq)] = torch.tensor(seq)
-            mask[r, :len(seq)] = 1
+        ids, mask = pad_rows(seqs, tok.pad_token_id)
+        pick = torch.zeros(ids.shape, dtype=torch.bool)
+        for r, (start, n) in enumerate(spans):
             pick[r, start:start + n] = True
         targets = torch.cat([ids[:, 1:], ids[:, :1]], dim=1)
         ids, mask, pick, targets = (t.to(self.device) for t in (ids, mask, pick, targets))
         with torch.inference_mode():
-            head = self._head()
-            if head is None:
-                logits = model(input_ids=ids, attention_mask=mask).logits.float()[pick]
-            else:
-                decoder, apply_head = head
-                logits = apply_head(decoder(input_ids=ids, attention_mask=mask).last_hidden_state[pick])
+            logits = self._logits_at(ids, mask, pick)
             logp = token_logp(logits, targets[pick])
             missed = (logits.argmax(-1) != targets[pick]).to(logp.dtype)
             row_of = torch.arange(len(seqs), device=self.device)[:, None].expand_as(pick)[pick]
@@ -286,13 +281,8 @@ class HFBackend:
 
         device = mask.device
         steps = max(len(c) for c in conts) - 1  # token j+1 is predicted at position j
-        ids = torch.full((len(conts), steps), tok.pad_token_id, dtype=torch.long)
-        cont_mask = torch.zeros((len(conts), steps), dtype=torch.long)
-        targets = torch.zeros((len(conts), steps), dtype=torch.long)
-        for r, c in enumerate(conts):
-            ids[r, :len(c) - 1] = torch.tensor(c[:-1])
-            targets[r, :len(c) - 1] = torch.tensor(c[1:])
-            cont_mask[r, :len(c) - 1] = 1
+        ids, cont_mask = pad_rows([c[:-1] for c in conts], tok.pad_token_id)
+        targets, _ = pad_rows([c[1:] for c in conts], 0)
         ids, cont_mask, targets = (t.to(device, non_blocking=True) for t in (ids, cont_mask, targets))
         attention = torch.cat([mask[q_rows], cont_mask.to(mask.dtype)], dim=1)
         positions = lengths[q_rows, None] + torch.arange(steps, device=device)[None, :]
@@ -328,26 +318,15 @@ class HFBackend:
         each position, and the most likely next token after the sequence with its log-probability."""
         import torch
 
-        model, tok = self._ensure()
+        _, tok = self._ensure()
 
         def run(batch: list[int]) -> list[dict]:
             rows = [sequences[i] for i in batch]
-            width = max(len(r) for r in rows)
-            ids = torch.full((len(rows), width), tok.pad_token_id, dtype=torch.long)
-            mask = torch.zeros((len(rows), width), dtype=torch.long)
-            for r, seq in enumerate(rows):  # right padding: positions are the natural ones
-                ids[r, :len(seq)] = torch.tensor(seq)
-                mask[r, :len(seq)] = 1
-            ids, mask = ids.to(self.device), mask.to(self.device)
+            ids, mask = (t.to(self.device) for t in pad_rows(rows, tok.pad_token_id))
             real = mask.bool()
             targets = torch.cat([ids[:, 1:], ids[:, :1]], dim=1)  # next token; the last column is unused
             with torch.inference_mode():
-                head = self._head()
-                if head is None:
-                    logits = model(input_ids=ids, attention_mask=mask).logits.float()[real]
-                else:
-                    decoder, apply_head = head
-                    logits = apply_head(decoder(input_ids=ids, attention_mask=mask).last_hidden_state[real])
+                logits = self._logits_at(ids, mask, real)
                 logp = logits.log_softmax(-1)  # [real tokens, vocab]; fine for the short prompts a server scores
                 picked = logp.gather(-1, targets[real][:, None])[:, 0]
                 best = logp.max(-1)
@@ -400,9 +379,8 @@ class HFBackend:
 
         def run(batch: list[int]) -> list[str]:
             rows = [encoded[i] for i in batch]
-            width = max(len(x) for x in rows)
-            ids = torch.tensor([[tok.pad_token_id] * (width - len(x)) + x for x in rows], device=self.device)
-            mask = torch.tensor([[0] * (width - len(x)) + [1] * len(x) for x in rows], device=self.device)
+            ids, mask = (t.to(self.device) for t in pad_rows(rows, tok.pad_token_id, left=True))
+            width = ids.shape[1]
             with torch.inference_mode():
                 out = model.generate(input_ids=ids, attention_mask=mask, generation_config=config)
             return [cut_at_stop(t, kw.until) for t in tok.batch_decode(out[:, width:], skip_special_tokens=True)]

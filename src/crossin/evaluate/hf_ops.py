@@ -94,3 +94,17 @@ def split_head(model, pad_id: int):
         want = model(input_ids=ids).logits.float()
         got = apply(decoder(input_ids=ids).last_hidden_state)
     return (decoder, apply) if torch.allclose(want, got, atol=1e-3, rtol=1e-3) else None
+
+
+def pad_rows(rows: list[list[int]], pad_id: int, *, left: bool = False):
+    """(ids, attention mask) of token rows as [rows, longest] long tensors on the CPU: each row at the start (right
+    padding: positions stay the natural ones) or at the end (left padding: prompts to generate from or to read the
+    last position of); pads are `pad_id`, masked out."""
+    import torch
+    from torch.nn.utils.rnn import pad_sequence
+
+    side = "left" if left else "right"
+    ids = pad_sequence([torch.tensor(r, dtype=torch.long) for r in rows], batch_first=True, padding_value=pad_id,
+                       padding_side=side)
+    mask = pad_sequence([torch.ones(len(r), dtype=torch.long) for r in rows], batch_first=True, padding_side=side)
+    return ids, mask

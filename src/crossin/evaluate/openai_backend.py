@@ -17,10 +17,10 @@ model's template); otherwise the formatted text goes to /v1/completions.
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from ..errors import CrossinError
+from ..threads import map_concurrent
 from ..models.openai_api import (RequestRejected, chat_completion, completion, echo_logprobs, get_json, redact_url,
                                  tokenize)
 from .backend import GenerationKwargs, Loglik, OnBatch, cut_at_stop
@@ -122,22 +122,9 @@ class OpenAIBackend:
 
     # --- requests ---------------------------------------------------------------------------------------------------
 
-    def _map(self, fn, items: list, on_batch) -> list:
-        out: list = [None] * len(items)
+    def _map(self, fn, items: list, on_result) -> list:
         workers = (self.concurrency or DEFAULT_CONCURRENCY) * len(self.pool.urls)
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
-            futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
-            try:
-                for future in as_completed(futures):
-                    i = futures[future]
-                    out[i] = future.result()
-                    if on_batch is not None:
-                        on_batch(i, out[i])
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
-        return out
+        return map_concurrent(fn, items, workers=workers, on_result=on_result)
 
     def _tokens(self, url: str, text: str, special: bool) -> list[int]:
         if special:  # a context: asked once

@@ -22,9 +22,9 @@ def template_folder(template: str) -> str:
 def headline(results: dict) -> dict:
     """accuracy, consistency@3, AC3@3 and kappa@3 of one run (@k for the largest k when fewer than 3 languages),
     kappa@3's CI, the answers per option over all languages and the run's answer warnings."""
-    from ..metrics import answer_warnings
+    from ..metrics import answer_warnings, headline_k
 
-    k = "3" if "3" in results["consistency"] else max(results["consistency"], key=int)
+    k = str(headline_k(len(results["languages"])))
     dist = list(results["answer_distribution"].values())
     return {"accuracy": results["accuracy"], "consistency@3": results["consistency"][k], "ac3@3": results["ac3"][k],
             "kappa@3": results["kappa"][k], "kappa@3_ci95": results.get("ci95", {}).get("kappa_3"),

@@ -16,6 +16,7 @@ import math
 
 from .. import __version__
 from ..benchmarks import Benchmark, best_option
+from ..metrics import headline_k
 from .export import METRICS, group_name, task_name
 
 
@@ -70,10 +71,10 @@ def lm_eval_block(config, bench: Benchmark, samples: list[dict], results: dict, 
     group_row: dict = {"name": group, "alias": group, "sample_len": len(pooled.get("acc", []))}
     for metric, hits in pooled.items():
         group_row[f"{metric},none"], group_row[f"{metric}_stderr,none"] = _mean_stderr(hits)
-    k = "3" if "3" in results.get("consistency", {}) else max(results.get("consistency") or {"0": 0}, key=int)
-    if k != "0":
+    k = headline_k(len(results.get("languages") or bench.langs))
+    if k is not None:
         for name in ("consistency", "ac3", "kappa"):
-            group_row[f"{name}@{k},none"] = results[name][k]
+            group_row[f"{name}@{k},none"] = results[name][str(k)]
     if results.get("rankc"):
         group_row["rankc,none"] = results["rankc"]["overall"]
     table[group] = group_row

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..errors import CrossinError
 from ..io import RESULTS_FILE, iter_jsonl, parse_json, read_json, read_text, samples_file
 from ..langs import to_code
+from ..metrics import HEADLINE_K, headline_k
 from ..predictions import MatrixBuilder, PredictionMatrix
 from ..schemas import ARM, RESULTS, check_record
 
@@ -27,9 +28,8 @@ class Run:
 
     @property
     def k(self) -> int | None:
-        """The consistency order used in the table: 3, or the number of languages when fewer."""
-        n = len(self.results["languages"])
-        return min(3, n) if n >= 2 else None
+        """The consistency order the table shows (crossin.metrics.headline_k)."""
+        return headline_k(len(self.results["languages"]))
 
     def metric(self, name: str) -> float | None:
         k = self.k
@@ -44,7 +44,7 @@ class Run:
         key = {"accuracy": "accuracy", "consistency": "consistency_3", "ac3": "ac3_3", "kappa": "kappa_3"}.get(name)
         if key is None:
             return None
-        if name != "accuracy" and self.k != 3:
+        if name != "accuracy" and self.k != HEADLINE_K:  # the bootstrap CIs are at this k only
             return None
         return self.results.get("ci95", {}).get(key)
 

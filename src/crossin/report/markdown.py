@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..io import atomic_write_text, write_json
+from ..metrics import headline_k
 from .figures import draw_figures
 from .loading import Run, find_runs, usable_samples
 from .statistics import TABLE_METRICS, build_table, default_comparisons, ordered_names, run_comparisons
@@ -170,7 +171,7 @@ def measures(names: list[str], benches: list[str], by: dict[tuple[str, str], Run
                 continue
             res = run.results
             rankc, lang = res.get("rankc"), res.get("answer_language")
-            k = max((res.get("consistency") or {"2": 0}), key=int)
+            k = headline_k(len(res["languages"]))
             rows.append({
                 "run": name, "bench": bench,
                 "rankc": rankc and {"value": rankc["overall"], "ci95": (res.get("ci95") or {}).get("rankc"),
@@ -178,7 +179,7 @@ def measures(names: list[str], benches: list[str], by: dict[tuple[str, str], Run
                 "answer_language": lang and {"overall": lang["overall"],
                                              "languages": {c: v.get("share") for c, v in lang["languages"].items()}},
                 "subsets": {sub: {"n_sets": v["n_sets"], "accuracy": v.get("accuracy"),
-                                  "consistency": (v.get("consistency") or {}).get(k), "k": int(k)}
+                                  "consistency": (v.get("consistency") or {}).get(str(k)), "k": k}
                             for sub, v in (res.get("subsets") or {}).items()},
             })
     return rows

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import CrossinError
-from ..metrics import answer_warnings, harmonic, per_set_accuracy, per_set_consistency
+from ..metrics import answer_warnings, harmonic, headline_k, per_set_accuracy, per_set_consistency
 from ..recipe_names import EN_ONLY, ZERO_SHOT
 from .loading import Run, Samples
 
@@ -88,10 +88,10 @@ def run_comparisons(pairs: list[tuple[str, str]], names: list[str], benches: lis
 def paired_bootstrap(a: Samples, b: Samples, *, n_choices: int, n_boot: int = 10000, seed: int = 0) -> dict:
     """Difference a - b in accuracy, consistency@k and AC3@k on the sets and languages both have.
 
-    k = 3, or the number of shared languages when fewer. Each resample draws the same sets for a and b.
+    k = headline_k(number of shared languages). Each resample draws the same sets for a and b.
     """
     ids, langs, pa, pb, gold = _align(a, b)
-    k = min(3, len(langs))
+    k = headline_k(len(langs))  # _align keeps at least 2 languages
     per_set = {
         "a": (per_set_accuracy(pa, gold), per_set_consistency(pa, k, n_choices)),
         "b": (per_set_accuracy(pb, gold), per_set_consistency(pb, k, n_choices)),

@@ -16,6 +16,7 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from ..evaluate.hf_ops import pad_rows
 from ..models.hf import attention_without_cudnn
 from .scoring import CHUNK_TOKENS, Scored, Scorer, group_by_prefix
 
@@ -227,8 +228,7 @@ class Engine:
                 return done
 
         budget = max(j.max_tokens - len(j.generated) for j in jobs)
-        ids = torch.tensor([[tok.pad_token_id] * (width - len(r)) + r for r in rows], device=self.device)
-        mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows], device=self.device)
+        ids, mask = (t.to(self.device) for t in pad_rows(rows, tok.pad_token_id, left=True))
         sample = jobs[0].temperature > 0
         config = GenerationConfig(max_new_tokens=budget, do_sample=sample,
                                   temperature=jobs[0].temperature if sample else None,

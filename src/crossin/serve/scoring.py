@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..evaluate.hf_ops import cache_kwarg, output_cache, select_rows, split_head
+from ..evaluate.hf_ops import cache_kwarg, output_cache, pad_rows, select_rows, split_head
 
 # Bytes of fp32 logits alive at once (64 MiB: 64 positions of Gemma 3's 262k vocabulary).
 HEAD_CHUNK_BYTES = 1 << 26
@@ -173,14 +173,11 @@ class Scorer:
         import torch
 
         suffixes = [seqs[m][shared:] for m in members]
-        width = max(len(s) for s in suffixes)
-        ids = torch.full((len(members), width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(members), shared + width), dtype=torch.long)
-        mask[:, :shared] = 1
+        ids, suffix_mask = pad_rows(suffixes, self.pad_id)
+        width = ids.shape[1]
+        mask = torch.cat([torch.ones((len(members), shared), dtype=torch.long), suffix_mask], dim=1)
         reads: list[tuple[int, int, int]] = []  # (row, column, target; -1 = the next token after the sequence)
         for r, s in enumerate(suffixes):
-            ids[r, :len(s)] = torch.tensor(s)
-            mask[r, shared:shared + len(s)] = 1
             reads += [(r, c, s[c + 1] if c + 1 < len(s) else -1) for c in range(len(s))]
         with torch.inference_mode():
             ids, mask = ids.to(self.device), mask.to(self.device)

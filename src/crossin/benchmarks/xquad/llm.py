@@ -11,11 +11,10 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ...io import sha256_text
-from ...progress import progress_bar
+from ...threads import map_concurrent
 from .distractors import N_OPTIONS, Entry, Pick, conflicts
 from .text import clean_option, norm_key
 
@@ -69,15 +68,10 @@ def parse_proposals(reply: str, langs: tuple[str, ...]) -> tuple[list[dict[str, 
 def ask_all(generator: Generator, entries: dict[str, Entry], anchor: str, langs: tuple[str, ...], *,
             workers: int, progress: bool) -> dict[str, str]:
     """{question id: reply}, asked `workers` at a time."""
-    prompts = {i: distractor_prompt(e, anchor, langs) for i, e in entries.items()}
-    replies: dict[str, str] = {}
-    with ThreadPoolExecutor(max(1, workers)) as pool:
-        futures = {i: pool.submit(generator, i, m) for i, m in prompts.items()}
-        with progress_bar(total=len(futures), desc="LLM distractors", disable=not progress) as bar:
-            for i, fut in futures.items():
-                replies[i] = fut.result()
-                bar.update(1)
-    return replies
+    ids = list(entries)
+    replies = map_concurrent(lambda i: generator(i, distractor_prompt(entries[i], anchor, langs)), ids,
+                             workers=workers, progress={"desc": "LLM distractors", "disable": not progress})
+    return dict(zip(ids, replies))
 
 
 def accept_proposals(reply: str, gold: Entry, langs: tuple[str, ...], stats: Counter) -> list[Pick]:

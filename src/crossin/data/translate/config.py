@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from ...config import arg, check_fields, check_template, differs, refuse_no_ops
 from ...errors import CrossinError
 from ...langs import parse_langs, to_code
+from ...registry import Registry
 
-ENGINES: tuple[str, ...] = ("openai", "hf")
+# --engine: each class builds itself from a TranslateConfig (`from_config`); imported on first use (torch for hf only)
+ENGINES = Registry("translation engine", {"openai": "crossin.data.translate.engines:OpenAIEngine",
+                                          "hf": "crossin.data.translate.engines:HFEngine"})
 
 # The one recorded translation prompt of the openai engine; {source}, {target} are language names, {text} the text.
 DEFAULT_PROMPT = (

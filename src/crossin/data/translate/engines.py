@@ -9,11 +9,11 @@ is done (the runner caches it at once, so a killed run keeps every finished answ
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from ...errors import CrossinError
 from ...langs import to_name
+from ...threads import map_concurrent
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,13 @@ class OpenAIEngine:
         self.temperature, self.retry_temperature, self.seed = temperature, retry_temperature, seed
         self.concurrency, self.timeout, self.retries = concurrency, timeout, retries
         self.api_key = api_key  # empty: post_json reads $OPENAI_API_KEY
+
+    @classmethod
+    def from_config(cls, cfg, model: str) -> OpenAIEngine:
+        return cls(base_url=cfg.base_url, model=model, prompt=cfg.prompt, max_tokens=cfg.max_tokens,
+                   temperature=cfg.temperature, retry_temperature=cfg.retry_temperature, seed=cfg.seed,
+                   concurrency=cfg.concurrency, stop=cfg.stop, api_key=cfg.api_key, timeout=cfg.timeout,
+                   retries=cfg.retries)
 
     def identity(self) -> dict:
         """What decides an answer (the cache key): not the URL, so a moved server keeps its cache."""
@@ -85,14 +92,7 @@ class OpenAIEngine:
             raise CrossinError(f"{self.url} returned an unexpected response ({type(e).__name__}: {e})") from None
 
     def run(self, reqs: list[Request], on_reply: OnReply) -> None:
-        with ThreadPoolExecutor(self.concurrency) as pool:
-            futures = {pool.submit(self._post, req): i for i, req in enumerate(reqs)}
-            try:
-                for future in as_completed(futures):
-                    on_reply(futures[future], future.result())
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
+        map_concurrent(self._post, reqs, workers=self.concurrency, on_result=on_reply)
 
 
 # Language tokens of the model families: NLLB (FLORES-200 codes), M2M100 (ISO 639-1), multi-target MarianMT
@@ -133,6 +133,10 @@ class HFEngine:
         self.name, self.max_tokens, self.batch_size = model, max_tokens, batch_size
         self.device, self.retry_beams = device, retry_beams
         self._model = self._tok = self.family = self._vocab = None
+
+    @classmethod
+    def from_config(cls, cfg, model: str) -> HFEngine:
+        return cls(model=model, max_tokens=cfg.max_tokens, batch_size=cfg.batch_size, device=cfg.device)
 
     def identity(self) -> dict:
         return {"engine": "hf", "model": self.name, "max_tokens": self.max_tokens, "retry_beams": self.retry_beams}

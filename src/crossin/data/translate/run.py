@@ -8,66 +8,45 @@ The outputs are rebuilt from the cache in input order, so they do not depend on 
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 from ...config import config_to_dict
 from ...errors import CrossinError
-from ...io import check_output_dir, package_versions, sha256_text, write_json, write_jsonl
+from ...io import check_output_dir, package_versions, write_json, write_jsonl
+from ...request_cache import RequestCache, Resolver, request_key
 from ...answer_lang import LangId, answer_language
 from ...progress import progress_bar
 from ..corpus import Source, find_lang_file, read_samples
-from .config import TranslateConfig
-from .engines import HFEngine, OpenAIEngine, Reply, Request
+from .config import ENGINES, TranslateConfig
+from .engines import Reply, Request
 from .protect import FAILURE_REASONS, check_piece, split_pieces
 
 FIELDS: tuple[str, ...] = ("instruction", "input", "output")
 
 
-class TranslationCache:
-    """One sqlite row per answered request, committed as it arrives (WAL: readable while a run writes)."""
+class TranslationCache(RequestCache):
+    """Table `answers` of <folder>/translations.sqlite: one row per answered request, a Reply's fields; keys:
+    `translation_key`."""
 
     def __init__(self, folder: Path):
-        self.path = folder / "translations.sqlite"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=60)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            self._db.commit()
-        except (OSError, sqlite3.Error) as e:
-            raise CrossinError(f"cannot open the translation cache ({e})", path=str(self.path)) from None
+        super().__init__(folder / "translations.sqlite", table="answers", what="translation cache",
+                         way_out="to translate everything again")
 
-    def get_many(self, keys: list[str]) -> dict[str, Reply]:
-        found: dict[str, Reply] = {}
-        for start in range(0, len(keys), 500):  # sqlite caps the number of bound parameters
-            chunk = keys[start:start + 500]
-            rows = self._db.execute(f"SELECT key, value FROM answers WHERE key IN ({','.join('?' * len(chunk))})",
-                                    chunk).fetchall()
-            found.update((k, Reply(**json.loads(v))) for k, v in rows)
-        return found
 
-    def put(self, key: str, reply: Reply) -> None:
-        value = json.dumps({"text": reply.text, "finish": reply.finish, "detail": reply.detail}, ensure_ascii=False)
-        self._db.execute("INSERT OR REPLACE INTO answers (key, value) VALUES (?, ?)", (key, value))
-        self._db.commit()
-
-    def __len__(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
-
-    def close(self) -> None:
-        self._db.close()
+def reply_ok(value: object) -> bool:
+    """A stored Reply: text, finish and detail, all strings (any other row is asked again and overwritten)."""
+    return (isinstance(value, dict) and value.keys() == {"text", "finish", "detail"}
+            and all(isinstance(v, str) for v in value.values()))
 
 
 ANSWER_LANGUAGE_SAMPLE = 2000  # outputs per language checked for the answer-language share (manifest.json)
 
 
-def request_key(identity: dict, req: Request) -> str:
-    return sha256_text(json.dumps([identity, req.src, req.tgt, req.attempt, req.text], ensure_ascii=False,
-                                  sort_keys=True))
+def translation_key(identity: dict, req: Request) -> str:
+    return request_key(identity, req.src, req.tgt, req.attempt, req.text)
 
 
 def read_input(cfg: TranslateConfig) -> Source:
@@ -82,40 +61,23 @@ def read_input(cfg: TranslateConfig) -> Source:
 
 
 def make_engine(cfg: TranslateConfig, model: str = ""):
-    model = model or cfg.model
-    if cfg.engine == "openai":
-        return OpenAIEngine(base_url=cfg.base_url, model=model, prompt=cfg.prompt, max_tokens=cfg.max_tokens,
-                            temperature=cfg.temperature, retry_temperature=cfg.retry_temperature, seed=cfg.seed,
-                            concurrency=cfg.concurrency, stop=cfg.stop, api_key=cfg.api_key, timeout=cfg.timeout,
-                            retries=cfg.retries)
-    return HFEngine(model=model, max_tokens=cfg.max_tokens, batch_size=cfg.batch_size, device=cfg.device)
+    return ENGINES.get(cfg.engine).from_config(cfg, model or cfg.model)
 
 
-class _Resolver:
-    """Answers for requests: from the cache, else from the engine (deduplicated, cached as each arrives)."""
+class _Translator:
+    """Replies for requests through the shared Resolver: cached ones from the cache, the rest from the engine once per
+    distinct request, each stored as it arrives."""
 
-    def __init__(self, engine, cache: TranslationCache):
-        self.engine, self.cache, self.identity = engine, cache, engine.identity()
-        self.sent = self.cached = 0
+    def __init__(self, engine, cache: RequestCache):
+        self.engine, self.identity = engine, engine.identity()
+        self.resolver = Resolver(cache, valid=reply_ok)
 
     def __call__(self, reqs: list[Request]) -> list[Reply]:
-        keys = [request_key(self.identity, r) for r in reqs]
-        unique = list(dict.fromkeys(keys))
-        found = self.cache.get_many(unique)
-        self.cached += len(found)
-        todo = [k for k in unique if k not in found]
-        first = {}
-        for k, r in zip(keys, reqs):
-            first.setdefault(k, r)
-        todo_reqs = [first[k] for k in todo]
+        def compute(indices: list[int], commit) -> None:
+            self.engine.run([reqs[i] for i in indices], lambda j, reply: commit([j], [asdict(reply)]))
 
-        def on_reply(i: int, reply: Reply) -> None:
-            self.cache.put(todo[i], reply)
-            found[todo[i]] = reply
-
-        self.engine.run(todo_reqs, on_reply)
-        self.sent += len(todo)
-        return [found[k] for k in keys]
+        keys = [translation_key(self.identity, r) for r in reqs]
+        return [Reply(**row) for row in self.resolver(keys, compute)]
 
 
 def translate_corpus(cfg: TranslateConfig, *, progress: bool = True,
@@ -132,8 +94,8 @@ def translate_corpus(cfg: TranslateConfig, *, progress: bool = True,
     pieces = [[split_pieces(text, per_line) for text in texts] for texts in source.texts]
     langid = LangId((src, *targets))
     cache = TranslationCache(out / "cache")
-    resolve = _Resolver(make_engine(cfg), cache)
-    resolve_back = _Resolver(make_engine(cfg, cfg.round_trip_model), cache) if cfg.round_trip_model else resolve
+    resolve = _Translator(make_engine(cfg), cache)
+    resolve_back = _Translator(make_engine(cfg, cfg.round_trip_model), cache) if cfg.round_trip_model else resolve
     log(f"{n} samples from {source.info['path']} into {', '.join(targets)}; cache holds {len(cache)} answers")
 
     fields: dict[str, list[tuple[str, str, str] | None]] = {t: [None] * n for t in targets}
@@ -183,7 +145,7 @@ def translate_corpus(cfg: TranslateConfig, *, progress: bool = True,
     finally:
         cache.close()
     both = {id(r): r for r in (resolve, resolve_back)}.values()
-    requests = {"sent": sum(r.sent for r in both), "cached": sum(r.cached for r in both)}
+    requests = {"sent": sum(r.resolver.sent for r in both), "cached": sum(r.resolver.cached for r in both)}
     failures = [row for t in targets for row in failures[t]]  # per language in input order, like the outputs
     return _write_outputs(cfg, out, source, fields, scores, failures, resolve.identity, requests, started)
 
