@@ -22,6 +22,8 @@ from typing import Any
 import typer
 from typer.core import TyperCommand, TyperOption
 
+from ..config import field_checks
+
 LM_EVAL_ALIASES = {"--bench": "--tasks", "--out": "--output_path"}
 _DEFAULT_IN_HELP = re.compile(r"\s*\(default:? ([^()]*(?:\([^()]*\)[^()]*)*)\)\.?")
 
@@ -130,7 +132,7 @@ def field_parameter(f: dataclasses.Field, tp: Any, extra_names: tuple[str, ...] 
     if is_list and default is not None:
         default = [str(v) for v in default]
     option = typer.Option(default, *option_names(f.name, plain, extra_names), help=f.metadata.get("help", ""),
-                          metavar=None if plain is bool else _metavar(plain, f.metadata.get("choices")))
+                          metavar=None if plain is bool else _metavar(plain, field_checks(f).get("choices")))
     return inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
 
 

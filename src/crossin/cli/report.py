@@ -11,19 +11,6 @@ from ..metrics import MAX_N_BOOT
 from .app import app, console, user_errors
 
 
-def parse_pairs(values: list[str] | None) -> list[tuple[str, str]] | None:
-    """`A:B` -> (A, B); names may contain anything but the colon."""
-    if not values:
-        return None
-    pairs = []
-    for value in values:
-        a, sep, b = value.partition(":")
-        if not sep or not a.strip() or not b.strip():
-            raise CrossinError(f"--compare expects A:B (two run names), got {value!r}")
-        pairs.append((a.strip(), b.strip()))
-    return pairs
-
-
 @app.command()
 @user_errors
 def report(
@@ -40,7 +27,7 @@ def report(
     from ..report import build_report
 
     check_output_dir(out, "--out")
-    result = build_report(dirs, out, compare=parse_pairs(compare), baseline=baseline, n_boot=n_boot, seed=seed, title=title)
+    result = build_report(dirs, out, compare=[parse_pair(c) for c in compare] if compare else None, baseline=baseline, n_boot=n_boot, seed=seed, title=title)
     console.print(f"{len({r['name'] for r in result['runs']})} runs, {len(result['benchmarks'])} benchmarks, "
                   f"{len(result['comparisons'])} paired comparisons, {len(result['figures'])} plots")
     for name, why in result["skipped_figures"].items():

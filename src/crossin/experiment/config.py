@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import arg, build_config
+from ..config import arg, build_config, expand_path, parse_pair
 from ..errors import CrossinError
 from ..io import short
 from ..langs import PAPER_LANGS, parse_langs
@@ -110,20 +110,10 @@ class Run:
         return self.arm.recipe == ZERO_SHOT
 
 
-def _expand(value: str | None) -> str | None:
-    if value is None:
-        return None
-    expanded = os.path.expandvars(os.path.expanduser(value))
-    left = re.findall(r"\$\{?(\w+)", expanded)
-    if left:
-        raise CrossinError(f"{short(value)}: environment variable ${left[0]} is not set")
-    return expanded
-
-
 def _resolve(value: str | None, config_dir: Path) -> str | None:
     """A path from the config: $VARS expanded; a relative path is taken from the config file's folder when it
     exists there (shipped configs point at each other), else from the working directory."""
-    value = _expand(value)
+    value = expand_path(value)
     if value is None or os.path.isabs(value) or value.startswith("hf:"):
         return value
     beside = config_dir / value
@@ -212,10 +202,15 @@ def load_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = 
     if cfg.baseline is not None and cfg.baseline not in [r.name for r in runs]:
         raise CrossinError(f"baseline: {short(cfg.baseline)} is not a run name ({', '.join(r.name for r in runs)})",
                            path=where)
-    for pair in cfg.compare:
-        a, sep, b = pair.partition(":")
-        if not sep or a not in [r.name for r in runs] or b not in [r.name for r in runs]:
-            raise CrossinError(f"compare: {pair!r} must be 'A:B' with A and B run names ({', '.join(r.name for r in runs)})", path=where)
+    names = [r.name for r in runs]
+    for i, pair in enumerate(cfg.compare):
+        try:
+            a, b = parse_pair(pair, "compare")
+        except CrossinError as e:
+            raise CrossinError(e.reason, path=where) from None
+        if a not in names or b not in names:
+            raise CrossinError(f"compare: {pair!r} must be 'A:B' with A and B run names ({', '.join(names)})", path=where)
+        cfg.compare[i] = f"{a}:{b}"
     return cfg, runs
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ...config import arg, check_fields, check_template, differs, refuse_no_ops
+from ...config import arg, check_fields, check_template, differs, expand_path, refuse_no_ops
 from ...errors import CrossinError
 from ...langs import parse_langs, to_code
 
@@ -58,8 +58,7 @@ class TranslateConfig:
     def validate(self) -> None:
         """Checked before any model or data loads (after the field constraints, also for configs made in code)."""
         check_fields(self)
-        self.input = os.path.expanduser(os.path.expandvars(self.input))
-        self.out = os.path.expanduser(os.path.expandvars(self.out))
+        self.input, self.out = expand_path(self.input), expand_path(self.out)
         if not self.input:
             raise CrossinError("no input given (--input FILE_OR_DIR)", path="config")
         if not self.out:
@@ -75,7 +74,7 @@ class TranslateConfig:
         if not self.model:
             raise CrossinError("no model given (--model)", path="config")
         if self.engine == "hf" and self.model.startswith(("/", ".", "~")):  # a path, not a Hub id: there now
-            self.model = os.path.expanduser(self.model)
+            self.model = expand_path(self.model)
             if not os.path.isdir(self.model):
                 raise CrossinError("model folder not found", path=self.model)
         if self.engine == "openai":
