@@ -146,4 +146,4 @@ def test_config_options_help_and_errors(toy, wide_help):
     assert re.search(r"--limit .*Limit\. \[default: \(everything\)\]", out)
     assert re.search(r"--no-cache .*\[default: \(off\)\]", out)
     res = runner.invoke(app, ["eval", "--limit", "many"])  # read by build_config: one line, like a bad YAML value
-    assert res.exit_code == 2 and res.output.strip() == "error: flags: limit: cannot read 'many' as int | None"
+    assert res.exit_code == 2 and res.output.strip() == "error: --limit: cannot read 'many' as int | None"

@@ -124,8 +124,10 @@ def _violation(value: Any, meta: dict) -> str | None:
     return None
 
 
-def check_fields(cfg: Any, where: str = "config", lines: dict[str, int] | None = None) -> None:
-    """Every declared constraint of a config's fields (see `arg`); the first broken one is a CrossinError."""
+def check_fields(cfg: Any, where: str = "config", lines: dict[str, int] | None = None,
+                 flagged: set[str] | frozenset = frozenset()) -> None:
+    """Every declared constraint of a config's fields (see `arg`); the first broken one is a CrossinError.
+    A field in `flagged` was typed as a flag: the error names the flag, not the file."""
     for f in dataclasses.fields(cfg):
         meta = field_checks(f)
         if not meta:
@@ -135,8 +137,14 @@ def check_fields(cfg: Any, where: str = "config", lines: dict[str, int] | None =
             if v is None:
                 continue
             problem = _violation(v, meta)
+            if problem and f.name in flagged:
+                raise CrossinError(f"{flag_name(f.name)}: {problem}")
             if problem:
                 raise CrossinError(f"{f.name}: {problem}", path=where, line=(lines or {}).get(f.name))
+
+
+def flag_name(field_name: str) -> str:
+    return "--" + field_name.replace("_", "-")
 
 
 def check_template(template: str, allowed: tuple[str, ...], *, required: tuple[str, ...] = (), name: str = "template",
@@ -296,8 +304,10 @@ def load_yaml(path: str | os.PathLike, *, what: str = "config file") -> tuple[An
     return data, lines
 
 
-def build_config(cls: type[T], yaml_path: str | os.PathLike | None = None, overrides: dict[str, Any] | None = None) -> T:
-    """cls defaults <- YAML file <- overrides (flags). Unknown keys are errors naming the file."""
+def build_config(cls: type[T], yaml_path: str | os.PathLike | None = None, overrides: dict[str, Any] | None = None,
+                 *, typed: bool = False) -> T:
+    """cls defaults <- YAML file <- overrides (flags). Unknown keys are errors naming the file. `typed`: the
+    overrides are flags typed on the command line, and an error in one names the flag (`--n-boot`)."""
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
     where = str(yaml_path) if yaml_path else "flags"
@@ -319,14 +329,15 @@ def build_config(cls: type[T], yaml_path: str | os.PathLike | None = None, overr
         hint = f"; did you mean {', '.join(guesses)}?" if guesses else f"; known: {', '.join(sorted(fields))}"
         raise CrossinError(f"unknown config field(s) {', '.join(map(str, unknown))}{hint}",
                            path=where, line=lines.get(unknown[0]))
+    flagged = set(flags) if typed else set()
     kwargs = {}
     for k, v in values.items():
         try:
-            kwargs[k] = _coerce(v, hints[k], k, where)
+            kwargs[k] = _coerce(v, hints[k], flag_name(k) if k in flagged else k, where)
         except CrossinError as e:
-            raise CrossinError(e.reason, path=where, line=lines.get(k)) from None
+            raise CrossinError(e.reason, path=None if k in flagged else where, line=lines.get(k)) from None
     cfg = cls(**kwargs)
-    check_fields(cfg, where, lines)
+    check_fields(cfg, where, lines, flagged)
     return cfg
 
 

@@ -27,7 +27,7 @@ class TranslateConfig:
     target_langs: list[str] = arg([], help="Languages to translate into (--to), e.g. es,vi.")
     out: str = arg("", help="Output folder: <lang>.jsonl per language (plus the source), "
                             "<lang>_translation_score.jsonl, failures.jsonl, manifest.json, cache/.")
-    engine: str = arg("openai", help="openai (any OpenAI-compatible server) or hf (a local transformers "
+    engine: str = arg("openai", choices=ENGINES, help="openai (any OpenAI-compatible server) or hf (a local transformers "
                                      "translation model: MarianMT, NLLB or M2M100).")
     model: str = arg("", help="Model name on the server (openai) or a local folder / Hub id (hf).")
     base_url: str = arg("", url=True, help="Server URL ending in /v1 (openai engine), e.g. http://127.0.0.1:8000/v1.")
@@ -69,8 +69,6 @@ class TranslateConfig:
         self.target_langs = list(parse_langs(self.target_langs))
         if self.source_lang in self.target_langs:
             raise CrossinError(f"the source language {self.source_lang!r} is also a target", path="config")
-        if self.engine not in ENGINES:
-            raise CrossinError(f"unknown engine {self.engine!r}; choose from {', '.join(ENGINES)}", path="config")
         if not self.model:
             raise CrossinError("no model given (--model)", path="config")
         if self.engine == "hf" and self.model.startswith(("/", ".", "~")):  # a path, not a Hub id: there now
