@@ -153,7 +153,8 @@ def config_options(cls: type, *, names: dict[str, tuple[str, ...]] | None = None
     never are). `defaults`: this command's own defaults (shown in --help; such a command takes no --config).
     `overrides_only`: no --config either; `fn` gets the typed {field: value} for a config it reads itself.
     `convert`: {field: function} applied to a typed flag's text instead of the comma split of list flags
-    (e.g. `\\n` escapes of a stop string, which may hold commas).
+    (e.g. `\\n` escapes of a stop string, which may hold commas). An `extra_args` parameter of `fn` gets the
+    words click left over (a command with `allow_extra_args`).
     """
     from ..config import build_config
 
@@ -166,6 +167,8 @@ def config_options(cls: type, *, names: dict[str, tuple[str, ...]] | None = None
 
     def decorate(fn):
         own = list(inspect.signature(fn, eval_str=True).parameters.values())[1:]
+        wants_extra = any(p.name == "extra_args" for p in own)  # the words click left over (allow_extra_args)
+        own = [p for p in own if p.name != "extra_args"]
         clash = sorted({p.name for p in own} & (set(by_name) | {"ctx", "config"}))
         if clash:
             raise TypeError(f"{fn.__name__}: own options clash with config fields: {clash}")
@@ -191,6 +194,8 @@ def config_options(cls: type, *, names: dict[str, tuple[str, ...]] | None = None
                     elif isinstance(value, (list, tuple)):  # `--langs en,zh` and `--langs en --langs zh` alike
                         value = [v.strip() for item in value for v in item.split(",") if v.strip()]
                     overrides[name] = value
+            if wants_extra:
+                kwargs["extra_args"] = list(ctx.args)
             if overrides_only:
                 return fn(overrides, **kwargs)
             return fn(build_config(cls, config, overrides, typed=True), **kwargs)
