@@ -73,7 +73,7 @@ def test_batch_size_both_spellings_in_every_command_that_has_it(spelling):
     for path in having:
         # 0 reaches the config and is refused there: the flag was read under this spelling.
         res = runner.invoke(app, [*path, spelling, "0"])
-        assert res.exit_code == 2 and "batch_size: must be >= 1" in res.output and "got 0" in res.output, (path, res.output)
+        assert res.exit_code == 2 and "--batch-size: must be >= 1" in res.output and "got 0" in res.output, (path, res.output)
 
 
 def test_tasks_and_output_path_are_bench_and_out(tmp_path):

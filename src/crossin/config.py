@@ -17,7 +17,7 @@ import re
 import types
 import typing
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 import yaml
 
@@ -77,14 +77,15 @@ def field_checks(f: dataclasses.Field) -> dict:
 
 def arg(default: Any = dataclasses.MISSING, help: str = "", *, min: Any = None, max: Any = None,  # noqa: A002
         above: Any = None, below: Any = None, choices: tuple | None = None, pattern: str | None = None,
-        url: bool | None = None, **kwargs) -> Any:
+        url: bool | None = None, valid: Callable[[Any], str | None] | None = None, **kwargs) -> Any:
     """A dataclass field with a help string and its constraints, checked by `build_config` (`check_fields`):
     min/max (inclusive) and above/below (exclusive) bound numbers, `choices` lists the allowed values (a value
     in choices passes even where it is outside the bounds, e.g. -1 = "all"), `pattern` is a regex a string must
-    match in full, `url` asks for an http(s) URL with a host and a valid port. A list field has them checked per
-    element. List/dict defaults are copied per instance."""
+    match in full, `url` asks for an http(s) URL with a host and a valid port, `valid(value)` says what is wrong
+    with a value (or None) where the allowed values live elsewhere (transformers' optimizer names). A list field
+    has them checked per element. List/dict defaults are copied per instance."""
     check = {k: v for k, v in (("min", min), ("max", max), ("above", above), ("below", below), ("choices", choices),
-                               ("pattern", pattern), ("url", url)) if v is not None}
+                               ("pattern", pattern), ("url", url), ("valid", valid)) if v is not None}
     if check and isinstance(default, bool):
         raise TypeError("a bool field takes no constraints")  # HfArgumentParser's --no-X twin would get them too
     metadata = {"help": help, **({CHECK: check, "action": CheckedStore} if check else {})}
@@ -121,6 +122,8 @@ def _violation(value: Any, meta: dict) -> str | None:
         return f"{short(value)} does not match {pattern}"
     if meta.get("url") and isinstance(value, str) and value:
         return url_problem(value)
+    if meta.get("valid") is not None:
+        return meta["valid"](value)
     return None
 
 

@@ -6,6 +6,7 @@ Read from YAML (`configs/train/paper.yaml`) and overridden by flags (`--lora-r 3
 from __future__ import annotations
 
 import difflib
+import importlib
 from dataclasses import dataclass
 
 from ..config import arg, check_fields, differs, refuse_no_ops
@@ -29,6 +30,22 @@ SET_BY_CROSSIN = {
     "activation_checkpointing": "= gradient_checkpointing", "save_strategy": "steps, for --resume",
     "remove_unused_columns": "the tokenized dataset's columns",
 }
+
+
+def transformers_name(enum: str, default: str):
+    """A field check (`arg(valid=...)`): the value must be a name of transformers' `enum` ("module:Class"), which is
+    imported (seconds) only for a value other than the field's default."""
+    def problem(value: str) -> str | None:
+        if value == default:
+            return None
+        module, _, name = enum.partition(":")
+        allowed = [n.value for n in getattr(importlib.import_module(module), name)]
+        if value in allowed:
+            return None
+        guess = difflib.get_close_matches(value, allowed, n=1)
+        return f"{value!r} is not a transformers {name} name" + (f"; did you mean {guess[0]}?" if guess
+                                                                else f" ({', '.join(allowed)})")
+    return problem
 
 
 # transformers' attention kernels, or a Hub kernel (org/repo[:function]); anything else fails only at model load
@@ -56,10 +73,13 @@ class TrainConfig:
     num_epochs: float = arg(1.0, above=0, help="Passes over the data.")
     max_steps: int = arg(-1, min=1, choices=(-1,), help="Stop after this many optimizer steps (-1 = as many as num_epochs gives).")
     warmup_ratio: float = arg(0.03, min=0, below=1, help="Fraction of the steps with a linear learning-rate warmup.")
-    lr_scheduler: str = arg("cosine", help="Learning-rate schedule after warmup: a transformers SchedulerType name "
-                                           "(cosine, linear, constant, ...).")
+    lr_scheduler: str = arg("cosine", valid=transformers_name("transformers.trainer_utils:SchedulerType", "cosine"),
+                            help="Learning-rate schedule after warmup: a transformers SchedulerType name (cosine, "
+                                 "linear, constant, ...).")
     weight_decay: float = arg(0.0, min=0, help="AdamW weight decay.")
-    optimizer: str = arg("adamw_torch", help="Optimizer: a transformers OptimizerNames name (`optim`); the paper uses AdamW.")
+    optimizer: str = arg("adamw_torch", valid=transformers_name("transformers.training_args:OptimizerNames",
+                                                                "adamw_torch"),
+                         help="Optimizer: a transformers OptimizerNames name (`optim`); the paper uses AdamW.")
     adam_beta1: float = arg(0.9, min=0, below=1, help="AdamW beta1.")
     adam_beta2: float = arg(0.999, min=0, below=1, help="AdamW beta2.")
     max_grad_norm: float = arg(1.0, min=0, help="Gradient clipping norm (0 = off).")
@@ -103,15 +123,6 @@ class TrainConfig:
             raise CrossinError("no training data given (--data)")
         if not self.out:
             raise CrossinError("no output folder given (--out)")
-        # transformers' own name lists (importing them takes seconds: only for a name other than the default)
-        if differs(self, "lr_scheduler"):
-            from transformers.trainer_utils import SchedulerType
-
-            _check_name("lr_scheduler", self.lr_scheduler, SchedulerType)
-        if differs(self, "optimizer"):
-            from transformers.training_args import OptimizerNames
-
-            _check_name("optimizer", self.optimizer, OptimizerNames)
         if self.sft:
             self.check_sft()
 
@@ -142,12 +153,3 @@ class TrainConfig:
              f"--save-total-limit does nothing: --save-steps {self.save_steps} is past --max-steps "
              f"{self.max_steps}, so no checkpoint is written"),
         ])
-
-
-def _check_name(field: str, value: str, names) -> None:
-    """`value` must be one of an Enum of transformers' names (SchedulerType, OptimizerNames)."""
-    allowed = [n.value for n in names]
-    if value not in allowed:
-        guess = difflib.get_close_matches(value, allowed, n=1)
-        raise CrossinError(f"{field}: {value!r} is not a transformers {names.__name__} name"
-                           + (f"; did you mean {guess[0]}?" if guess else f" ({', '.join(allowed)})"))
