@@ -139,3 +139,34 @@ def test_every_command_takes_a_yaml_config_and_flags_over_it(tmp_path, command):
     assert_one_line_error(_cli(*command.split(), "--config", path, *fix), str(tmp_path / "missing"))
     bad_flag = [fix[0], "-1" if field != "port" else "99999"]
     assert_one_line_error(_cli(*command.split(), "--config", path, *bad_flag), f"{fix[0]}: must be")
+
+
+# ------------------------------------------------------------------------------- one parser per value kind
+
+def test_one_path_expansion_for_every_config(monkeypatch, tmp_path):
+    from crossin.config import expand_path
+
+    monkeypatch.setenv("CROSSIN_T_DIR", str(tmp_path))
+    monkeypatch.delenv("CROSSIN_T_UNSET", raising=False)
+    assert expand_path("${CROSSIN_T_DIR}/x") == f"{tmp_path}/x" and expand_path("hf:org/$X") == "hf:org/$X"
+    assert expand_path("~/x") == str(Path.home() / "x")
+    with pytest.raises(CrossinError, match=r"\$CROSSIN_T_UNSET is not set"):
+        expand_path("$CROSSIN_T_UNSET/x")
+    data = DataConfig(parallel="$CROSSIN_T_DIR/p", out="~/o", score_files=["$CROSSIN_T_DIR/s.jsonl"])
+    data.expand_paths()
+    assert (data.parallel, data.score_files) == (f"{tmp_path}/p", [f"{tmp_path}/s.jsonl"])
+    translate = TranslateConfig(input="$CROSSIN_T_UNSET/in.jsonl", out="o", target_langs=["es"], model="m",
+                                base_url="http://127.0.0.1:9/v1")
+    with pytest.raises(CrossinError, match="is not set"):  # the same rule, not a folder named '$CROSSIN_T_UNSET'
+        translate.validate()
+
+
+def test_one_comparison_parser_for_report_and_experiment(tmp_path):
+    from crossin.config import parse_pair
+
+    assert parse_pair(" a : b ") == ("a", "b") and parse_pair("a:b:c") == ("a", "b:c")
+    for bad in ("ab", ":b", "a: "):
+        with pytest.raises(CrossinError, match="expects A:B"):
+            parse_pair(bad)
+    assert_one_line_error(_cli("report", tmp_path, "--compare", "ab"), "--compare expects A:B")
+    assert ReportConfig(dirs=["x"], compare=["x : y"]).validate() == [("x", "y")]
