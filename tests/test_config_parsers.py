@@ -96,15 +96,23 @@ def test_train_fields_pass_to_sft_config_by_name():
 @pytest.mark.parametrize("fields, says", [
     ({"optimizer": "adamw_torhc"}, "not a transformers OptimizerNames name; did you mean adamw_torch?"),
     ({"lr_scheduler": "cosin"}, "not a transformers SchedulerType name; did you mean cosine?"),
-    ({"sft": {"learning_rate": 1.0}}, "sft.learning_rate: set it as the config's own learning_rate"),
+    ({"sft": {"learning_rate": 1.0}}, "sft: learning_rate: set it as the config's own learning_rate"),
     ({"sft": {"num_train_epochs": 2}}, "own num_epochs (--num-epochs)"),
-    ({"sft": {"output_dir": "x"}}, "sft.output_dir: crossin sets it"),
+    ({"sft": {"output_dir": "x"}}, "sft: output_dir: crossin sets it"),
     ({"sft": {"lr_scheduler_kwarg": {}}}, "not a trl.SFTConfig field; did you mean lr_scheduler_kwargs?"),
 ])
 def test_train_names_checked_against_transformers_and_trl(fields, says):
     with pytest.raises(CrossinError, match=says.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
         TrainConfig(data="d", out="o", **fields).validate()
     TrainConfig(data="d", out="o", optimizer="sgd", lr_scheduler="linear", sft={"torch_compile": False}).validate()
+
+
+def test_sft_section_errors_name_the_yaml_line(tmp_path):
+    from crossin.config import build_config
+
+    path = _yaml(tmp_path, "lora_r: 8\nsft:\n  report_to: none\n  output_dir: x\n")
+    with pytest.raises(CrossinError, match=f"{path}:2: sft: output_dir: crossin sets it"):
+        build_config(TrainConfig, path)
 
 
 # ------------------------------------------------------------------------- --config on every command with options

@@ -112,7 +112,8 @@ class TrainConfig:
     save_steps: int = arg(100, min=1, help="Optimizer steps between checkpoints (for --resume).")
     save_total_limit: int = arg(2, min=1, help="Checkpoints kept (older ones are deleted).")
     resume: bool = arg(False, help="Continue from the last checkpoint in <out>/checkpoints.")
-    sft: dict = arg({}, help="Any other trl.SFTConfig field (TrainingArguments' included), passed through unchanged "
+    # (a lambda: sft_problem, defined below the class, reads its fields)
+    sft: dict = arg({}, valid=lambda sft: sft_problem(sft), help="Any other trl.SFTConfig field (TrainingArguments' included), passed through unchanged "
                              "(YAML), e.g. {lr_scheduler_kwargs: {min_lr: 1.0e-6}, neftune_noise_alpha: 5}.")
 
     def validate(self) -> None:
@@ -123,25 +124,6 @@ class TrainConfig:
             raise CrossinError("no training data given (--data)")
         if not self.out:
             raise CrossinError("no output folder given (--out)")
-        if self.sft:
-            self.check_sft()
-
-    def check_sft(self) -> None:
-        """`sft` keys must be SFTConfig fields that crossin does not set itself."""
-        import dataclasses
-
-        from trl import SFTConfig
-
-        known = {f.name for f in dataclasses.fields(SFTConfig)}
-        ours = {SFT_NAMES.get(f.name, f.name): f.name for f in dataclasses.fields(self)}
-        for key in self.sft:
-            if key in ours and ours[key] != "sft":
-                raise CrossinError(f"sft.{key}: set it as the config's own {ours[key]} (--{ours[key].replace('_', '-')})")
-            if key in SET_BY_CROSSIN:
-                raise CrossinError(f"sft.{key}: crossin sets it ({SET_BY_CROSSIN[key]})")
-            if key not in known:
-                guess = difflib.get_close_matches(str(key), known, n=1)
-                raise CrossinError(f"sft.{key}: not a trl.SFTConfig field" + (f"; did you mean {guess[0]}?" if guess else ""))
 
     def check_combinations(self) -> None:
         """Options that would change nothing together are one-line errors (before the model loads)."""
@@ -153,3 +135,24 @@ class TrainConfig:
              f"--save-total-limit does nothing: --save-steps {self.save_steps} is past --max-steps "
              f"{self.max_steps}, so no checkpoint is written"),
         ])
+
+
+def sft_problem(sft: dict) -> str | None:
+    """What is wrong with an `sft:` section (a field check): each key an SFTConfig field that crossin does not set."""
+    if not sft:
+        return None
+    import dataclasses
+
+    from trl import SFTConfig
+
+    known = {f.name for f in dataclasses.fields(SFTConfig)}
+    ours = {SFT_NAMES.get(f.name, f.name): f.name for f in dataclasses.fields(TrainConfig) if f.name != "sft"}
+    for key in sft:
+        if key in ours:
+            return f"{key}: set it as the config's own {ours[key]} (--{ours[key].replace('_', '-')})"
+        if key in SET_BY_CROSSIN:
+            return f"{key}: crossin sets it ({SET_BY_CROSSIN[key]})"
+        if key not in known:
+            guess = difflib.get_close_matches(str(key), known, n=1)
+            return f"{key}: not a trl.SFTConfig field" + (f"; did you mean {guess[0]}?" if guess else "")
+    return None
