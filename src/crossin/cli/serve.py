@@ -50,9 +50,10 @@ class ServeConfig:
     model: str = arg("gemma-3-270m", help="Local folder, Hub id, or gemma-3-270m (embedded).")
     adapter: str | None = arg(None, help="PEFT LoRA adapter folder applied to the base model (merged into it when "
                                          "--lora-modules is given too).")
-    lora_modules: list[str] = arg([], help="vLLM's flag: name=PATH [name2=PATH2 ...]; each adapter is served as one "
-                                           "more model name, chosen by `model` in a request (the base stays "
-                                           "available under --name).")
+    lora_modules: list[str] = arg([], help="vLLM's flag: adapters as name=<folder> items, several after one "
+                                           "--lora-modules as vLLM takes them; each is served as one more model "
+                                           "name, chosen by `model` in a request (the base stays available under "
+                                           "--name).")
     host: str = arg("127.0.0.1", help="Interface to listen on.")
     port: int = arg(8000, min=0, max=65535, help="Port (0 = any free port; the URL is printed).")
     name: str | None = arg(None, help="Model name reported by /v1/models (default: --model).")
