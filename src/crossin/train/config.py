@@ -114,7 +114,7 @@ class TrainConfig:
     resume: bool = arg(False, help="Continue from the last checkpoint in <out>/checkpoints.")
     # (a lambda: sft_problem, defined below the class, reads its fields)
     sft: dict = arg({}, valid=lambda sft: sft_problem(sft), help="Any other trl.SFTConfig field (TrainingArguments' included), passed through unchanged "
-                             "(YAML), e.g. {lr_scheduler_kwargs: {min_lr: 1.0e-6}, neftune_noise_alpha: 5}.")
+                             "(YAML), e.g. {neftune_noise_alpha: 5, logging_first_step: true}.")
 
     def validate(self) -> None:
         """Every check of a training config, before the model or the data loads (for configs made in code too)."""
