@@ -101,20 +101,19 @@ def run_steps(cfg: ExperimentConfig, run: Run, out: Path, folder: Path, state: d
     def save():
         write_run_state(out, run.name, state)
 
+    def once(step: str, key: str, make) -> Path:
+        """The step's output path: made now and recorded, or as recorded by an earlier attempt."""
+        if step not in done:
+            made = make()
+            done[step] = {key: _relative(made, folder), "finished": now()}
+            save()
+            log(f"    {step}: {made}")
+        return folder / done[step][key]
+
     adapter: Path | None = None
     if not run.zero_shot:
-        if "data" not in done:
-            data_dir = steps.data(cfg, run, folder)
-            done["data"] = {"path": _relative(data_dir, folder), "finished": now()}
-            save()
-            log(f"    data: {data_dir}")
-        data_dir = folder / done["data"]["path"]
-        if "train" not in done:
-            adapter = steps.train(cfg, run, folder, data_dir)
-            done["train"] = {"adapter": _relative(adapter, folder), "finished": now()}
-            save()
-            log(f"    train: {adapter}")
-        adapter = folder / done["train"]["adapter"]
+        data_dir = once("data", "path", lambda: steps.data(cfg, run, folder))
+        adapter = once("train", "adapter", lambda: steps.train(cfg, run, folder, data_dir))
     results = steps.eval(cfg, run, folder, adapter)
     done["eval"] = {"finished": now(), "benchmarks": sorted(results) if isinstance(results, dict) else list(cfg.benchmarks)}
     missing = [b for b in bench_names(cfg) if not (folder / "eval" / b / RESULTS_FILE).exists()]
