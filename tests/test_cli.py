@@ -73,7 +73,7 @@ def test_batch_size_both_spellings_in_every_command_that_has_it(spelling):
     for path in having:
         # 0 reaches the config and is refused there: the flag was read under this spelling.
         res = runner.invoke(app, [*path, spelling, "0"])
-        assert res.exit_code == 2 and "batch_size: must be >= 1" in res.output and "got 0" in res.output, (path, res.output)
+        assert res.exit_code == 2 and "--batch-size: must be >= 1" in res.output and "got 0" in res.output, (path, res.output)
 
 
 def test_tasks_and_output_path_are_bench_and_out(tmp_path):
@@ -146,4 +146,4 @@ def test_config_options_help_and_errors(toy, wide_help):
     assert re.search(r"--limit .*Limit\. \[default: \(everything\)\]", out)
     assert re.search(r"--no-cache .*\[default: \(off\)\]", out)
     res = runner.invoke(app, ["eval", "--limit", "many"])  # read by build_config: one line, like a bad YAML value
-    assert res.exit_code == 2 and res.output.strip() == "error: flags: limit: cannot read 'many' as int | None"
+    assert res.exit_code == 2 and res.output.strip() == "error: --limit: cannot read 'many' as int | None"

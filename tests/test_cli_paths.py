@@ -54,7 +54,8 @@ def test_experiment_list_on_an_experiment_folder(tmp_path, monkeypatch, data_dir
 
 
 @pytest.mark.parametrize("command", [["eval"], ["train"], ["data", "build"], ["data", "translate"], ["report"],
-                                     ["experiment", "run"], ["score"], ["export", "lm-eval"], ["bench", "build-xquad"]])
+                                     ["experiment", "run"], ["score"], ["export", "lm-eval"], ["bench", "build-xquad"],
+                                     ["serve"]])
 def test_help_spells_every_metavar_one_way(command):
     """typer's own `<str>`/`<int>` everywhere: config-made options used to say TEXT/INTEGER, repeatable ones
     `<list[str]>`; `--batch-size` says it takes auto or a number."""

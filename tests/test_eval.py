@@ -388,11 +388,11 @@ def test_circular_run_marks_disagreement_unparsed(tmp_path, monkeypatch):
 # --- user errors ---------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kw, message", [
-    ({"mode": "mcq"}, "unknown mode"),
-    ({"prompt_format": "xml"}, "unknown prompt format"),
+    ({"mode": "mcq"}, "mode: must be one of loglik, cloze, generate"),
+    ({"prompt_format": "xml"}, "prompt_format: must be one of"),
     ({"template": 42}, "unknown template"),
-    ({"batch_size": 0}, "at least 1"),
-    ({"batch_size": "big"}, "'auto' or a whole number"),
+    ({"batch_size": 0}, "batch_size: must be >= 1"),
+    ({"batch_size": "big"}, "batch_size: must be auto or a number >= 1"),
     ({"model": "openai:x", "mode": "generate"}, "needs --base-url"),
 ])
 def test_bad_config_is_a_user_error(kw, message):

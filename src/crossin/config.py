@@ -1,12 +1,15 @@
 """Typed configs: dataclasses with a help string per field, read from YAML and overridden by flags.
 
-Every config class is a plain dataclass whose fields carry `metadata={"help": ..., constraints}` (made with `arg`);
-`crossin.cli.options` turns the fields into flags. (`transformers.HfArgumentParser` cannot read these fields: it passes
-every metadata key to argparse, and argparse has no `min`/`pattern`.)
+Every config class is a plain dataclass whose fields carry `metadata={"help": ...}` (made with `arg`); a field's
+constraints sit under one key, `"check"`, next to `"action": CheckedStore`. `crossin.cli.options` turns the fields into
+flags. `transformers.HfArgumentParser(Config)` reads them too, as TRL's configs: it hands every metadata key to
+argparse's `add_argument`, where `CheckedStore` takes the `check` key and applies the same constraints to the flags
+it parses (tests/test_config_parsers.py runs it on every config).
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import difflib
 import os
@@ -14,7 +17,7 @@ import re
 import types
 import typing
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 import yaml
 
@@ -22,9 +25,6 @@ from .errors import CrossinError
 from .io import read_text, short
 
 T = TypeVar("T")
-
-
-CONSTRAINTS = ("min", "max", "above", "below", "choices", "pattern", "url")
 
 
 def url_problem(value: str) -> str | None:
@@ -43,17 +43,52 @@ def url_problem(value: str) -> str | None:
     return None
 
 
+CHECK = "check"  # the metadata key of a field's constraints
+
+
+class CheckedStore(argparse._StoreAction):
+    """argparse's store action that also takes a field's constraints (`check=`), so `HfArgumentParser`, which passes
+    every metadata key to `add_argument`, builds parsers of crossin's configs that refuse what `build_config` refuses."""
+
+    def __init__(self, option_strings, dest, check: dict | None = None, **kwargs):
+        super().__init__(option_strings, dest, **kwargs)
+        self.check = check or {}
+        choices, convert = self.check.get("choices"), self.type
+        if choices and convert is not None:  # a choice is read as itself: `auto` for an int field with choices=("auto",)
+            def read(text: str):
+                named = [c for c in choices if str(c) == text]
+                return named[0] if named else convert(text)
+
+            read.__name__ = getattr(convert, "__name__", "value")  # argparse's "invalid int value" message
+            self.type = read
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for v in (values if isinstance(values, list) else [values]):
+            problem = None if v is None else _violation(v, self.check)
+            if problem:
+                parser.error(f"{option_string}: {problem}")
+        super().__call__(parser, namespace, values, option_string)
+
+
+def field_checks(f: dataclasses.Field) -> dict:
+    """A field's declared constraints (see `arg`)."""
+    return f.metadata.get(CHECK, {})
+
+
 def arg(default: Any = dataclasses.MISSING, help: str = "", *, min: Any = None, max: Any = None,  # noqa: A002
         above: Any = None, below: Any = None, choices: tuple | None = None, pattern: str | None = None,
-        url: bool | None = None, **kwargs) -> Any:
+        url: bool | None = None, valid: Callable[[Any], str | None] | None = None, **kwargs) -> Any:
     """A dataclass field with a help string and its constraints, checked by `build_config` (`check_fields`):
     min/max (inclusive) and above/below (exclusive) bound numbers, `choices` lists the allowed values (a value
     in choices passes even where it is outside the bounds, e.g. -1 = "all"), `pattern` is a regex a string must
-    match in full, `url` asks for an http(s) URL with a host and a valid port. A list field has them checked per
-    element. List/dict defaults are copied per instance."""
-    metadata = {"help": help, **{k: v for k, v in (("min", min), ("max", max), ("above", above), ("below", below),
-                                                   ("choices", choices), ("pattern", pattern), ("url", url))
-                                 if v is not None}}
+    match in full, `url` asks for an http(s) URL with a host and a valid port, `valid(value)` says what is wrong
+    with a value (or None) where the allowed values live elsewhere (transformers' optimizer names). A list field
+    has them checked per element. List/dict defaults are copied per instance."""
+    check = {k: v for k, v in (("min", min), ("max", max), ("above", above), ("below", below), ("choices", choices),
+                               ("pattern", pattern), ("url", url), ("valid", valid)) if v is not None}
+    if check and isinstance(default, bool):
+        raise TypeError("a bool field takes no constraints")  # HfArgumentParser's --no-X twin would get them too
+    metadata = {"help": help, **({CHECK: check, "action": CheckedStore} if check else {})}
     if isinstance(default, (list, dict, set)):
         value = default
         return dataclasses.field(default_factory=lambda: type(value)(value), metadata=metadata, **kwargs)
@@ -87,22 +122,32 @@ def _violation(value: Any, meta: dict) -> str | None:
         return f"{short(value)} does not match {pattern}"
     if meta.get("url") and isinstance(value, str) and value:
         return url_problem(value)
+    if meta.get("valid") is not None:
+        return meta["valid"](value)
     return None
 
 
-def check_fields(cfg: Any, where: str = "config", lines: dict[str, int] | None = None) -> None:
-    """Every declared constraint of a config's fields (see `arg`); the first broken one is a CrossinError."""
+def check_fields(cfg: Any, where: str = "config", lines: dict[str, int] | None = None,
+                 flagged: set[str] | frozenset = frozenset()) -> None:
+    """Every declared constraint of a config's fields (see `arg`); the first broken one is a CrossinError.
+    A field in `flagged` was typed as a flag: the error names the flag, not the file."""
     for f in dataclasses.fields(cfg):
-        meta = f.metadata
-        if not any(k in meta for k in CONSTRAINTS):
+        meta = field_checks(f)
+        if not meta:
             continue
         value = getattr(cfg, f.name)
         for v in (value if isinstance(value, (list, tuple)) else [value]):
             if v is None:
                 continue
             problem = _violation(v, meta)
+            if problem and f.name in flagged:
+                raise CrossinError(f"{flag_name(f.name)}: {problem}")
             if problem:
                 raise CrossinError(f"{f.name}: {problem}", path=where, line=(lines or {}).get(f.name))
+
+
+def flag_name(field_name: str) -> str:
+    return "--" + field_name.replace("_", "-")
 
 
 def check_template(template: str, allowed: tuple[str, ...], *, required: tuple[str, ...] = (), name: str = "template",
@@ -262,8 +307,10 @@ def load_yaml(path: str | os.PathLike, *, what: str = "config file") -> tuple[An
     return data, lines
 
 
-def build_config(cls: type[T], yaml_path: str | os.PathLike | None = None, overrides: dict[str, Any] | None = None) -> T:
-    """cls defaults <- YAML file <- overrides (flags). Unknown keys are errors naming the file."""
+def build_config(cls: type[T], yaml_path: str | os.PathLike | None = None, overrides: dict[str, Any] | None = None,
+                 *, typed: bool = False) -> T:
+    """cls defaults <- YAML file <- overrides (flags). Unknown keys are errors naming the file. `typed`: the
+    overrides are flags typed on the command line, and an error in one names the flag (`--n-boot`)."""
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
     where = str(yaml_path) if yaml_path else "flags"
@@ -285,14 +332,15 @@ def build_config(cls: type[T], yaml_path: str | os.PathLike | None = None, overr
         hint = f"; did you mean {', '.join(guesses)}?" if guesses else f"; known: {', '.join(sorted(fields))}"
         raise CrossinError(f"unknown config field(s) {', '.join(map(str, unknown))}{hint}",
                            path=where, line=lines.get(unknown[0]))
+    flagged = set(flags) if typed else set()
     kwargs = {}
     for k, v in values.items():
         try:
-            kwargs[k] = _coerce(v, hints[k], k, where)
+            kwargs[k] = _coerce(v, hints[k], flag_name(k) if k in flagged else k, where)
         except CrossinError as e:
-            raise CrossinError(e.reason, path=where, line=lines.get(k)) from None
+            raise CrossinError(e.reason, path=None if k in flagged else where, line=lines.get(k)) from None
     cfg = cls(**kwargs)
-    check_fields(cfg, where, lines)
+    check_fields(cfg, where, lines, flagged)
     return cfg
 
 
@@ -322,3 +370,23 @@ def refuse_no_ops(rules: list[tuple[bool, str]]) -> None:
     for holds, message in rules:
         if holds:
             raise CrossinError(message)
+
+
+def expand_path(value: str | None) -> str | None:
+    """`$VARS` and `~` of a path from a config (a shipped YAML says `${CROSSIN_DATA_DIR}/...`); an `hf:` dataset
+    name stays as it is; a variable that is not set is an error rather than a folder named `$X`."""
+    if not value or value.startswith("hf:"):
+        return value
+    expanded = os.path.expanduser(os.path.expandvars(value))
+    left = re.findall(r"\$\{?(\w+)", expanded)
+    if left:
+        raise CrossinError(f"{short(value)}: environment variable ${left[0]} is not set")
+    return expanded
+
+
+def parse_pair(value: str, what: str = "--compare") -> tuple[str, str]:
+    """`A:B` -> (A, B), spaces around each name dropped; names may hold anything but the colon."""
+    a, sep, b = value.partition(":")
+    if not sep or not a.strip() or not b.strip():
+        raise CrossinError(f"{what} expects A:B (two run names), got {short(value)}")
+    return a.strip(), b.strip()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-import typer
-
+from ..config import arg, check_fields
+from ..errors import CrossinError
 from .app import bench_app, console, user_errors
+from .options import config_options
 
 
 def xquad_summary_table(report: dict):
@@ -50,7 +52,6 @@ def resolve_xquad_dir(xquad_dir: Path | None) -> Path:
 def check_build_places(out: Path, report: Path | None, llm_cache: Path | None, *, download: bool) -> None:
     """The outputs of build-xquad: each a regular file or absent, all different (a report written over the
     benchmark would lose it), checked before XQuAD is read or downloaded."""
-    from ..errors import CrossinError
     from ..io import check_cache_writable, check_output_file
 
     named = [("--out", out), ("--report", report), ("--llm-cache", llm_cache)]
@@ -71,46 +72,63 @@ def check_build_places(out: Path, report: Path | None, llm_cache: Path | None, *
             check_cache_writable()
 
 
+@dataclass
+class XquadBuildConfig:
+    out: str = arg("", help="Write the sets here (SeaEval JSONL, loadable as --bench cross-xquad-built --bench-file FILE).")
+    xquad_dir: str | None = arg(None, help="Folder of xquad.<lang>.json (default: $CROSSIN_DATA_DIR/xquad, else download).")
+    langs: str = arg("en,zh,es,vi", help="Comma-separated codes, or 'all' for every language in the folder.")
+    seed: int = arg(0, min=0, max=2**32 - 1, help="Seed of the option order (recorded on every line).")
+    report: str | None = arg(None, help="Write the quality report (JSON) here.")
+    generator: str = arg("passage", choices=("passage", "openai"), help="passage (offline) or openai (LLM-proposed "
+                                                                        "distractors, validated, with passage fallback).")
+    base_url: str | None = arg(None, url=True, help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 "
+                                                    "(--generator openai).")
+    model: str | None = arg(None, help="Model name sent to the server (--generator openai).")
+    workers: int = arg(4, min=1, help="Concurrent requests to the server.")
+    llm_cache: str | None = arg(None, help="Replies log for resuming (default: <out>.llm.jsonl).")
+
+    def validate(self) -> None:
+        """Every check of a build config, before XQuAD is read or downloaded."""
+        from ..config import refuse_no_ops
+
+        check_fields(self)
+        if not self.out:
+            raise CrossinError("no output file given (--out FILE)")
+        refuse_no_ops([(self.generator != "openai" and any(v is not None for v in (self.base_url, self.model,
+                                                                                    self.llm_cache)),
+                        "--base-url, --model and --llm-cache are for --generator openai; the passage generator is "
+                        "offline (drop them, or add --generator openai)"),
+                       (self.generator != "openai" and self.workers != 4,
+                        "--workers sets concurrent requests of --generator openai; the passage generator sends none")])
+        if self.generator == "openai" and (not self.base_url or not self.model):
+            raise CrossinError("--generator openai needs --base-url and --model")
+
+    def cache_file(self) -> Path | None:
+        """The LLM replies log of --generator openai."""
+        if self.generator != "openai":
+            return None
+        return Path(self.llm_cache) if self.llm_cache else Path(self.out).with_name(Path(self.out).name + ".llm.jsonl")
+
+
 @bench_app.command("build-xquad")
 @user_errors
-def build_xquad(
-    out: Path = typer.Option(..., "--out", "-o", help="Write the sets here (SeaEval JSONL, loadable as --bench cross-xquad-built --bench-file FILE)."),
-    xquad_dir: Path | None = typer.Option(None, "--xquad-dir", help="Folder of xquad.<lang>.json (default: $CROSSIN_DATA_DIR/xquad, else download)."),
-    langs: str = typer.Option("en,zh,es,vi", "--langs", help="Comma-separated codes, or 'all' for every language in the folder."),
-    seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1, help="Seed of the option order (recorded on every line)."),
-    report: Path | None = typer.Option(None, "--report", help="Write the quality report (JSON) here."),
-    generator: str = typer.Option("passage", "--generator", metavar="[passage|openai]", help="passage (offline) or openai (LLM-proposed distractors, validated, with passage fallback)."),
-    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (--generator openai)."),
-    model: str | None = typer.Option(None, "--model", help="Model name sent to the server (--generator openai)."),
-    workers: int = typer.Option(4, "--workers", min=1, help="Concurrent requests to the server."),
-    llm_cache: Path | None = typer.Option(None, "--llm-cache", help="Replies log for resuming (default: <out>.llm.jsonl)."),
-):
+@config_options(XquadBuildConfig, names={"out": ("-o",)})
+def build_xquad(cfg: XquadBuildConfig):
     """Build Cross-XQuAD: XQuAD as parallel 4-option multiple choice with distractors from the passage."""
     from ..benchmarks.xquad import build_cross_xquad, find_xquad_files, openai_generator, write_build
-    from ..errors import CrossinError
     from ..langs import parse_langs
 
-    from ..config import refuse_no_ops
-
-    refuse_no_ops([(generator != "openai" and any(v is not None for v in (base_url, model, llm_cache)),
-                    "--base-url, --model and --llm-cache are for --generator openai; the passage generator is "
-                    "offline (drop them, or add --generator openai)"),
-                   (generator != "openai" and workers != 4,
-                    "--workers sets concurrent requests of --generator openai; the passage generator sends none")])
-    check_build_places(out, report, (llm_cache or out.with_name(out.name + ".llm.jsonl")) if generator == "openai"
-                       else None, download=xquad_dir is None)
+    cfg.validate()
+    out, report = Path(cfg.out), Path(cfg.report) if cfg.report else None
+    check_build_places(out, report, cfg.cache_file(), download=cfg.xquad_dir is None)
     start = time.perf_counter()
-    folder = resolve_xquad_dir(xquad_dir)
-    codes = tuple(find_xquad_files(folder)) if langs.strip().lower() == "all" else parse_langs(langs)
+    folder = resolve_xquad_dir(Path(cfg.xquad_dir) if cfg.xquad_dir else None)
+    codes = tuple(find_xquad_files(folder)) if cfg.langs.strip().lower() == "all" else parse_langs(cfg.langs)
     gen = None
-    if generator == "openai":
-        if not base_url or not model:
-            raise CrossinError("--generator openai needs --base-url and --model")
-        cache = llm_cache or out.with_name(out.name + ".llm.jsonl")
-        gen = openai_generator(base_url, model, seed=seed, cache=cache)
-    elif generator != "passage":
-        raise CrossinError(f"unknown --generator {generator!r}; use passage or openai")
-    result = build_cross_xquad(folder, codes, seed=seed, generator=gen, workers=workers, progress=gen is not None)
+    if cfg.generator == "openai":
+        gen = openai_generator(cfg.base_url, cfg.model, seed=cfg.seed, cache=cfg.cache_file())
+    result = build_cross_xquad(folder, codes, seed=cfg.seed, generator=gen, workers=cfg.workers,
+                               progress=gen is not None)
     write_build(result, out, report)
     console.print(xquad_summary_table(result.report))
     console.print(f"wrote {out}" + (f" and {report}" if report else "") + f" in {time.perf_counter() - start:.1f} s")

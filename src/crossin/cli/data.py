@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..data.config import DataConfig
+from ..data.translate.config import TranslateConfig
 from ..recipe_names import TRANSLATION
 from .app import console, data_app, user_errors
 from .options import config_options
@@ -83,45 +84,23 @@ def _print_stats(folder: Path) -> None:
         console.print(dropped)
 
 
+def _unescape(text: str) -> str:
+    """`\\n` and `\\t` typed in a flag (a shell cannot easily pass a newline) as the characters."""
+    return text.replace("\\n", "\n").replace("\\t", "\t")
+
+
 @data_app.command("translate")
 @user_errors
-def translate(
-    config: Path | None = typer.Option(None, "--config", "-c", help="YAML file of TranslateConfig fields; flags "
-                                                                    "override it."),
-    input_path: str | None = typer.Option(None, "--input", "-i", help="JSON/JSONL file, or a folder with "
-                                                                      "<from>.jsonl / alpaca_<from>.json."),
-    source_lang: str | None = typer.Option(None, "--from", help="Source language (default en)."),
-    target_langs: str | None = typer.Option(None, "--to", help="Target languages, comma-separated (es,vi)."),
-    out: str | None = typer.Option(None, "--out", "-o", help="Output folder."),
-    engine: str | None = typer.Option(None, "--engine", help="openai (an OpenAI-compatible server) or hf (a local "
-                                                             "MarianMT/NLLB/M2M100 model)."),
-    model: str | None = typer.Option(None, "--model", "-m", help="Served model name (openai) or folder/Hub id (hf)."),
-    base_url: str | None = typer.Option(None, "--base-url", help="Server URL ending in /v1 (openai)."),
-    concurrency: int | None = typer.Option(None, "--concurrency", help="Requests in flight (openai, default 8)."),
-    max_tokens: int | None = typer.Option(None, "--max-tokens", help="Most tokens per answer (default 1024)."),
-    batch_size: int | None = typer.Option(None, "--batch-size", help="Texts per batch (hf, default 16)."),
-    device: str | None = typer.Option(None, "--device", help="hf: cpu, cuda (default: cuda when present)."),
-    prompt: str | None = typer.Option(None, "--prompt", help="Translation prompt with {source}, {target}, {text} "
-                                                             "(openai; default: an instruction to translate)."),
-    stop: list[str] | None = typer.Option(None, "--stop", metavar="<str>", help="Stop string (openai; repeatable; \\n = newline)."),
-    round_trip: bool | None = typer.Option(None, "--round-trip/--no-round-trip",
-                                           help="Back-translate and score chrF against the source."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed sent with every request (default 0)."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
-):
+@config_options(TranslateConfig, names={"input": ("-i",), "source_lang": ("--from",), "target_langs": ("--to",),
+                                        "out": ("-o",), "model": ("-m",)},
+                skip=("api_key",),  # a secret: YAML or $OPENAI_API_KEY, not the process list
+                convert={"prompt": _unescape, "stop": lambda items: [_unescape(x) for x in items]})
+def translate(cfg: TranslateConfig,
+              progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar.")):
     """Translate an instruction corpus into other languages: <lang>.jsonl per language (aligned by id, ready for
     `crossin data build --parallel`), <lang>_translation_score.jsonl, failures.jsonl, manifest.json. Resumable."""
-    from ..config import build_config
-    from ..data.translate import TranslateConfig, translate_corpus
+    from ..data.translate import translate_corpus
 
-    overrides = {
-        "input": input_path, "source_lang": source_lang, "target_langs": target_langs, "out": out, "engine": engine,
-        "model": model, "base_url": base_url, "concurrency": concurrency, "max_tokens": max_tokens,
-        "batch_size": batch_size, "device": device, "prompt": prompt.replace("\\n", "\n") if prompt else None,
-        "stop": [x.replace("\\n", "\n").replace("\\t", "\t") for x in stop] if stop else None,
-        "round_trip": round_trip, "seed": seed,
-    }
-    cfg = build_config(TranslateConfig, config, overrides)
     folder = translate_corpus(cfg, progress=progress, log=lambda msg: console.print(msg, highlight=False))
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     for lang, c in manifest["counts"].items():

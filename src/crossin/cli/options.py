@@ -22,6 +22,8 @@ from typing import Any
 import typer
 from typer.core import TyperCommand, TyperOption
 
+from ..config import field_checks
+
 LM_EVAL_ALIASES = {"--bench": "--tasks", "--out": "--output_path"}
 _DEFAULT_IN_HELP = re.compile(r"\s*\(default:? ([^()]*(?:\([^()]*\)[^()]*)*)\)\.?")
 
@@ -130,7 +132,7 @@ def field_parameter(f: dataclasses.Field, tp: Any, extra_names: tuple[str, ...] 
     if is_list and default is not None:
         default = [str(v) for v in default]
     option = typer.Option(default, *option_names(f.name, plain, extra_names), help=f.metadata.get("help", ""),
-                          metavar=None if plain is bool else _metavar(plain, f.metadata.get("choices")))
+                          metavar=None if plain is bool else _metavar(plain, field_checks(f).get("choices")))
     return inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
 
 
@@ -143,17 +145,20 @@ def _flaggable(tp: Any) -> bool:
 
 def config_options(cls: type, *, names: dict[str, tuple[str, ...]] | None = None, skip: tuple[str, ...] = (),
                    only: tuple[str, ...] | None = None, defaults: dict[str, Any] | None = None,
-                   overrides_only: bool = False):
+                   overrides_only: bool = False, convert: dict[str, Any] | None = None):
     """Decorate `fn(cfg, **own_options)` into a typer command taking `--config` plus one option per field of `cls`.
 
     The config is cls defaults <- `--config` YAML <- the flags typed on the command line.
     `names`: extra spellings per field (`{"model": ("-m",)}`); `skip` / `only`: which fields are flags (mappings
     never are). `defaults`: this command's own defaults (shown in --help; such a command takes no --config).
     `overrides_only`: no --config either; `fn` gets the typed {field: value} for a config it reads itself.
+    `convert`: {field: function} applied to a typed flag's text instead of the comma split of list flags
+    (e.g. `\\n` escapes of a stop string, which may hold commas). An `extra_args` parameter of `fn` gets the
+    words click left over (a command with `allow_extra_args`).
     """
     from ..config import build_config
 
-    names, defaults = names or {}, defaults or {}
+    names, defaults, convert = names or {}, defaults or {}, convert or {}
     hints = typing.get_type_hints(cls)
     fields = [f for f in dataclasses.fields(cls) if f.name not in skip and (only is None or f.name in only)
               and _flaggable(hints[f.name])]
@@ -162,6 +167,8 @@ def config_options(cls: type, *, names: dict[str, tuple[str, ...]] | None = None
 
     def decorate(fn):
         own = list(inspect.signature(fn, eval_str=True).parameters.values())[1:]
+        wants_extra = any(p.name == "extra_args" for p in own)  # the words click left over (allow_extra_args)
+        own = [p for p in own if p.name != "extra_args"]
         clash = sorted({p.name for p in own} & (set(by_name) | {"ctx", "config"}))
         if clash:
             raise TypeError(f"{fn.__name__}: own options clash with config fields: {clash}")
@@ -182,12 +189,16 @@ def config_options(cls: type, *, names: dict[str, tuple[str, ...]] | None = None
                 value = kwargs.pop(name)
                 source = ctx.get_parameter_source(name)  # click's ParameterSource (typer may vendor click)
                 if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
-                    if isinstance(value, (list, tuple)):  # `--langs en,zh` and `--langs en --langs zh` alike
+                    if name in convert:
+                        value = convert[name](value)
+                    elif isinstance(value, (list, tuple)):  # `--langs en,zh` and `--langs en --langs zh` alike
                         value = [v.strip() for item in value for v in item.split(",") if v.strip()]
                     overrides[name] = value
+            if wants_extra:
+                kwargs["extra_args"] = list(ctx.args)
             if overrides_only:
                 return fn(overrides, **kwargs)
-            return fn(build_config(cls, config, overrides), **kwargs)
+            return fn(build_config(cls, config, overrides, typed=True), **kwargs)
 
         del command.__wrapped__  # typer must see the signature below, not fn's
         command.__signature__ = inspect.Signature(params)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-import typer
-
+from ..config import arg, check_fields
 from ..errors import CrossinError
 from ..models.hf import DTYPES
 from .app import app, console, user_errors
+from .options import config_options
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 DEVICE = re.compile(r"cpu|cuda(:\d+)?|mps")
@@ -36,8 +37,6 @@ def parse_lora_modules(items: list[str], served: str) -> dict[str, str]:
 def check_device(device: str | None) -> None:
     if device is None:
         return
-    if not DEVICE.fullmatch(device):
-        raise CrossinError(f"--device {device!r}: use cpu, cuda, cuda:N or mps")
     if device.startswith("cuda"):
         import torch
 
@@ -46,51 +45,59 @@ def check_device(device: str | None) -> None:
             raise CrossinError(f"--device {device}: no such CUDA device here")
 
 
+@dataclass
+class ServeConfig:
+    model: str = arg("gemma-3-270m", help="Local folder, Hub id, or gemma-3-270m (embedded).")
+    adapter: str | None = arg(None, help="PEFT LoRA adapter folder applied to the base model (merged into it when "
+                                         "--lora-modules is given too).")
+    lora_modules: list[str] = arg([], help="vLLM's flag: adapters as name=<folder> items, several after one "
+                                           "--lora-modules as vLLM takes them; each is served as one more model "
+                                           "name, chosen by `model` in a request (the base stays available under "
+                                           "--name).")
+    host: str = arg("127.0.0.1", help="Interface to listen on.")
+    port: int = arg(8000, min=0, max=65535, help="Port (0 = any free port; the URL is printed).")
+    name: str | None = arg(None, help="Model name reported by /v1/models (default: --model).")
+    device: str | None = arg(None, pattern=DEVICE.pattern, help="cpu, cuda, cuda:N, mps (default: cuda when present).")
+    dtype: str | None = arg(None, choices=tuple(DTYPES), help=f"{', '.join(DTYPES)} (default: bf16 on CUDA, fp32 on CPU).")
+    max_tokens_cap: int = arg(2048, min=1, help="Largest max_tokens a request may ask for; larger is HTTP 400.")
+    max_prompt_tokens: int | None = arg(None, min=1, help="Longest prompt in tokens; longer is HTTP 400 (default: "
+                                                          "the model's context length).")
+    log_level: str = arg("info", choices=LOG_LEVELS, help="uvicorn log level: info prints one access line per "
+                                                          "request; warning is quiet.")
+
+    def validate(self, extra: list[str] = ()) -> dict[str, str]:
+        """Everything a user asked for, checked before the model loads (which takes a while); returns the adapters
+        of --lora-modules as {name: PATH}. `extra`: the name=PATH items after --lora-modules's first, as vLLM
+        takes them."""
+        from ..models.hf import parse_dtype, resolve_model_path
+
+        check_fields(self)
+        stray = [a for a in extra if "=" not in a or a.startswith("-")]
+        if stray or (extra and not self.lora_modules):
+            raise CrossinError(f"unexpected argument {(stray or extra)[0]!r} (see crossin serve --help)")
+        if self.name is not None and not self.name.strip():
+            raise CrossinError("--name must not be empty")
+        loras = parse_lora_modules([*self.lora_modules, *extra], self.name or self.model)
+        check_device(self.device)
+        parse_dtype(self.dtype, self.device or "cpu")
+        resolve_model_path(self.model)
+        if self.adapter is not None:
+            from ..models.hf import _require_adapter
+
+            _require_adapter(self.adapter)
+        return loras
+
+
 @app.command(context_settings={"allow_extra_args": True})
 @user_errors
-def serve(
-    ctx: typer.Context,
-    model: str = typer.Option("gemma-3-270m", "--model", "-m", help="Local folder, Hub id, or gemma-3-270m (embedded)."),
-    adapter: str | None = typer.Option(None, "--adapter", help="PEFT LoRA adapter folder applied to the base model "
-                                       "(merged into it when --lora-modules is given too)."),
-    lora_modules: list[str] = typer.Option([], "--lora-modules", help="vLLM's flag: name=PATH [name2=PATH2 ...]; "
-                                           "each adapter is served as one more model name, chosen by `model` in a "
-                                           "request (the base stays available under --name)."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
-    port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port (0 = any free port; the URL is printed)."),
-    name: str | None = typer.Option(None, "--name", help="Model name reported by /v1/models (default: --model)."),
-    device: str | None = typer.Option(None, "--device", help="cpu, cuda, cuda:N, mps (default: cuda when present)."),
-    dtype: str | None = typer.Option(None, "--dtype", help=f"{', '.join(DTYPES)} (default: bf16 on CUDA, fp32 on CPU)."),
-    max_tokens_cap: int = typer.Option(2048, "--max-tokens-cap", min=1, help="Largest max_tokens a request may ask for; larger is HTTP 400."),
-    max_prompt_tokens: int | None = typer.Option(None, "--max-prompt-tokens", min=1, help="Longest prompt in "
-                                                 "tokens; longer is HTTP 400 (default: the model's context length)."),
-    log_level: str = typer.Option("info", "--log-level", help=f"uvicorn log level ({', '.join(LOG_LEVELS)}): info "
-                                  "prints one access line per request; warning is quiet."),
-):
+@config_options(ServeConfig, names={"model": ("-m",)}, convert={"lora_modules": list})
+def serve(cfg: ServeConfig, extra_args: list[str] = ()):
     """Serve /v1/completions (echo + logprobs too), /v1/chat/completions, /v1/models, /tokenize and /detokenize,
     e.g. for `crossin eval --model openai:NAME --base-url http://HOST:PORT/v1` in any mode."""
     import socket
 
-    from ..models.hf import parse_dtype, resolve_model_path
-
-    # Everything a user typed is checked before the model loads (which takes a while).
-    stray = [a for a in ctx.args if "=" not in a or a.startswith("-")]
-    if stray or (ctx.args and not lora_modules):  # name=PATH items after --lora-modules's first, as vLLM takes them
-        raise CrossinError(f"unexpected argument {(stray or ctx.args)[0]!r} (see crossin serve --help)")
-    extra = list(ctx.args)
-    if log_level.lower() not in LOG_LEVELS:
-        raise CrossinError(f"--log-level {log_level!r}: choose from {', '.join(LOG_LEVELS)}")
-    if name is not None and not name.strip():
-        raise CrossinError("--name must not be empty")
-    served = name or model
-    loras = parse_lora_modules([*lora_modules, *extra], served)
-    check_device(device)
-    parse_dtype(dtype, device or "cpu")
-    resolve_model_path(model)
-    if adapter is not None:
-        from ..models.hf import _require_adapter
-
-        _require_adapter(adapter)
+    loras = cfg.validate(extra_args)
+    host, port, served = cfg.host, cfg.port, cfg.name or cfg.model
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -104,13 +111,13 @@ def serve(
     from ..serve.engine import Engine
     from ..serve.loading import context_length, load_served_model
 
-    loaded, tokenizer = load_served_model(model, adapter, loras, device=device, dtype=dtype)
+    loaded, tokenizer = load_served_model(cfg.model, cfg.adapter, loras, device=cfg.device, dtype=cfg.dtype)
     engine = Engine(loaded, tokenizer, adapters=list(loras))
-    application = create_app(engine, served, adapters=loras, max_tokens_cap=max_tokens_cap,
-                             max_prompt_tokens=max_prompt_tokens, max_model_len=context_length(loaded, tokenizer))
+    application = create_app(engine, served, adapters=loras, max_tokens_cap=cfg.max_tokens_cap,
+                             max_prompt_tokens=cfg.max_prompt_tokens, max_model_len=context_length(loaded, tokenizer))
     bound_port = sock.getsockname()[1]
     console.print(f"serving {served} at http://{host}:{bound_port}/v1", highlight=False)
-    config = uvicorn.Config(application, log_level=log_level.lower(), timeout_graceful_shutdown=2)
+    config = uvicorn.Config(application, log_level=cfg.log_level, timeout_graceful_shutdown=2)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:

@@ -19,7 +19,7 @@ def train_command(cfg: TrainConfig) -> None:
     """LoRA instruction tuning with the CrossIn paper's settings (TRL SFTTrainer + PEFT)."""
     from ..train import train
 
-    cfg.check_combinations()  # before the config is printed, so a refusal is the only line
+    cfg.validate()  # before the config is printed, so a refusal is the only line
     console.print(config_summary(cfg), highlight=False, markup=False)
     from ..train.trainer import cpu_hint
 

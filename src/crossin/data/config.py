@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-from ..config import arg, check_fields, check_template, differs, refuse_no_ops
+from ..config import arg, check_fields, check_template, differs, expand_path, refuse_no_ops
 from ..errors import CrossinError
 from ..recipe_names import DATA_RECIPES, EN2X, NONE, X2EN, X2X
 
@@ -53,11 +52,8 @@ class DataConfig:
 
     def expand_paths(self) -> None:
         """~ and $VARS in paths, so a shipped YAML can say ${CROSSIN_DATA_DIR}/parallel_instructions_en_zh_partial."""
-        def expand(p: str) -> str:
-            return os.path.expanduser(os.path.expandvars(p)) if p and not p.startswith("hf:") else p
-
-        self.parallel, self.base, self.out = expand(self.parallel), expand(self.base), expand(self.out)
-        self.score_files = [expand(p) for p in self.score_files]
+        self.parallel, self.base, self.out = map(expand_path, (self.parallel, self.base, self.out))
+        self.score_files = [expand_path(p) for p in self.score_files]
 
     def validate(self) -> None:
         self.expand_paths()

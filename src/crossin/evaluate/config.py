@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import arg, differs, refuse_no_ops
-from ..extractors import EXTRACTORS
+from ..config import arg, check_fields, differs, refuse_no_ops
+from ..errors import CrossinError
+from ..extractors import EXTRACTORS, OPENAI_PREFIX
 from ..langs import PAPER_LANGS
 from ..metrics import MAX_N_BOOT
 from ..models.hf import DTYPES
@@ -56,6 +57,67 @@ class EvalConfig:
     judge_base_url: str | None = arg(None, pattern=r"https?://\S+", help="--extractor judge: OpenAI-compatible server URL.")
     subset: str = arg("all", choices=("all", "cs", "ca"), help="Global-MMLU's culturally sensitive (cs) or agnostic (ca) "
                                                              "questions only; all: every question, with each subset's metrics too.")
+
+    def validate(self) -> None:
+        """Every check of an eval config, before any model or data loads (configs made in code too): the declared
+        constraints, then the rules between fields (`check_prompt_options`, `check_combinations`, `check_sources`)."""
+        from ..extractors import check_spec
+
+        check_fields(self)
+        check_prompt_options(self)
+        check_spec(extractor_spec(self))
+        if self.extractor != "crossin" and self.mode != "generate":
+            raise CrossinError(f"--extractor {self.extractor} reads generated text: it needs --mode generate")
+        check_combinations(self)  # options that would change nothing together
+        check_sources(self)
+
+
+def extractor_spec(config: EvalConfig):
+    from ..extractors import ExtractorSpec
+
+    return ExtractorSpec(name=config.extractor, seed=config.seed, judge_model=config.judge_model,
+                         judge_base_url=config.judge_base_url, cache_dir=config.cache_dir, no_cache=config.no_cache)
+
+
+def check_prompt_options(config: EvalConfig) -> None:
+    """Template and prompt language."""
+    from ..prompts import parse_template
+    from .requests import templates_to_run
+
+    for name in templates_to_run(config.template):
+        family, number = parse_template(name)
+        if config.prompt_lang == "native" and family == "crossin" and number != 1:
+            raise CrossinError(f"--prompt-lang native exists for template 1 and seaeval:1-5, not template {name} "
+                               "(add its translations to crossin/prompt_texts.py)")
+    if config.prompt_lang == "native":
+        from ..langs import parse_langs
+        from ..prompt_texts import PROMPT_TEXTS
+
+        missing = [lang for lang in parse_langs(config.langs) if lang not in PROMPT_TEXTS]
+        if missing:
+            raise CrossinError(f"--prompt-lang native has no texts for {', '.join(missing)} "
+                               f"(crossin/prompt_texts.py has {', '.join(PROMPT_TEXTS)})")
+
+
+def check_sources(config: EvalConfig) -> None:
+    """The benchmarks and the model: what is asked of them exists."""
+    if not config.bench:
+        raise CrossinError("no benchmark given (--bench)")
+    if config.subset != "all":  # before the model loads: a benchmark without subsets would fail only after it
+        from ..benchmarks import get_spec
+
+        no_subsets = [name for name in config.bench if not get_spec(name).subsets]
+        if no_subsets:
+            raise CrossinError(f"--subset {config.subset}: {', '.join(no_subsets)} has no subsets (global-mmlu has cs, ca)")
+    if config.bench_file and len(config.bench) > 1:
+        raise CrossinError("--bench-file works with one benchmark at a time")
+    if config.model.startswith(OPENAI_PREFIX):
+        if not config.model[len(OPENAI_PREFIX):].strip():
+            raise CrossinError("--model openai:NAME needs the served model's NAME")
+        if not config.base_url:
+            raise CrossinError("--model openai:NAME needs --base-url (e.g. http://localhost:8000/v1)")
+        if config.adapter:
+            raise CrossinError("--adapter is for local models; serve the adapter with the OpenAI-compatible server instead")
 
 
 def check_combinations(config: EvalConfig) -> None:

@@ -16,8 +16,8 @@ from ..benchmarks import MCQ, Benchmark, ParallelSet, load_benchmark
 from ..errors import CrossinError
 from ..extract import LETTERS
 from .scoring import rotate
-from ..prompts import (family_templates, format_cloze, format_mcq, format_with_shots, item_turn, parse_template,
-                       prompt_words, template_name)
+from ..prompts import (family_templates, format_cloze, format_mcq, format_with_shots, item_turn, prompt_words,
+                       template_name)
 
 ALL_TEMPLATES = "all"
 
@@ -115,26 +115,3 @@ def templates_to_run(template) -> list[str]:
         return [template_name(template)]
     except ValueError as e:
         raise CrossinError(str(e)) from None
-
-
-def check_prompt_options(config) -> None:
-    """Template, prompt language and few-shot are checked before any model or data loads."""
-    from ..prompts import PROMPT_LANGS
-
-    for name in templates_to_run(config.template):
-        family, number = parse_template(name)
-        if config.prompt_lang == "native" and family == "crossin" and number != 1:
-            raise CrossinError(f"--prompt-lang native exists for template 1 and seaeval:1-5, not template {name} "
-                               "(add its translations to crossin/prompt_texts.py)")
-    if config.prompt_lang not in PROMPT_LANGS:
-        raise CrossinError(f"unknown --prompt-lang {config.prompt_lang!r}; choose from {', '.join(PROMPT_LANGS)}")
-    if config.prompt_lang == "native":
-        from ..langs import parse_langs
-        from ..prompt_texts import PROMPT_TEXTS
-
-        missing = [lang for lang in parse_langs(config.langs) if lang not in PROMPT_TEXTS]
-        if missing:
-            raise CrossinError(f"--prompt-lang native has no texts for {', '.join(missing)} "
-                               f"(crossin/prompt_texts.py has {', '.join(PROMPT_TEXTS)})")
-    if config.num_fewshot < 0:
-        raise CrossinError(f"--num-fewshot must be 0 or more, got {config.num_fewshot}")

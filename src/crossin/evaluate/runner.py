@@ -21,18 +21,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..benchmarks import Benchmark, best_option, load_benchmark
-from ..config import check_fields, config_to_dict
+from ..config import config_to_dict
 from ..errors import CrossinError
-from ..extractors import ExtractorSpec, Item, check_spec, extraction_block, read_items
+from ..extractors import Item, extraction_block, read_items
 from ..io import RESULTS_FILE, package_versions, remove_stale_tmp, samples_file, write_json, write_jsonl
 from ..langs import parse_langs
 from ..predictions import MatrixBuilder, option_score_matrix
-from ..prompts import PROMPT_FORMATS
 from .backend import OPENAI_PREFIX, Backend, GenerationKwargs, is_cacheable, make_backend
 from .cache import CachingBackend, EvalCache, RunStats
-from .config import MODES, EvalConfig, check_combinations
+from .config import EvalConfig, extractor_spec
 from .scoring import option_scores, question_requests, unrotate_scores
-from .requests import Request, build_requests, check_prompt_options, load_eval_benchmark, templates_to_run
+from .requests import Request, build_requests, load_eval_benchmark, templates_to_run
 from .templates import summarize_templates, template_folder
 
 
@@ -94,47 +93,6 @@ def score_options(model, tokenizer, bench: Benchmark, *, mode: str = "loglik", b
     return {(r.set_id, r.lang): unrotate_scores(v, r.rotation) for r, v in zip(requests, values)}
 
 
-def _validate(config: EvalConfig) -> None:
-    # The wording tests/test_eval.py expects; every other constraint is declared on EvalConfig's fields.
-    if config.mode not in MODES:
-        raise CrossinError(f"unknown mode {config.mode!r}; choose from {', '.join(MODES)}")
-    if config.prompt_format not in PROMPT_FORMATS:
-        raise CrossinError(f"unknown prompt format {config.prompt_format!r}; choose from {', '.join(PROMPT_FORMATS)}")
-    check_prompt_options(config)
-    if config.batch_size != "auto":
-        if not str(config.batch_size).lstrip("-").isdigit():
-            raise CrossinError(f"--batch-size must be 'auto' or a whole number, got {config.batch_size!r}")
-        if int(config.batch_size) < 1:
-            raise CrossinError(f"--batch-size must be at least 1, got {config.batch_size}")
-    check_fields(config)  # the declared constraints, for configs made in code too
-    check_spec(extractor_spec(config))
-    if config.extractor != "crossin" and config.mode != "generate":
-        raise CrossinError(f"--extractor {config.extractor} reads generated text: it needs --mode generate")
-    check_combinations(config)  # options that would change nothing together
-    if not config.bench:
-        raise CrossinError("no benchmark given (--bench)")
-    if config.subset != "all":  # before the model loads: a benchmark without subsets would fail only after it
-        from ..benchmarks import get_spec
-
-        no_subsets = [name for name in config.bench if not get_spec(name).subsets]
-        if no_subsets:
-            raise CrossinError(f"--subset {config.subset}: {', '.join(no_subsets)} has no subsets (global-mmlu has cs, ca)")
-    if config.bench_file and len(config.bench) > 1:
-        raise CrossinError("--bench-file works with one benchmark at a time")
-    if config.model.startswith(OPENAI_PREFIX):
-        if not config.model[len(OPENAI_PREFIX):].strip():
-            raise CrossinError("--model openai:NAME needs the served model's NAME")
-        if not config.base_url:
-            raise CrossinError("--model openai:NAME needs --base-url (e.g. http://localhost:8000/v1)")
-        if config.adapter:
-            raise CrossinError("--adapter is for local models; serve the adapter with the OpenAI-compatible server instead")
-
-
-def extractor_spec(config: EvalConfig) -> ExtractorSpec:
-    return ExtractorSpec(name=config.extractor, seed=config.seed, judge_model=config.judge_model,
-                         judge_base_url=config.judge_base_url, cache_dir=config.cache_dir, no_cache=config.no_cache)
-
-
 def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict | None = None, progress: bool = True,
              on_batch: Callable[[int], None] | None = None) -> dict[str, dict]:
     """Run every benchmark of `config`; write <out>/<bench>/results.json and samples_<bench>.jsonl when config.out is set.
@@ -142,7 +100,7 @@ def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict |
     `model`/`tokenizer`: evaluate an in-memory model instead of loading config.model (cached only when `model_id`
     identifies it). `on_batch(n)` is called after each computed batch (progress hooks; tests interrupt with it).
     """
-    _validate(config)
+    config.validate()
     if config.out:
         remove_stale_tmp(config.out)  # temp files of a killed eval (its finished files are kept and reused)
     if config.threads:

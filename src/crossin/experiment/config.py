@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import arg, build_config
+from ..config import arg, build_config, expand_path, parse_pair
 from ..errors import CrossinError
 from ..io import short
 from ..langs import PAPER_LANGS, parse_langs
@@ -110,20 +110,10 @@ class Run:
         return self.arm.recipe == ZERO_SHOT
 
 
-def _expand(value: str | None) -> str | None:
-    if value is None:
-        return None
-    expanded = os.path.expandvars(os.path.expanduser(value))
-    left = re.findall(r"\$\{?(\w+)", expanded)
-    if left:
-        raise CrossinError(f"{short(value)}: environment variable ${left[0]} is not set")
-    return expanded
-
-
 def _resolve(value: str | None, config_dir: Path) -> str | None:
     """A path from the config: $VARS expanded; a relative path is taken from the config file's folder when it
     exists there (shipped configs point at each other), else from the working directory."""
-    value = _expand(value)
+    value = expand_path(value)
     if value is None or os.path.isabs(value) or value.startswith("hf:"):
         return value
     beside = config_dir / value
@@ -142,7 +132,22 @@ def load_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = 
     """Read and validate the YAML config; return it with the runs it asks for (zero-shot first)."""
     cfg = build_config(ExperimentConfig, path, overrides)
     where = str(path)
-    config_dir = Path(path).resolve().parent
+    _resolve_paths(cfg, Path(path).resolve().parent, where)
+    cfg.langs = list(parse_langs(cfg.langs))
+    if cfg.data_langs is not None:
+        cfg.data_langs = list(parse_langs(cfg.data_langs))
+    if not cfg.benchmarks:
+        raise CrossinError("benchmarks: at least one benchmark is needed", path=where)
+    if not cfg.seeds or len(set(cfg.seeds)) != len(cfg.seeds):
+        raise CrossinError(f"seeds: need distinct seeds, got {cfg.seeds}", path=where)
+    arms = _arms(cfg, where)
+    runs = _runs(cfg, arms, where)
+    _check_sections(cfg, runs, arms, where)
+    _check_report_names(cfg, [r.name for r in runs], where)
+    return cfg, runs
+
+
+def _resolve_paths(cfg: ExperimentConfig, config_dir: Path, where: str) -> None:
     for key in ("parallel", "base", "train_config"):
         try:
             setattr(cfg, key, _resolve(getattr(cfg, key), config_dir) if getattr(cfg, key) else getattr(cfg, key))
@@ -151,50 +156,55 @@ def load_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = 
     if cfg.train_config and not Path(cfg.train_config).is_file():
         raise CrossinError(f"train_config: {cfg.train_config} not found (relative paths are read from the config's "
                            "folder, then the working directory)", path=where)
-    cfg.langs = list(parse_langs(cfg.langs))
-    if cfg.data_langs is not None:
-        cfg.data_langs = list(parse_langs(cfg.data_langs))
-    if not cfg.benchmarks:
-        raise CrossinError("benchmarks: at least one benchmark is needed", path=where)
-    if not cfg.seeds or len(set(cfg.seeds)) != len(cfg.seeds):
-        raise CrossinError(f"seeds: need distinct seeds, got {cfg.seeds}", path=where)
-    arms: list[tuple[ArmConfig, bool]] = []
-    for i, raw in enumerate(cfg.arms):
-        if not isinstance(raw, dict):
-            raise CrossinError(f"arms[{i}]: expected a mapping, got {short(raw)}", path=where)
-        try:
-            arms.append((build_config(ArmConfig, None, raw), False))
-        except CrossinError as e:
-            raise CrossinError(f"arms[{i}]: {e.reason}", path=where) from None
+
+
+def _section(cls, raw: Any, label: str, where: str):
+    """A nested mapping of the experiment YAML read as `cls`; its errors name the section."""
+    if not isinstance(raw, dict):
+        raise CrossinError(f"{label}: expected a mapping, got {short(raw)}", path=where)
+    try:
+        return build_config(cls, None, raw)
+    except CrossinError as e:
+        raise CrossinError(f"{label}: {e.reason}", path=where) from None
+
+
+def _arms(cfg: ExperimentConfig, where: str) -> list[tuple[ArmConfig, bool]]:
+    """(arm, from the sweep) for the listed arms, then one per sweep size."""
+    arms = [(_section(ArmConfig, raw, f"arms[{i}]", where), False) for i, raw in enumerate(cfg.arms)]
     if cfg.sweep:
-        try:
-            sweep = build_config(SweepConfig, None, cfg.sweep)
-        except CrossinError as e:
-            raise CrossinError(f"sweep: {e.reason}", path=where) from None
-        for n in sweep.sizes:
-            arms.append((ArmConfig(recipe=sweep.recipe, n=n, translation=sweep.translation), True))
+        sweep = _section(SweepConfig, cfg.sweep, "sweep", where)
+        arms += [(ArmConfig(recipe=sweep.recipe, n=n, translation=sweep.translation), True) for n in sweep.sizes]
+    return arms
+
+
+def _check_arm(arm: ArmConfig, label: str, where: str) -> None:
+    if arm.recipe not in ARM_RECIPES:
+        raise CrossinError(f"{label}: unknown recipe {arm.recipe!r}; choose from {', '.join(ARM_RECIPES)}", path=where)
+    if arm.recipe == EN_ONLY and arm.n:
+        raise CrossinError(f"{label}: {EN_ONLY} takes no CrossIn samples (n must be 0)", path=where)
+    if arm.recipe != EN_ONLY and arm.n <= 0:
+        raise CrossinError(f"{label}: recipe {arm.recipe} needs n > 0 CrossIn samples", path=where)
+
+
+def _runs(cfg: ExperimentConfig, arms: list[tuple[ArmConfig, bool]], where: str) -> list[Run]:
+    """One run per arm and seed (a sweep size that is also a listed arm runs once), the zero-shot run first."""
     runs: list[Run] = []
-    seen: dict[tuple, str] = {}
+    seen: dict[str, str] = {}
     order = 1
     for i, (arm, is_sweep) in enumerate(arms):
         label = f"arms[{i}]" if not is_sweep else "sweep"
-        if arm.recipe not in ARM_RECIPES:
-            raise CrossinError(f"{label}: unknown recipe {arm.recipe!r}; choose from {', '.join(ARM_RECIPES)}", path=where)
-        if arm.recipe == EN_ONLY and arm.n:
-            raise CrossinError(f"{label}: {EN_ONLY} takes no CrossIn samples (n must be 0)", path=where)
-        if arm.recipe != EN_ONLY and arm.n <= 0:
-            raise CrossinError(f"{label}: recipe {arm.recipe} needs n > 0 CrossIn samples", path=where)
-        key = (arm.recipe, arm.n, arm.translation, sorted(arm.data.items()), sorted(arm.train.items()))
-        if str(key) in seen:
+        _check_arm(arm, label, where)
+        key = str((arm.recipe, arm.n, arm.translation, sorted(arm.data.items()), sorted(arm.train.items())))
+        if key in seen:
             if is_sweep:
                 continue  # the sweep may contain a size also listed as an explicit arm: run it once
-            raise CrossinError(f"{label}: same recipe, size and translation as arm {seen[str(key)]!r}", path=where)
+            raise CrossinError(f"{label}: same recipe, size and translation as arm {seen[key]!r}", path=where)
         arm.name = arm.name or _arm_name(arm)
         # The name is a folder under <out>/arms: one plain component ('..' would be <out> itself).
         if not RUN_NAME.fullmatch(arm.name) or arm.name == ZERO_SHOT:
             raise CrossinError(f"{label}: arm name {arm.name!r} must be letters, digits, _ . + = - (not starting "
                                f"with a dot, at most 100 characters) and not {ZERO_SHOT!r}", path=where)
-        seen[str(key)] = arm.name
+        seen[key] = arm.name
         for seed in cfg.seeds:
             runs.append(Run(name=arm.name if len(cfg.seeds) == 1 else f"{arm.name}-s{seed}", arm=arm, seed=seed,
                             order=order, sweep=is_sweep))
@@ -207,16 +217,21 @@ def load_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = 
         raise CrossinError("parallel: a parallel instruction corpus is needed to build the training mixes", path=where)
     # The zero-shot base model does not depend on the seed of training; it is evaluated once.
     zero = ArmConfig(recipe=ZERO_SHOT, name=ZERO_SHOT, label="Base model")
-    runs.insert(0, Run(name=ZERO_SHOT, arm=zero, seed=cfg.seeds[0], order=0))
-    _check_sections(cfg, runs, arms, where)
-    if cfg.baseline is not None and cfg.baseline not in [r.name for r in runs]:
-        raise CrossinError(f"baseline: {short(cfg.baseline)} is not a run name ({', '.join(r.name for r in runs)})",
-                           path=where)
-    for pair in cfg.compare:
-        a, sep, b = pair.partition(":")
-        if not sep or a not in [r.name for r in runs] or b not in [r.name for r in runs]:
-            raise CrossinError(f"compare: {pair!r} must be 'A:B' with A and B run names ({', '.join(r.name for r in runs)})", path=where)
-    return cfg, runs
+    return [Run(name=ZERO_SHOT, arm=zero, seed=cfg.seeds[0], order=0), *runs]
+
+
+def _check_report_names(cfg: ExperimentConfig, names: list[str], where: str) -> None:
+    """baseline and compare name runs; compare is kept as stripped 'A:B'."""
+    if cfg.baseline is not None and cfg.baseline not in names:
+        raise CrossinError(f"baseline: {short(cfg.baseline)} is not a run name ({', '.join(names)})", path=where)
+    for i, pair in enumerate(cfg.compare):
+        try:
+            a, b = parse_pair(pair, "compare")
+        except CrossinError:
+            a = b = None
+        if a not in names or b not in names:
+            raise CrossinError(f"compare: {pair!r} must be 'A:B' with A and B run names ({', '.join(names)})", path=where)
+        cfg.compare[i] = f"{a}:{b}"
 
 
 def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[ArmConfig, bool]], where: str) -> None:
@@ -257,4 +272,4 @@ def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[Arm
         check(f"run {r.name}: eval", lambda: eval_config(cfg, r, None, scratch))
         if not r.zero_shot:
             check(f"run {r.name}: data", lambda: data_config(cfg, r, scratch).validate())
-            check(f"run {r.name}: train", lambda: train_config(cfg, r, scratch, scratch))
+            check(f"run {r.name}: train", lambda: train_config(cfg, r, scratch, scratch).validate())

@@ -74,21 +74,24 @@ def execute_run(cfg: ExperimentConfig, run: Run, out: Path, fingerprint: str, me
         try:
             run_steps(cfg, run, out, folder, state, steps, runlog)
         except Exception as e:  # one failed run must not stop the others; KeyboardInterrupt still does
-            state.update(status="failed", error=f"{type(e).__name__}: {e}", finished=now())
-            state["wall_s"] = round(state.get("wall_s", 0) + time.time() - t0, 1)
             atomic_write_text(folder / "error.txt", traceback.format_exc())
-            write_run_state(out, run.name, state)
+            _record_end(out, run.name, state, t0, status="failed", error=f"{type(e).__name__}: {e}")
             runlog(f"{label}{run.name}: FAILED: {type(e).__name__}: {e} (see {folder / 'error.txt'})")
             return FAILED
         finally:
             steps.log = None
-        state.update(status="done", finished=now())
-        state["wall_s"] = round(state.get("wall_s", 0) + time.time() - t0, 1)
-        write_run_state(out, run.name, state)
+        _record_end(out, run.name, state, t0, status="done")
         runlog(f"{label}{run.name}: done in {time.time() - t0:.0f} s")
         return DONE
     finally:
         lock.release()
+
+
+def _record_end(out: Path, name: str, state: dict, t0: float, **end) -> None:
+    """A run's end in its state.json: status (and error), when, and the wall time of all its attempts."""
+    state.update(**end, finished=now())
+    state["wall_s"] = round(state.get("wall_s", 0) + time.time() - t0, 1)
+    write_run_state(out, name, state)
 
 
 def run_steps(cfg: ExperimentConfig, run: Run, out: Path, folder: Path, state: dict, steps: Steps, log) -> None:
@@ -98,20 +101,19 @@ def run_steps(cfg: ExperimentConfig, run: Run, out: Path, folder: Path, state: d
     def save():
         write_run_state(out, run.name, state)
 
+    def once(step: str, key: str, make) -> Path:
+        """The step's output path: made now and recorded, or as recorded by an earlier attempt."""
+        if step not in done:
+            made = make()
+            done[step] = {key: _relative(made, folder), "finished": now()}
+            save()
+            log(f"    {step}: {made}")
+        return folder / done[step][key]
+
     adapter: Path | None = None
     if not run.zero_shot:
-        if "data" not in done:
-            data_dir = steps.data(cfg, run, folder)
-            done["data"] = {"path": _relative(data_dir, folder), "finished": now()}
-            save()
-            log(f"    data: {data_dir}")
-        data_dir = folder / done["data"]["path"]
-        if "train" not in done:
-            adapter = steps.train(cfg, run, folder, data_dir)
-            done["train"] = {"adapter": _relative(adapter, folder), "finished": now()}
-            save()
-            log(f"    train: {adapter}")
-        adapter = folder / done["train"]["adapter"]
+        data_dir = once("data", "path", lambda: steps.data(cfg, run, folder))
+        adapter = once("train", "adapter", lambda: steps.train(cfg, run, folder, data_dir))
     results = steps.eval(cfg, run, folder, adapter)
     done["eval"] = {"finished": now(), "benchmarks": sorted(results) if isinstance(results, dict) else list(cfg.benchmarks)}
     missing = [b for b in bench_names(cfg) if not (folder / "eval" / b / RESULTS_FILE).exists()]

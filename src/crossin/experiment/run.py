@@ -28,7 +28,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from ..config import build_config, config_to_dict
+from ..config import build_config, config_to_dict, parse_pair
 from ..errors import CrossinError
 from ..io import remove_stale_tmp, sha256_text, write_json
 from .config import ExecutorConfig, ExperimentConfig, Run, load_experiment
@@ -118,8 +118,8 @@ def run_experiment(config_path: str | os.PathLike, out: str | os.PathLike, *, ov
     if report and done:
         from ..report import build_report
 
-        compare = [tuple(p.split(":", 1)) for p in cfg.compare if all(
-            x in {r.name for r in done} for x in p.split(":", 1))] or None
+        pairs = [parse_pair(p) for p in cfg.compare]
+        compare = [p for p in pairs if all(x in {r.name for r in done} for x in p)] or None
         baseline = cfg.baseline if cfg.baseline in {r.name for r in done} else None
         unfinished = [f"run `{r.name}` is not in this report: " + _why_not_done(r.name, entries[r.name])
                       for r in runs if r not in done]

@@ -20,7 +20,7 @@ import yaml
 
 from .. import __version__
 from ..benchmarks import LETTERS, Benchmark, load_benchmark
-from ..config import arg, refuse_no_ops
+from ..config import arg, check_fields, refuse_no_ops
 from ..errors import CrossinError
 from ..io import atomic_write_text, check_output_dir, write_jsonl
 from ..langs import PAPER_LANGS, parse_langs
@@ -46,6 +46,21 @@ class ExportConfig:
     data_dir: str | None = arg(None, help="Local data root (default: $CROSSIN_DATA_DIR, else the Hub).")
     subset: str = arg("all", choices=("all", "cs", "ca"), help="Global-MMLU's culturally sensitive (cs) or agnostic "
                                                              "(ca) questions only; all: every question.")
+
+    def validate(self) -> None:
+        """Every check of an export config, before any benchmark or tokenizer loads."""
+        check_fields(self)
+        if not self.bench:
+            raise CrossinError("no benchmark given (--bench)")
+        if self.prompt_format == "chat" and not self.model:
+            raise CrossinError("--prompt-format chat needs --model (its tokenizer's chat template builds the prompts)")
+        refuse_no_ops([
+            (self.prompt_format != "chat" and self.model is not None,
+             "--model is read only with --prompt-format chat (its chat template builds the prompts); drop it"),
+            (self.mode == "cloze" and self.template != 1,
+             f"--template {self.template} in cloze mode exports template 1's prompt: the templates differ only in "
+             "how they list the options, which cloze mode does not show; drop --template"),
+        ])
 
 
 def task_name(bench: str, lang: str) -> str:
@@ -109,23 +124,7 @@ def group_yaml(bench: str, tasks: list[str]) -> dict:
 
 def export_lm_eval(cfg: ExportConfig) -> dict[str, list[str]]:
     """Write the task YAMLs, group YAMLs and JSONL docs under `cfg.out`; returns {group: [task, ...]}."""
-    if cfg.mode not in EXPORT_MODES:
-        raise CrossinError(f"unknown mode {cfg.mode!r} for lm-eval; choose from {', '.join(EXPORT_MODES)}")
-    if cfg.prompt_format not in PROMPT_FORMATS:
-        raise CrossinError(f"unknown prompt format {cfg.prompt_format!r}; choose from {', '.join(PROMPT_FORMATS)}")
-    if cfg.template not in MCQ_TEMPLATES:
-        raise CrossinError(f"unknown template {cfg.template}; choose from {', '.join(map(str, MCQ_TEMPLATES))}")
-    if not cfg.bench:
-        raise CrossinError("no benchmark given (--bench)")
-    if cfg.prompt_format == "chat" and not cfg.model:
-        raise CrossinError("--prompt-format chat needs --model (its tokenizer's chat template builds the prompts)")
-    refuse_no_ops([
-        (cfg.prompt_format != "chat" and cfg.model is not None,
-         "--model is read only with --prompt-format chat (its chat template builds the prompts); drop it"),
-        (cfg.mode == "cloze" and cfg.template != 1,
-         f"--template {cfg.template} in cloze mode exports template 1's prompt: the templates differ only in how "
-         "they list the options, which cloze mode does not show; drop --template"),
-    ])
+    cfg.validate()
     codes = parse_langs(cfg.langs)
     check_output_dir(cfg.out, "--out")
     tokenizer = None

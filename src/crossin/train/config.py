@@ -5,9 +5,12 @@ Read from YAML (`configs/train/paper.yaml`) and overridden by flags (`--lora-r 3
 
 from __future__ import annotations
 
+import difflib
+import importlib
 from dataclasses import dataclass
 
-from ..config import arg, differs, refuse_no_ops
+from ..config import arg, check_fields, differs, refuse_no_ops
+from ..errors import CrossinError
 from ..models.hf import DTYPES
 from ..prompts import PROMPT_FORMATS
 
@@ -15,19 +18,34 @@ PAPER_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up
 PAPER_MODULES_TO_SAVE = ["embed_tokens", "lm_head"]
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 LOSS_IMPLS = ("auto", "trl", "compact")
-# transformers' SchedulerType and OptimizerNames values (transformers 5), listed here so a typo fails when the
-# config is read, before the model loads; the trainer hands them to transformers unchanged.
-LR_SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
-                 "inverse_sqrt", "reduce_lr_on_plateau", "cosine_with_min_lr", "cosine_warmup_with_min_lr",
-                 "warmup_stable_decay")
-OPTIMIZERS = ("adamw_torch", "adamw_torch_fused", "adamw_torch_xla", "adamw_torch_npu_fused", "adafactor",
-              "adamw_anyprecision", "adamw_torch_4bit", "adamw_torch_8bit", "ademamix", "sgd", "adagrad",
-              "adamw_bnb_8bit", "adamw_8bit", "ademamix_8bit", "lion_8bit", "lion_32bit", "paged_adamw_32bit",
-              "paged_adamw_8bit", "paged_ademamix_32bit", "paged_ademamix_8bit", "paged_lion_32bit", "paged_lion_8bit",
-              "rmsprop", "rmsprop_bnb", "rmsprop_bnb_8bit", "rmsprop_bnb_32bit", "galore_adamw", "galore_adamw_8bit",
-              "galore_adafactor", "galore_adamw_layerwise", "galore_adamw_8bit_layerwise", "galore_adafactor_layerwise",
-              "lomo", "adalomo", "grokadamw", "schedule_free_radam", "schedule_free_adamw", "schedule_free_sgd",
-              "apollo_adamw", "apollo_adamw_layerwise", "stable_adamw")
+# TrainConfig fields whose trl.SFTConfig (TrainingArguments) name differs: crossin's YAMLs and flags keep theirs.
+# Every other field named as an SFTConfig field goes to it unchanged (train.trainer.sft_arguments).
+SFT_NAMES = {"num_epochs": "num_train_epochs", "optimizer": "optim", "lr_scheduler": "lr_scheduler_type",
+             "warmup_ratio": "warmup_steps"}  # transformers 5: warmup_steps < 1 is a ratio of the total steps
+# SFTConfig fields crossin derives from the config and the run layout; `sft` may set any other one.
+SET_BY_CROSSIN = {
+    "output_dir": "<out>/checkpoints", "per_device_train_batch_size": "from effective_batch_size and "
+    "per_device_batch_size", "gradient_accumulation_steps": "from effective_batch_size and per_device_batch_size",
+    "data_seed": "= seed", "bf16": "from precision", "fp16": "from precision",
+    "activation_checkpointing": "= gradient_checkpointing", "save_strategy": "steps, for --resume",
+    "remove_unused_columns": "the tokenized dataset's columns",
+}
+
+
+def transformers_name(enum: str, default: str):
+    """A field check (`arg(valid=...)`): the value must be a name of transformers' `enum` ("module:Class"), which is
+    imported (seconds) only for a value other than the field's default."""
+    def problem(value: str) -> str | None:
+        if value == default:
+            return None
+        module, _, name = enum.partition(":")
+        allowed = [n.value for n in getattr(importlib.import_module(module), name)]
+        if value in allowed:
+            return None
+        guess = difflib.get_close_matches(value, allowed, n=1)
+        return f"{value!r} is not a transformers {name} name" + (f"; did you mean {guess[0]}?" if guess
+                                                                else f" ({', '.join(allowed)})")
+    return problem
 
 
 # transformers' attention kernels, or a Hub kernel (org/repo[:function]); anything else fails only at model load
@@ -55,10 +73,13 @@ class TrainConfig:
     num_epochs: float = arg(1.0, above=0, help="Passes over the data.")
     max_steps: int = arg(-1, min=1, choices=(-1,), help="Stop after this many optimizer steps (-1 = as many as num_epochs gives).")
     warmup_ratio: float = arg(0.03, min=0, below=1, help="Fraction of the steps with a linear learning-rate warmup.")
-    lr_scheduler: str = arg("cosine", choices=LR_SCHEDULERS, help="Learning-rate schedule after warmup (transformers name: cosine, linear, "
-                                           "constant, ...).")
+    lr_scheduler: str = arg("cosine", valid=transformers_name("transformers.trainer_utils:SchedulerType", "cosine"),
+                            help="Learning-rate schedule after warmup: a transformers SchedulerType name (cosine, "
+                                 "linear, constant, ...).")
     weight_decay: float = arg(0.0, min=0, help="AdamW weight decay.")
-    optimizer: str = arg("adamw_torch", choices=OPTIMIZERS, help="Optimizer (transformers `optim` name); the paper uses AdamW.")
+    optimizer: str = arg("adamw_torch", valid=transformers_name("transformers.training_args:OptimizerNames",
+                                                                "adamw_torch"),
+                         help="Optimizer: a transformers OptimizerNames name (`optim`); the paper uses AdamW.")
     adam_beta1: float = arg(0.9, min=0, below=1, help="AdamW beta1.")
     adam_beta2: float = arg(0.999, min=0, below=1, help="AdamW beta2.")
     max_grad_norm: float = arg(1.0, min=0, help="Gradient clipping norm (0 = off).")
@@ -91,6 +112,18 @@ class TrainConfig:
     save_steps: int = arg(100, min=1, help="Optimizer steps between checkpoints (for --resume).")
     save_total_limit: int = arg(2, min=1, help="Checkpoints kept (older ones are deleted).")
     resume: bool = arg(False, help="Continue from the last checkpoint in <out>/checkpoints.")
+    # (a lambda: sft_problem, defined below the class, reads its fields)
+    sft: dict = arg({}, valid=lambda sft: sft_problem(sft), help="Any other trl.SFTConfig field (TrainingArguments' included), passed through unchanged "
+                             "(YAML), e.g. {neftune_noise_alpha: 5, logging_first_step: true}.")
+
+    def validate(self) -> None:
+        """Every check of a training config, before the model or the data loads (for configs made in code too)."""
+        check_fields(self)
+        self.check_combinations()
+        if not self.data:
+            raise CrossinError("no training data given (--data)")
+        if not self.out:
+            raise CrossinError("no output folder given (--out)")
 
     def check_combinations(self) -> None:
         """Options that would change nothing together are one-line errors (before the model loads)."""
@@ -102,3 +135,24 @@ class TrainConfig:
              f"--save-total-limit does nothing: --save-steps {self.save_steps} is past --max-steps "
              f"{self.max_steps}, so no checkpoint is written"),
         ])
+
+
+def sft_problem(sft: dict) -> str | None:
+    """What is wrong with an `sft:` section (a field check): each key an SFTConfig field that crossin does not set."""
+    if not sft:
+        return None
+    import dataclasses
+
+    from trl import SFTConfig
+
+    known = {f.name for f in dataclasses.fields(SFTConfig)}
+    ours = {SFT_NAMES.get(f.name, f.name): f.name for f in dataclasses.fields(TrainConfig) if f.name != "sft"}
+    for key in sft:
+        if key in ours:
+            return f"{key}: set it as the config's own {ours[key]} (--{ours[key].replace('_', '-')})"
+        if key in SET_BY_CROSSIN:
+            return f"{key}: crossin sets it ({SET_BY_CROSSIN[key]})"
+        if key not in known:
+            guess = difflib.get_close_matches(str(key), known, n=1)
+            return f"{key}: not a trl.SFTConfig field" + (f"; did you mean {guess[0]}?" if guess else "")
+    return None

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from .. import __version__ as crossin_version
-from ..config import check_fields, config_to_dict
+from ..config import config_to_dict
 from ..errors import CrossinError
 from ..io import (check_cache_writable, check_input_file, check_output_dir, package_versions, read_json,
                   remove_stale_tmp, sha256_file, tmp_name, write_json)
@@ -33,7 +33,7 @@ from ..models.adapter import quiet_checkpointing_deprecation
 from ..models.embedded import is_embedded
 from ..models.hf import attention_without_cudnn
 from .checkpoints import checkpoint_step, finish_from_checkpoint, last_checkpoint, reached_end
-from .config import LOSS_IMPLS, PRECISIONS, TrainConfig
+from .config import SFT_NAMES, TrainConfig
 from .log import make_estimate_callback, make_log_callback, plot_loss
 
 EMBEDDING_NAMES = ("embed_tokens", "lm_head", "embed_in", "embed_out", "wte", "word_embeddings")
@@ -106,10 +106,9 @@ def cpu_hint(cfg: TrainConfig, gpu: bool | None = None) -> str | None:
 
 
 def resolve_precision(precision: str) -> str:
+    """auto: bf16 where the GPU has it, else fp32 (the name itself is one of the field's choices: TrainConfig.validate)."""
     import torch
 
-    if precision not in PRECISIONS:
-        raise CrossinError(f"unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
     if precision != "auto":
         return precision
     return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "fp32"
@@ -142,8 +141,6 @@ def load_base_model(cfg: TrainConfig):
 
 def resolve_loss_impl(loss_impl: str) -> str:
     """auto: TRL's fused Triton LM head on CUDA; elsewhere our compact loss (TRL's CPU fallback tiles are slow)."""
-    if loss_impl not in LOSS_IMPLS:
-        raise CrossinError(f"unknown loss_impl {loss_impl!r}; choose from {', '.join(LOSS_IMPLS)}")
     if loss_impl != "auto":
         return loss_impl
     import torch
@@ -225,9 +222,37 @@ def _trainer_class(loss_impl: str):
     return CompactLossSFTTrainer
 
 
+def sft_arguments(cfg: TrainConfig, sft_cls) -> dict:
+    """The SFTConfig of a run: each config field named as an SFTConfig field (or renamed in SFT_NAMES) as it is,
+    crossin's own choices for a CPU/GPU run, the `sft` section over them, and what the run layout and the effective
+    batch fix (SET_BY_CROSSIN) last."""
+    import dataclasses
+
+    import torch
+
+    names = {f.name for f in dataclasses.fields(sft_cls)}
+    passed = {SFT_NAMES.get(k, k): v for k, v in config_to_dict(cfg).items() if SFT_NAMES.get(k, k) in names}
+    chosen = {"report_to": "none", "disable_tqdm": False, "dataloader_num_workers": 0,
+              "dataloader_pin_memory": torch.cuda.is_available()}
+    precision = resolve_precision(cfg.precision)
+    device_batch, accum = accumulation(cfg, world_size())
+    derived = {
+        "output_dir": str(Path(cfg.out or "crossin-train") / "checkpoints"),
+        "per_device_train_batch_size": device_batch,
+        "gradient_accumulation_steps": accum,
+        "data_seed": cfg.seed,
+        "bf16": precision == "bf16",
+        "fp16": precision == "fp16",
+        **checkpointing_args(sft_cls, cfg.gradient_checkpointing),
+        "max_length": None,  # already truncated by build_dataset (TRL refuses max_length with padding_free)
+        "save_strategy": "steps",
+        "remove_unused_columns": True,
+    }
+    return {**passed, **chosen, **cfg.sft, **derived}
+
+
 def build_trainer(cfg: TrainConfig, model=None, tokenizer=None, dataset=None, callbacks=()):
     """An `SFTTrainer` for cfg; model/tokenizer/dataset may be passed in (tests, benchmarks)."""
-    import torch
     from trl import SFTConfig
 
     from .data import build_dataset, load_samples
@@ -239,40 +264,7 @@ def build_trainer(cfg: TrainConfig, model=None, tokenizer=None, dataset=None, ca
         dataset, _ = build_dataset(samples, tokenizer, cfg.prompt_format, cfg.max_length)
     check_modules(model, cfg.target_modules, cfg.modules_to_save)
     peft_config = lora_config(cfg, embeddings_tied(model))
-    precision = resolve_precision(cfg.precision)
-    device_batch, accum = accumulation(cfg, world_size())
-    out = Path(cfg.out) if cfg.out else Path("crossin-train")
-    args = SFTConfig(
-        output_dir=str(out / "checkpoints"),
-        learning_rate=cfg.learning_rate,
-        per_device_train_batch_size=device_batch,
-        gradient_accumulation_steps=accum,
-        num_train_epochs=cfg.num_epochs,
-        max_steps=cfg.max_steps,
-        warmup_steps=cfg.warmup_ratio,  # transformers 5: a float < 1 is a ratio of the total steps
-        lr_scheduler_type=cfg.lr_scheduler,
-        weight_decay=cfg.weight_decay,
-        optim=cfg.optimizer,
-        adam_beta1=cfg.adam_beta1,
-        adam_beta2=cfg.adam_beta2,
-        max_grad_norm=cfg.max_grad_norm,
-        seed=cfg.seed,
-        data_seed=cfg.seed,
-        bf16=precision == "bf16",
-        fp16=precision == "fp16",
-        **checkpointing_args(SFTConfig, cfg.gradient_checkpointing),
-        padding_free=cfg.padding_free,
-        max_length=None,  # already truncated by build_dataset (TRL refuses max_length with padding_free)
-        logging_steps=cfg.logging_steps,
-        save_strategy="steps",
-        save_steps=cfg.save_steps,
-        save_total_limit=cfg.save_total_limit,
-        report_to="none",
-        disable_tqdm=False,
-        dataloader_num_workers=0,
-        dataloader_pin_memory=torch.cuda.is_available(),
-        remove_unused_columns=True,
-    )
+    args = SFTConfig(**sft_arguments(cfg, SFTConfig))
     trainer_cls = _trainer_class(resolve_loss_impl(cfg.loss_impl))
     trainer = trainer_cls(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                          peft_config=peft_config, callbacks=list(callbacks))
@@ -305,25 +297,35 @@ def train(config: TrainConfig, log=_say, callbacks=()) -> Path:
     the log and loss.png are complete by then)."""
     import torch  # noqa: F401 - fail early with a clear message if the training stack is missing
 
-    from .data import build_dataset, load_samples, resolve_data_file
-
     cfg = config
-    check_fields(cfg)
-    cfg.check_combinations()
-    if not cfg.data:
-        raise CrossinError("no training data given (--data)")
-    if not cfg.out:
-        raise CrossinError("no output folder given (--out)")
+    cfg.validate()
+    out, checkpoint, before = _check_places(cfg, log)
+    adapter_dir = out / "adapter"
+    if cfg.resume and (adapter_dir / "adapter_config.json").exists():
+        return adapter_dir  # finished earlier
+    if cfg.resume and checkpoint is not None and reached_end(checkpoint, cfg, before):
+        # Killed after its last checkpoint: another trainer.train() would take one step too many.
+        _finish_at(checkpoint, cfg, out, before, log)
+        return adapter_dir
+    _fit(cfg, out, checkpoint, log, callbacks)
+    return adapter_dir
+
+
+def _check_places(cfg: TrainConfig, log) -> tuple[Path, Path | None, dict]:
+    """(out, the last checkpoint, the train_config.json it was written with): --out and --data checked, a finished
+    or an earlier run's folder refused unless --resume, temp files of a killed run removed."""
+    from .data import resolve_data_file
+
     accumulation(cfg, world_size())  # a batch that does not divide fails now, before the model loads
     out = check_output_dir(cfg.out, "--out")
     check_input_file(resolve_data_file(cfg.data), "training data")  # before anything in --out is touched
     if is_embedded(cfg.model):
         check_cache_writable()  # the embedded model is converted into the cache on first use
-    adapter_dir = out / "adapter"
-    if cfg.resume and (adapter_dir / "adapter_config.json").exists():
-        return adapter_dir  # finished earlier
-    if (adapter_dir / "adapter_config.json").exists() and not cfg.resume:
+    finished = (out / "adapter" / "adapter_config.json").exists()
+    if finished and not cfg.resume:
         raise CrossinError("the output folder already holds a trained adapter; choose another --out", path=str(out))
+    if finished:
+        return out, None, {}
     for path in remove_stale_tmp(out):
         log(f"removed {path} (left by a killed run)")
     checkpoint = last_checkpoint(out, log)
@@ -339,30 +341,26 @@ def train(config: TrainConfig, log=_say, callbacks=()) -> Path:
         if changed:
             raise CrossinError(f"--resume with a different config ({', '.join(changed)}) than the checkpoint's",
                                path=str(out / "train_config.json"))
-    if cfg.resume and checkpoint is not None and reached_end(checkpoint, cfg, before):
-        # Killed after its last checkpoint: another trainer.train() would take one step too many.
-        log(f"{checkpoint.name} is the run's last step; writing its adapter without training further")
-        step = checkpoint_step(checkpoint)
-        if before and before.get("result", {}).get("global_step") != step:
-            before["result"] = {"global_step": step, "train_loss": None, "from_checkpoint": checkpoint.name}
-        if before:
-            write_json(out / "train_config.json", before)
-        if (out / "train_log.jsonl").exists() and not (out / "loss.png").exists():
-            plot_loss(out / "train_log.jsonl", out / "loss.png", title=f"{cfg.model} LoRA r={cfg.lora_r}")
-        finish_from_checkpoint(checkpoint, adapter_dir)
-        return adapter_dir
+    return out, checkpoint, before
 
-    samples, data_file = load_samples(cfg.data, cfg.limit)
-    model, tokenizer = load_base_model(cfg)
-    dataset, stats = build_dataset(samples, tokenizer, cfg.prompt_format, cfg.max_length)
-    log_path = out / "train_log.jsonl"
-    with quiet_checkpointing_deprecation():
-        trainer = build_trainer(cfg, model, tokenizer, dataset,
-                                callbacks=[make_log_callback(log_path), make_estimate_callback(log), *callbacks])
-    main_process = trainer.is_world_process_zero()
+
+def _finish_at(checkpoint: Path, cfg: TrainConfig, out: Path, before: dict, log) -> None:
+    """The adapter of a run killed after its last checkpoint, from that checkpoint, without training further."""
+    log(f"{checkpoint.name} is the run's last step; writing its adapter without training further")
+    step = checkpoint_step(checkpoint)
+    if before and before.get("result", {}).get("global_step") != step:
+        before["result"] = {"global_step": step, "train_loss": None, "from_checkpoint": checkpoint.name}
+    if before:
+        write_json(out / "train_config.json", before)
+    if (out / "train_log.jsonl").exists() and not (out / "loss.png").exists():
+        plot_loss(out / "train_log.jsonl", out / "loss.png", title=f"{cfg.model} LoRA r={cfg.lora_r}")
+    finish_from_checkpoint(checkpoint, out / "adapter")
+
+
+def _run_record(cfg: TrainConfig, trainer, stats: dict, data_file: Path) -> dict:
+    """train_config.json before training: the config, the data, what was derived from both, the versions."""
     device_batch, accum = accumulation(cfg, world_size())
-    steps_per_epoch = math.ceil(stats["samples"] / cfg.effective_batch_size)
-    record = {
+    return {
         "config": config_to_dict(cfg),
         "seed": cfg.seed,
         "data_file": str(data_file),
@@ -373,17 +371,31 @@ def train(config: TrainConfig, log=_say, callbacks=()) -> Path:
             "devices": world_size(),
             "per_device_batch_size": device_batch,
             "gradient_accumulation_steps": accum,
-            "steps_per_epoch": steps_per_epoch,
+            "steps_per_epoch": math.ceil(stats["samples"] / cfg.effective_batch_size),
             "ensure_weight_tying": bool(trainer.model.peft_config["default"].ensure_weight_tying),
             "trainable_parameters": sum(p.numel() for p in trainer.model.parameters() if p.requires_grad),
         },
         "versions": {"crossin": crossin_version,
                      **package_versions("torch", "transformers", "peft", "trl", "accelerate")},
     }
+
+
+def _fit(cfg: TrainConfig, out: Path, checkpoint: Path | None, log, callbacks) -> None:
+    """Load, train (from `checkpoint` with --resume), then write the record, the loss plot and the adapter."""
+    from .data import build_dataset, load_samples
+
+    samples, data_file = load_samples(cfg.data, cfg.limit)
+    model, tokenizer = load_base_model(cfg)
+    dataset, stats = build_dataset(samples, tokenizer, cfg.prompt_format, cfg.max_length)
+    log_path = out / "train_log.jsonl"
+    with quiet_checkpointing_deprecation():
+        trainer = build_trainer(cfg, model, tokenizer, dataset,
+                                callbacks=[make_log_callback(log_path), make_estimate_callback(log), *callbacks])
+    main_process = trainer.is_world_process_zero()
+    record = _run_record(cfg, trainer, stats, data_file)
     if main_process:
         out.mkdir(parents=True, exist_ok=True)
         write_json(out / "train_config.json", record)
-
     started = time.time()
     with attention_without_cudnn(trainer.args.device), quiet_checkpointing_deprecation():  # (see each)
         result = trainer.train(resume_from_checkpoint=str(checkpoint) if (cfg.resume and checkpoint) else None)
@@ -397,5 +409,4 @@ def train(config: TrainConfig, log=_say, callbacks=()) -> Path:
             "metrics": result.metrics,
         }
         write_json(out / "train_config.json", record)
-        save_adapter(trainer, adapter_dir)  # last: an adapter folder means a finished run
-    return adapter_dir
+        save_adapter(trainer, out / "adapter")  # last: an adapter folder means a finished run

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ...config import arg, check_fields, check_template, differs, refuse_no_ops
+from ...config import arg, check_fields, check_template, differs, expand_path, refuse_no_ops
 from ...errors import CrossinError
 from ...langs import parse_langs, to_code
 from ...registry import Registry
@@ -30,7 +30,7 @@ class TranslateConfig:
     target_langs: list[str] = arg([], help="Languages to translate into (--to), e.g. es,vi.")
     out: str = arg("", help="Output folder: <lang>.jsonl per language (plus the source), "
                             "<lang>_translation_score.jsonl, failures.jsonl, manifest.json, cache/.")
-    engine: str = arg("openai", help="openai (any OpenAI-compatible server) or hf (a local transformers "
+    engine: str = arg("openai", choices=ENGINES, help="openai (any OpenAI-compatible server) or hf (a local transformers "
                                      "translation model: MarianMT, NLLB or M2M100).")
     model: str = arg("", help="Model name on the server (openai) or a local folder / Hub id (hf).")
     base_url: str = arg("", url=True, help="Server URL ending in /v1 (openai engine), e.g. http://127.0.0.1:8000/v1.")
@@ -61,8 +61,7 @@ class TranslateConfig:
     def validate(self) -> None:
         """Checked before any model or data loads (after the field constraints, also for configs made in code)."""
         check_fields(self)
-        self.input = os.path.expanduser(os.path.expandvars(self.input))
-        self.out = os.path.expanduser(os.path.expandvars(self.out))
+        self.input, self.out = expand_path(self.input), expand_path(self.out)
         if not self.input:
             raise CrossinError("no input given (--input FILE_OR_DIR)", path="config")
         if not self.out:
@@ -73,12 +72,10 @@ class TranslateConfig:
         self.target_langs = list(parse_langs(self.target_langs))
         if self.source_lang in self.target_langs:
             raise CrossinError(f"the source language {self.source_lang!r} is also a target", path="config")
-        if self.engine not in ENGINES:
-            raise CrossinError(f"unknown engine {self.engine!r}; choose from {', '.join(ENGINES)}", path="config")
         if not self.model:
             raise CrossinError("no model given (--model)", path="config")
         if self.engine == "hf" and self.model.startswith(("/", ".", "~")):  # a path, not a Hub id: there now
-            self.model = os.path.expanduser(self.model)
+            self.model = expand_path(self.model)
             if not os.path.isdir(self.model):
                 raise CrossinError("model folder not found", path=self.model)
         if self.engine == "openai":
