@@ -12,7 +12,8 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 from .errors import CrossinError
-from .extract import LETTERS, Reading
+from .extract import Reading
+from .letters import LETTERS
 from .io import sha256_text
 
 JUDGE_VERSION = "1"

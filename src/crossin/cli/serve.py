@@ -6,8 +6,8 @@ import re
 
 import typer
 
+from ..dtypes import DTYPES
 from ..errors import CrossinError
-from ..models.hf import DTYPES
 from .app import app, console, user_errors
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import arg, differs, refuse_no_ops
+from ..dtypes import DTYPES
 from ..extractors import EXTRACTORS
 from ..langs import PAPER_LANGS
 from ..metrics import MAX_N_BOOT
-from ..models.hf import DTYPES
 from ..prompts import PROMPT_FORMATS
 from .scoring import CLOZE_NORMS
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import arg, differs, refuse_no_ops
-from ..models.hf import DTYPES
+from ..dtypes import DTYPES
 from ..prompts import PROMPT_FORMATS
 
 PAPER_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
