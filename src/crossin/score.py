@@ -11,7 +11,7 @@ import numpy as np
 from . import __version__
 from .benchmarks import LETTERS, Benchmark
 from .errors import CrossinError
-from .extractors import ExtractorSpec, Item, extraction_block, read_items
+from .extraction import ExtractorSpec, Item, extraction_block, read_items
 from .io import iter_jsonl, sha256_file
 from .langs import to_code
 from .metrics import UNPARSED, compute_metrics

@@ -51,7 +51,7 @@ def score(
     from ..score import score as score_matrix
     from ..score import score_file
 
-    from ..extractors import ExtractorSpec, check_spec
+    from ..extraction import ExtractorSpec, check_spec
     from ..io import check_output_dir, check_output_file
 
     spec = ExtractorSpec(name=extractor, seed=seed, judge_model=judge_model, judge_base_url=judge_base_url)
@@ -127,7 +127,7 @@ def _print_extraction(block: dict) -> None:
 def _print_disagreements(benchmark, predictions: Path, seed: int, limit: int) -> None:
     """The items crossin's and SeaEval's rules read differently, with both readings and the text."""
     from ..benchmarks import LETTERS
-    from ..extractors import ExtractorSpec, disagreements, read_items
+    from ..extraction import ExtractorSpec, disagreements, read_items
     from ..score import read_text_items
 
     _, items = read_text_items(str(predictions), benchmark)

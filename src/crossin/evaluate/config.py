@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..config import arg, differs, refuse_no_ops
 from ..dtypes import DTYPES
-from ..extractors import EXTRACTORS
+from ..extraction import EXTRACTORS
 from ..langs import PAPER_LANGS
 from ..metrics import MAX_N_BOOT
 from ..prompts import PROMPT_FORMATS

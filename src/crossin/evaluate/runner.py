@@ -23,7 +23,7 @@ from pathlib import Path
 from ..benchmarks import Benchmark, best_option, load_benchmark
 from ..config import check_fields, config_to_dict
 from ..errors import CrossinError
-from ..extractors import ExtractorSpec, Item, check_spec, extraction_block, read_items
+from ..extraction import ExtractorSpec, Item, check_spec, extraction_block, read_items
 from ..io import RESULTS_FILE, package_versions, remove_stale_tmp, samples_file, write_json, write_jsonl
 from ..langs import parse_langs
 from ..predictions import MatrixBuilder, option_score_matrix
