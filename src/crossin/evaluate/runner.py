@@ -28,6 +28,7 @@ from ..io import RESULTS_FILE, package_versions, remove_stale_tmp, samples_file,
 from ..langs import parse_langs
 from ..predictions import MatrixBuilder, option_score_matrix
 from ..prompts import PROMPT_FORMATS
+from ..results import score
 from .backend import OPENAI_PREFIX, Backend, GenerationKwargs, is_cacheable, make_backend
 from .cache import CachingBackend, EvalCache, RunStats
 from .config import MODES, EvalConfig, check_combinations
@@ -186,7 +187,6 @@ def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict |
 def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, api, progress, on_batch,
              subfolder: str = "") -> dict:
     from ..lmeval.results import lm_eval_block
-    from ..score import score
 
     started = time.perf_counter()
     bench, pool = load_eval_benchmark(config, name, langs, load=functools.partial(load_benchmark, subset=config.subset))
