@@ -2,7 +2,8 @@
 
 Python API (stable):
 - `EvalConfig`: the typed config (also `crossin eval`'s flags).
-- `run_eval(config, *, model=None, tokenizer=None, model_id=None) -> {bench: results}`.
+- `run_eval(config, *, model=None, tokenizer=None, model_id=None, blocks=None) -> {bench: results}`; `blocks`
+  adds blocks computed by layers above (`crossin eval` adds crossin.lmeval's `lm_eval` block).
 - `score_options(model, tokenizer, bench, mode="loglik"|"cloze", batch_size="auto", template=1, prompt_format="alpaca",
   cloze_norm="chars")
   -> {(set_id, lang): [score per option]}` (original option order; argmax = prediction).
