@@ -86,9 +86,10 @@ def build_xquad(
     llm_cache: Path | None = typer.Option(None, "--llm-cache", help="Replies log for resuming (default: <out>.llm.jsonl)."),
 ):
     """Build Cross-XQuAD: XQuAD as parallel 4-option multiple choice with distractors from the passage."""
-    from ..benchmarks.xquad import build_cross_xquad, find_xquad_files, openai_generator, write_build
+    from ..benchmarks.xquad import build_cross_xquad, find_xquad_files, write_build
     from ..errors import CrossinError
     from ..langs import parse_langs
+    from ..models.openai_api import openai_generator
 
     from ..config import refuse_no_ops
 
