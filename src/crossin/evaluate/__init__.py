@@ -21,7 +21,7 @@ from .config import MODES, EvalConfig
 from .requests import Request, build_prompt, build_requests, fewshot_sets, templates_to_run
 from .scoring import CLOZE_NORMS, cloze_continuation, rotate, unrotate_scores
 from .runner import execute, run_eval, score_options
-from .templates import summarize_templates
+from .template_summary import summarize_templates
 
 __all__ = [
     "Backend", "GenerationKwargs", "CLOZE_NORMS", "cloze_continuation", "make_backend", "CachingBackend", "EvalCache", "request_key", "MODES", "EvalConfig", "Request",

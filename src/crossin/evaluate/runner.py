@@ -35,7 +35,7 @@ from .cache import CachingBackend, EvalCache, RunStats
 from .config import MODES, EvalConfig, check_combinations
 from .scoring import option_scores, question_requests, unrotate_scores
 from .requests import Request, build_requests, check_prompt_options, load_eval_benchmark, templates_to_run
-from .templates import summarize_templates, template_folder
+from .template_summary import summarize_templates, template_folder
 
 
 def execute(requests: list[Request], mode: str, backend: Backend, *, max_new_tokens: int = 48,

@@ -20,12 +20,13 @@ has) and replaced by the next passage answer when it fails.
 
 The package, in the order a build runs: `text` (normalising and typing answers), `reader` (XQuAD files, the folder,
 the download), `distractors` (passage candidates and the rules), `llm` (LLM proposals), `build` (the steps above
-and the report), `quality` (options in the passage, trivial baselines), `hook` (the registry's cross-xquad-built).
+and the report), `quality` (options in the passage, trivial baselines), `entry` (the registry's entry for
+cross-xquad-built).
 """
 
 from .build import BUILD_VERSION, BuildResult, build_cross_xquad, write_build
 from .distractors import N_OPTIONS
-from .hook import build_cached, build_for_registry
+from .entry import build_cached, build_for_registry
 from .llm import Generator, distractor_prompt, parse_proposals
 from .quality import options_in_context, trivial_baselines
 from .reader import XQUAD_LANGS, XQUAD_URL, XQUAD_URL_ENV, Question, download_xquad, find_xquad_files, read_xquad_file
