@@ -20,7 +20,7 @@ import yaml
 
 from .. import __version__
 from ..benchmarks import LETTERS, Benchmark, load_benchmark
-from ..config import arg, refuse_no_ops
+from ..config import arg, check_fields, refuse_no_ops
 from ..errors import CrossinError
 from ..io import atomic_write_text, check_output_dir, write_jsonl
 from ..langs import PAPER_LANGS, parse_langs
@@ -109,12 +109,7 @@ def group_yaml(bench: str, tasks: list[str]) -> dict:
 
 def export_lm_eval(cfg: ExportConfig) -> dict[str, list[str]]:
     """Write the task YAMLs, group YAMLs and JSONL docs under `cfg.out`; returns {group: [task, ...]}."""
-    if cfg.mode not in EXPORT_MODES:
-        raise CrossinError(f"unknown mode {cfg.mode!r} for lm-eval; choose from {', '.join(EXPORT_MODES)}")
-    if cfg.prompt_format not in PROMPT_FORMATS:
-        raise CrossinError(f"unknown prompt format {cfg.prompt_format!r}; choose from {', '.join(PROMPT_FORMATS)}")
-    if cfg.template not in MCQ_TEMPLATES:
-        raise CrossinError(f"unknown template {cfg.template}; choose from {', '.join(map(str, MCQ_TEMPLATES))}")
+    check_fields(cfg)  # mode, template, prompt format, limit, subset: the constraints declared on ExportConfig
     if not cfg.bench:
         raise CrossinError("no benchmark given (--bench)")
     if cfg.prompt_format == "chat" and not cfg.model:
