@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from crossin.evaluate.cache import EvalCache
+from crossin.extraction import ExtractorSpec, Item, read_items
+from crossin.extraction.judge import JUDGE_PROMPT, SETTINGS, identity, judge_prompt, parse_reply
 from crossin.request_cache import request_key
-from crossin.extract_judge import JUDGE_PROMPT, SETTINGS, identity, judge_prompt, parse_reply
-from crossin.extractors import ExtractorSpec, Item, read_items
 from crossin.io import sha256_text
 
 from conftest import start_server

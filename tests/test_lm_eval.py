@@ -154,13 +154,14 @@ def test_results_block_in_lm_evals_layout():
 def test_results_block_records_the_shots_and_sets_the_run_used(tiny, tiny_dir, tmp_path):
     """n-shot and n-samples come from the run: 5-shot on 2 of Cross-MMLU's 150 sets."""
     from crossin.evaluate import run_eval
+    from crossin.lmeval.results import RESULT_BLOCKS
     from crossin.models.hf import model_identity
 
     model, tok = tiny
     config = EvalConfig(model=str(tiny_dir), bench=["cross-mmlu"], langs=["en", "zh"], limit=2, num_fewshot=5,
                         batch_size=2, data_dir=str(DATA_DIR), no_cache=True, n_boot=10)
     results = run_eval(config, model=model, tokenizer=tok, model_id=model_identity(str(tiny_dir), device="cpu"),
-                       progress=False)["cross-mmlu"]
+                       progress=False, blocks=RESULT_BLOCKS)["cross-mmlu"]
     block = results["lm_eval"]
     assert block["n-shot"] == {"cross_mmlu_en": 5, "cross_mmlu_zh": 5}
     assert block["n-samples"]["cross_mmlu_zh"] == {"original": 150, "effective": 2}

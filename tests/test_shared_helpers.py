@@ -100,7 +100,7 @@ def test_every_summary_shows_the_headline_k():
     """The `--template all` summary, the lm_eval block's group row and the report table read the same k."""
     from crossin.benchmarks import MCQ, Benchmark, ParallelSet
     from crossin.evaluate import EvalConfig
-    from crossin.evaluate.templates import headline
+    from crossin.evaluate.template_summary import headline
     from crossin.lmeval.results import lm_eval_block
     from crossin.report.loading import Run
 

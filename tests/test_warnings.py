@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from crossin.cli import app
 from crossin.cli.app import results_table, templates_table
-from crossin.evaluate.templates import summarize_templates
+from crossin.evaluate.template_summary import summarize_templates
 from crossin.metrics import (answer_warnings, compute_metrics, expected_consistency, kappa, per_set_consistency)
 
 LANGS = ["en", "zh", "es", "vi"]

@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 
 from crossin.benchmarks import load_benchmark
 from crossin.benchmarks.xquad import (
-    XQUAD_LANGS, answer_type, build_cross_xquad, clean_option, download_xquad, norm_key, openai_generator,
-    read_xquad_file,
+    XQUAD_LANGS, answer_type, build_cross_xquad, clean_option, download_xquad, norm_key, read_xquad_file,
 )
 from crossin.cli import app
 from crossin.errors import CrossinError
+from crossin.models.openai_api import openai_generator
 from crossin.score import score
 
 PAPER = ("en", "zh", "es", "vi")

@@ -12,10 +12,19 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .data.corpus import lingua_language
-
 MIN_LETTERS = 3
 CONFUSION_LANGS = ("en", "zh")
+LINGUA_ISO = {"fil": "tl"}  # lingua knows Filipino by Tagalog's ISO 639-1 code
+
+
+def lingua_language(code: str):
+    """lingua's Language for a crossin language code, or None when lingua does not know it."""
+    from lingua import IsoCode639_1, Language
+
+    try:
+        return Language.from_iso_code_639_1(IsoCode639_1.from_str(LINGUA_ISO.get(code, code)))
+    except (ValueError, AttributeError):
+        return None
 
 
 class LangId:

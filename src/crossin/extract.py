@@ -23,7 +23,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-LETTERS = "ABCDEFGHIJ"
+from .letters import LETTERS
+
 VERSION = "2"  # recorded in results.json; bump when a change can read an output differently
 HEAD_CHARS, TAIL_CHARS = 6000, 2000  # what is read of a longer output: its start and its conclusion
 

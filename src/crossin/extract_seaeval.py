@@ -20,7 +20,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-LETTERS = "ABCDEFGHIJ"
+from .letters import LETTERS
+
 VERSION = "tiger-eval-0.0.2"
 MAX_CHARS = 32_000  # SeaEval reads everything; longer outputs are cut (no real answer is this long; keeps reads fast)
 

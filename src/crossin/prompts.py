@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from .extract import LETTERS
+from .letters import LETTERS
 
 ALPACA_PROMPT = (
     "Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n"

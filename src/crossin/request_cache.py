@@ -139,3 +139,13 @@ class Resolver:
 
     def __call__(self, keys: list[str], compute: Callable[[list[int], Commit], list | None]) -> list:
         return self.run(self.plan(keys), compute)
+
+
+class EvalCache(RequestCache):
+    """The eval cache in `folder`, shared by `crossin eval` and the LLM judge: table `requests` of requests.sqlite.
+    Keys: `request_key(model identity, kind, context, argument)`; multiple-choice policy (letter spellings,
+    normalisation) is not in them: it is applied above, on the answers."""
+
+    def __init__(self, folder: str | os.PathLike):
+        super().__init__(Path(folder) / "requests.sqlite", table="requests", what="eval cache",
+                         way_out="or run with --no-cache / another --cache-dir")

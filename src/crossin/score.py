@@ -1,21 +1,24 @@
-"""Scoring: model answers for a benchmark -> the results dict written as results.json."""
+"""`crossin score`: a predictions file (choices, or raw texts read by an extractor) -> the results dict.
+
+The results dict itself (metrics + inputs) is built by `crossin.results.score`, which `crossin eval` uses too;
+it is re-exported here as `crossin.score.score`."""
 
 from __future__ import annotations
 
 import dataclasses
-import platform
 from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .benchmarks import LETTERS, Benchmark
+from .benchmarks import Benchmark
 from .errors import CrossinError
-from .extractors import ExtractorSpec, Item, extraction_block, read_items
+from .extraction import ExtractorSpec, Item, extraction_block, read_items
 from .io import iter_jsonl, sha256_file
 from .langs import to_code
-from .metrics import UNPARSED, compute_metrics
+from .letters import LETTERS
+from .metrics import UNPARSED
 from .predictions import MatrixBuilder
+from .results import gold_vector, score
 
 
 def parse_choice(value, n_choices: int, *, path: str, line: int) -> int:
@@ -111,48 +114,6 @@ def read_option_scores(path: str, bench: Benchmark) -> np.ndarray | None:
             raise CrossinError(f"'option_scores' must be a list of {n} numbers (one per option)", path=path, line=line)
         out[i, j, :n], seen[i, j] = values, True
     return out if seen.all() else None
-
-
-def gold_vector(bench: Benchmark) -> np.ndarray:
-    return np.array([s.gold for s in bench.sets], dtype=np.int64)
-
-
-SUBSET_METRICS = ("n_sets", "accuracy", "language_accuracy", "consistency", "ac3", "kappa", "pairwise_consistency",
-                  "rankc", "ci95")
-
-
-def score(bench: Benchmark, pred: np.ndarray, *, seed: int = 0, n_boot: int = 1000, extra_inputs: dict | None = None,
-          scores: np.ndarray | None = None) -> dict:
-    """The results dict: every metric plus the inputs that produced it.
-
-    `scores`: (sets, langs, options) option scores, when the mode records them (RankC). A benchmark with subsets
-    (`bench.meta["subsets"]`: name -> set ids, e.g. Global-MMLU's culturally sensitive / agnostic questions) gets
-    each subset's metrics under `subsets`."""
-    gold = gold_vector(bench)
-    results = compute_metrics(pred, gold, list(bench.langs), bench.n_choices, seed=seed, n_boot=n_boot, scores=scores)
-    if bench.meta.get("subsets"):
-        row_of = {s.id: i for i, s in enumerate(bench.sets)}
-        results["subsets"] = {}
-        for name, ids in bench.meta["subsets"].items():
-            rows = [row_of[i] for i in ids if i in row_of]
-            if not rows:
-                results["subsets"][name] = {"n_sets": 0}
-                continue
-            part = compute_metrics(pred[rows], gold[rows], list(bench.langs), bench.n_choices, seed=seed,
-                                   n_boot=n_boot, scores=None if scores is None else scores[rows])
-            results["subsets"][name] = {k: part[k] for k in SUBSET_METRICS}
-    results["inputs"] = {
-        "benchmark": bench.name,
-        "languages": list(bench.langs),
-        "benchmark_source": bench.source,
-        "benchmark_sha256": bench.sha256,
-        "seed": seed,
-        **({"alignment": bench.meta["source"]["alignment"]} if "alignment" in bench.meta.get("source", {}) else {}),
-        **({"subset": bench.meta["source"]["subset"]} if "subset" in bench.meta.get("source", {}) else {}),
-        **(extra_inputs or {}),
-    }
-    results["versions"] = {"crossin": __version__, "python": platform.python_version(), "numpy": np.__version__}
-    return results
 
 
 def score_file(bench: Benchmark, predictions: str | Path, *, allow_missing: bool = False, only_complete: bool = False,

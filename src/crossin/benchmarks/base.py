@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CrossinError
-from ..extract import LETTERS
+from ..letters import LETTERS
 from ..langs import to_code, to_name
 
 MIN_CHOICES, MAX_CHOICES = 2, 10

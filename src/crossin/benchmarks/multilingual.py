@@ -22,7 +22,7 @@ from __future__ import annotations
 from functools import partial
 
 from ..errors import CrossinError
-from ..extract import LETTERS
+from ..letters import LETTERS
 from ..lang_table import FLORES, FLORES_OF
 from .base import MCQ, BenchmarkSpec
 from .parallel import Layout, Row, letter_index, load_parallel, text

@@ -213,7 +213,7 @@ def text(raw: dict, key: str, where: str, number: int, *, required: bool = True)
 
 def letter_index(value, n: int, where: str, number: int, key: str = "answer") -> int:
     """A gold answer given as a letter ("B") or a 0-based index."""
-    from ..extract import LETTERS
+    from ..letters import LETTERS
 
     if isinstance(value, str) and len(value.strip()) == 1 and value.strip().upper() in LETTERS[:n]:
         return LETTERS.index(value.strip().upper())

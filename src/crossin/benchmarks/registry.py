@@ -58,7 +58,7 @@ register(BenchmarkSpec(
                "'<data-dir>/cross_xquad/test.jsonl', force_ascii=False)`) or use --bench cross-xquad-built "
                "(built offline from XQuAD)",
 ))
-register_lazy("cross-xquad-built", "crossin.benchmarks.xquad.hook:SPEC")
+register_lazy("cross-xquad-built", "crossin.benchmarks.xquad.entry:SPEC")
 register_lazy("global-mmlu", "crossin.benchmarks.multilingual:GLOBAL_MMLU")
 register_lazy("mmlu-prox", "crossin.benchmarks.multilingual:MMLU_PROX")
 register_lazy("belebele", "crossin.benchmarks.multilingual:BELEBELE")

@@ -115,8 +115,9 @@ class XquadBuildConfig:
 @config_options(XquadBuildConfig, names={"out": ("-o",)})
 def build_xquad(cfg: XquadBuildConfig):
     """Build Cross-XQuAD: XQuAD as parallel 4-option multiple choice with distractors from the passage."""
-    from ..benchmarks.xquad import build_cross_xquad, find_xquad_files, openai_generator, write_build
+    from ..benchmarks.xquad import build_cross_xquad, find_xquad_files, write_build
     from ..langs import parse_langs
+    from ..models.openai_api import openai_generator
 
     cfg.validate()
     out, report = Path(cfg.out), Path(cfg.report) if cfg.report else None

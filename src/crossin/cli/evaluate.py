@@ -31,9 +31,10 @@ def check_eval_places(cfg: EvalConfig) -> None:
 def eval_command(cfg: EvalConfig, quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")):
     """Evaluate a model: accuracy, consistency@k, AC3@k and kappa@k per benchmark (cached, resumable)."""
     from ..evaluate import run_eval
+    from ..lmeval.results import RESULT_BLOCKS
 
     check_eval_places(cfg)
-    all_results = run_eval(cfg, progress=not quiet)
+    all_results = run_eval(cfg, progress=not quiet, blocks=RESULT_BLOCKS)
     for name, results in all_results.items():
         if "runs" in results:  # --template all
             console.print(templates_table(results, title=f"{name} · {cfg.model} · {cfg.mode} · every template"))

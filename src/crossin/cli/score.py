@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..config import arg, check_fields, refuse_no_ops
 from ..errors import CrossinError
-from ..extractors import EXTRACTORS
+from ..extraction import EXTRACTORS
 from ..metrics import MAX_N_BOOT
 from .app import app, console, results_table, user_errors
 from .options import config_options
@@ -46,14 +46,14 @@ class ScoreConfig:
                                                               "extractors read differently.")
 
     def spec(self):
-        from ..extractors import ExtractorSpec
+        from ..extraction import ExtractorSpec
 
         return ExtractorSpec(name=self.extractor, seed=self.seed, judge_model=self.judge_model,
                              judge_base_url=self.judge_base_url)
 
     def validate(self) -> None:
         """Every check of a score config, before any file is read."""
-        from ..extractors import check_spec
+        from ..extraction import check_spec
 
         check_fields(self)
         check_spec(self.spec())
@@ -153,7 +153,7 @@ def _print_extraction(block: dict) -> None:
 def _print_disagreements(benchmark, predictions: Path, seed: int, limit: int) -> None:
     """The items crossin's and SeaEval's rules read differently, with both readings and the text."""
     from ..benchmarks import LETTERS
-    from ..extractors import ExtractorSpec, disagreements, read_items
+    from ..extraction import ExtractorSpec, disagreements, read_items
     from ..score import read_text_items
 
     _, items = read_text_items(str(predictions), benchmark)

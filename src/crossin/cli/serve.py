@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 
 from ..config import arg, check_fields
+from ..dtypes import DTYPES
 from ..errors import CrossinError
-from ..models.hf import DTYPES
 from .app import app, console, user_errors
 from .options import config_options
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..answer_lang import lingua_language
 from ..errors import CrossinError
 from ..io import iter_jsonl, read_text, sha256_file
 from ..langs import NAME_BY_CODE, to_code
@@ -301,17 +302,6 @@ def resolve_score_files(specs: list[str], parallel: str, langs: tuple[str, ...])
         if not path.is_file():
             raise CrossinError("score file not found", path=str(path))
     return out
-
-
-def lingua_language(code: str):
-    """lingua's Language for a crossin language code, or None when lingua does not know it."""
-    from lingua import IsoCode639_1, Language
-
-    iso = FILE_ALIASES.get(code, (code,))[0]
-    try:
-        return Language.from_iso_code_639_1(IsoCode639_1.from_str(iso))
-    except (ValueError, AttributeError):
-        return None
 
 
 def langid_text(t: Texts, chars: int) -> str:

@@ -2,7 +2,8 @@
 
 Python API (stable):
 - `EvalConfig`: the typed config (also `crossin eval`'s flags).
-- `run_eval(config, *, model=None, tokenizer=None, model_id=None) -> {bench: results}`.
+- `run_eval(config, *, model=None, tokenizer=None, model_id=None, blocks=None) -> {bench: results}`; `blocks`
+  adds blocks computed by layers above (`crossin eval` adds crossin.lmeval's `lm_eval` block).
 - `score_options(model, tokenizer, bench, mode="loglik"|"cloze", batch_size="auto", template=1, prompt_format="alpaca",
   cloze_norm="chars")
   -> {(set_id, lang): [score per option]}` (original option order; argmax = prediction).
@@ -20,7 +21,7 @@ from .config import MODES, EvalConfig
 from .requests import Request, build_prompt, build_requests, fewshot_sets, templates_to_run
 from .scoring import CLOZE_NORMS, cloze_continuation, rotate, unrotate_scores
 from .runner import execute, run_eval, score_options
-from .templates import summarize_templates
+from .template_summary import summarize_templates
 
 __all__ = [
     "Backend", "GenerationKwargs", "CLOZE_NORMS", "cloze_continuation", "make_backend", "CachingBackend", "EvalCache", "request_key", "MODES", "EvalConfig", "Request",

@@ -8,11 +8,9 @@ the next run picks up where it stopped.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
-from ..request_cache import RequestCache, Resolver, request_key
+from ..request_cache import EvalCache, Resolver, request_key  # EvalCache: shared with the LLM judge
 from .backend import Backend, OnBatch
 
 
@@ -25,16 +23,6 @@ def row_ok(value: object, kind: str) -> bool:
             and not isinstance(value[0], bool) and value[0] == value[0] and value[0] != float("inf")
             and isinstance(value[1], int) and not isinstance(value[1], bool) and value[1] >= 0
             and isinstance(value[2], bool))
-
-
-class EvalCache(RequestCache):
-    """The eval cache in `folder`: table `requests` of requests.sqlite. Keys: `request_key(model identity, kind,
-    context, argument)`; multiple-choice policy (letter spellings, normalisation) is not in them: it is applied
-    above, on the answers."""
-
-    def __init__(self, folder: str | os.PathLike):
-        super().__init__(Path(folder) / "requests.sqlite", table="requests", what="eval cache",
-                         way_out="or run with --no-cache / another --cache-dir")
 
 
 @dataclass

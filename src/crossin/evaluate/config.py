@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from ..config import arg, check_fields, differs, refuse_no_ops
 from ..errors import CrossinError
-from ..extractors import EXTRACTORS, OPENAI_PREFIX
+from ..extraction import EXTRACTORS, OPENAI_PREFIX
+from ..dtypes import DTYPES
 from ..langs import PAPER_LANGS
 from ..metrics import MAX_N_BOOT
-from ..models.hf import DTYPES
 from ..prompts import PROMPT_FORMATS
 from .scoring import CLOZE_NORMS
 
@@ -61,7 +61,7 @@ class EvalConfig:
     def validate(self) -> None:
         """Every check of an eval config, before any model or data loads (configs made in code too): the declared
         constraints, then the rules between fields (`check_prompt_options`, `check_combinations`, `check_sources`)."""
-        from ..extractors import check_spec
+        from ..extraction import check_spec
 
         check_fields(self)
         check_prompt_options(self)
@@ -73,7 +73,7 @@ class EvalConfig:
 
 
 def extractor_spec(config: EvalConfig):
-    from ..extractors import ExtractorSpec
+    from ..extraction import ExtractorSpec
 
     return ExtractorSpec(name=config.extractor, seed=config.seed, judge_model=config.judge_model,
                          judge_base_url=config.judge_base_url, cache_dir=config.cache_dir, no_cache=config.no_cache)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..benchmarks import MCQ, Benchmark, ParallelSet, load_benchmark
 from ..errors import CrossinError
-from ..extract import LETTERS
+from ..letters import LETTERS
 from .scoring import rotate
 from ..prompts import (family_templates, format_cloze, format_mcq, format_with_shots, item_turn, prompt_words,
                        template_name)

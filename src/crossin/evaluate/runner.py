@@ -17,22 +17,24 @@ from __future__ import annotations
 import dataclasses
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from ..benchmarks import Benchmark, best_option, load_benchmark
 from ..config import config_to_dict
 from ..errors import CrossinError
-from ..extractors import Item, extraction_block, read_items
+from ..extraction import Item, extraction_block, read_items
 from ..io import RESULTS_FILE, package_versions, remove_stale_tmp, samples_file, write_json, write_jsonl
 from ..langs import parse_langs
 from ..predictions import MatrixBuilder, option_score_matrix
+from ..results import score
 from .backend import OPENAI_PREFIX, Backend, GenerationKwargs, is_cacheable, make_backend
 from .cache import CachingBackend, EvalCache, RunStats
 from .config import EvalConfig, extractor_spec
 from .scoring import option_scores, question_requests, unrotate_scores
 from .requests import Request, build_requests, load_eval_benchmark, templates_to_run
-from .templates import summarize_templates, template_folder
+from .template_summary import summarize_templates, template_folder
 
 
 def execute(requests: list[Request], mode: str, backend: Backend, *, max_new_tokens: int = 48,
@@ -93,12 +95,34 @@ def score_options(model, tokenizer, bench: Benchmark, *, mode: str = "loglik", b
     return {(r.set_id, r.lang): unrotate_scores(v, r.rotation) for r, v in zip(requests, values)}
 
 
+# A block that a layer above evaluation adds to each benchmark's results (crossin.lmeval's `lm_eval`, the run in
+# lm-eval's layout; evaluation does not import its interop): block(config, bench, samples, results, n_original=the
+# benchmark's sets before --limit) -> the block.
+ResultBlock = Callable[..., dict]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Session:
+    """What every benchmark (and template) of one run_eval call shares."""
+
+    langs: tuple[str, ...]
+    backend: Backend
+    cache: EvalCache | None
+    tokenizer: Any  # the tokenizer prompts are built with (chat templates), None when not needed
+    api: bool
+    progress: bool
+    on_batch: Callable[[int], None] | None
+    blocks: Mapping[str, ResultBlock]
+
+
 def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict | None = None, progress: bool = True,
-             on_batch: Callable[[int], None] | None = None) -> dict[str, dict]:
+             on_batch: Callable[[int], None] | None = None,
+             blocks: Mapping[str, ResultBlock] | None = None) -> dict[str, dict]:
     """Run every benchmark of `config`; write <out>/<bench>/results.json and samples_<bench>.jsonl when config.out is set.
 
     `model`/`tokenizer`: evaluate an in-memory model instead of loading config.model (cached only when `model_id`
     identifies it). `on_batch(n)` is called after each computed batch (progress hooks; tests interrupt with it).
+    `blocks`: {key: ResultBlock} added to each results dict (`crossin eval` passes crossin.lmeval's RESULT_BLOCKS).
     """
     config.validate()
     if config.out:
@@ -107,70 +131,98 @@ def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict |
         import torch
 
         torch.set_num_threads(config.threads)
-    langs = parse_langs(config.langs)
-    api = config.model.startswith(OPENAI_PREFIX)
     backend = make_backend(config, model=model, tokenizer=tokenizer, model_id=model_id)
-    prompt_tokenizer = tokenizer
-    if not api and model is None and config.prompt_format == "chat":
-        from ..models.hf import load_tokenizer
-
-        prompt_tokenizer = load_tokenizer(config.model)
     cache = None
     if not config.no_cache and is_cacheable(backend):
         from ..io import eval_cache_dir
 
         cache = EvalCache(config.cache_dir or eval_cache_dir())
-    all_results: dict[str, dict] = {}
+    session = _Session(parse_langs(config.langs), backend, cache, _prompt_tokenizer(config, model, tokenizer),
+                       config.model.startswith(OPENAI_PREFIX), progress, on_batch, dict(blocks or {}))
     try:
-        templates = templates_to_run(config.template)
-        for name in config.bench:
-            if len(templates) == 1:
-                results = _run_one(dataclasses.replace(config, template=templates[0]), name, langs, backend, cache,
-                                   prompt_tokenizer, api, progress, on_batch)
-                all_results[results["inputs"]["benchmark"]] = results  # the registered name, as in the output folder
-                continue
-            # --template all: each template is a run of its own (own folder, own cache entries: the prompt differs).
-            per_template = {t: _run_one(dataclasses.replace(config, template=t), name, langs, backend, cache,
-                                        prompt_tokenizer, api, progress, on_batch, subfolder=template_folder(t))
-                            for t in templates}
-            bench_name = next(iter(per_template.values()))["inputs"]["benchmark"]
-            all_results[bench_name] = summarize_templates(per_template, out=config.out and Path(config.out) / bench_name)
+        return dict(_run_bench(config, name, session) for name in config.bench)
     finally:
         if cache is not None:
             cache.close()
-    return all_results
 
 
-def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, api, progress, on_batch,
-             subfolder: str = "") -> dict:
-    from ..lmeval.results import lm_eval_block
-    from ..score import score
+def _prompt_tokenizer(config: EvalConfig, model, tokenizer):
+    if not config.model.startswith(OPENAI_PREFIX) and model is None and config.prompt_format == "chat":
+        from ..models.hf import load_tokenizer
 
+        return load_tokenizer(config.model)
+    return tokenizer
+
+
+def _run_bench(config: EvalConfig, name: str, session: _Session) -> tuple[str, dict]:
+    """(the registered name, as in the output folder; its results or, for --template all, their summary)."""
+    templates = templates_to_run(config.template)
+    if len(templates) == 1:
+        results = _run_one(dataclasses.replace(config, template=templates[0]), name, session)
+        return results["inputs"]["benchmark"], results
+    # --template all: each template is a run of its own (own folder, own cache entries: the prompt differs).
+    per_template = {t: _run_one(dataclasses.replace(config, template=t), name, session, subfolder=template_folder(t))
+                    for t in templates}
+    bench_name = next(iter(per_template.values()))["inputs"]["benchmark"]
+    return bench_name, summarize_templates(per_template, out=config.out and Path(config.out) / bench_name)
+
+
+def _run_one(config: EvalConfig, name: str, session: _Session, subfolder: str = "") -> dict:
+    """One benchmark under one template: requests -> answers -> samples -> results (and files under config.out)."""
     started = time.perf_counter()
-    bench, pool = load_eval_benchmark(config, name, langs, load=functools.partial(load_benchmark, subset=config.subset))
+    bench, pool = load_eval_benchmark(config, name, session.langs,
+                                      load=functools.partial(load_benchmark, subset=config.subset))
     # Cloze scores each option on its own after a prompt that does not list them: the order cannot matter, so
     # rotating would only recompute the same numbers.
     circular = config.circular and config.mode != "cloze"
-    rotations = (lambda n: list(range(n))) if circular else (lambda n: [0])
-    try:
-        requests = build_requests(bench, config.mode, template=config.template, prompt_format=config.prompt_format,
-                                  tokenizer=tokenizer, rotations=rotations, api=api, prompt_lang=config.prompt_lang,
-                                  num_fewshot=config.num_fewshot, fewshot_pool=pool, seed=config.seed)
-    except ValueError as e:  # e.g. --prompt-format chat with a tokenizer that has no chat template
-        raise CrossinError(f"{config.model}: {e}") from None
+    requests = _requests(config, bench, pool, session, circular)
     stats = RunStats()
-    values = execute(requests, config.mode, backend, max_new_tokens=config.max_new_tokens, cache=cache,
-                     progress=progress, desc=f"{bench.name} {config.mode}", on_batch=on_batch, stats=stats,
-                     cloze_norm=config.cloze_norm)
-
-    per_item: dict[tuple[str, str], list[dict]] = {}
-    prompts: dict[tuple[str, str], str] = {}
+    values = execute(requests, config.mode, session.backend, max_new_tokens=config.max_new_tokens,
+                     cache=session.cache, progress=session.progress, desc=f"{bench.name} {config.mode}",
+                     on_batch=session.on_batch, stats=stats, cloze_norm=config.cloze_norm)
     spec = extractor_spec(config)
     readings = []
     if config.mode == "generate":
         items = [Item(f"{r.set_id}:{r.lang}" + (f":r{r.rotation}" if r.rotation else ""), r.lang, v, tuple(r.options))
                  for r, v in zip(requests, values)]
-        readings = read_items(spec, items, progress=progress)
+        readings = read_items(spec, items, progress=session.progress)
+    samples, matrix = _samples(config, bench, _answers(config, requests, values, readings), circular)
+    results = _scored(config, bench, samples, matrix, circular)
+    results["wall_time_s"] = round(time.perf_counter() - started, 3)
+    results["requests"] = {"total": len(requests), "cache_hits": stats.hits, "computed": stats.computed}
+    results["extraction"] = (extraction_block(spec, bench.langs, [(r.lang, x) for r, x in zip(requests, readings)])
+                             if config.mode == "generate" else {"extractor": None, "note": f"{config.mode}: option scores"})
+    results["config"] = config_to_dict(config)
+    for key, block in session.blocks.items():
+        results[key] = block(config, bench, samples, results, n_original=len(pool))
+    if session.backend.identity is not None:
+        results["model_identity"] = session.backend.identity
+    if getattr(session.backend, "server_report", None) is not None:
+        results["servers"] = session.backend.server_report()
+    if config.out:
+        folder = Path(config.out) / bench.name / subfolder
+        remove_stale_tmp(folder)  # a killed eval's temp files, in the folder this eval writes (nothing else)
+        write_jsonl(folder / samples_file(bench.name), samples)
+        write_json(folder / RESULTS_FILE, results)
+    return results
+
+
+def _requests(config: EvalConfig, bench: Benchmark, pool, session: _Session, circular: bool) -> list[Request]:
+    rotations = (lambda n: list(range(n))) if circular else (lambda n: [0])
+    try:
+        return build_requests(bench, config.mode, template=config.template, prompt_format=config.prompt_format,
+                              tokenizer=session.tokenizer, rotations=rotations, api=session.api,
+                              prompt_lang=config.prompt_lang, num_fewshot=config.num_fewshot, fewshot_pool=pool,
+                              seed=config.seed)
+    except ValueError as e:  # e.g. --prompt-format chat with a tokenizer that has no chat template
+        raise CrossinError(f"{config.model}: {e}") from None
+
+
+def _answers(config: EvalConfig, requests: list[Request], values: list, readings: list) -> tuple[dict, dict]:
+    """({(set_id, lang): one entry per rotation: its option scores or output, and the original option it chose},
+    {(set_id, lang): the first rotation's prompt})."""
+    per_item: dict[tuple[str, str], list[dict]] = {}
+    prompts: dict[tuple[str, str], str] = {}
     for k, (r, value) in enumerate(zip(requests, values)):
         entry: dict = {"rotation": r.rotation}
         if config.mode == "generate":
@@ -183,7 +235,13 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
             entry["choice"] = best_option(original)
         per_item.setdefault((r.set_id, r.lang), []).append(entry)
         prompts.setdefault((r.set_id, r.lang), r.prompt)
+    return per_item, prompts
 
+
+def _samples(config: EvalConfig, bench: Benchmark, answers: tuple[dict, dict],
+             circular: bool) -> tuple[list[dict], MatrixBuilder]:
+    """One sample per (set, language), in the benchmark's order, and the matrix of their choices."""
+    per_item, prompts = answers
     matrix = MatrixBuilder(what="answer")
     samples = []
     for pset in bench.sets:
@@ -206,9 +264,12 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
             if circular:
                 sample["rotations"] = entries
             samples.append(sample)
+    return samples, matrix
 
-    model_name = config.model
-    extra = {"model": model_name, "adapter": config.adapter, "mode": config.mode, "circular": circular,
+
+def _scored(config: EvalConfig, bench: Benchmark, samples: list[dict], matrix: MatrixBuilder, circular: bool) -> dict:
+    """The metrics and what the run was: its settings, the answer-language check (generate), the versions."""
+    extra = {"model": config.model, "adapter": config.adapter, "mode": config.mode, "circular": circular,
              "template": config.template, "prompt_format": config.prompt_format, "num_fewshot": config.num_fewshot,
              "prompt_lang": config.prompt_lang, "source": bench.meta.get("source")}
     if config.mode == "cloze":
@@ -223,19 +284,4 @@ def _run_one(config: EvalConfig, name: str, langs, backend, cache, tokenizer, ap
         results["answer_language"] = answer_language_of_samples(samples, bench.langs)
     results["seed"] = config.seed
     results["versions"] = {**results["versions"], **package_versions("torch", "transformers", "peft")}
-    results["wall_time_s"] = round(time.perf_counter() - started, 3)
-    results["requests"] = {"total": len(requests), "cache_hits": stats.hits, "computed": stats.computed}
-    results["extraction"] = (extraction_block(spec, bench.langs, [(r.lang, x) for r, x in zip(requests, readings)])
-                             if config.mode == "generate" else {"extractor": None, "note": f"{config.mode}: option scores"})
-    results["config"] = config_to_dict(config)
-    results["lm_eval"] = lm_eval_block(config, bench, samples, results, n_original=len(pool))  # the same run in lm-eval's results layout
-    if backend.identity is not None:
-        results["model_identity"] = backend.identity
-    if getattr(backend, "server_report", None) is not None:
-        results["servers"] = backend.server_report()
-    if config.out:
-        folder = Path(config.out) / bench.name / subfolder
-        remove_stale_tmp(folder)  # a killed eval's temp files, in the folder this eval writes (nothing else)
-        write_jsonl(folder / samples_file(bench.name), samples)
-        write_json(folder / RESULTS_FILE, results)
     return results

@@ -124,5 +124,6 @@ class Steps:
 
     def eval(self, cfg: ExperimentConfig, run: Run, folder: Path, adapter: Path | None) -> dict:
         from ..evaluate import run_eval
+        from ..lmeval.results import RESULT_BLOCKS
 
-        return run_eval(eval_config(cfg, run, adapter, folder / "eval"))
+        return run_eval(eval_config(cfg, run, adapter, folder / "eval"), blocks=RESULT_BLOCKS)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CrossinError
-from ..extract import LETTERS
+from ..letters import LETTERS
 from ..io import iter_jsonl
 from ..lang_table import FLORES
 

@@ -106,3 +106,7 @@ def lm_eval_block(config, bench: Benchmark, samples: list[dict], results: dict, 
             "bootstrap_iters": config.n_boot, "random_seed": config.seed, "num_fewshot": config.num_fewshot,
         },
     }
+
+
+# What `crossin eval` adds to each benchmark's results.json (evaluate.run_eval's `blocks`).
+RESULT_BLOCKS = {"lm_eval": lm_eval_block}

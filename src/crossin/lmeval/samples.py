@@ -139,8 +139,7 @@ def load_lm_eval_samples(folder: str | Path, *, bench: list[str] | None = None, 
                            "the folder of one run", path=str(folder))
     out = []
     for name, per_lang in native.items():
-        codes = langs or tuple(sorted(per_lang, key=lambda c: (c != "en", c)))
-        missing = [c for c in codes if c not in per_lang]
+        codes, missing = _languages(langs, per_lang)
         if missing:
             raise CrossinError(f"no samples of {name} in {', '.join(missing)} (found: {', '.join(sorted(per_lang))})",
                                path=str(folder))
@@ -149,13 +148,18 @@ def load_lm_eval_samples(folder: str | Path, *, bench: list[str] | None = None, 
                                path=str(folder))
         out.append(native_matrix(name, codes, per_lang, str(folder)))
     for name, paths in by_bench.items():
-        codes = langs or tuple(sorted(paths, key=lambda c: (c != "en", c)))
-        missing = [c for c in codes if c not in paths]
+        codes, missing = _languages(langs, paths)
         if missing:
             raise CrossinError(f"no samples for {', '.join(group_name(name) + '_' + c for c in missing)} "
                                f"(found: {', '.join(sorted(paths))})", path=str(folder))
         out.append(_matrix(name, codes, {c: paths[c] for c in codes}, str(folder)))
     return out
+
+
+def _languages(langs: tuple[str, ...] | None, found) -> tuple[tuple[str, ...], list[str]]:
+    """The languages to score (those asked for, else every one found, English first) and those without samples."""
+    codes = langs or tuple(sorted(found, key=lambda c: (c != "en", c)))
+    return codes, [c for c in codes if c not in found]
 
 
 def _matrix(name: str, codes: tuple[str, ...], paths: dict[str, Path], folder: str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..dtypes import DTYPES
 from ..errors import CrossinError
 from ..io import sha256_file
 from .embedded import EMBEDDED_NAMES, embedded_model_dir, is_embedded
@@ -57,11 +58,6 @@ def _check_hub_model(name: str) -> None:
         raise CrossinError(f"{what}, and the Hugging Face Hub is unreachable ({type(e).__name__}: {e}); "
                            "pass a local folder or connect") from None
     _HUB_MODELS_SEEN.add(key)
-
-
-# The dtype names of training (TrainConfig.model_dtype) and evaluation (EvalConfig.dtype, serve --dtype): one
-# table, so both mean the same weights. Values are torch's names.
-DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
 
 
 def default_device() -> str:

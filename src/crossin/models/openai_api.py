@@ -6,13 +6,17 @@ exponential backoff and jitter; any other HTTP error is one line naming the serv
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import CrossinError
+from ..io import sha256_text
 
 _client = None
 _client_lock = threading.Lock()
@@ -157,3 +161,34 @@ def echo_logprobs(base_url: str, model: str, prompts: list, *, timeout: float = 
         raise CrossinError(f"{redact_url(url)} does not return prompt log-probabilities (loglik and cloze need "
                            "/v1/completions with echo + logprobs, as vLLM's server and `crossin serve` provide); "
                            "use --mode generate with this server") from None
+
+
+def openai_generator(base_url: str, model: str, *, seed: int = 0, api_key: str | None = None,
+                     cache: str | os.PathLike | None = None, timeout: float = 120.0) -> Callable[[str, list[dict]], str]:
+    """(key, chat messages) -> reply, from any OpenAI-compatible server; replies are appended to `cache` (JSONL) so
+    a rerun resumes. Cross-XQuAD's LLM distractor generator (`crossin bench build-xquad --generator openai`)."""
+    done: dict[tuple[str, str], str] = {}
+    cache_path = Path(cache) if cache else None
+    if cache_path and cache_path.exists():
+        for raw in cache_path.read_text(encoding="utf-8").splitlines():
+            try:
+                obj = json.loads(raw)
+                done[(obj["id"], obj["prompt_sha256"])] = obj["reply"]
+            except (json.JSONDecodeError, RecursionError, KeyError, TypeError):
+                continue  # a line cut short by an interrupted run: that call is simply made again
+    lock = threading.Lock()
+
+    def generate(set_id: str, messages: list[dict]) -> str:
+        digest = sha256_text(json.dumps([model, messages], ensure_ascii=False))
+        if (set_id, digest) in done:
+            return done[(set_id, digest)]
+        reply = chat_completion(base_url, model, messages, temperature=0.0, max_tokens=512, seed=seed,
+                                api_key=api_key, timeout=timeout)
+        if cache_path:
+            with lock:
+                cache_path.parent.mkdir(parents=True, exist_ok=True)
+                with open(cache_path, "a", encoding="utf-8") as f:
+                    f.write(json.dumps({"id": set_id, "prompt_sha256": digest, "reply": reply}, ensure_ascii=False) + "\n")
+        return reply
+
+    return generate

@@ -145,23 +145,33 @@ def _slug(text: str) -> str:
 # ------------------------------------------------------------------------------------- Figures 3-5
 
 
+def _panels(n: int, width: float):
+    """A figure of the paper's set (3-5): a row of `n` panels, each `width` inches wide; (figure, the n axes)."""
+    fig, axes = pyplot().subplots(1, n, figsize=(width * n, 4.4), squeeze=False)
+    return fig, axes[0]
+
+
+def _save(fig, out: Path, figures: dict, key: str) -> None:
+    """A figure of the paper's set (3-5): saved as <out>/<key>.png and listed under its key."""
+    fig.tight_layout()
+    save_figure(fig, out / f"{key}.png")
+    figures[key] = f"{key}.png"
+
+
 def _figure3(runs, benches, out, figures, skipped):
     groups = figure3_groups(runs)
     if not groups:
         skipped["ac3_by_formulation"] = (f"needs arms of at least two data formulations ({', '.join(ARM_RECIPES)}) "
                                          "without translation data; the inputs have none or one")
         return
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(max(6.5, 1.6 * len(groups) + 2.5), 4.4))
+    fig, (ax,) = _panels(1, max(6.5, 1.6 * len(groups) + 2.5))
     series = {}
     for bench in benches:
         series[bench] = [_point([r for r in g if r.bench == bench], "ac3") if any(r.bench == bench for r in g) else None
                          for _, g in groups]
     _ac3_bars(ax, [label for label, _ in groups], series, xlabel="training data formulation",
               title="AC3 by data formulation (error bars: 95% bootstrap CI)", legend_title="benchmark")
-    fig.tight_layout()
-    save_figure(fig, out / "ac3_by_formulation.png")
-    figures["ac3_by_formulation"] = "ac3_by_formulation.png"
+    _save(fig, out, figures, "ac3_by_formulation")
 
 
 def _figure4(runs, benches, out, figures, skipped):
@@ -170,9 +180,8 @@ def _figure4(runs, benches, out, figures, skipped):
         skipped["translation_effect"] = ("needs an arm with translation samples and the same arm (recipe, size) "
                                          "without them; the inputs have no such pair")
         return
-    plt = pyplot()
-    fig, axes = plt.subplots(1, len(benches), figsize=(max(4.5, 2.2 * len(pairs) + 1.5) * len(benches), 4.4), squeeze=False)
-    for ax, bench in zip(axes[0], benches):
+    fig, axes = _panels(len(benches), max(4.5, 2.2 * len(pairs) + 1.5))
+    for ax, bench in zip(axes, benches):
         series = {"without translation": [], "with translation": []}
         for _, without, with_t in pairs:
             for label, group in (("without translation", without), ("with translation", with_t)):
@@ -181,9 +190,7 @@ def _figure4(runs, benches, out, figures, skipped):
         _ac3_bars(ax, [label for label, _, _ in pairs], series, xlabel="arm", title=bench,
                   colors=["tab:gray", "tab:green"])
     fig.suptitle("With vs without translation data (error bars: 95% bootstrap CI)", fontsize=10)
-    fig.tight_layout()
-    save_figure(fig, out / "translation_effect.png")
-    figures["translation_effect"] = "translation_effect.png"
+    _save(fig, out, figures, "translation_effect")
 
 
 def _figure5(runs, benches, out, figures, skipped):
@@ -192,9 +199,8 @@ def _figure5(runs, benches, out, figures, skipped):
         skipped["ac3_vs_size"] = ("needs one recipe at two or more sizes without translation data "
                                   "(a `sweep` in the experiment config); the inputs have none")
         return
-    plt = pyplot()
-    fig, axes = plt.subplots(1, len(series), figsize=(6.0 * len(series), 4.4), squeeze=False)
-    for ax, (recipe, points) in zip(axes[0], series.items()):
+    fig, axes = _panels(len(series), 6.0)
+    for ax, (recipe, points) in zip(axes, series.items()):
         sizes = sorted({n for n, _ in points})
         dodge = 0.012 * (sizes[-1] - sizes[0] or 1)  # keeps the benchmarks' error bars apart
         for b_index, bench in enumerate(benches):
@@ -217,9 +223,7 @@ def _figure5(runs, benches, out, figures, skipped):
         ax.set_title(f"AC3 vs CrossIn data size ({recipe}; error bars: 95% CI)")
         ax.legend(title="benchmark", fontsize=8)
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    save_figure(fig, out / "ac3_vs_size.png")
-    figures["ac3_vs_size"] = "ac3_vs_size.png"
+    _save(fig, out, figures, "ac3_vs_size")
 
 
 # ------------------------------------------------------------------------------- figure selection

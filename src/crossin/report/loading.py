@@ -3,6 +3,7 @@ an adapter was trained on (from its training folder)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +55,14 @@ Samples = PredictionMatrix
 
 
 # ---------------------------------------------------------------------------------------------- runs
+
+
+def present(names: list[str], benches: list[str], by: dict[tuple[str, str], Run]) -> Iterator[tuple[str, str, Run]]:
+    """(run name, benchmark, run) for every cell of the names x benchmarks grid that has a run, in the grid's order."""
+    for name in names:
+        for bench in benches:
+            if (name, bench) in by:
+                yield name, bench, by[(name, bench)]
 
 
 def find_runs(inputs: list[str | Path]) -> list[Run]:

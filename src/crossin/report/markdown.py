@@ -8,7 +8,7 @@ from pathlib import Path
 from ..io import atomic_write_text, write_json
 from ..metrics import headline_k
 from .figures import draw_figures
-from .loading import Run, find_runs, usable_samples
+from .loading import Run, find_runs, present, usable_samples
 from .statistics import TABLE_METRICS, build_table, default_comparisons, ordered_names, run_comparisons
 
 
@@ -164,24 +164,20 @@ def measures(names: list[str], benches: list[str], by: dict[tuple[str, str], Run
     """Per run and benchmark: RankC (with its CI and chance level), the answer-language share (generate mode) and
     each subset's accuracy and consistency (Global-MMLU's cs / ca), from results.json."""
     rows = []
-    for name in names:
-        for bench in benches:
-            run = by.get((name, bench))
-            if run is None:
-                continue
-            res = run.results
-            rankc, lang = res.get("rankc"), res.get("answer_language")
-            k = headline_k(len(res["languages"]))
-            rows.append({
-                "run": name, "bench": bench,
-                "rankc": rankc and {"value": rankc["overall"], "ci95": (res.get("ci95") or {}).get("rankc"),
-                                    "chance": rankc["chance"]},
-                "answer_language": lang and {"overall": lang["overall"],
-                                             "languages": {c: v.get("share") for c, v in lang["languages"].items()}},
-                "subsets": {sub: {"n_sets": v["n_sets"], "accuracy": v.get("accuracy"),
-                                  "consistency": (v.get("consistency") or {}).get(str(k)), "k": k}
-                            for sub, v in (res.get("subsets") or {}).items()},
-            })
+    for name, bench, run in present(names, benches, by):
+        res = run.results
+        rankc, lang = res.get("rankc"), res.get("answer_language")
+        k = headline_k(len(res["languages"]))
+        rows.append({
+            "run": name, "bench": bench,
+            "rankc": rankc and {"value": rankc["overall"], "ci95": (res.get("ci95") or {}).get("rankc"),
+                                "chance": rankc["chance"]},
+            "answer_language": lang and {"overall": lang["overall"],
+                                         "languages": {c: v.get("share") for c, v in lang["languages"].items()}},
+            "subsets": {sub: {"n_sets": v["n_sets"], "accuracy": v.get("accuracy"),
+                              "consistency": (v.get("consistency") or {}).get(str(k)), "k": k}
+                        for sub, v in (res.get("subsets") or {}).items()},
+        })
     return rows
 
 

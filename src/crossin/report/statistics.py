@@ -8,7 +8,7 @@ import numpy as np
 from ..errors import CrossinError
 from ..metrics import answer_warnings, harmonic, headline_k, per_set_accuracy, per_set_consistency
 from ..recipe_names import EN_ONLY, ZERO_SHOT
-from .loading import Run, Samples
+from .loading import Run, Samples, present
 
 # Table 3's columns, plus kappa: a model that always answers "A" is perfectly consistent, kappa shows it.
 TABLE_METRICS = ("accuracy", "consistency", "ac3", "kappa")
@@ -28,20 +28,15 @@ def ordered_names(runs: list[Run]) -> list[str]:
 
 def build_table(names: list[str], benches: list[str], by: dict[tuple[str, str], Run]) -> dict:
     """Table 3: per run and benchmark, each metric's value and 95% CI as results.json has them."""
-    table: dict = {}
-    for name in names:
-        table[name] = {}
-        for bench in benches:
-            r = by.get((name, bench))
-            if r is None:
-                continue
-            table[name][bench] = {m: {"value": r.metric(m), "ci95": r.ci(m)} for m in TABLE_METRICS}
-            table[name][bench]["k"] = r.k
-            # Beside the numbers: what the model answered, and why the numbers may mean nothing.
-            table[name][bench]["answers"] = [int(sum(c)) for c in zip(*r.results["answer_distribution"].values())]
-            table[name][bench]["warnings"] = r.results.get("warnings") or answer_warnings(r.results)
-            table[name][bench]["n_sets"] = r.results["n_sets"]
-            table[name][bench]["languages"] = r.results["languages"]
+    table: dict = {name: {} for name in names}
+    for name, bench, r in present(names, benches, by):
+        table[name][bench] = {m: {"value": r.metric(m), "ci95": r.ci(m)} for m in TABLE_METRICS}
+        table[name][bench]["k"] = r.k
+        # Beside the numbers: what the model answered, and why the numbers may mean nothing.
+        table[name][bench]["answers"] = [int(sum(c)) for c in zip(*r.results["answer_distribution"].values())]
+        table[name][bench]["warnings"] = r.results.get("warnings") or answer_warnings(r.results)
+        table[name][bench]["n_sets"] = r.results["n_sets"]
+        table[name][bench]["languages"] = r.results["languages"]
     return table
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..config import arg, check_fields, differs, refuse_no_ops
 from ..errors import CrossinError
-from ..models.hf import DTYPES
+from ..dtypes import DTYPES
 from ..prompts import PROMPT_FORMATS
 
 PAPER_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]

@@ -20,13 +20,14 @@ has) and replaced by the next passage answer when it fails.
 
 The package, in the order a build runs: `text` (normalising and typing answers), `reader` (XQuAD files, the folder,
 the download), `distractors` (passage candidates and the rules), `llm` (LLM proposals), `build` (the steps above
-and the report), `quality` (options in the passage, trivial baselines), `hook` (the registry's cross-xquad-built).
+and the report), `quality` (options in the passage, trivial baselines), `entry` (the registry's entry for
+cross-xquad-built).
 """
 
 from .build import BUILD_VERSION, BuildResult, build_cross_xquad, write_build
 from .distractors import N_OPTIONS
-from .hook import build_cached, build_for_registry
-from .llm import Generator, distractor_prompt, openai_generator, parse_proposals
+from .entry import build_cached, build_for_registry
+from .llm import Generator, distractor_prompt, parse_proposals
 from .quality import options_in_context, trivial_baselines
 from .reader import XQUAD_LANGS, XQUAD_URL, XQUAD_URL_ENV, Question, download_xquad, find_xquad_files, read_xquad_file
 from .text import ANSWER_TYPES, UNSPACED_LANGS, answer_type, clean_option, norm_key
@@ -34,6 +35,6 @@ from .text import ANSWER_TYPES, UNSPACED_LANGS, answer_type, clean_option, norm_
 __all__ = [
     "XQUAD_LANGS", "BUILD_VERSION", "BuildResult", "build_cross_xquad", "build_cached", "build_for_registry",
     "download_xquad", "read_xquad_file", "find_xquad_files", "trivial_baselines", "options_in_context",
-    "openai_generator", "parse_proposals", "distractor_prompt", "norm_key", "clean_option", "answer_type",
+    "parse_proposals", "distractor_prompt", "norm_key", "clean_option", "answer_type",
     "write_build", "Generator", "Question", "N_OPTIONS", "ANSWER_TYPES", "UNSPACED_LANGS", "XQUAD_URL", "XQUAD_URL_ENV",
 ]

@@ -7,19 +7,16 @@ a question is filled up with passage picks when fewer than three proposals pass.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 
-from ...io import sha256_text
 from ...threads import map_concurrent
 from .distractors import N_OPTIONS, Entry, Pick, conflicts
 from .text import clean_option, norm_key
 
 # An LLM distractor generator: (set id, prompt messages) -> raw reply text. Kept this thin so tests and other
-# clients plug in; `openai_generator` below is the one the CLI uses.
+# clients plug in; the CLI's is crossin.models.openai_api.openai_generator (the HTTP client is a model's concern).
 Generator = Callable[[str, list[dict]], str]
 
 
@@ -97,37 +94,3 @@ def accept_proposals(reply: str, gold: Entry, langs: tuple[str, ...], stats: Cou
             stats["accepted"] += 1
             picks.append((prop, pkey, "llm"))
     return picks
-
-
-def openai_generator(base_url: str, model: str, *, seed: int = 0, api_key: str | None = None,
-                     cache: str | os.PathLike | None = None, timeout: float = 120.0) -> Generator:
-    """A Generator backed by any OpenAI-compatible server; replies are appended to `cache` so a rerun resumes."""
-    import threading
-
-    from ...models.openai_api import chat_completion  # the HTTP client; only this generator needs it
-
-    done: dict[tuple[str, str], str] = {}
-    cache_path = Path(cache) if cache else None
-    if cache_path and cache_path.exists():
-        for raw in cache_path.read_text(encoding="utf-8").splitlines():
-            try:
-                obj = json.loads(raw)
-                done[(obj["id"], obj["prompt_sha256"])] = obj["reply"]
-            except (json.JSONDecodeError, RecursionError, KeyError, TypeError):
-                continue  # a line cut short by an interrupted run: that call is simply made again
-    lock = threading.Lock()
-
-    def generate(set_id: str, messages: list[dict]) -> str:
-        digest = sha256_text(json.dumps([model, messages], ensure_ascii=False))
-        if (set_id, digest) in done:
-            return done[(set_id, digest)]
-        reply = chat_completion(base_url, model, messages, temperature=0.0, max_tokens=512, seed=seed,
-                                api_key=api_key, timeout=timeout)
-        if cache_path:
-            with lock:
-                cache_path.parent.mkdir(parents=True, exist_ok=True)
-                with open(cache_path, "a", encoding="utf-8") as f:
-                    f.write(json.dumps({"id": set_id, "prompt_sha256": digest, "reply": reply}, ensure_ascii=False) + "\n")
-        return reply
-
-    return generate

@@ -2,7 +2,7 @@
 
 - `crossin` (default): crossin's rules (`extract.py`); unparsed stays unparsed, two final answers are ambiguous.
 - `seaeval`: SeaEval's own rule (`extract_seaeval.py`), random fill seeded by `seed` and the item, and counted.
-- `judge`: an LLM on an OpenAI-compatible server names the option (`extract_judge.py`), cached.
+- `judge`: an LLM on an OpenAI-compatible server names the option (`extraction/judge.py`), cached.
 Each reads a batch of `Item`s and returns one `Reading` per item; `extraction_block` is what results.json records.
 """
 
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import CrossinError
-from .extract import VERSION as CROSSIN_VERSION
-from .extract import Reading, read_answer
-from .extract_seaeval import VERSION as SEAEVAL_VERSION
-from .extract_seaeval import seaeval_align
+from ..errors import CrossinError
+from ..extract import VERSION as CROSSIN_VERSION
+from ..extract import Reading, read_answer
+from ..extract_seaeval import VERSION as SEAEVAL_VERSION
+from ..extract_seaeval import seaeval_align
 
 EXTRACTORS = ("crossin", "seaeval", "judge")
 OPENAI_PREFIX = "openai:"
@@ -47,7 +47,7 @@ def check_spec(spec: ExtractorSpec) -> None:
             raise CrossinError("--extractor judge needs --judge-model openai:NAME (a model on an OpenAI-compatible server)")
         if not spec.judge_base_url:
             raise CrossinError("--extractor judge needs --judge-base-url (e.g. http://127.0.0.1:8000/v1)")
-        from .extract_judge import check_base_url
+        from .judge import check_base_url
 
         check_base_url(spec.judge_base_url)
     elif spec.judge_model or spec.judge_base_url:
@@ -65,7 +65,7 @@ def read_items(spec: ExtractorSpec, items: list[Item], *, progress: bool = False
             r = seaeval_align(it.output, it.choices, seed=spec.seed, key=it.key)
             out.append(Reading(r.choice, rule="random" if r.random else "seaeval", random=r.random))
         return out
-    from .extract_judge import judge_items
+    from .judge import judge_items
 
     return judge_items(spec, items, progress=progress)
 
@@ -75,7 +75,7 @@ def version(spec: ExtractorSpec) -> str:
         return CROSSIN_VERSION
     if spec.name == "seaeval":
         return SEAEVAL_VERSION
-    from .extract_judge import JUDGE_VERSION
+    from .judge import JUDGE_VERSION
 
     return JUDGE_VERSION
 
@@ -87,7 +87,7 @@ def extraction_block(spec: ExtractorSpec, langs, readings: list[tuple[str, Readi
     if spec.name == "seaeval":
         block["seed"] = spec.seed
     if spec.name == "judge":
-        from .extract_judge import judge_description
+        from .judge import judge_description
 
         block["judge"] = judge_description(spec)
     counts = {name: {lang: 0 for lang in langs} for name in ("texts", "unparsed", "ambiguous", "random")}

@@ -46,7 +46,7 @@ def build_for_registry(data_root: Path | None, langs: tuple[str, ...]) -> Path:
     raise CrossinError("no xquad/xquad.<lang>.json here to build cross-xquad-built from", path=str(root))
 
 
-# Named in registry.py as "crossin.benchmarks.xquad.hook:SPEC"; this module never imports the registry.
+# Named in registry.py as "crossin.benchmarks.xquad.entry:SPEC"; this module never imports the registry.
 SPEC = BenchmarkSpec(
     name="cross-xquad-built",
     description="Cross-XQuAD built offline by crossin (seed 0): 1,190 XQuAD questions as parallel 4-option MCQ with a "

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 
-from .errors import CrossinError
-from .extract import LETTERS, Reading
-from .io import sha256_text
-from .request_cache import Resolver, request_key
-from .threads import map_concurrent
+from ..errors import CrossinError
+from ..extract import Reading
+from ..io import sha256_text
+from ..letters import LETTERS
+from ..request_cache import EvalCache, Resolver, request_key
+from ..threads import map_concurrent
 
 JUDGE_VERSION = "1"
 JUDGE_PROMPT = (
@@ -57,7 +58,7 @@ def parse_reply(reply: str, n_choices: int) -> int | None:
 
 
 def identity(spec) -> dict:
-    from .models.openai_api import redact_url
+    from ..models.openai_api import redact_url
 
     return {"backend": "openai", "role": "judge", "base_url": redact_url(spec.judge_base_url.rstrip("/")),
             "model": spec.judge_model.removeprefix("openai:")}
@@ -70,9 +71,8 @@ def judge_description(spec) -> dict:
 def judge_items(spec, items, *, progress: bool = False) -> list[Reading]:
     """Ask the judge about every item whose reply is not cached yet (each reply stored as it arrives); read every
     reply."""
-    from .evaluate.cache import EvalCache
-    from .io import eval_cache_dir
-    from .models.openai_api import chat_completion
+    from ..io import eval_cache_dir
+    from ..models.openai_api import chat_completion
 
     ident = identity(spec)
     asked = [it for it in items if it.output and it.output.strip()]  # an empty answer chose nothing: not asked
