@@ -38,10 +38,12 @@ class Registry:
         return iter(self.names())
 
     def get(self, name: str):
-        """The entry, imported on first use; an unknown name is one line listing the known ones."""
+        """The entry, imported on first use; an unknown name is one line listing the known ones. A lazy entry is
+        looked up in its module every time (Python keeps the module): the registry holds no copy that could differ
+        from `module.attribute` (a patched or reloaded class is the one used)."""
         if name not in self._objects and name in self._lazy:
             module, _, attr = self._lazy[name].partition(":")
-            self._objects[name] = getattr(importlib.import_module(module), attr)
+            return getattr(importlib.import_module(module), attr)
         if name not in self._objects:
             raise CrossinError(f"unknown {self.what} {name!r}; known: {', '.join(self.names())}")
         return self._objects[name]
