@@ -467,6 +467,25 @@ def test_no_checkpointing_future_warning_in_train_or_adapter_load(tiny_setup, tm
     assert found == []
 
 
+def test_adapter_save_asks_no_hub_and_warns_nothing(tiny_setup, tmp_path):
+    """PEFT's vocabulary check looked the base up on the Hub by the name the user gave (`gemma-3-270m`) and warned
+    twice ("Unable to fetch remote file", "Could not find a config file") on every checkpoint and adapter save."""
+    import warnings
+
+    from peft import LoraConfig, get_peft_model
+
+    from crossin.models.adapter import save_adapter_weights
+    from crossin.models.hf import load_pretrained
+
+    model, _ = tiny_setup
+    peft_model = get_peft_model(load_pretrained(str(model))[0], LoraConfig(r=2, target_modules=["q_proj"]))
+    peft_model.peft_config["default"].base_model_name_or_path = "gemma-3-270m"  # a name, not a folder
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        save_adapter_weights(peft_model, tmp_path / "adapter")
+    assert [str(w.message) for w in caught] == []
+
+
 def test_model_load_has_no_progress_bar_of_its_own(tiny_setup, capfd):
     """transformers' "Loading weights" bar would nest inside crossin's eval bar; it is off during the load only."""
     from transformers.utils import logging as hf_logging

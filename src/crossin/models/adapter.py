@@ -28,7 +28,10 @@ def save_adapter_weights(peft_model, folder: Path, adapter_name: str = "default"
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    state = get_peft_model_state_dict(peft_model, adapter_name=adapter_name)  # PEFT's own choice of tensors
+    # PEFT's own choice of tensors. crossin never resizes the vocabulary, so PEFT's "auto" check for a changed one is
+    # skipped: for a base named as the user named it (`gemma-3-270m`) it asks the Hub for that name's config.json
+    # and warns twice on every save when it is not found (trained embeddings are saved as modules_to_save anyway).
+    state = get_peft_model_state_dict(peft_model, adapter_name=adapter_name, save_embedding_layers=False)
     kept: dict[tuple, str] = {}
     copies: dict[str, str] = {}
     for name, tensor in state.items():
