@@ -467,22 +467,27 @@ def test_no_checkpointing_future_warning_in_train_or_adapter_load(tiny_setup, tm
     assert found == []
 
 
-def test_adapter_save_asks_no_hub_and_warns_nothing(tiny_setup, tmp_path):
+def test_adapter_save_and_load_ask_no_hub_and_warn_nothing(tiny_setup, tmp_path):
     """PEFT's vocabulary check looked the base up on the Hub by the name the user gave (`gemma-3-270m`) and warned
-    twice ("Unable to fetch remote file", "Could not find a config file") on every checkpoint and adapter save."""
+    twice ("Unable to fetch remote file", "Could not find a config file") on every checkpoint and adapter save; its
+    load said the base was "renamed" to the converted folder on every adapter eval."""
     import warnings
 
     from peft import LoraConfig, get_peft_model
 
-    from crossin.models.adapter import save_adapter_weights
+    from crossin.models.adapter import load_adapter, save_adapter_weights, tied_copies
     from crossin.models.hf import load_pretrained
 
     model, _ = tiny_setup
-    peft_model = get_peft_model(load_pretrained(str(model))[0], LoraConfig(r=2, target_modules=["q_proj"]))
+    config = LoraConfig(r=2, target_modules=["q_proj"], modules_to_save=["embed_tokens", "lm_head"],
+                        ensure_weight_tying=True)  # as crossin trains a tied model: the matrix stored once
+    peft_model = get_peft_model(load_pretrained(str(model))[0], config)
     peft_model.peft_config["default"].base_model_name_or_path = "gemma-3-270m"  # a name, not a folder
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         save_adapter_weights(peft_model, tmp_path / "adapter")
+        assert tied_copies(tmp_path / "adapter")
+        load_adapter(load_pretrained(str(model))[0], tmp_path / "adapter")  # PEFT: "base ... was renamed" before
     assert [str(w.message) for w in caught] == []
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -107,9 +108,15 @@ def set_adapter_weights(peft_model, folder: Path, adapter_name: str = "default")
 def quiet_checkpointing_deprecation():
     """PEFT and TRL read `model.is_gradient_checkpointing`, which transformers >= 5.2x deprecates with a
     FutureWarning on every training run and adapter load; the attribute still works, and the warning is not the
-    user's to act on."""
+    user's to act on. Also PEFT's note that an adapter's base `gemma-3-270m` is now the converted folder's path:
+    crossin names the embedded model so in adapters and resolves it to that folder itself."""
+    from .embedded import EMBEDDED_NAMES
+
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        embedded = "|".join(map(re.escape, EMBEDDED_NAMES))
+        warnings.filterwarnings("ignore", message=f"The PEFT config's `base_model_name_or_path` was renamed from "
+                                                  f"'({embedded})' to ", category=UserWarning)
         yield
 
 
