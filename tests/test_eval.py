@@ -299,6 +299,24 @@ def test_model_change_invalidates_cache(tiny_dir, tmp_path):
     assert model_identity(str(tiny_dir), device="cpu") != before
 
 
+def test_eval_loads_a_model_once_per_process(tiny_dir):
+    """Eval runs in one process (a notebook, tests/test_readme_examples.py) load the same model once; another dtype
+    or changed weights (another identity) load anew, and only the model loaded last is kept."""
+    from crossin.evaluate.backend import make_backend
+
+    def model(**kw):
+        return make_backend(EvalConfig(model=str(tiny_dir), device="cpu", **kw))._ensure()[0]
+
+    first = model()
+    assert model() is first
+    assert model(dtype="bf16") is not first
+    assert model() is not first  # the bf16 one replaced it
+    weights = next(tiny_dir.glob("*.safetensors"))
+    again = model()
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 1))
+    assert model() is not again
+
+
 def test_output_files_and_rescoring(run, tiny_dir, tmp_path):
     results = run(_config(tiny_dir, tmp_path, no_cache=True, seed=7))
     folder = tmp_path / "out" / "cross-mmlu"

@@ -75,12 +75,12 @@ def make_backend(config, *, model=None, tokenizer=None, model_id: dict | None = 
     HFBackend = BACKENDS.get("hf")
     if model is not None:
         return HFBackend(model=model, tokenizer=tokenizer, batch_size=config.batch_size, identity=model_id)
-    from ..models.hf import load_model_and_tokenizer, model_identity
+    from ..models.hf import load_for_eval, model_identity
 
-    return HFBackend(loader=lambda: load_model_and_tokenizer(config.model, config.adapter, device=config.device,
-                                                             dtype=config.dtype),
-                     batch_size=config.batch_size,
-                     identity=model_identity(config.model, config.adapter, device=config.device, dtype=config.dtype))
+    identity = model_identity(config.model, config.adapter, device=config.device, dtype=config.dtype)
+    return HFBackend(loader=lambda: load_for_eval(config.model, config.adapter, identity, device=config.device,
+                                                  dtype=config.dtype),
+                     batch_size=config.batch_size, identity=identity)
 
 
 def is_cacheable(backend) -> bool:

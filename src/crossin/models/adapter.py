@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -28,9 +29,9 @@ def save_adapter_weights(peft_model, folder: Path, adapter_name: str = "default"
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    # PEFT's own choice of tensors. save_embedding_layers=False: crossin never resizes the vocabulary (a trained
-    # embedding is a module to save, written either way), and PEFT's "auto" looks the base model's name up on the
-    # Hub, a warning on every save offline.
+    # PEFT's own choice of tensors. crossin never resizes the vocabulary, so PEFT's "auto" check for a changed one is
+    # skipped: for a base named as the user named it (`gemma-3-270m`) it asks the Hub for that name's config.json
+    # and warns twice on every save when it is not found (trained embeddings are saved as modules_to_save anyway).
     state = get_peft_model_state_dict(peft_model, adapter_name=adapter_name, save_embedding_layers=False)
     kept: dict[tuple, str] = {}
     copies: dict[str, str] = {}
@@ -107,9 +108,15 @@ def set_adapter_weights(peft_model, folder: Path, adapter_name: str = "default")
 def quiet_checkpointing_deprecation():
     """PEFT and TRL read `model.is_gradient_checkpointing`, which transformers >= 5.2x deprecates with a
     FutureWarning on every training run and adapter load; the attribute still works, and the warning is not the
-    user's to act on."""
+    user's to act on. Also PEFT's note that an adapter's base `gemma-3-270m` is now the converted folder's path:
+    crossin names the embedded model so in adapters and resolves it to that folder itself."""
+    from .embedded import EMBEDDED_NAMES
+
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        embedded = "|".join(map(re.escape, EMBEDDED_NAMES))
+        warnings.filterwarnings("ignore", message=f"The PEFT config's `base_model_name_or_path` was renamed from "
+                                                  f"'({embedded})' to ", category=UserWarning)
         yield
 
 

@@ -165,6 +165,24 @@ def load_model_and_tokenizer(
     return model, tokenizer
 
 
+# The model this process evaluated last, by identity: a Python session (or a test) that evaluates one model many
+# times loads it once. One entry, so a process keeps at most one extra model in memory.
+_LOADED: dict[str, tuple] = {}
+
+
+def load_for_eval(name: str, adapter: str | os.PathLike | None, identity: dict, *, device: str | None = None,
+                  dtype: str | None = None) -> tuple:
+    """load_model_and_tokenizer, reusing the model loaded last in this process when its identity (model_identity:
+    weights, adapter content, dtype) and device are the same. Evaluation does not change the model."""
+    import json
+
+    key = json.dumps([identity, device], sort_keys=True)
+    if key not in _LOADED:
+        _LOADED.clear()  # release the previous model before the next one loads
+        _LOADED[key] = load_model_and_tokenizer(name, adapter, device=device, dtype=dtype)
+    return _LOADED[key]
+
+
 def _require_adapter(adapter: str | os.PathLike) -> None:
     if not Path(adapter, "adapter_config.json").exists():
         raise CrossinError("not a PEFT adapter folder (no adapter_config.json)", path=str(adapter))
