@@ -93,10 +93,10 @@ def create_app(engine, name: str, *, adapters: dict[str, str] | None = None,
     @app.get("/v1/models")
     async def models():
         now = int(time.time())
-        data = [{"id": name, "object": "model", "created": now, "owned_by": "crossin", "root": name, "parent": None,
-                 "max_model_len": max_model_len, "max_tokens_cap": max_tokens_cap}]
-        data += [{"id": lora, "object": "model", "created": now, "owned_by": "crossin", "root": path, "parent": name,
-                  "max_model_len": max_model_len, "max_tokens_cap": max_tokens_cap} for lora, path in adapters.items()]
+        card = {"object": "model", "created": now, "owned_by": "crossin", "max_model_len": max_model_len,
+                "max_tokens_cap": max_tokens_cap, "logprob_start_len": True}  # the extension, for clients to see
+        data = [{"id": name, "root": name, "parent": None, **card}]
+        data += [{"id": lora, "root": path, "parent": name, **card} for lora, path in adapters.items()]
         return {"object": "list", "data": data}
 
     @app.post("/v1/completions")
@@ -120,7 +120,7 @@ def create_app(engine, name: str, *, adapters: dict[str, str] | None = None,
             offsets.append(offs)
             jobs.append(Job(ids, max_tokens, body.temperature, body.seed, score=score, top_k=body.logprobs or 0,
                             ignore_eos=body.ignore_eos, stop=body.stops(), adapter=adapter, top_p=body.top_p,
-                            sample_top_k=max(body.top_k, 0)))
+                            sample_top_k=max(body.top_k, 0), logprob_start=max(1, body.logprob_start_len)))
         done = await asyncio.gather(*(run(j) for j in jobs))
         choices = []
         for index, (text, offs, job) in enumerate(zip(texts, offsets, done)):
