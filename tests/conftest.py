@@ -178,3 +178,31 @@ def start_server(*args: str, timeout: float = 120.0):
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError("crossin serve did not answer")
+
+
+def make_adapter(model_dir, folder, seed: int, *, tied_format: bool = True, noise: float = 0.05):
+    """A LoRA adapter with random (non-zero) A, B and trained-embedding weights (the paper's config: every
+    projection, embeddings trained, tied), saved as crossin or PEFT saves it; `noise`: the embeddings' change."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from crossin.models.adapter import quiet_checkpointing_deprecation, save_adapter_weights
+
+    torch.manual_seed(seed)
+    base = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    config = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+                                                           "up_proj", "down_proj"],
+                        modules_to_save=["embed_tokens", "lm_head"] if tied_format else None,
+                        ensure_weight_tying=tied_format, init_lora_weights=False, task_type="CAUSAL_LM")
+    with quiet_checkpointing_deprecation():
+        model = get_peft_model(base, config)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.requires_grad and "modules_to_save" in name:
+                p.add_(noise * torch.randn_like(p))
+    if tied_format:
+        save_adapter_weights(model, folder)
+    else:
+        model.save_pretrained(folder)
+    return folder

@@ -75,6 +75,27 @@ def test_echo_logprobs_are_the_models_token_logprobs(server, tiny):
     assert got["choices"][0]["text"].startswith(text) and len(block["top_logprobs"][1]) == 2
 
 
+@pytest.mark.parametrize("repeat", [1, 40])  # 40: a prompt over CHUNK_TOKENS, run piece by piece
+def test_logprob_start_len_reads_only_from_there(server, tiny, repeat):
+    """SGLang's `logprob_start_len` (what crossin's client sends): the same numbers from that token on, null before;
+    with max_tokens 0 letter variants (one token after a shared context) are read at the context's end."""
+    _, tok = tiny
+    context = tok(" ".join(["Question: which one is right?"] * repeat) + "\nAnswer:").input_ids
+    letters = [tok(x, add_special_tokens=False).input_ids for x in ("A", " B", " C", "D")]
+    assert "logprob_start_len" in httpx.get(server + "/models").json()["data"][0]
+    start = len(context) - 2
+    # Letters alone (no suffix pass), and with a two-token continuation (a suffix pass over the shared context).
+    for prompts in ([context + ids for ids in letters], [context + ids for ids in letters[:2] + [letters[0] * 2]]):
+        full = post(server, "/completions", {"prompt": prompts, "echo": True, "logprobs": 1, "max_tokens": 1}).json()
+        part = post(server, "/completions", {"prompt": prompts, "echo": True, "logprobs": 1, "max_tokens": 0,
+                                             "logprob_start_len": start}).json()
+        for a, b, ids in zip(full["choices"], part["choices"], prompts):
+            want, got = a["logprobs"]["token_logprobs"], b["logprobs"]["token_logprobs"]
+            assert len(got) == len(ids) and got[:start] == [None] * start
+            assert got[start:] == pytest.approx(want[start:len(ids)], abs=1e-5)
+            assert b["logprobs"]["top_logprobs"][start - 1] is None and b["logprobs"]["top_logprobs"][start]
+
+
 def test_thirty_two_concurrent_clients_are_all_answered(server):
     results: list = [None] * 32
 

@@ -11,35 +11,10 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from conftest import start_server
+from conftest import make_adapter, start_server
 from crossin.cli import app
 
 TEXT = "Question: which city is the capital of France?\nAnswer: Paris"
-
-
-def make_adapter(tiny_dir, folder, seed: int, *, tied_format: bool = True):
-    """A LoRA adapter with random (non-zero) A, B and trained-embedding weights, saved as crossin or PEFT saves it."""
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    from crossin.models.adapter import save_adapter_weights
-
-    torch.manual_seed(seed)
-    base = AutoModelForCausalLM.from_pretrained(tiny_dir, dtype=torch.float32)
-    config = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
-                                                           "up_proj", "down_proj"],
-                        modules_to_save=["embed_tokens", "lm_head"] if tied_format else None,
-                        ensure_weight_tying=tied_format, init_lora_weights=False, task_type="CAUSAL_LM")
-    model = get_peft_model(base, config)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if p.requires_grad and "modules_to_save" in name:
-                p.add_(0.05 * torch.randn_like(p))
-    if tied_format:
-        save_adapter_weights(model, folder)
-    else:
-        model.save_pretrained(folder)
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,9 @@ continuation's log-probabilities are read by token count, never by character off
 - `offsets` (servers without /tokenize): the text is sent and the continuation is every echoed token that ends after
   the context's last character, a token straddling the boundary included; a leading special token whose text the
   server counts in `text_offset` but not in the echoed text (vLLM's `<bos>`) is taken out of the offsets.
-`top_logprobs` may be null: is_greedy is then False.
+`top_logprobs` may be null: is_greedy is then False. A server whose /v1/models card lists `logprob_start_len`
+(`crossin serve`) is asked for log-probabilities from the continuation on only, so that it runs the LM head only
+there, as the in-process backend does.
 generate_until: `chat=True` posts the context as a user message to /v1/chat/completions (the server applies the
 model's template); otherwise the formatted text goes to /v1/completions.
 """
@@ -85,6 +87,7 @@ class OpenAIBackend:
         self._identity: dict | None = None
         self._lock = threading.Lock()
         self._token_memo: dict[str, list[int]] = {}
+        self._start_len: dict[str, bool] = {}  # per URL: the server takes `logprob_start_len`
 
     # --- what the cache keys on: the model the server says it serves, how scores are read, the generate endpoint ---
 
@@ -104,6 +107,7 @@ class OpenAIBackend:
                 raise CrossinError(f"{redact_url(url)} serves {', '.join(map(str, entries))}, not {self.model_name!r} "
                                    f"(--model openai:NAME takes the server's model name)")
             served = entries.get(self.model_name, {}).get("root")
+            self._start_len[url] = entries.get(self.model_name, {}).get("logprob_start_len") is True
         except RequestRejected:
             pass  # no /v1/models: the URLs identify the model instead
         how = self.tokenization
@@ -116,6 +120,16 @@ class OpenAIBackend:
         return {"backend": "openai", "model": self.model_name,
                 "served": served or sorted(redact_url(u) for u in self.pool.urls), "loglikelihood": how,
                 "generate": "chat/completions" if self.chat else "completions"}
+
+    def _takes_start(self, url: str) -> bool:
+        if url not in self._start_len:
+            try:
+                listing = get_json(url + "/models").get("data", [])
+                card = next((m for m in listing if isinstance(m, dict) and m.get("id") == self.model_name), {})
+                self._start_len[url] = card.get("logprob_start_len") is True
+            except (CrossinError, AttributeError):
+                self._start_len[url] = False
+        return self._start_len[url]
 
     def server_report(self) -> list[dict]:
         return self.pool.report()
@@ -145,7 +159,8 @@ class OpenAIBackend:
         ids = [self._tokens(url, c, False) for c in conts]
         if any(not c for c in ids):
             raise CrossinError("a continuation tokenizes to nothing; scoring needs a non-empty continuation")
-        blocks = echo_logprobs(url, self.model_name, [ctx + c for c in ids], retries=retries)
+        start = len(ctx) if self._takes_start(url) else None
+        blocks = echo_logprobs(url, self.model_name, [ctx + c for c in ids], start=start, retries=retries)
         return [continuation_by_tokens(b, len(ctx), len(c)) for c, b in zip(ids, blocks)]
 
     def loglikelihood(self, requests: list[tuple[str, str]], *, on_batch: OnBatch | None = None) -> list[Loglik]:

@@ -144,12 +144,16 @@ def tokenize(base_url: str, model: str, text: str, *, add_special_tokens: bool, 
     return tokens
 
 
-def echo_logprobs(base_url: str, model: str, prompts: list, *, timeout: float = 300.0, retries: int = 5) -> list[dict]:
+def echo_logprobs(base_url: str, model: str, prompts: list, *, start: int | None = None, timeout: float = 300.0,
+                  retries: int = 5) -> list[dict]:
     """Per prompt (text or token ids): the `logprobs` block of /v1/completions with echo (tokens, token_logprobs,
     top_logprobs, text_offset), prompt tokens first, then the one generated token (max_tokens=1, as lm-eval's
-    local-completions asks)."""
+    local-completions asks). `start`: only for servers that list SGLang's `logprob_start_len` (`crossin serve`):
+    log-probabilities from that token on and no generated token, so the server skips the head before it."""
     url = base_url.rstrip("/") + "/completions"
     body = {"model": model, "prompt": prompts, "echo": True, "logprobs": 1, "max_tokens": 1, "temperature": 0.0}
+    if start is not None:
+        body.update(logprob_start_len=start, max_tokens=0)
     payload = post_json(url, body, timeout=timeout, retries=retries)
     try:
         choices = sorted(payload["choices"], key=lambda c: c.get("index", 0))

@@ -144,10 +144,10 @@ def _add_error_handlers(app) -> None:
 
 def list_models(s: Served) -> dict:
     now = int(time.time())
-    data = [{"id": s.name, "object": "model", "created": now, "owned_by": "crossin", "root": s.name, "parent": None,
-             "max_model_len": s.max_model_len, "max_tokens_cap": s.max_tokens_cap}]
-    data += [{"id": lora, "object": "model", "created": now, "owned_by": "crossin", "root": path, "parent": s.name,
-              "max_model_len": s.max_model_len, "max_tokens_cap": s.max_tokens_cap} for lora, path in s.adapters.items()]
+    card = {"object": "model", "created": now, "owned_by": "crossin", "max_model_len": s.max_model_len,
+            "max_tokens_cap": s.max_tokens_cap, "logprob_start_len": True}  # the extension, for clients to see
+    data = [{"id": s.name, "root": s.name, "parent": None, **card}]
+    data += [{"id": lora, "root": path, "parent": s.name, **card} for lora, path in s.adapters.items()]
     return {"object": "list", "data": data}
 
 
@@ -173,7 +173,7 @@ def _completion_jobs(s: Served, body: CompletionRequest, adapter: str | None, ma
         offsets.append(offs)
         jobs.append(Job(ids, max_tokens, body.temperature, body.seed, score=score, top_k=body.logprobs or 0,
                         ignore_eos=body.ignore_eos, stop=body.stops(), adapter=adapter, top_p=body.top_p,
-                        sample_top_k=max(body.top_k, 0)))
+                        sample_top_k=max(body.top_k, 0), logprob_start=max(1, body.logprob_start_len)))
     return jobs, texts, offsets
 
 

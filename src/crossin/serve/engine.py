@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ..evaluate.hf_ops import pad_rows
 from ..models.hf import attention_without_cudnn
-from .scoring import CHUNK_TOKENS, Scored, Scorer, group_by_prefix
+from .scoring import CHUNK_TOKENS, Scored, Scorer, group_by_prefix, group_needs
 
 SLICE_TOKENS = 16
 MAX_BATCH = 64
@@ -37,6 +37,7 @@ class Job:
     adapter: str | None = None  # a --lora-modules name; None: the base model
     top_p: float = 1.0  # sampling only
     sample_top_k: int = 0  # sampling only; 0 = all tokens
+    logprob_start: int = 1  # score: prompt log-probabilities from this token on (earlier ones are None)
     generated: list[int] = field(default_factory=list)
     finish: str | None = None
     scores: Scored | None = None
@@ -46,6 +47,11 @@ class Job:
     def quick(self) -> bool:
         """Scoring with at most the greedy next token: one forward pass, no generate."""
         return self.score and self.temperature == 0 and self.max_tokens <= 1
+
+
+def wants_next(job: Job) -> bool:
+    """A scoring job that still generates its one greedy token (max_tokens 1); max_tokens 0 scores the prompt only."""
+    return job.max_tokens == 1 and not job.generated
 
 
 def first_stop(text: str, stops: tuple[str, ...]) -> int:
@@ -150,20 +156,24 @@ class Engine:
 
     # --- scoring --------------------------------------------------------------------------------------------------
 
+    def _score_all(self, jobs: list[Job], k: int) -> list[Scored]:
+        return self.scorer.score([j.ids + j.generated for j in jobs], k, [j.logprob_start for j in jobs],
+                                 [wants_next(j) for j in jobs])
+
     def _score(self, jobs: list[Job]) -> None:
         seqs = [j.ids + j.generated for j in jobs]
         k = max(1, max(j.top_k for j in jobs))
+        starts, nexts = [j.logprob_start for j in jobs], [wants_next(j) for j in jobs]
         short: list[int] = []
         for shared, members in group_by_prefix(seqs):
             if shared > CHUNK_TOKENS:  # long: piece by piece, interleaved with other requests
                 group = [jobs[m] for m in members]
-                gen = self.scorer.score_one_group(seqs, shared, members, k)
+                gen = self.scorer.score_one_group(seqs, shared, members, k, *group_needs(members, starts, nexts))
                 self._long.append((group, gen))
             else:
                 short += members
         if short:
-            self._isolated(lambda part: self._finish_scored(part, self.scorer.score(
-                [j.ids + j.generated for j in part], k)), [jobs[i] for i in short])
+            self._isolated(lambda part: self._finish_scored(part, self._score_all(part, k)), [jobs[i] for i in short])
 
     def _advance_long(self) -> None:
         group, gen = self._long[0]
@@ -183,7 +193,7 @@ class Engine:
 
     def _finish_scored(self, jobs: list[Job], scored: list[Scored]) -> None:
         for job, result in zip(jobs, scored):
-            if job.max_tokens == 1 and not job.generated:  # greedy: the most likely next token
+            if wants_next(job):  # greedy: the most likely next token
                 job.generated = [result.next[0]]
                 job.finish = "length"
                 result.logprobs.append(result.next[1])
@@ -261,7 +271,7 @@ class Engine:
             if job.finish is None:
                 self._queue.put(job)  # yielded to waiting requests: continue later
             elif job.score:
-                self._isolated(lambda part: self._finish_scored(part, self.scorer.score(
-                    [j.ids + j.generated for j in part], max(1, part[0].top_k))), [job])
+                self._isolated(lambda part: self._finish_scored(part, self._score_all(part, max(1, part[0].top_k))),
+                               [job])
             else:
                 job.future.set_result(job)

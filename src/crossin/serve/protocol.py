@@ -84,6 +84,9 @@ class CompletionRequest(Sampling):
     echo: bool = False
     logprobs: int | None = Field(None, ge=0, le=MAX_TOP_LOGPROBS)
     add_special_tokens: bool = True  # vLLM: the tokenizer's BOS before a text prompt
+    # SGLang's field: echo log-probabilities only from this prompt token on (earlier ones are null), so the LM head
+    # runs only where they are read; crossin's client sends the context's length when the server lists it.
+    logprob_start_len: int = Field(0, ge=0)
     best_of: Literal[1] | None = None
     suffix: None = None
 
