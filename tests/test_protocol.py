@@ -250,7 +250,7 @@ def test_results_record_template_fewshot_prompt_lang_and_source(tiny_dir, tmp_pa
 
 @pytest.mark.parametrize("overrides,message", [
     ({"template": "seaeval:9"}, "unknown template"), ({"template": "all", "prompt_lang": "native"}, "native exists"),
-    ({"prompt_lang": "fr"}, "prompt-lang"), ({"num_fewshot": -1}, "num-fewshot"),
+    ({"prompt_lang": "fr"}, "prompt_lang: must be one of en, native"), ({"num_fewshot": -1}, "num_fewshot: must be >= 0"),
     ({"prompt_lang": "native", "langs": ["en", "th"]}, "no texts for th"),
 ])
 def test_bad_prompt_options_fail_before_loading(tmp_path, overrides, message):
