@@ -245,13 +245,7 @@ def _choice_text_at(text: str, start: int, plain: tuple[str, ...]) -> int | None
     if not any(c.startswith(text[start:start + 1].casefold()) for c in plain if c):
         return None  # the cheap test first: most final phrases are followed by a label, not an option's text
     window = _fold(text[start:start + 2 * max(len(c) for c in plain) + 8])
-    folded = _folded_choices(plain)
-    best = [(len(c), i) for i, c in enumerate(folded) if c and _bounded(c).match(window)]
-    if not best:
-        return None
-    longest = max(best)[0]
-    found = [i for length, i in best if length == longest]
-    return found[0] if len(found) == 1 else None
+    return _leading_choice_text(window, _folded_choices(plain))
 
 
 @functools.lru_cache(maxsize=1024)
