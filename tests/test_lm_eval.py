@@ -168,26 +168,30 @@ def test_results_block_records_the_shots_and_sets_the_run_used(tiny, tiny_dir, t
     assert block["config"]["limit"] == 2 and block["config"]["num_fewshot"] == 5
 
 
-@pytest.mark.model
-def test_lm_eval_on_the_embedded_model_matches_crossin_score(tmp_path):
-    """Export, run lm-eval itself (--limit 3 --log_samples), score its samples: the same accuracy per language."""
+def lm_eval_then_score(tasks: Path, names: str, tmp_path: Path, *extra: str) -> tuple[dict, dict]:
+    """Run lm-eval itself (hf backend, the embedded model, --log_samples) on the tasks in `tasks`, then `crossin score
+    --lm-eval-samples` on its output: (lm-eval's results per task, crossin's results.json)."""
     from crossin.models.embedded import embedded_model_dir
 
-    tasks = tmp_path / "tasks"
-    res = runner.invoke(app, ["export", "lm-eval", "--bench", "cross-mmlu", "--langs", "en,zh", "--out", str(tasks)])
-    assert res.exit_code == 0, res.output
     env = {**os.environ, **OFFLINE, "TOKENIZERS_PARALLELISM": "false"}
     run = subprocess.run([sys.executable, "-m", "lm_eval", "--model", "hf", "--model_args",
                           f"pretrained={embedded_model_dir()},dtype=float32", "--include_path", str(tasks), "--tasks",
-                          "cross_mmlu_en,cross_mmlu_zh", "--limit", "3", "--log_samples", "--output_path",
-                          str(tmp_path / "lm"), "--device", "cpu", "--batch_size", "4"],
-                         env=env, capture_output=True, text=True, timeout=1200)
+                          names, *extra, "--log_samples", "--output_path", str(tmp_path / "lm"), "--device", "cpu",
+                          "--batch_size", "4"], env=env, capture_output=True, text=True, timeout=1200)
     assert run.returncode == 0, run.stderr[-3000:]
     [lm_results] = (tmp_path / "lm").rglob("results_*.json")
-    lm = json.loads(lm_results.read_text())["results"]
     res = runner.invoke(app, ["score", "--lm-eval-samples", str(tmp_path / "lm"), "-o", str(tmp_path / "r.json")])
     assert res.exit_code == 0, res.output
-    ours = json.loads((tmp_path / "r.json").read_text())
+    return json.loads(lm_results.read_text())["results"], json.loads((tmp_path / "r.json").read_text())
+
+
+@pytest.mark.model
+def test_lm_eval_on_the_embedded_model_matches_crossin_score(tmp_path):
+    """Export, run lm-eval itself (--limit 3 --log_samples), score its samples: the same accuracy per language."""
+    tasks = tmp_path / "tasks"
+    res = runner.invoke(app, ["export", "lm-eval", "--bench", "cross-mmlu", "--langs", "en,zh", "--out", str(tasks)])
+    assert res.exit_code == 0, res.output
+    lm, ours = lm_eval_then_score(tasks, "cross_mmlu_en,cross_mmlu_zh", tmp_path, "--limit", "3")
     assert ours["n_sets"] == 3 and ours["languages"] == ["en", "zh"]
     for lang in ("en", "zh"):
         assert ours["language_accuracy"][lang] == pytest.approx(lm[f"cross_mmlu_{lang}"]["acc,none"])

@@ -4,9 +4,6 @@ mmlu_prox_*, belebele_*): documents aligned across languages by the dataset's id
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,9 +12,9 @@ from typer.testing import CliRunner
 
 from crossin.cli import app
 from crossin.lmeval.native import native_task
+from test_lm_eval import lm_eval_then_score  # lm-eval itself on the embedded model, then crossin score
 
 runner = CliRunner()
-OFFLINE = {"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
 STAMP = "2026-01-01T00-00-00.000001"
 
 
@@ -127,8 +124,6 @@ def _belebele_task(folder: Path, flores: str, rows: list[dict]) -> None:
 
 @pytest.mark.model
 def test_lm_eval_belebele_samples_give_lm_evals_accuracy_and_consistency(tmp_path):
-    from crossin.models.embedded import embedded_model_dir
-
     from test_parallel_benchmarks import belebele_rows
 
     tasks = tmp_path / "tasks"
@@ -138,17 +133,7 @@ def test_lm_eval_belebele_samples_give_lm_evals_accuracy_and_consistency(tmp_pat
         row.update(question=f"第{i}题是什么？", flores_passage=f"这是第{i // 2}段。")
     _belebele_task(tasks, "eng_Latn", en)
     _belebele_task(tasks, "zho_Hans", list(reversed(zh)))  # another order: documents must be matched by id
-    env = {**os.environ, **OFFLINE, "TOKENIZERS_PARALLELISM": "false"}
-    run = subprocess.run([sys.executable, "-m", "lm_eval", "--model", "hf", "--model_args",
-                          f"pretrained={embedded_model_dir()},dtype=float32", "--include_path", str(tasks), "--tasks",
-                          "belebele_eng_Latn,belebele_zho_Hans", "--log_samples", "--output_path", str(tmp_path / "lm"),
-                          "--device", "cpu", "--batch_size", "4"], env=env, capture_output=True, text=True, timeout=1200)
-    assert run.returncode == 0, run.stderr[-3000:]
-    [lm_results] = (tmp_path / "lm").rglob("results_*.json")
-    lm = json.loads(lm_results.read_text())["results"]
-    res = runner.invoke(app, ["score", "--lm-eval-samples", str(tmp_path / "lm"), "-o", str(tmp_path / "r.json")])
-    assert res.exit_code == 0, res.output
-    ours = json.loads((tmp_path / "r.json").read_text())
+    lm, ours = lm_eval_then_score(tasks, "belebele_eng_Latn,belebele_zho_Hans", tmp_path)
     assert ours["n_sets"] == 4 and ours["languages"] == ["en", "zh"] and ours["inputs"]["benchmark"] == "belebele"
     for lang, flores in (("en", "eng_Latn"), ("zh", "zho_Hans")):
         assert ours["language_accuracy"][lang] == pytest.approx(lm[f"belebele_{flores}"]["acc,none"])
