@@ -46,7 +46,7 @@ def train_config(cfg: ExperimentConfig, run: Run, data_dir: Path, out: Path):
     from ..train import TrainConfig
 
     values: dict[str, Any] = {**cfg.train, **run.arm.train}
-    values.update(model=cfg.model, data=str(data_dir), out=str(out), seed=run.seed)
+    values.update(model=run.model or cfg.model, data=str(data_dir), out=str(out), seed=run.seed)
     # Continue an interrupted training run from its last checkpoint instead of starting over.
     values.setdefault("resume", (out / "checkpoints").is_dir() and any((out / "checkpoints").iterdir()))
     return build_config(TrainConfig, cfg.train_config, values)
@@ -55,9 +55,15 @@ def train_config(cfg: ExperimentConfig, run: Run, data_dir: Path, out: Path):
 def eval_config(cfg: ExperimentConfig, run: Run, adapter: Path | None, out: Path):
     from ..evaluate import EvalConfig
 
-    values: dict[str, Any] = {**cfg.eval}
-    values.update(model=cfg.model, adapter=str(adapter) if adapter else None, bench=list(cfg.benchmarks),
+    values: dict[str, Any] = {**cfg.eval, **run.arm.eval}
+    values.update(model=run.model or cfg.model, adapter=str(adapter) if adapter else None, bench=list(cfg.benchmarks),
                   langs=list(cfg.langs), out=str(out), seed=run.seed)
+    if run.arm.base_url:
+        values["base_url"] = run.arm.base_url
+    if run.eval_only and run.model.startswith("openai:"):
+        # A server runs the model: the local-model settings of the shared eval section do not apply to it.
+        for key in ("device", "dtype", "threads"):
+            values.pop(key, None)
     return build_config(EvalConfig, None, values)
 
 

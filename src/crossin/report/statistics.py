@@ -18,10 +18,12 @@ TABLE_METRICS = ("accuracy", "consistency", "ac3", "kappa")
 
 
 def ordered_names(runs: list[Run]) -> list[str]:
-    """Zero-shot first, then the experiment's order (arm.json `order`), then by name."""
+    """Evaluation-only models first (Table 3's general LLMs), then per base model (arm.json `model_order`) its
+    zero-shot run and the experiment's order (arm.json `order`), then by name."""
     first: dict[str, tuple] = {}
     for r in runs:
-        key = (0 if r.meta.get("recipe") == ZERO_SHOT else 1, r.meta.get("order", 10**6), r.name)
+        key = (0 if r.meta.get("eval_only") else 1, r.meta.get("model_order", 0),
+               0 if r.meta.get("recipe") == ZERO_SHOT else 1, r.meta.get("order", 10**6), r.name)
         first[r.name] = min(first.get(r.name, key), key)
     return sorted(first, key=lambda n: first[n])
 
@@ -44,7 +46,18 @@ def build_table(names: list[str], benches: list[str], by: dict[tuple[str, str], 
 
 
 def default_comparisons(names: list[str], runs: list[Run], baseline: str | None) -> list[tuple[str, str]]:
-    """Every run against the baseline: the named one, else the English-only arm, else the first run."""
+    """Every run against the baseline: the named one, else the English-only arm, else the first run. With several
+    base models and no named baseline: each model's runs against that model's English-only arm."""
+    models = {r.meta.get("model_name") for r in runs if r.meta.get("model_name") and not r.meta.get("eval_only")}
+    if baseline is None and len(models) > 1:
+        pairs = []
+        for model in sorted(models):
+            mine = [n for n in names if any(r.name == n and r.meta.get("model_name") == model
+                                            and not r.meta.get("eval_only") for r in runs)]
+            en_only = [r.name for r in runs if r.name in mine and r.meta.get("recipe") == EN_ONLY]
+            if en_only:
+                pairs += [(n, en_only[0]) for n in mine if n != en_only[0]]
+        return pairs
     if baseline is None:
         en_only = [r.name for r in runs if r.meta.get("recipe") == EN_ONLY]
         baseline = en_only[0] if en_only else names[0]
