@@ -2,6 +2,7 @@
 
 - `crossin` (default): crossin's rules (`extract.py`); unparsed stays unparsed, two final answers are ambiguous.
 - `seaeval`: SeaEval's own rule (`extract_seaeval.py`), random fill seeded by `seed` and the item, and counted.
+- `crossin-paper`: the CrossIn authors' rule (`extract_paper.py`, their SeaEval fork), random draws seeded and counted.
 - `judge`: an LLM on an OpenAI-compatible server names the option (`extraction/judge.py`), cached.
 Each reads a batch of `Item`s and returns one `Reading` per item; `extraction_block` is what results.json records.
 """
@@ -14,9 +15,12 @@ from ..errors import CrossinError
 from ..extract import VERSION as CROSSIN_VERSION
 from ..extract import Reading, read_answer
 from ..extract_seaeval import VERSION as SEAEVAL_VERSION
+from ..extract_paper import VERSION as PAPER_VERSION
+from ..extract_paper import paper_align
 from ..extract_seaeval import seaeval_align
 
-EXTRACTORS = ("crossin", "seaeval", "judge")
+EXTRACTORS = ("crossin", "seaeval", "crossin-paper", "judge")
+SEEDED = ("seaeval", "crossin-paper")  # the extractors that draw an answer at random (seeded) where they read none
 OPENAI_PREFIX = "openai:"
 
 
@@ -59,11 +63,12 @@ def read_items(spec: ExtractorSpec, items: list[Item], *, progress: bool = False
     check_spec(spec)
     if spec.name == "crossin":
         return [read_answer(it.output, it.choices) for it in items]
-    if spec.name == "seaeval":
+    if spec.name in SEEDED:
+        align = seaeval_align if spec.name == "seaeval" else paper_align
         out = []
         for it in items:
-            r = seaeval_align(it.output, it.choices, seed=spec.seed, key=it.key)
-            out.append(Reading(r.choice, rule="random" if r.random else "seaeval", random=r.random))
+            r = align(it.output, it.choices, seed=spec.seed, key=it.key)
+            out.append(Reading(r.choice, rule="random" if r.random else spec.name, random=r.random))
         return out
     from .judge import judge_items
 
@@ -75,6 +80,8 @@ def version(spec: ExtractorSpec) -> str:
         return CROSSIN_VERSION
     if spec.name == "seaeval":
         return SEAEVAL_VERSION
+    if spec.name == "crossin-paper":
+        return PAPER_VERSION
     from .judge import JUDGE_VERSION
 
     return JUDGE_VERSION
@@ -84,7 +91,7 @@ def extraction_block(spec: ExtractorSpec, langs, readings: list[tuple[str, Readi
     """results.json's `extraction`: which extractor read the answers, its version and, per language, how many texts
     it read, left unparsed, found ambiguous (two different answers stated) and, for seaeval, filled at random."""
     block: dict = {"extractor": spec.name, "version": version(spec)}
-    if spec.name == "seaeval":
+    if spec.name in SEEDED:
         block["seed"] = spec.seed
     if spec.name == "judge":
         from .judge import judge_description
@@ -99,7 +106,7 @@ def extraction_block(spec: ExtractorSpec, langs, readings: list[tuple[str, Readi
         counts["ambiguous"][lang] += r.ambiguous
         counts["random"][lang] += bool(r.random)
     block.update(counts)
-    if spec.name != "seaeval":
+    if spec.name not in SEEDED:
         del block["random"]
     return block
 
