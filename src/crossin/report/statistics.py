@@ -148,3 +148,38 @@ def _difference(a: float, b: float, d: np.ndarray, n_boot: int) -> dict:
     lo, hi = np.percentile(d, [2.5, 97.5])
     extreme = int(np.sum(np.abs(d - d_obs) >= abs(d_obs) - 1e-12))
     return {"a": a, "b": b, "diff": d_obs, "ci95": [float(lo), float(hi)], "p_value": (1 + extreme) / (n_boot + 1)}
+
+
+# ----------------------------------------------------------------------------------------- the paper
+
+
+def paper_comparison(table: dict, names: list[str], by: dict[tuple[str, str], Run]) -> dict:
+    """For each run that stands for a row of the paper's Table 3 (`crossin.paper_table3.paper_row`): per benchmark
+    and metric, the paper's value, ours with its 95% CI, ours - paper, and whether the paper's value is in our CI.
+    Runs that match no row are absent."""
+    from ..langs import PAPER_LANGS
+    from ..paper_table3 import paper_cells, paper_row
+
+    out: dict = {}
+    for name in names:
+        meta = next((r.meta for (n, _), r in by.items() if n == name), {})
+        row = paper_row(meta)
+        if row is None:
+            continue
+        cells = paper_cells(*row)
+        entry: dict = {"row": {"base": row[0] or None, "label": row[1]}, "benchmarks": {}}
+        for bench, theirs in cells.items():
+            ours = table[name].get(bench)
+            if ours is None:
+                continue
+            metrics = {}
+            for metric, paper in theirs.items():
+                value, ci = ours[metric]["value"], ours[metric]["ci95"]
+                metrics[metric] = {"paper": paper, "ours": value, "ci95": ci,
+                                   "diff": None if value is None else round(value - paper, 4),
+                                   "paper_in_ci": None if not ci else bool(ci[0] <= paper <= ci[1])}
+            # The paper's numbers are over its four languages, consistency between any three of them.
+            same = ours["k"] == 3 and sorted(ours["languages"]) == sorted(PAPER_LANGS)
+            entry["benchmarks"][bench] = {"metrics": metrics, "same_languages": same}
+        out[name] = entry
+    return out
