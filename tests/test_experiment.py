@@ -43,7 +43,7 @@ def write_config(path: Path, **fields) -> Path:
 def test_shipped_configs_parse_into_the_papers_grid():
     cfg, runs = load_experiment(CONFIGS / "paper.yaml")
     names = [r.name for r in runs]
-    assert names[0] == "zero-shot"
+    assert names[0] == "Gemma-2B__zero-shot"
     recipes = {r.arm.recipe for r in runs}
     assert recipes == {"zero-shot", "en-only", "en2x", "x2en", "x2x"}  # Table 3's rows (tests/test_paper_grid.py)
     assert any(r.arm.translation > 0 for r in runs)
