@@ -282,7 +282,7 @@ def test_micro_experiment_end_to_end_with_resume(tiny_model, tmp_path):
         samples = [json.loads(line) for line in (out / "arms" / name / "eval" / "cross-mmlu" / "samples_cross-mmlu.jsonl").open()]
         assert len(samples) == 18
         assert np.mean([s["choice"] == s["gold"] for s in samples]) == pytest.approx(res["accuracy"])
-        row = "Base model (zero-shot)" if name == "zero-shot" else name  # Table 3 labels the base model as the paper does
+        row = "Base model (zero-shot)" if name == "zero-shot" else name  # the untuned base model's row label
         assert f"| {row} | {res['accuracy']:.3f} (" in (out / "report" / "report.md").read_text()
     (comparison,) = rep["comparisons"]
     assert (comparison["a"], comparison["b"]) == ("x2x-n8", "zero-shot")
