@@ -99,10 +99,10 @@ def test_two_models_two_arms_and_a_served_model_through_the_report(tiny_dir, tin
         # The tiny model is named gemma-2b, so its runs stand for the paper's Gemma-2B rows (their labels match);
         # the other model's runs match none; the served model stands for the paper's ChatGPT-3.5 row.
         path = write_config(
-            tmp_path / "multi.yaml", n_boot=200, models=["gemma-2b=" + str(tiny_dir), "llama=" + str(tiny_llama)], base_n=2,
+            tmp_path / "multi.yaml", n_boot=200, eval_checkpoints=True, models=["gemma-2b=" + str(tiny_dir), "llama=" + str(tiny_llama)], base_n=2,
             data={"langid": False},
-            train={"max_steps": 1, "learning_rate": 0.01, "warmup_ratio": 0.0, "effective_batch_size": 2,
-                   "per_device_batch_size": 2, "lora_r": 2, "lora_alpha": 4, "modules_to_save": [], "max_length": 512,
+            train={"max_steps": 2, "learning_rate": 0.01, "warmup_ratio": 0.0, "effective_batch_size": 1,
+                   "per_device_batch_size": 1, "lora_r": 2, "lora_alpha": 4, "modules_to_save": [], "max_length": 512,
                    "save_steps": 1, "logging_steps": 1},
             eval={"mode": "loglik", "limit": 1, "batch_size": 8, "cache_dir": str(tmp_path / "cache"), "threads": 1},
             arms=[{"recipe": "en-only", "label": "Tuning w/ Platypus"}, {"recipe": "x2x", "n": 2, "label": "CrossIn x2x"},
@@ -124,6 +124,15 @@ def test_two_models_two_arms_and_a_served_model_through_the_report(tiny_dir, tin
 
     rep = read_json(out / "report" / "report.json")
     assert set(rep["table"]) == set(names)
+    # eval_checkpoints: the checkpoints of both training steps evaluated like runs; they are curves, not rows.
+    trained = [n for n in names if n.endswith(("en-only", "x2x-n2"))]
+    assert set(rep["checkpoints"]) == set(trained)
+    for name in trained:
+        points = rep["checkpoints"][name]["cross-mmlu"]
+        assert [p["step"] for p in points] == [1, 2]
+        ckpt = read_json(out / "arms" / name / "checkpoints_eval" / "step-1" / "cross-mmlu" / "results.json")
+        assert points[0]["accuracy"] == ckpt["accuracy"] and ckpt["adapter"].endswith("checkpoint-1")
+    assert (out / "report" / rep["figures"]["learning_curves"]).stat().st_size > 5000
     assert set(rep["paper"]) == {"gemma-2b__en-only", "gemma-2b__x2x-n2", "chatgpt"}  # absent for the others
     cell = rep["paper"]["gemma-2b__x2x-n2"]["benchmarks"]["cross-mmlu"]["metrics"]["accuracy"]
     ours = rep["table"]["gemma-2b__x2x-n2"]["cross-mmlu"]["accuracy"]

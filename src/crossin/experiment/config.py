@@ -103,6 +103,8 @@ class ExperimentConfig:
     compare: list[str] = arg([], help="Paired comparisons for the report, as 'A:B' run names (default: every run vs the English-only arm).")
     baseline: str | None = arg(None, help="Run every other run is compared with in the report (default: the English-only arm).")
     n_boot: int = arg(10000, min=1, max=MAX_N_BOOT, help="Paired bootstrap resamples in the report.")
+    eval_checkpoints: bool = arg(False, help="Also evaluate every checkpoint training saved (every save_steps; all are "
+                                             "kept), each cached like a run; the report plots the metrics against steps.")
     executor: dict = arg({}, help="Where the runs run (ExecutorConfig fields: type, max_parallel, gpus_per_run, "
                                   "partition, ...); flags override it.")
 

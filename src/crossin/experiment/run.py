@@ -41,7 +41,8 @@ from .steps import Steps
 def run_fingerprint(cfg: ExperimentConfig, run: Run) -> str:
     """What a run's outputs depend on; a finished run is reused only when this is unchanged."""
     shared = {k: v for k, v in config_to_dict(cfg).items()
-              if k not in ("name", "arms", "sweep", "compare", "baseline", "n_boot", "seeds", "executor", "models")}
+              if k not in ("name", "arms", "sweep", "compare", "baseline", "n_boot", "seeds", "executor", "models",
+                        "eval_checkpoints")}
     shared["model"] = run.model or cfg.model  # this run's model (one of `models:`, or an eval_only arm's)
     # Where the request cache lives does not change any result.
     shared["eval"] = {k: v for k, v in shared["eval"].items() if k not in ("cache_dir", "no_cache")}

@@ -47,6 +47,8 @@ def train_config(cfg: ExperimentConfig, run: Run, data_dir: Path, out: Path):
 
     values: dict[str, Any] = {**cfg.train, **run.arm.train}
     values.update(model=run.model or cfg.model, data=str(data_dir), out=str(out), seed=run.seed)
+    if cfg.eval_checkpoints and "save_total_limit" not in values:
+        values["save_total_limit"] = 10_000  # every checkpoint is evaluated: none may be deleted
     # Continue an interrupted training run from its last checkpoint instead of starting over.
     values.setdefault("resume", (out / "checkpoints").is_dir() and any((out / "checkpoints").iterdir()))
     return build_config(TrainConfig, cfg.train_config, values)
@@ -67,6 +69,7 @@ def eval_config(cfg: ExperimentConfig, run: Run, adapter: Path | None, out: Path
     return build_config(EvalConfig, None, values)
 
 
+CHECKPOINTS_EVAL = "checkpoints_eval"  # <run>/checkpoints_eval/step-N/<bench>/results.json (eval_checkpoints)
 ACCELERATE_CONFIGS = Path(__file__).resolve().parents[3] / "configs" / "accelerate"
 
 
@@ -128,8 +131,26 @@ class Steps:
             return Path(config.out) / "adapter"
         return Path(train(config, **({"log": self.log} if self.log else {})))
 
-    def eval(self, cfg: ExperimentConfig, run: Run, folder: Path, adapter: Path | None) -> dict:
+    def eval_checkpoints(self, cfg: ExperimentConfig, run: Run, folder: Path) -> list[int]:
+        """Every complete checkpoint of the run's training evaluated into <run>/checkpoints_eval/step-N (skipped when
+        its results exist; requests come from the eval cache like any run's); returns the steps."""
+        from ..benchmarks.registry import get_spec
+        from ..io import RESULTS_FILE
+        from ..train.checkpoints import checkpoint_step
+
+        found = [(checkpoint_step(p), p) for p in (folder / "train" / "checkpoints").glob("checkpoint-*")]
+        steps = sorted((s, p) for s, p in found if s is not None)
+        for step, path in steps:
+            out = folder / CHECKPOINTS_EVAL / f"step-{step}"
+            if all((out / get_spec(b).name / RESULTS_FILE).exists() for b in cfg.benchmarks):
+                continue
+            if self.log:
+                self.log(f"    checkpoint {step}: {path}")
+            self.eval(cfg, run, out.parent, path, out)
+        return [s for s, _ in steps]
+
+    def eval(self, cfg: ExperimentConfig, run: Run, folder: Path, adapter: Path | None, out: Path | None = None) -> dict:
         from ..evaluate import run_eval
         from ..lmeval.results import RESULT_BLOCKS
 
-        return run_eval(eval_config(cfg, run, adapter, folder / "eval"), blocks=RESULT_BLOCKS)
+        return run_eval(eval_config(cfg, run, adapter, out or folder / "eval"), blocks=RESULT_BLOCKS)

@@ -322,3 +322,39 @@ def _ac3_bars(ax, groups: list[str], series: dict[str, list[tuple[float, float, 
     ax.set_ylim(0, min(1.1, max(tops + [0.1]) + 0.15))
     ax.set_title(title)
     ax.legend(title=legend_title, fontsize=8)
+
+
+# ------------------------------------------------------------------------------------ learning curves
+
+
+def checkpoint_curves(checkpoints: dict) -> dict:
+    """report.json's `checkpoints`: {run: {bench: [{step, accuracy, consistency, ac3}, ...]}} (metrics at the
+    table's k)."""
+    out: dict = {}
+    for (name, bench), points in sorted(checkpoints.items()):
+        out.setdefault(name, {})[bench] = [{"step": step, **{m: r.metric(m) for m in ("accuracy", "consistency", "ac3")}}
+                                           for step, r in points]
+    return out
+
+
+def plot_checkpoints(curves: dict, benches: list[str], out: Path, figures: dict, skipped: dict) -> None:
+    """Accuracy, consistency and AC3 against training steps: one row of panels per benchmark, a line per run."""
+    if not curves:
+        skipped["learning_curves"] = "needs checkpoint evaluations (an experiment run with eval_checkpoints: true)"
+        return
+    import matplotlib.pyplot as plt
+
+    shown = [b for b in benches if any(b in per for per in curves.values())]
+    fig, axes = plt.subplots(len(shown), 3, figsize=(13, 3.4 * len(shown)), squeeze=False)
+    for row, bench in zip(axes, shown):
+        for ax, metric in zip(row, ("accuracy", "consistency", "ac3")):
+            for name, per in curves.items():
+                points = [p for p in per.get(bench, []) if p[metric] is not None]
+                if points:
+                    ax.plot([p["step"] for p in points], [p[metric] for p in points], marker="o", label=name)
+            ax.set_title(f"{bench}: {metric}", fontsize=9)
+            ax.set_xlabel("training step")
+            ax.grid(alpha=0.3)
+        row[0].legend(fontsize=7)
+    fig.suptitle("Saved checkpoints (eval_checkpoints)", fontsize=10)
+    _save(fig, out, figures, "learning_curves")

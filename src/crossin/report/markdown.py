@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ..io import atomic_write_text, write_json
 from ..metrics import headline_k
-from .figures import draw_figures
-from .loading import Run, find_runs, present, usable_samples
+from .figures import checkpoint_curves, draw_figures, plot_checkpoints
+from .loading import Run, find_checkpoints, find_runs, present, usable_samples
 from .statistics import (TABLE_METRICS, build_table, default_comparisons, ordered_names, paper_comparison,
                          run_comparisons)
 
@@ -36,6 +36,8 @@ def build_report(
     table = build_table(names, benches, by)
     paper = paper_comparison(table, names, by)
     figures, skipped = draw_figures(runs, names, benches, by, out)
+    curves = checkpoint_curves(find_checkpoints(inputs))
+    plot_checkpoints(curves, benches, out, figures, skipped)
     pairs = compare if compare else (default_comparisons(names, runs, baseline) if len(names) > 1 else [])
     comparisons = run_comparisons(pairs, names, benches, by, samples, notes, n_boot=n_boot, seed=seed)
     report = {
@@ -47,6 +49,7 @@ def build_report(
         "benchmarks": benches,
         "table": table,
         "paper": paper,
+        "checkpoints": curves,
         "measures": measures(names, benches, by),
         "comparisons": comparisons,
         "figures": figures,
@@ -169,6 +172,9 @@ def _figures_section(report: dict, benches: list[str]) -> list[str]:
             lines.append(f"![{heading}]({report['figures'][key]})")
         else:
             lines.append(f"Skipped: {report['skipped_figures'][key]}.")
+    if "learning_curves" in report["figures"]:  # only experiments that evaluated their checkpoints have it
+        lines += ["", "## Accuracy, consistency and AC3 against training steps (saved checkpoints)", "",
+                  f"![learning curves]({report['figures']['learning_curves']})"]
     return lines
 
 
