@@ -2,7 +2,7 @@
 GPU-hours, before anything runs.
 
 The estimate scales one measurement: on one NVIDIA H200 the embedded model (Gemma 3 270M, 0.268e9 parameters)
-trained an experiment arm at about 5,000 tokens/s in bf16 (README, "Evaluation speed": configs/experiments/
+trained an experiment arm at about 5,000 tokens/s in bf16 (README, the H200 paragraph of "Evaluation": configs/experiments/
 embedded_gpu.yaml on 2026-11-26). That is an effective 6 x 0.268e9 x 5,000 = 8.0e12 FLOP/s; a run of N parameters
 and T tokens is taken to cost 6·N·T FLOPs to train and 2·N per token to evaluate, at that same rate. Larger models
 use a GPU far better than a 270M one does (8 TFLOP/s is about 1% of an H200's bf16 peak), so these are upper bounds,
@@ -18,8 +18,8 @@ from .config import ExperimentConfig, Run
 MEASURED_PARAMS = 0.268e9
 MEASURED_TOKENS_PER_S = 5_000.0
 EFFECTIVE_FLOPS = 6 * MEASURED_PARAMS * MEASURED_TOKENS_PER_S
-MEASUREMENT = ("embedded model (0.268e9 parameters) training at ~5,000 tokens/s on one H200 (README, Evaluation "
-               "speed); scaled by 6·N·T FLOPs (train), 2·N per token (eval): upper bounds")
+MEASUREMENT = ("embedded model (0.268e9 parameters) training at ~5,000 tokens/s on one H200 (README, the H200 paragraph of "
+               "Evaluation); scaled by 6·N·T FLOPs (train), 2·N per token (eval): upper bounds")
 # Mean tokens of one Alpaca training sample (prompt + response, alpaca format, Gemma 3 tokenizer), measured on the
 # first 3,000 English samples of the shared corpus: 103.5. Open-Platypus is not on the machine where this was
 # measured: its samples (longer reasoning and code answers) are taken as twice that, an assumption.
