@@ -186,10 +186,11 @@ def list_runs(config: Path = typer.Argument(..., help="Experiment YAML, or an ex
 
     cfg, runs = load_experiment(config)
     table = Table(title=f"{cfg.name}: {len(runs)} runs")
-    for column in ("run", "recipe", "CrossIn n", "translation", "seed", "sweep"):
+    for column in ("run", "model", "recipe", "CrossIn n", "translation", "seed", "sweep"):
         table.add_column(column)
     for r in runs:
-        table.add_row(r.name, r.arm.recipe, str(r.arm.n), str(r.arm.translation), str(r.seed), "yes" if r.sweep else "")
+        recipe = "eval only" if r.eval_only else r.arm.recipe
+        table.add_row(r.name, r.model, recipe, str(r.arm.n), str(r.arm.translation), str(r.seed), "yes" if r.sweep else "")
     console.print(table)
 
 
