@@ -68,9 +68,11 @@ def test_eval_only_arm_errors(tmp_path, arm, message):
     assert message in str(e.value)
 
 
-def test_models_need_distinct_names(tmp_path):
+def test_models_need_distinct_names_and_replace_model(tmp_path):
     with pytest.raises(CrossinError, match="two models named m"):
         load_experiment(write_config(tmp_path / "c.yaml", models=["a/m", "b/m"]))
+    with pytest.raises(CrossinError, match="model: 'x/y' and models: both given"):
+        load_experiment(write_config(tmp_path / "c.yaml", models=["a/m"], model="x/y"))
 
 
 # ------------------------------------------------------------------------------ end to end, real modules

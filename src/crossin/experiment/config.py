@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import arg, build_config, expand_path, parse_pair
+from ..config import arg, build_config, differs, expand_path, parse_pair
 from ..errors import CrossinError
 from ..io import short
 from ..langs import PAPER_LANGS, parse_langs
@@ -139,6 +139,9 @@ def model_entries(cfg: ExperimentConfig, where: str) -> list[tuple[str, str]]:
     """(short name, model id) of every base model: `models:` entries (ID or NAME=ID), else `model:` with no name."""
     if not cfg.models:
         return [("", cfg.model)]
+    if differs(cfg, "model"):
+        raise CrossinError(f"model: {short(cfg.model)} and models: both given; list every base model under models:",
+                           path=where)
     entries = []
     for raw in cfg.models:
         name, eq, model = str(raw).partition("=")
