@@ -110,7 +110,7 @@ def run_experiment(config_path: str | os.PathLike, out: str | os.PathLike, *, ov
         # Written only once the settings are accepted, so a refused rerun leaves the folder describing its runs.
         write_json(out / "experiment.json", {"config": config_to_dict(cfg), "config_file": str(config_path),
                                              "runs": [{"name": r.name, **config_to_dict(r.arm), "seed": r.seed,
-                                                       "sweep": r.sweep} for r in runs]})
+                                                       "sweep": r.sweep, "model": r.model} for r in runs]})
     jobs = [(cfg, r, str(out), fingerprints[r.name], arm_meta(r, fingerprints[r.name])) for r in selected]
     dispatch(ex, jobs, out, steps, log, detach=detach)
     entries = {r.name: read_run_state(out, r.name) for r in runs}

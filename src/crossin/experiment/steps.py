@@ -146,11 +146,15 @@ class Steps:
                 continue
             if self.log:
                 self.log(f"    checkpoint {step}: {path}")
-            self.eval(cfg, run, out.parent, path, out)
+            self._eval(eval_config(cfg, run, path, out))
         return [s for s, _ in steps]
 
-    def eval(self, cfg: ExperimentConfig, run: Run, folder: Path, adapter: Path | None, out: Path | None = None) -> dict:
+    def eval(self, cfg: ExperimentConfig, run: Run, folder: Path, adapter: Path | None) -> dict:
+        return self._eval(eval_config(cfg, run, adapter, folder / "eval"))
+
+    @staticmethod
+    def _eval(config) -> dict:
         from ..evaluate import run_eval
         from ..lmeval.results import RESULT_BLOCKS
 
-        return run_eval(eval_config(cfg, run, adapter, out or folder / "eval"), blocks=RESULT_BLOCKS)
+        return run_eval(config, blocks=RESULT_BLOCKS)
