@@ -1,8 +1,8 @@
 """The CrossIn paper's Table 3 (Lin et al. 2024, "CrossIn: An Efficient Instruction Tuning Approach for
-Cross-Lingual Knowledge Alignment", arXiv:2404.11932v2, Table 3), every cell as printed, in percent.
+Cross-Lingual Knowledge Alignment", arXiv:2404.11932, Table 3), every cell as printed, in percent.
 
-Acc = accuracy, Consis = consistency between any three of the four languages (en, zh, vi, es; Section 3.1: "we use
-[3] as the default tolerant for consistency metrics"), AC3 = their harmonic mean. The paper prints one cell as
+Acc = accuracy, Consis = consistency between any three of the four languages (en, zh, vi, es; Section 3.1 takes a tolerance
+of three languages as the default), AC3 = their harmonic mean. The paper prints one cell as
 "74,9" (Mistral-7B-v0.1, CrossIn en2x, Cross-XQuAD Acc); it is 74.9 here. The paper does not say how many CrossIn
 samples its Table 3 rows were tuned with.
 

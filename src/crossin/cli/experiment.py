@@ -186,11 +186,13 @@ def list_runs(config: Path = typer.Argument(..., help="Experiment YAML, or an ex
 
     cfg, runs = load_experiment(config)
     table = Table(title=f"{cfg.name}: {len(runs)} runs")
-    for column in ("run", "model", "recipe", "CrossIn n", "translation", "seed", "sweep"):
+    several = len({r.model for r in runs}) > 1  # the model column only when runs differ in it (models:, eval_only)
+    for column in ("run", *(("model",) if several else ()), "recipe", "CrossIn n", "translation", "seed", "sweep"):
         table.add_column(column)
     for r in runs:
         recipe = "eval only" if r.eval_only else r.arm.recipe
-        table.add_row(r.name, r.model, recipe, str(r.arm.n), str(r.arm.translation), str(r.seed), "yes" if r.sweep else "")
+        table.add_row(r.name, *((r.model,) if several else ()), recipe, str(r.arm.n), str(r.arm.translation),
+                      str(r.seed), "yes" if r.sweep else "")
     console.print(table)
 
 
