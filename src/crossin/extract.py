@@ -19,13 +19,14 @@ option list (label lines one after another) is not an answer. Runs in linear tim
 from __future__ import annotations
 
 import functools
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
 
 from .letters import LETTERS
 
-VERSION = "2"  # recorded in results.json; bump when a change can read an output differently
+VERSION = "3"  # recorded in results.json; bump when a change can read an output differently
 HEAD_CHARS, TAIL_CHARS = 6000, 2000  # what is read of a longer output: its start and its conclusion
 
 # Final-answer phrases. A bare "option" is not one ("Option (B) is incorrect"): only a qualified one is.
@@ -49,8 +50,13 @@ _FINAL_WORDS = [
     # a hedged pick is still a pick: "none is exact, but the closest is (A)"
     r"(?:the )?closest(?: (?:answer|option|one))?(?: is)?", r"(?:la )?m[aá]s (?:cercana|aproximada)(?: es)?",
     r"最接近的(?:答案|选项)?(?:是|为)", r"gần đúng nhất(?: là)?", r"(?:yang )?paling (?:mendekati|hampir)(?: (?:adalah|ialah))?",
+    # "which corresponds to choice (B)": only before a label (_TARGET_RE), never before an option's text
+    r"(?:corresponds|correspond|matches|refers) to", r"corresponde a", r"tương ứng với", r"(?:sesuai|sepadan) dengan",
+    r"tumutugma sa", r"对应(?:于|的是)?", r"(?<=[\u4e00-\u9fff])的(?:是|为)(?=[ (\[*]{0,2}(?:选项)?[ (\[*]{0,2}[A-J])",
 ]
 _FINAL_RE = re.compile(rf"(?<![A-Za-z\u00C0-\u024F\u1E00-\u1EFF])(?:{'|'.join(_FINAL_WORDS)})", re.IGNORECASE)
+_GAP_NEG_RE = re.compile(r"(?<![A-Za-z])(?:not|no|cannot|can't|isn't|nor|ni|không|tidak|bukan|hindi|wala)(?![A-Za-z])"
+                         r"|不|没|無|无", re.IGNORECASE)
 # "Therefore, A." / "所以C。" / "Vậy B." : a conclusion word, then a label that ends the sentence.
 _CONCLUSION_RE = re.compile(
     r"(?<![A-Za-z\u00C0-\u024F\u1E00-\u1EFF])(?i:therefore|thus|hence|so|因此|所以|故|por lo tanto|por tanto|así que|"
@@ -65,10 +71,19 @@ _OR_RE = re.compile(r" ?(?i:or|o|或|或者|hoặc|atau|ou)[ ]?(?:(?i:the|la|el|
                     r"(?:\(([A-Ja-j])\)|\[([A-Ja-j])\]|([A-J])(?![A-Za-z0-9]))")
 # What may stand between the phrase and the option: punctuation, markdown, a line break (bounded: linear).
 _SKIP = r"[ :：=*\-–—#>\n\"'“「‘]{0,8}"
-_OPTION_WORD = r"(?:(?:option|choice|opci[oó]n|alternativa|phương án|lựa chọn|đáp án|pilihan|opsyon|pagpipilian|选项|la|ang|the) ?){0,2}"
+_OPTION_WORD = (r"(?:(?:option|choice|letter|opci[oó]n|alternativa|letra|phương án|lựa chọn|đáp án|chữ|pilihan|huruf|opsyon|"
+                r"pagpipilian|titik|选项|字母|la|el|ang|the) ?){0,3}")
 # An option label: "(B)", "[B]", "**B**", or a capital letter standing alone ("B", "B.", "B)").
 _LABEL = r"(?:\(([A-Ja-j])\)|\[([A-Ja-j])\]|\*\*([A-J])\*\*|([A-J])(?![A-Za-z0-9'’]))"
 _TARGET_RE = re.compile(rf"{_SKIP}(?i:{_OPTION_WORD})(?:\*\*)?{_LABEL}")
+# "The most appropriate answer in a post-industrial economy would be (B)", "La respuesta correcta según la definición
+# sería (A)", "the option that does not fit this description is:\n(A)": an answer word, a clause (one sentence,
+# bounded: linear), then a copula and the option (_TARGET_RE). A gap with a negation is no answer (_GAP_NEG_RE).
+_GAP_FINAL_RE = re.compile(
+    rf"(?<![A-Za-z\u00C0-\u024F\u1E00-\u1EFF])(?i:answer|option|choice|statement|respuesta|opci[oó]n|alternativa|đáp án|"
+    r"lựa chọn|phương án|câu trả lời|jawaban|jawapan|pilihan|pernyataan|sagot|opsyon|pagpipilian)"
+    r"(?P<gap>[^.!?\n。()\[\]]{1,120}?) (?i:is|would be|should be|will be|es|ser[ií]a|debe ser|là|sẽ là|adalah|ialah|"
+    rf"ay|ang)(?![A-Za-z])(?={_TARGET_RE.pattern})")
 _NEG_AFTER_PHRASE_RE = re.compile(r"[ :]{0,3}(?:not\b|no\b|nicht|bukan|không|hindi|不是|不|并非|ni\b)", re.IGNORECASE)
 _TEXT_START_RE = re.compile(r"[ :：=*\-–—#>\n\"'“「‘(\[]{0,8}")
 
@@ -101,11 +116,27 @@ _POS_AFTER_RE = re.compile(
     r"more (?:accurate|appropriate|correct|likely)|correct[ao]s?\b|la correcta|la (?:m[aá]s )?(?:adecuada|precisa)|"
     r"la que mejor|m[aá]s precis[ao]|m[aá]s adecuad[ao]|正确|最符合|最合适|更准确|更合适|đúng|phù hợp nhất|chính xác hơn|benar|betul|"
     r"(?:yang )?paling (?:sesuai|tepat)|lebih tepat|tama\b|ang pinakaangkop)", re.IGNORECASE)
+_VERDICT_NEG_AFTER_RE = re.compile(
+    r"[ ,:：项]{0,3}(?:(?:is|are|es|son|ay|adalah|là|是)[ ]?)?(?:(?:not|no|不|không|tidak|bukan|hindi|kurang) ?(?:the )?(?:"
+    r"correct|right|true|accurate|valid|appropriate|correct[ao]|verdader[ao]|正确|对|đúng|chính xác|benar|betul|tepat|tama|answer|"
+    r"respuesta|relevant|relevan|relevante|liên quan|相关|kaugnay|apply|applicable)|irrelevant|irrelevante|无关|incorrect|wrong|false|incorrect[ao]s?|err[oó]ne[ao]s?|fals[ao]s?|错|sai\b|salah|mali\b|"
+    r"can(?:not)? be (?:ruled out|eliminated|excluded)|should be (?:ruled out|eliminated))", re.IGNORECASE)
+# A copula (and an article) right before a label that the option's own text follows: a declarative answer.
+_COPULA_BEFORE_RE = re.compile(r"(?<![A-Za-z])(?:is|are|would be|will be|should be|es|son|ser[ií]a|là|sẽ là|adalah|ialah|"
+                               r"merupakan|ay|ang|是|为)(?: (?:the|el|la|los|las|si|ang|si))? ?[(\[*]{0,2}$", re.IGNORECASE)
+# "... is:" ending a line, the label starting the next: the option is the statement's answer.
+_COLON_LINE_BEFORE_RE = re.compile(r"(?<![A-Za-z])(?:is|are|would be|will be|es|son|ser[ií]a|là|sẽ là|adalah|ialah|"
+                                   r"merupakan|ay|是|为)[:：]\n[*#> ]{0,4}[(\[*]{0,2}$", re.IGNORECASE)
+# ... unless another option line follows within two lines (a list, several answers or a walk-through)
+_LABEL_LINE_NEAR_RE = re.compile(r"[^\n]*\n(?:[^\n]*\n)?[-*• ]{0,3}(?:\*\*)?(?:\([A-J]\)|\[[A-J]\]|[A-J][.):])")
 _POS_BEFORE_RE = re.compile(r"(?:\btama ang|\bmas tama ang|\bchoose|\bpick|\bselect)(?: (?:option|opsyon))? ?$", re.IGNORECASE)
 
 # A label at the very start: "(B)", "[B]", "B.", "B)", "B:", "B、", "**B**", "B" alone, or "B" then a space.
 _LEADING_RE = re.compile(r"(?:\*\*|[\"'“「])?(?:\(([A-Ja-j])\)|\[([A-Ja-j])\]|"
                          r"([A-J])(?=$|\s|[.)．:：、,，;；!！?？。*\]」”\"']))")
+_LEADING_OPTION_WORD_RE = re.compile(
+    r"(?:\*\*)?(?:(?:the|la|el|ang) )?(?:option|choice|opci[oó]n|alternativa|phương án|lựa chọn|đáp án|pilihan|jawaban|jawapan|"
+    r"opsyon|sagot|选项|答案)(?:\*\*)? ?(?=[(\[*]?[A-J](?![A-Za-z0-9]))", re.IGNORECASE)
 # ... but "A man ...", "A la ...", "I think ...": an article, preposition or pronoun starting a sentence.
 _WORD_NOT_LABEL_RE = re.compile(r"[AI] (?!(?:is|es|là|ialah|adalah|ay)\b)[a-zà-ÿ]")
 # Letters, digits and the Latin letters of vi/es/fil: an option's text must not run on into more of them.
@@ -226,7 +257,7 @@ def _final_statements(text: str, plain: tuple[str, ...], echo: set[int]) -> set[
             label_start = t.start(t.lastindex)
             if index is None or label_start in echo:
                 continue
-            verdict, end = _verdict(text, label_start, t.end(), plain[index])
+            verdict, end = _verdict(text, label_start, t.end(), plain[index], final=True)
             if verdict == "neg" or _LIST_CONT_RE.match(text, t.end()):
                 continue
             picked.add(index)
@@ -236,6 +267,15 @@ def _final_statements(text: str, plain: tuple[str, ...], echo: set[int]) -> set[
         start = _TEXT_START_RE.match(text, m.end()).end()
         index = _choice_text_at(text, start, plain)
         if index is not None:
+            picked.add(index)
+    for m in _GAP_FINAL_RE.finditer(text):
+        if _GAP_NEG_RE.search(m.group("gap")) or _NEG_AFTER_PHRASE_RE.match(text, m.end()):
+            continue
+        t = _TARGET_RE.match(text, m.end())
+        if t is None or (index := _index(t, n)) is None or t.start(t.lastindex) in echo:
+            continue
+        verdict, end = _verdict(text, t.start(t.lastindex), t.end(), plain[index], final=True)
+        if verdict != "neg" and not _LIST_CONT_RE.match(text, t.end()) and not _OR_RE.match(text, end):
             picked.add(index)
     return picked
 
@@ -277,20 +317,41 @@ def _echoed_labels(text: str) -> tuple[set[int], str]:
     return echo, kept
 
 
-def _verdict(text: str, start: int, end: int, plain: str) -> tuple[str, int]:
+def _verdict(text: str, start: int, end: int, plain: str, final: bool = False) -> tuple[str, int]:
     """("neg" when the text around the label rules the option out, "pos" when it says it is right, else "";
-    where the mention ends, after the option's own text when that follows the label)."""
-    after = end
-    window = text[end:end + len(plain) + 2]
-    stripped = window.lstrip(" ")
-    if plain and stripped.casefold().startswith(plain):  # "(B) funny is incorrect": skip the option's text
-        after = end + (len(window) - len(stripped)) + len(plain)
+    where the mention ends, after the option's own text when that follows the label). With `final` (the label is
+    stated as the answer, or written first) only a verdict on correctness rules it out: "(D) Polyethylene ... is
+    not a chemical reaction" answers a question that asks which is not."""
+    after = end + _own_text_length(text, end, plain)
     before = text[max(0, start - 24):start]
-    if _NEG_BEFORE_RE.search(before) or _NEG_AFTER_RE.match(text, after):
+    neg_after = _VERDICT_NEG_AFTER_RE if final else _NEG_AFTER_RE
+    if _NEG_BEFORE_RE.search(before) or neg_after.match(text, after):
         return "neg", after
     if _POS_BEFORE_RE.search(before) or _POS_AFTER_RE.match(text, after):
         return "pos", after
+    if after > end and _COPULA_BEFORE_RE.search(before):
+        return "pos", after  # "The tallest trees on Earth are (D) Giant Sequoia", "sería (A) Grano ..."
+    if _COLON_LINE_BEFORE_RE.search(before) and not _LABEL_LINE_NEAR_RE.match(text, after):
+        return "pos", after  # "the option that does not fit is:\n\n(C) ...", not followed by more option lines
     return "", after
+
+
+def _own_text_length(text: str, end: int, plain: str) -> int:
+    """How much of the option's own text follows the label at `end` (whole, or most of it when restated cut short:
+    "(D) Kurang tidur ... penyakit." for "Kurang tidur ... penyakit seperti tekanan darah tinggi"); else 0."""
+    if not plain:
+        return 0
+    window = text[end:end + len(plain) + 2]
+    stripped = window.lstrip(" :-–—*")
+    lead = len(window) - len(stripped)
+    folded = stripped.casefold()
+    if folded.startswith(plain):
+        return lead + len(plain)
+    common = len(os.path.commonprefix([folded, plain]))
+    if common >= max(12, 0.6 * len(plain)):
+        cut = folded.rfind(" ", 0, common + 1) if common < len(folded) and folded[common:common + 1].isalnum() else common
+        return lead + max(cut, 0)
+    return 0
 
 
 @dataclass(frozen=True)
@@ -325,13 +386,14 @@ def _coordinated(text: str, mentions: list[_Mention]) -> bool:
 
 
 def _leading_label(text: str, plain: tuple[str, ...], echo: set[int]) -> int | None:
-    m = _LEADING_RE.match(text)
-    if not m or _WORD_NOT_LABEL_RE.match(text):
+    word = _LEADING_OPTION_WORD_RE.match(text)  # "La opción (B) describe con mayor precisión ...", "选项C ..."
+    m = _LEADING_RE.match(text, word.end()) if word else _LEADING_RE.match(text)
+    if not m or (not word and _WORD_NOT_LABEL_RE.match(text)):
         return None
     index = _index(m, len(plain))
     if index is None or m.start(m.lastindex) in echo:
         return None
-    return None if _verdict(text, m.start(m.lastindex), m.end(), plain[index])[0] == "neg" else index
+    return None if _verdict(text, m.start(m.lastindex), m.end(), plain[index], final=True)[0] == "neg" else index
 
 
 @functools.lru_cache(maxsize=4096)  # the same options come back for every language and every model
