@@ -25,6 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .letters import LETTERS
+from .thinking import split_thinking
 
 VERSION = "3"  # recorded in results.json; bump when a change can read an output differently
 HEAD_CHARS, TAIL_CHARS = 6000, 2000  # what is read of a longer output: its start and its conclusion
@@ -153,13 +154,15 @@ _REFUSALS = re.compile(
 @dataclass(frozen=True)
 class Reading:
     """What the extractor read: the option (None = unparsed), whether two options were each stated as the answer,
-    which rule decided (final, leading, assertion, mention, text; "" when none did), and for SeaEval's rule whether
-    the option was drawn at random ("fill" or "tie")."""
+    which rule decided (final, leading, assertion, mention, text; "" when none did; "judge" when the LLM judge read
+    it), for SeaEval's rule whether the option was drawn at random ("fill" or "tie"), and whether a reasoning model's
+    thinking was cut off before it answered."""
 
     choice: int | None
     ambiguous: bool = False
     rule: str = ""
     random: str = ""
+    cut_off: bool = False  # a reasoning model's thinking was cut off before any answer (crossin.thinking)
 
 
 def normalise(text: str) -> str:
@@ -195,9 +198,16 @@ def extract_choice(output: str | None, choices: list[str] | tuple[str, ...]) -> 
     return read_answer(output, choices).choice
 
 
-def read_answer(output: str | None, choices: list[str] | tuple[str, ...]) -> Reading:
-    """Read which option the output chose; see the module docstring for the order of evidence."""
+def read_answer(output: str | None, choices: list[str] | tuple[str, ...], think_end: str | None = None) -> Reading:
+    """Read which option the output chose; see the module docstring for the order of evidence. A reasoning model's
+    thinking part (crossin.thinking; `think_end`: its end token) is never read: only the answer after it."""
     if output is None or not output.strip():
+        return Reading(None)
+    split = split_thinking(output, think_end)
+    if split.cut_off:
+        return Reading(None, rule="cut_off", cut_off=True)
+    output = split.answer
+    if not output:
         return Reading(None)
     text = prepare(output)
     if not text:

@@ -52,9 +52,12 @@ class EvalConfig:
     seed: int = arg(0, min=0, max=2**32 - 1, help="Seed recorded in the output and used for the bootstrap CIs (decoding is greedy).")
     n_boot: int = arg(1000, min=1, max=MAX_N_BOOT, help="Bootstrap resamples for the confidence intervals.")
     extractor: str = arg("crossin", choices=EXTRACTORS, help="Generate mode: who reads the answers: crossin, seaeval "
-                         "(SeaEval's rule, random fill seeded by --seed) or judge (an LLM: --judge-model, --judge-base-url).")
-    judge_model: str | None = arg(None, pattern=r"openai:\S+", help="--extractor judge: openai:NAME on the judge server.")
-    judge_base_url: str | None = arg(None, pattern=r"https?://\S+", help="--extractor judge: OpenAI-compatible server URL.")
+                         "(SeaEval's rule, random fill seeded by --seed), judge (an LLM: --judge-model, --judge-base-url) or "
+                         "crossin+judge (the rules, then the judge only for what they leave unread).")
+    judge_model: str | None = arg(None, pattern=r"openai:\S+", help="--extractor judge or crossin+judge: openai:NAME on the judge server.")
+    judge_base_url: str | None = arg(None, pattern=r"https?://\S+", help="--extractor judge or crossin+judge: OpenAI-compatible server URL.")
+    think_end_token: str | None = arg(None, help="Generate mode: a reasoning model's end-of-thinking token (like lm-eval's "
+                                      "think_end_token) for delimiters crossin does not know; the thinking is never read as the answer.")
     subset: str = arg("all", choices=("all", "cs", "ca"), help="Global-MMLU's culturally sensitive (cs) or agnostic (ca) "
                                                              "questions only; all: every question, with each subset's metrics too.")
 
@@ -66,7 +69,7 @@ class EvalConfig:
         check_fields(self)
         check_prompt_options(self)
         check_spec(extractor_spec(self))
-        if self.extractor != "crossin" and self.mode != "generate":
+        if (self.extractor != "crossin" or self.think_end_token is not None) and self.mode != "generate":
             raise CrossinError(f"--extractor {self.extractor} reads generated text: it needs --mode generate")
         check_combinations(self)  # options that would change nothing together
         check_sources(self)
@@ -76,7 +79,8 @@ def extractor_spec(config: EvalConfig):
     from ..extraction import ExtractorSpec
 
     return ExtractorSpec(name=config.extractor, seed=config.seed, judge_model=config.judge_model,
-                         judge_base_url=config.judge_base_url, cache_dir=config.cache_dir, no_cache=config.no_cache)
+                         judge_base_url=config.judge_base_url, cache_dir=config.cache_dir, no_cache=config.no_cache,
+                         think_end_token=config.think_end_token)
 
 
 def check_prompt_options(config: EvalConfig) -> None:
