@@ -39,7 +39,7 @@ CLASSES = {
     ],
     "colon_then_option_line": [
         ("Based on the data, the most reasonable conclusion that can be drawn is:\n\n(B) Kepakaran\n\nExplanation: "
-         "(A) and (C) are weaker, (D) is not.", 1),
+         "(A) is weaker, so is (C); (D) is not.", 1),
         ("Según la definición, la opción que no encaja es:\n\n(B) Kepakaran\n\nLas demás sí encajan: (A), (C), (D).", 1),
         ("Dựa trên định nghĩa, hoạt động phù hợp là:\n\n(B) Kepakaran\n\nGiải thích: các phương án khác (A) sai, (C) sai, (D) sai.", 1),
     ],
