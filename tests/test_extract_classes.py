@@ -112,3 +112,14 @@ def test_a_models_own_think_end_token():
     assert r.choice is None and r.cut_off  # a model that always thinks first never closed it
     split = split_thinking(out, "END_OF_REASONING")
     assert split.thinking.startswith("weighing") and split.answer == "The answer is (B)."
+
+
+def test_the_answer_language_check_covers_the_thinking_part():
+    from crossin.answer_lang import answer_language_of_samples
+
+    samples = [{"lang": "es", "output": "<think>The question asks about energy, so let me reason in English here."
+                "</think>La respuesta correcta es la energía, porque es la más importante."}]
+    block = answer_language_of_samples(samples, ["es"])
+    assert block["languages"]["es"]["share"] == 1.0  # the answer after the thinking is in Spanish
+    assert block["thinking"]["languages"]["es"]["share"] == 0.0 and block["thinking"]["languages"]["es"]["other"] == {"en": 1}
+    assert "thinking" not in answer_language_of_samples([{"lang": "es", "output": "La respuesta es la energía."}], ["es"])

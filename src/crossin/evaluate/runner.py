@@ -281,7 +281,7 @@ def _scored(config: EvalConfig, bench: Benchmark, samples: list[dict], matrix: M
     if config.mode == "generate":
         from ..answer_lang import answer_language_of_samples
 
-        results["answer_language"] = answer_language_of_samples(samples, bench.langs)
+        results["answer_language"] = answer_language_of_samples(samples, bench.langs, config.think_end_token)
     results["seed"] = config.seed
     results["versions"] = {**results["versions"], **package_versions("torch", "transformers", "peft")}
     return results
