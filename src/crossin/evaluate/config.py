@@ -35,6 +35,10 @@ class EvalConfig:
     prompt_lang: str = arg("en", choices=("en", "native"), help="Language of the prompt's instruction and labels (Question, Choices, Context, Answer): "
                                      "en, or native (each item's own language; template 1 and seaeval:1-5).")
     prompt_format: str = arg("alpaca", choices=PROMPT_FORMATS, help="Prompt formatter shared with training: alpaca, plain or chat.")
+    system_prompt: str | None = arg(None, help="A system prompt (lm-eval's --system_instruction): the chat's system turn with "
+                                    "--prompt-format chat (in process and for servers), else written before the prompt.")
+    fewshot_as_multiturn: bool = arg(True, help="--prompt-format chat: few-shot examples as earlier user/assistant turns "
+                                     "(lm-eval's --fewshot_as_multiturn); off: inside the one user turn.")
     limit: int | None = arg(None, min=1, help="Use only the first N sets of each benchmark.")
     batch_size: int | str = arg("auto", min=1, choices=("auto",), help="auto or a whole number: questions per forward pass (HF) or concurrent requests (OpenAI); `auto`: "
                                              "batches by a token budget sized for the device (HF), 8 requests (OpenAI).")
@@ -141,6 +145,9 @@ def check_combinations(config: EvalConfig) -> None:
     templates = templates_to_run(config.template)
     crossin_beyond_1 = [t for t in templates if parse_template(t)[0] == "crossin" and parse_template(t)[1] != 1]
     refuse_no_ops([
+        (not config.fewshot_as_multiturn and (config.prompt_format != "chat" or not config.num_fewshot),
+         "--no-fewshot-as-multiturn changes nothing without --prompt-format chat and --num-fewshot (the examples "
+         "are turns only in a chat)"),
         (config.mode == "cloze" and config.circular,
          "--circular changes nothing in cloze mode (the prompt does not list the options, so their order cannot "
          "matter); drop it, or use --mode loglik or generate"),

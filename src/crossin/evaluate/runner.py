@@ -213,7 +213,7 @@ def _requests(config: EvalConfig, bench: Benchmark, pool, session: _Session, cir
         return build_requests(bench, config.mode, template=config.template, prompt_format=config.prompt_format,
                               tokenizer=session.tokenizer, rotations=rotations, api=session.api,
                               prompt_lang=config.prompt_lang, num_fewshot=config.num_fewshot, fewshot_pool=pool,
-                              seed=config.seed)
+                              seed=config.seed, system=config.system_prompt, multiturn=config.fewshot_as_multiturn)
     except ValueError as e:  # e.g. --prompt-format chat with a tokenizer that has no chat template
         raise CrossinError(f"{config.model}: {e}") from None
 
@@ -271,7 +271,9 @@ def _scored(config: EvalConfig, bench: Benchmark, samples: list[dict], matrix: M
     """The metrics and what the run was: its settings, the answer-language check (generate), the versions."""
     extra = {"model": config.model, "adapter": config.adapter, "mode": config.mode, "circular": circular,
              "template": config.template, "prompt_format": config.prompt_format, "num_fewshot": config.num_fewshot,
-             "prompt_lang": config.prompt_lang, "source": bench.meta.get("source")}
+             "prompt_lang": config.prompt_lang, "source": bench.meta.get("source"),
+             "chat_protocol": {"chat_template": config.prompt_format == "chat", "system_prompt": config.system_prompt,
+                               "fewshot_as_multiturn": config.fewshot_as_multiturn}}
     if config.mode == "cloze":
         extra["cloze_norm"] = config.cloze_norm
     pred = matrix.build([s.id for s in bench.sets], list(bench.langs), [s.gold for s in bench.sets]).pred
