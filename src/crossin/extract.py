@@ -63,6 +63,12 @@ _CONCLUSION_RE = re.compile(
     r"(?<![A-Za-z\u00C0-\u024F\u1E00-\u1EFF])(?i:therefore|thus|hence|so|因此|所以|故|por lo tanto|por tanto|así que|"
     r"entonces|vì vậy|do đó|vậy|jadi|oleh (?:karena|sebab) itu|oleh itu|maka|kaya|samakatuwid)[,，:：]? ?"
     r"(?:\(([A-Ja-j])\)|\[([A-Ja-j])\]|\*\*([A-J])\*\*|([A-J]))(?=[.。!！]?(?:\n|$)|[.。!！] )")
+# "所以长期供给曲线通常会有较高的弹性（D）。", "Therefore, the best estimate is 1.6 million (C).": a conclusion sentence
+# that ends with a bracketed label.
+_CONCLUDED_LABEL_RE = re.compile(
+    r"(?<![A-Za-z\u00C0-\u024F\u1E00-\u1EFF])(?i:therefore|thus|hence|so|因此|所以|故|por lo tanto|por tanto|así que|"
+    r"vì vậy|do đó|jadi|oleh (?:karena|sebab) itu|oleh itu|maka|kaya|samakatuwid)(?![A-Za-z])[^.。!?\n()]{0,150}?"
+    r"\(([A-J])\)(?=[.。!](?:\s|$)|$)")
 # "not A but C", "不是A，而是C": the option named after a negated statement in the same sentence.
 _BUT_RE = re.compile(r"[^.。!?\n]{0,60}?(?i:but rather|but|而是|sino|mà là|melainkan|tetapi|tapi|kundi)[ ,，]{0,2}")
 # "Các đáp án B, C, D không đúng": a list of labels after an answer word is not one answer.
@@ -130,6 +136,20 @@ _COLON_LINE_BEFORE_RE = re.compile(r"(?<![A-Za-z])(?:is|are|would be|will be|es|
                                    r"merupakan|ay|是|为)[:：]\n[*#> ]{0,4}[(\[*]{0,2}$", re.IGNORECASE)
 # ... unless another option line follows within two lines (a list, several answers or a walk-through)
 _LABEL_LINE_NEAR_RE = re.compile(r"[^\n]*\n(?:[^\n]*\n)?[-*• ]{0,3}(?:\*\*)?(?:\([A-J]\)|\[[A-J]\]|[A-J][.):])")
+# Another option joined to a stated one: "and (A)", ", (B)", " (D)", "C and D." (a bare letter only as a label).
+_SEVERAL_RE = re.compile(r"[ ,，、]{0,3}(?:(?i:and|or|y|o|e|và|hoặc|dan|atau|at|和|或|及|与|以及) ?)?(?:(?i:option|choice|opci[oó]n|"
+                         r"pilihan|the|la|el|ang) ?)?(?:\(([A-J])\)|\[([A-J])\]|([A-J])(?=$|[.,;:。，)]| (?:are|is|both)\b))")
+# ... or a few words later, in the same clause: "(D) kinetic energy of the fragments and (C) kinetic energy of ..."
+_JOINED_LATER_RE = re.compile(r"[^.。;\n()\[\]]{0,40}? (?i:and|or|y|o|và|hoặc|dan|atau|at|和|或|以及|及|与) "
+                              r"(?:\(([A-J])\)|\[([A-J])\])")
+# A conclusion word before the last of several final statements: the model weighed options, then settled.
+_SETTLED_RE = re.compile(r"(?<![A-Za-z])(?:therefore|thus|hence|so|in conclusion|overall|finally|因此|所以|综上|总之|"
+                         r"por lo tanto|en conclusión|así que|vì vậy|do đó|tóm lại|jadi|oleh karena itu|oleh itu|"
+                         r"kesimpulannya|maka|kaya|samakatuwid|sa konklusyon)\b[^.。!?\n]*$", re.IGNORECASE)
+# A list line marked right: "(D) asteroids ... (Correct)", "- B. ... [Đúng]".
+_MARKED_LINE_RE = re.compile(r"^[-*• ]{0,3}(?:\*\*)?(?:\(([A-J])\)|([A-J])[.):])[^\n]{0,400}?[(\[] ?(?i:correct|correcto|"
+                             r"correcta|đúng|benar|betul|tama|正确|true|verdadero) ?[)\]][ .*]*$", re.MULTILINE)
+_SENTENCE_END_RE = re.compile(r"[.。!！]?(?:\n|$)|[.。!！] ")
 _POS_BEFORE_RE = re.compile(r"(?:\btama ang|\bmas tama ang|\bchoose|\bpick|\bselect)(?: (?:option|opsyon))? ?$", re.IGNORECASE)
 
 # A label at the very start: "(B)", "[B]", "B.", "B)", "B:", "B、", "**B**", "B" alone, or "B" then a space.
@@ -143,10 +163,11 @@ _WORD_NOT_LABEL_RE = re.compile(r"[AI] (?!(?:is|es|là|ialah|adalah|ay)\b)[a-zà
 # Letters, digits and the Latin letters of vi/es/fil: an option's text must not run on into more of them.
 _WORDISH = "0-9A-Za-z\u00C0-\u024F\u1E00-\u1EFF"
 
+_SHORT_NUMBER_RE = re.compile(r"[-+−]?[0-9][0-9.,/]{0,4}")
 _REFUSALS = re.compile(
     r"i (?:do not|don't|cannot|can't|am unable to|am not able to) (?:know|answer|determine|decide|provide|say)|"
     r"none of (?:the|these) (?:above|options|choices|answers)|as an ai|i'm sorry|"
-    r"不知道|无法(?:回答|确定|判断|选择|在)|都不正确|抱歉|no (?:lo )?s[eé]\b|no puedo|ninguna de las|lo siento|"
+    r"不知道|无法(?:回答|确定|判断|选择|在)|都不正确|抱歉|no lo s[eé]\b|no sé\b|no puedo|ninguna de las|lo siento|"
     r"không biết|không thể|không có đáp án|xin lỗi|tidak tahu|tidak dapat|tidak ada pilihan|tiada pilihan|maaf|"
     r"hindi ko (?:alam|masasagot)|hindi ako makapili|wala sa mga|paumanhin", re.IGNORECASE)
 
@@ -217,18 +238,29 @@ def read_answer(output: str | None, choices: list[str] | tuple[str, ...], think_
 
     finals = _final_statements(text, plain, echo)
     if finals:
-        return Reading(finals.pop(), rule="final") if len(finals) == 1 else Reading(None, True, "final")
+        picked = {i for _, i in finals}
+        if len(picked) == 1:
+            return Reading(picked.pop(), rule="final")
+        # "The answer is C or D. [...] Therefore, the most appropriate answer would be C": weighed, then settled
+        last = max(p for p, _ in finals)
+        settled = {i for p, i in finals if p == last}
+        if len(settled) == 1 and _SETTLED_RE.search(text[max(0, last - 40):last]):
+            return Reading(settled.pop(), rule="final")
+        return Reading(None, True, "final")
 
-    if (first := _leading_label(text, plain, echo)) is not None:
-        return Reading(first, rule="leading")
+    leading = _leading_label(text, plain, echo)
+    if leading is not None:
+        return Reading(leading, rule="leading") if leading >= 0 else Reading(None, True, "leading")
     folded = _fold(unechoed)
     folded_choices = tuple(_fold(c) for c in choices)
     if (first := _leading_choice_text(folded, folded_choices)) is not None:
         return Reading(first, rule="leading")
-    if _REFUSALS.search(text):
-        return Reading(None)
+    if (marked := _marked_in_list(text)) is not None and marked < len(plain):
+        return Reading(marked, rule="assertion")  # "(A) ... (Incorrect)\n(D) ... (Correct)"
 
     mentions = _mentions(text, plain, echo)
+    if _REFUSALS.search(_without(text, mentions)):  # a refusal, not words of a restated option ("tidak tahu")
+        return Reading(None)
     if _coordinated(text, mentions):  # "(A) and (C) are both correct", "答案可能是A或C"
         return Reading(None, True, "assertion")
     asserted = {m.index for m in mentions if m.verdict == "pos"}
@@ -248,46 +280,72 @@ def _plain(choice: str) -> str:
     return " ".join(normalise(choice).split()).casefold()
 
 
-def _final_statements(text: str, plain: tuple[str, ...], echo: set[int]) -> set[int]:
-    """The options named by final-answer statements, negated ones ("the answer is not A") and echoed lists left out."""
-    n, picked = len(plain), set()
+def _final_statements(text: str, plain: tuple[str, ...], echo: set[int]) -> list[tuple[int, int]]:
+    """(position, option) of each option named by a final-answer statement, negated ones ("the answer is not A") and
+    echoed lists left out; "the answer is C and D", "(C) 200 cm" (C's label, A's text) name both."""
+    n, picked = len(plain), []
     for m in _CONCLUSION_RE.finditer(text):
         if (index := _index(m, n)) is not None and m.start(m.lastindex) not in echo:
-            picked.add(index)
+            picked.append((m.start(), index))
+    for m in _CONCLUDED_LABEL_RE.finditer(text):
+        label_start = m.start(1)
+        if (index := _index(m, n)) is not None and label_start not in echo \
+                and not _NEG_BEFORE_RE.search(text[max(0, label_start - 25):label_start - 1]) \
+                and not _GAP_NEG_RE.search(text[m.start():label_start]):
+            picked.append((m.start(), index))
     for m in _FINAL_RE.finditer(text):
         if _NEG_BEFORE_RE.search(text[max(0, m.start() - 12):m.start()]) or _NEG_AFTER_PHRASE_RE.match(text, m.end()):
             but = _BUT_RE.match(text, m.end())  # "正确答案不是A，而是C"
             t = _TARGET_RE.match(text, but.end()) if but else None
             if t is not None and (index := _index(t, n)) is not None:
-                picked.add(index)
+                picked.append((m.start(), index))
             continue
         t = _TARGET_RE.match(text, m.end())
         if t is not None:
-            index = _index(t, n)
-            label_start = t.start(t.lastindex)
-            if index is None or label_start in echo:
-                continue
-            verdict, end = _verdict(text, label_start, t.end(), plain[index], final=True)
-            if verdict == "neg" or _LIST_CONT_RE.match(text, t.end()):
-                continue
-            picked.add(index)
-            if (alt := _OR_RE.match(text, end)) and (other := _index(alt, n)) is not None:
-                picked.add(other)  # "the answer is B or D": two answers, ambiguous
+            picked += [(m.start(), i) for i in _stated_options(text, t, plain, echo)]
             continue
         start = _TEXT_START_RE.match(text, m.end()).end()
         index = _choice_text_at(text, start, plain)
         if index is not None:
-            picked.add(index)
+            picked.append((m.start(), index))
     for m in _GAP_FINAL_RE.finditer(text):
         if _GAP_NEG_RE.search(m.group("gap")) or _NEG_AFTER_PHRASE_RE.match(text, m.end()):
             continue
         t = _TARGET_RE.match(text, m.end())
-        if t is None or (index := _index(t, n)) is None or t.start(t.lastindex) in echo:
-            continue
-        verdict, end = _verdict(text, t.start(t.lastindex), t.end(), plain[index], final=True)
-        if verdict != "neg" and not _LIST_CONT_RE.match(text, t.end()) and not _OR_RE.match(text, end):
-            picked.add(index)
+        if t is not None:
+            picked += [(m.start(), i) for i in _stated_options(text, t, plain, echo)]
     return picked
+
+
+def _stated_options(text: str, t: re.Match, plain: tuple[str, ...], echo: set[int]) -> list[int]:
+    """The options a label stated as the answer names: none when it is ruled out or starts a list; two when "or",
+    "and" or a comma joins another label to it, or when another option's text follows it ("(C) 200 cm")."""
+    n = len(plain)
+    index = _index(t, n)
+    label_start = t.start(t.lastindex)
+    if index is None or label_start in echo:
+        return []
+    verdict, end = _verdict(text, label_start, t.end(), plain[index], final=True)
+    if verdict == "neg" or _LIST_CONT_RE.match(text, t.end()):
+        return []
+    out = [index]
+    if (alt := _OR_RE.match(text, end)) and (other := _index(alt, n)) is not None:
+        out.append(other)  # "the answer is B or D": two answers, ambiguous
+    out += _joined_options(text, end, plain)
+    if end == t.end() and (other := _choice_text_at(text, _TEXT_START_RE.match(text, end).end(), plain)) is not None:
+        if plain[other] != plain[index] and not plain[index].startswith(plain[other]):
+            out.append(other)  # the label of one option, the text of another: which one is meant is unknown
+    return out
+
+
+def _joined_options(text: str, end: int, plain: tuple[str, ...]) -> list[int]:
+    """Another option joined to a stated one ("(B) X and (A) Y are both", "(A) x, (B) y", "C and D", "(D) array or
+    (B) contiguous memory"), not ruled out."""
+    j = _SEVERAL_RE.match(text, end) or _JOINED_LATER_RE.match(text, end)
+    if j is None or (other := _index(j, len(plain))) is None:
+        return []
+    verdict, _ = _verdict(text, j.start(j.lastindex), j.end(), plain[other])
+    return [] if verdict == "neg" else [other]
 
 
 def _choice_text_at(text: str, start: int, plain: tuple[str, ...]) -> int | None:
@@ -319,7 +377,7 @@ def _echoed_labels(text: str) -> tuple[set[int], str]:
     for a, b in zip(items, items[1:]):
         if a and b and a[1] != b[1]:
             echo.update((a[0], b[0]))
-    if items[-1] and len(echo) >= 3:
+    if items[-1] and items[-1][1] in "A1" and len(echo) >= 3:  # the list starting again; "Answer:\nC. ..." answers
         echo.add(items[-1][0])
     if not echo:
         return echo, text
@@ -339,8 +397,8 @@ def _verdict(text: str, start: int, end: int, plain: str, final: bool = False) -
         return "neg", after
     if _POS_BEFORE_RE.search(before) or _POS_AFTER_RE.match(text, after):
         return "pos", after
-    if after > end and _COPULA_BEFORE_RE.search(before):
-        return "pos", after  # "The tallest trees on Earth are (D) Giant Sequoia", "sería (A) Grano ..."
+    if (after > end or _SENTENCE_END_RE.match(text, end)) and _COPULA_BEFORE_RE.search(before):
+        return "pos", after  # "The tallest trees on Earth are (D) Giant Sequoia", "... incorrecta de este pasaje es (C)."
     if _COLON_LINE_BEFORE_RE.search(before) and not _LABEL_LINE_NEAR_RE.match(text, after):
         return "pos", after  # "the option that does not fit is:\n\n(C) ...", not followed by more option lines
     return "", after
@@ -389,6 +447,22 @@ def _mentions(text: str, plain: tuple[str, ...], echo: set[int]) -> list[_Mentio
     return out
 
 
+def _without(text: str, mentions: list[_Mention]) -> str:
+    """The text without the mentioned labels and the option texts that follow them."""
+    out, at = [], 0
+    for m in mentions:
+        if m.start >= at:
+            out.append(text[at:m.start])
+            at = m.end
+    return " ".join(out) + " " + text[at:]
+
+
+def _marked_in_list(text: str) -> int | None:
+    """The one option of a list whose line ends with a verdict that it is right, "(D) ... (Correct)"."""
+    found = {LETTERS.index(next(g for g in m.groups() if g)) for m in _MARKED_LINE_RE.finditer(text)}
+    return found.pop() if len(found) == 1 else None
+
+
 def _coordinated(text: str, mentions: list[_Mention]) -> bool:
     """Two different options joined by and/or/和/或/và/dan/at ..., the second not ruled out: several answers."""
     return any(a.index != b.index and b.verdict != "neg" and b.start - a.end <= 12
@@ -396,6 +470,7 @@ def _coordinated(text: str, mentions: list[_Mention]) -> bool:
 
 
 def _leading_label(text: str, plain: tuple[str, ...], echo: set[int]) -> int | None:
+    """The option whose label the output starts with; -1 when others are joined to it (several answers)."""
     word = _LEADING_OPTION_WORD_RE.match(text)  # "La opción (B) describe con mayor precisión ...", "选项C ..."
     m = _LEADING_RE.match(text, word.end()) if word else _LEADING_RE.match(text)
     if not m or (not word and _WORD_NOT_LABEL_RE.match(text)):
@@ -403,7 +478,11 @@ def _leading_label(text: str, plain: tuple[str, ...], echo: set[int]) -> int | N
     index = _index(m, len(plain))
     if index is None or m.start(m.lastindex) in echo:
         return None
-    return None if _verdict(text, m.start(m.lastindex), m.end(), plain[index], final=True)[0] == "neg" else index
+    verdict, end = _verdict(text, m.start(m.lastindex), m.end(), plain[index], final=True)
+    if verdict == "neg":
+        return None
+    joined = [o for o in _joined_options(text, end, plain) if o != index]
+    return -1 if joined else index  # "(A) x, (B) y, y (C) z": several
 
 
 @functools.lru_cache(maxsize=4096)  # the same options come back for every language and every model
@@ -433,7 +512,9 @@ def _match_choice_text(folded: str, folded_choices: tuple[str, ...]) -> int | No
             return i
     # A choice quoted or embedded in a longer answer. When one choice's text contains another's
     # ("1990" in "1990s"), the longer one explains the shorter match, so it wins.
-    found = [i for i, c in enumerate(folded_choices) if c and _bounded(c).search(folded)]
+    # A short number inside a longer text is a step of a calculation, not an answer ("3^{x^2+4x+4}" is no "2").
+    found = [i for i, c in enumerate(folded_choices) if c and _bounded(c).search(folded)
+             and not (_SHORT_NUMBER_RE.fullmatch(c) and len(folded) > 4 * len(c) + 12)]
     found = [i for i in found if not any(j != i and folded_choices[i] in folded_choices[j] for j in found)]
     if len(set(folded_choices[i] for i in found)) == 1:
         return found[0]
