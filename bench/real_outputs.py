@@ -57,7 +57,7 @@ def rows(labels: Path = LABELS) -> list[dict]:
         out.append({"n": r["n"], "lang": to_code(lang), "model": model,
                     "label": LETTERS.index(lab) if lab in LETTERS else None,
                     "first": LETTERS.index(first[r["n"]]) if first[r["n"]] in LETTERS else None,
-                    "now": read_answer(r["output"], r["choices"]).choice,
+                    "now": read_answer(r["output"], r["choices"], question=r["question"]).choice,
                     "seaeval": None if s.random else s.choice})
     return out
 

@@ -123,3 +123,24 @@ def test_the_answer_language_check_covers_the_thinking_part():
     assert block["languages"]["es"]["share"] == 1.0  # the answer after the thinking is in Spanish
     assert block["thinking"]["languages"]["es"]["share"] == 0.0 and block["thinking"]["languages"]["es"]["other"] == {"en": 1}
     assert "thinking" not in answer_language_of_samples([{"lang": "es", "output": "La respuesta es la energía."}], ["es"])
+
+
+NOT_QUESTIONS = [  # (question, output): the question asks which is NOT / least / except; the answer is (B)
+    ("Menurut definisi di atas, yang manakah tidak dikelaskan sebagai tenaga biojisim?",
+     "Menurut definisi di atas, pilihan (B) Kepakaran tidak dikelaskan sebagai tenaga biojisim, manakala (A) ialah."),
+    ("Según la definición anterior, ¿cuál de las siguientes opciones no pertenece a la trascendencia?",
+     "Based on the definition, option B does not fit the concept, as it describes learning; (A) does."),
+    ("以下哪项为真,最不能支持该公司的观点?",
+     'The statement "Kepakaran" (B) is not a direct piece of evidence that supports the company. Option A does.'),
+    ("Which of the following is not an economic tool of security policy?",
+     "Among them, (B) Kepakaran is not an economic tool; trade (A) and sanctions (C) are."),
+]
+
+
+@pytest.mark.parametrize("question,output", NOT_QUESTIONS)
+def test_a_not_question_named_by_its_negation(question, output):
+    assert read_answer(output, C, question=question).choice == 1
+    # asked which one IS, the same words rule B out: no answer is read
+    assert read_answer(output, C, question="Which of the following is an economic tool?").choice != 1
+    # a verdict on correctness still rules an option out in a NOT question
+    assert read_answer("(B) is incorrect, and (A) is also wrong.", C, question=question).choice is None

@@ -110,7 +110,8 @@ _COORD_RE = re.compile(r"[ ,，、]{0,3}(?:and|or|y|o|e|u|và|hoặc|hay|dan|ata
 
 # Verdicts after an option ("... is incorrect", "... 不正确", "... sai") and before it ("不是 ...", "Mali ang ...").
 _NEG_AFTER_RE = re.compile(
-    r"[ ,:：项]{0,3}(?:(?:is|are|es|son|ay|adalah|là|是)[ ]?)?(?:not\b|no\b|incorrect|wrong|false|irrelevant|unlikely|"
+    r"[ ,:：项]{0,3}(?:(?:is|are|es|son|ay|adalah|là|是)[ ]?)?(?:(?:also|clearly|likewise|también|cũng|juga|也) ?)?"
+    r"(?:not\b|no\b|incorrect|wrong|false|irrelevant|unlikely|"
     r"can(?:not)? be (?:ruled out|eliminated|excluded)|should be (?:ruled out|eliminated)|doesn't|does not|"
     r"incorrect[ao]s?|err[oó]ne[ao]s?|fals[ao]s?|descartad|不|错|无关|并非|sai\b|không|salah|tidak|kurang|bukan|mali\b|hindi)",
     re.IGNORECASE)
@@ -124,7 +125,8 @@ _POS_AFTER_RE = re.compile(
     r"la que mejor|m[aá]s precis[ao]|m[aá]s adecuad[ao]|正确|最符合|最合适|更准确|更合适|đúng|phù hợp nhất|chính xác hơn|benar|betul|"
     r"(?:yang )?paling (?:sesuai|tepat)|lebih tepat|tama\b|ang pinakaangkop)", re.IGNORECASE)
 _VERDICT_NEG_AFTER_RE = re.compile(
-    r"[ ,:：项]{0,3}(?:(?:is|are|es|son|ay|adalah|là|是)[ ]?)?(?:(?:not|no|不|không|tidak|bukan|hindi|kurang) ?(?:the )?(?:"
+    r"[ ,:：项]{0,3}(?:(?:is|are|es|son|ay|adalah|là|是)[ ]?)?(?:(?:also|clearly|likewise|también|cũng|juga|也) ?)?"
+    r"(?:(?:not|no|不|không|tidak|bukan|hindi|kurang) ?(?:the )?(?:"
     r"correct|right|true|accurate|valid|appropriate|correct[ao]|verdader[ao]|正确|对|đúng|chính xác|benar|betul|tepat|tama|answer|"
     r"respuesta|relevant|relevan|relevante|liên quan|相关|kaugnay|apply|applicable)|irrelevant|irrelevante|无关|incorrect|wrong|false|incorrect[ao]s?|err[oó]ne[ao]s?|fals[ao]s?|错|sai\b|salah|mali\b|"
     r"can(?:not)? be (?:ruled out|eliminated|excluded)|should be (?:ruled out|eliminated))", re.IGNORECASE)
@@ -163,6 +165,11 @@ _WORD_NOT_LABEL_RE = re.compile(r"[AI] (?!(?:is|es|là|ialah|adalah|ay)\b)[a-zà
 # Letters, digits and the Latin letters of vi/es/fil: an option's text must not run on into more of them.
 _WORDISH = "0-9A-Za-z\u00C0-\u024F\u1E00-\u1EFF"
 
+# A question that asks which option is not / least / except, in the seven languages.
+_NOT_QUESTION_RE = re.compile(
+    r"(?<![A-Za-z])(?:not|except|least|cannot|no es|no pertenece|no se|excepto|không|ngoại trừ|ít nhất|bukan|tidak|"
+    r"kecuali|paling (?:tidak|kurang|lemah)|hindi|maliban)(?![A-Za-z])|不是|不属于|不能|不正确|不符合|不包括|不可能|最不|"
+    r"除了|没有|无法", re.IGNORECASE)
 _SHORT_NUMBER_RE = re.compile(r"[-+−]?[0-9][0-9.,/]{0,4}")
 _REFUSALS = re.compile(
     r"i (?:do not|don't|cannot|can't|am unable to|am not able to) (?:know|answer|determine|decide|provide|say)|"
@@ -219,9 +226,12 @@ def extract_choice(output: str | None, choices: list[str] | tuple[str, ...]) -> 
     return read_answer(output, choices).choice
 
 
-def read_answer(output: str | None, choices: list[str] | tuple[str, ...], think_end: str | None = None) -> Reading:
+def read_answer(output: str | None, choices: list[str] | tuple[str, ...], think_end: str | None = None,
+                question: str | None = None) -> Reading:
     """Read which option the output chose; see the module docstring for the order of evidence. A reasoning model's
-    thinking part (crossin.thinking; `think_end`: its end token) is never read: only the answer after it."""
+    thinking part (crossin.thinking; `think_end`: its end token) is never read: only the answer after it. The
+    `question`, when given, tells a question that asks which option is NOT (least, except) true: there "(B) ... is
+    not classified as X" names the answer instead of ruling B out."""
     if output is None or not output.strip():
         return Reading(None)
     split = split_thinking(output, think_end)
@@ -258,7 +268,7 @@ def read_answer(output: str | None, choices: list[str] | tuple[str, ...], think_
     if (marked := _marked_in_list(text)) is not None and marked < len(plain):
         return Reading(marked, rule="assertion")  # "(A) ... (Incorrect)\n(D) ... (Correct)"
 
-    mentions = _mentions(text, plain, echo)
+    mentions = _mentions(text, plain, echo, bool(question and _NOT_QUESTION_RE.search(question)))
     if _REFUSALS.search(_without(text, mentions)):  # a refusal, not words of a restated option ("tidak tahu")
         return Reading(None)
     if _coordinated(text, mentions):  # "(A) and (C) are both correct", "答案可能是A或C"
@@ -385,13 +395,18 @@ def _echoed_labels(text: str) -> tuple[set[int], str]:
     return echo, kept
 
 
-def _verdict(text: str, start: int, end: int, plain: str, final: bool = False) -> tuple[str, int]:
+def _verdict(text: str, start: int, end: int, plain: str, final: bool = False,
+             not_question: bool = False) -> tuple[str, int]:
     """("neg" when the text around the label rules the option out, "pos" when it says it is right, else "";
     where the mention ends, after the option's own text when that follows the label). With `final` (the label is
     stated as the answer, or written first) only a verdict on correctness rules it out: "(D) Polyethylene ... is
-    not a chemical reaction" answers a question that asks which is not."""
+    not a chemical reaction" answers a question that asks which is not. With `not_question` (the question asks
+    which is not / least / except) a negation that is no verdict on correctness asserts the option."""
     after = end + _own_text_length(text, end, plain)
     before = text[max(0, start - 24):start]
+    if (not_question and not _NEG_BEFORE_RE.search(before) and _NEG_AFTER_RE.match(text, after)
+            and not _VERDICT_NEG_AFTER_RE.match(text, after)):
+        return "pos", after  # asked which is not: "option A does not fit the concept" names the answer
     neg_after = _VERDICT_NEG_AFTER_RE if final else _NEG_AFTER_RE
     if _NEG_BEFORE_RE.search(before) or neg_after.match(text, after):
         return "neg", after
@@ -430,7 +445,7 @@ class _Mention:
     end: int  # after the option's text when it follows the label
 
 
-def _mentions(text: str, plain: tuple[str, ...], echo: set[int]) -> list[_Mention]:
+def _mentions(text: str, plain: tuple[str, ...], echo: set[int], not_question: bool = False) -> list[_Mention]:
     """Every label mention that is not part of an echoed option list, with its verdict."""
     out, n = [], len(plain)
     for m in _MENTION_RE.finditer(text):
@@ -442,7 +457,7 @@ def _mentions(text: str, plain: tuple[str, ...], echo: set[int]) -> list[_Mentio
             continue  # "A. " counts as a label only before that option's own text
         if label_start in echo:
             continue
-        verdict, end = _verdict(text, label_start, m.end(), plain[index])
+        verdict, end = _verdict(text, label_start, m.end(), plain[index], not_question=not_question)
         out.append(_Mention(index, verdict, label_start if m.lastindex == 8 else m.start(), end))
     return out
 

@@ -78,7 +78,7 @@ def read_text_items(path: str, bench: Benchmark) -> tuple[MatrixBuilder, list[It
         if text is not None or ("prediction" in obj and obj.get("choice") is None):
             # raw text is read by the extractor even when a choice is there too (a samples file read again)
             matrix.add(set_id, lang, None, line)
-            items.append(Item(f"{set_id}:{lang}", lang, text, tuple(item.choices)))
+            items.append(Item(f"{set_id}:{lang}", lang, text, tuple(item.choices), item.question))
         elif "choice" in obj and obj["choice"] is not None:
             matrix.add(set_id, lang, parse_choice(obj["choice"], len(item.choices), path=path, line=line), line)
         else:

@@ -183,8 +183,9 @@ def _run_one(config: EvalConfig, name: str, session: _Session, subfolder: str = 
     spec = extractor_spec(config)
     readings = []
     if config.mode == "generate":
-        items = [Item(f"{r.set_id}:{r.lang}" + (f":r{r.rotation}" if r.rotation else ""), r.lang, v, tuple(r.options))
-                 for r, v in zip(requests, values)]
+        sets = bench.by_id()
+        items = [Item(f"{r.set_id}:{r.lang}" + (f":r{r.rotation}" if r.rotation else ""), r.lang, v, tuple(r.options),
+                      sets[r.set_id].items[r.lang].question) for r, v in zip(requests, values)]
         readings = read_items(spec, items, progress=session.progress)
     samples, matrix = _samples(config, bench, _answers(config, requests, values, readings), circular)
     results = _scored(config, bench, samples, matrix, circular)

@@ -33,6 +33,7 @@ class Item:
     lang: str
     output: str | None
     choices: tuple[str, ...]
+    question: str | None = None  # lets the rules tell a question that asks which option is NOT (crossin.extract)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def read_items(spec: ExtractorSpec, items: list[Item], *, progress: bool = False
     check_spec(spec)
     think_end = spec.think_end_token
     if spec.name in ("crossin", "crossin+judge"):
-        readings = [read_answer(it.output, it.choices, think_end) for it in items]
+        readings = [read_answer(it.output, it.choices, think_end, it.question) for it in items]
         if spec.name == "crossin":
             return readings
         from .judge import judge_items
@@ -99,7 +100,7 @@ def read_items(spec: ExtractorSpec, items: list[Item], *, progress: bool = False
 def _answer_part(item: Item, think_end: str | None) -> Item:
     """The item with only the answer after a thinking part (what the judge is shown)."""
     sp = split_thinking(item.output or "", think_end)
-    return item if sp.answer == item.output else Item(item.key, item.lang, sp.answer, item.choices)
+    return item if sp.answer == item.output else Item(item.key, item.lang, sp.answer, item.choices, item.question)
 
 
 def version(spec: ExtractorSpec) -> str:
