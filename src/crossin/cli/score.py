@@ -164,11 +164,7 @@ def _print_extraction(block: dict) -> None:
     if "read_by" in block:
         line += (f"; read by the rules {sum(block['read_by']['rules'].values())}, by the judge "
                  f"{sum(block['read_by']['judge'].values())}")
-    console.print(line, highlight=False, markup=False)
-    from ..extraction import extraction_warnings
-
-    for warning in extraction_warnings(block):
-        console.print(f"warning: {warning}", highlight=False, markup=False, style="yellow")
+    console.print(line, highlight=False, markup=False)  # its warnings are under the table (cli.app.warning_lines)
 
 
 def _print_disagreements(benchmark, predictions: Path, seed: int, limit: int) -> None:
