@@ -78,6 +78,18 @@ UNREAD = [
     "Let's evaluate each option:\n\n(A) Tenaga (energy)\nThis option would not raise wages.\n\n(B) Kepak",
     "(B) Kepakaran is incorrect. (A) Tenaga is wrong too. (C) is not right either.",
     "None of the choices directly answers the question, so (A), (B), (C) and (D) are all wrong.",
+    # several stated together, or one option's label with another's text
+    "The answer is B and D. Both choices B and D fit the context.",
+    "(A) Tenaga, (B) Kepakaran, y (C) Maklumat.\n\nLa hipnosis ayuda en varios casos.",
+    "Vậy đáp án là (D) Buruh và (C) Maklumat.",
+    "Therefore, the answer is:\n\n(C) Kepakaran (the second option)",
+    # a list announced in the plural, each with its text
+    "Based on the context, the choices that fit are:\n\n(B) Kepakaran in the sense given.\n(D) Buruh as well.",
+    # stated, then taken back
+    "The closest answer is (A), but it is an overgeneralization. Therefore, there is no exact answer.",
+    "La respuesta más cercana es (B); sin embargo, ninguna de las opciones es correcta.",
+    # written first, then contradicted by the conclusion
+    "B) Kepakaran\n\nMọi yếu tố đều quan trọng. Do đó, yếu tố quan trọng nhất là Tenaga.",
 ]
 
 

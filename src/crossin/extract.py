@@ -134,7 +134,8 @@ _VERDICT_NEG_AFTER_RE = re.compile(
 _COPULA_BEFORE_RE = re.compile(r"(?<![A-Za-z])(?:is|are|would be|will be|should be|es|son|ser[ií]a|là|sẽ là|adalah|ialah|"
                                r"merupakan|ay|ang|是|为)(?: (?:the|el|la|los|las|si|ang|si))? ?[(\[*]{0,2}$", re.IGNORECASE)
 # "... is:" ending a line, the label starting the next: the option is the statement's answer.
-_COLON_LINE_BEFORE_RE = re.compile(r"(?<![A-Za-z])(?:is|are|would be|will be|es|son|ser[ií]a|là|sẽ là|adalah|ialah|"
+# (Not a plural copula: "the choices that ... are:" announces a list, several answers.)
+_COLON_LINE_BEFORE_RE = re.compile(r"(?<![A-Za-z])(?:is|would be|will be|es|ser[ií]a|là|sẽ là|adalah|ialah|"
                                    r"merupakan|ay|是|为)[:：]\n[*#> ]{0,4}[(\[*]{0,2}$", re.IGNORECASE)
 # ... unless another option line follows within two lines (a list, several answers or a walk-through)
 _LABEL_LINE_NEAR_RE = re.compile(r"[^\n]*\n(?:[^\n]*\n)?[-*• ]{0,3}(?:\*\*)?(?:\([A-J]\)|\[[A-J]\]|[A-J][.):])")
@@ -148,6 +149,18 @@ _JOINED_LATER_RE = re.compile(r"[^.。;\n()\[\]]{0,40}? (?i:and|or|y|o|và|hoặ
 _SETTLED_RE = re.compile(r"(?<![A-Za-z])(?:therefore|thus|hence|so|in conclusion|overall|finally|因此|所以|综上|总之|"
                          r"por lo tanto|en conclusión|así que|vì vậy|do đó|tóm lại|jadi|oleh karena itu|oleh itu|"
                          r"kesimpulannya|maka|kaya|samakatuwid|sa konklusyon)\b[^.。!?\n]*$", re.IGNORECASE)
+# A stated answer taken back: "The closest answer is (A), but ... Therefore, there is no exact answer".
+_RETRACTED_RE = re.compile(
+    r"there is no (?:exact|correct|right|single|definitive) answer|no (?:exact|correct) answer (?:is|among)|"
+    r"none of the (?:given )?(?:choices|options|answers) (?:is|are) (?:correct|right|accurate)|"
+    r"ninguna de las opciones es correcta|no hay (?:una )?respuesta (?:exacta|correcta)|"
+    r"không có đáp án (?:nào )?(?:đúng|chính xác)|tidak ada (?:jawaban|pilihan) yang (?:benar|tepat)|"
+    r"tiada jawapan yang (?:betul|tepat)|walang (?:tamang|eksaktong) sagot|没有(?:正确|准确)的?答案|都不正确", re.IGNORECASE)
+# A conclusion sentence: "Do đó, tổng cộng là 9 + 1 = 10 cạnh." (an answer written first is contradicted by it).
+_CONCLUSION_SENTENCE_RE = re.compile(
+    r"(?<![A-Za-z\u00C0-\u024F\u1E00-\u1EFF])(?i:therefore|thus|hence|so|in conclusion|因此|所以|综上|por lo tanto|"
+    r"por tanto|en conclusión|vì vậy|do đó|tóm lại|jadi|oleh (?:karena|sebab) itu|oleh itu|maka|kaya|samakatuwid)"
+    r"(?![A-Za-z])[^.。!?\n]{0,200}")
 # A list line marked right: "(D) asteroids ... (Correct)", "- B. ... [Đúng]".
 _MARKED_LINE_RE = re.compile(r"^[-*• ]{0,3}(?:\*\*)?(?:\(([A-J])\)|([A-J])[.):])[^\n]{0,400}?[(\[] ?(?i:correct|correcto|"
                              r"correcta|đúng|benar|betul|tama|正确|true|verdadero) ?[)\]][ .*]*$", re.MULTILINE)
@@ -249,6 +262,8 @@ def read_answer(output: str | None, choices: list[str] | tuple[str, ...], think_
     finals = _final_statements(text, plain, echo)
     if finals:
         picked = {i for _, i in finals}
+        if _RETRACTED_RE.search(text, max(p for p, _ in finals)):
+            return Reading(None)  # stated, then taken back: "... Therefore, there is no exact answer"
         if len(picked) == 1:
             return Reading(picked.pop(), rule="final")
         # "The answer is C or D. [...] Therefore, the most appropriate answer would be C": weighed, then settled
@@ -497,7 +512,19 @@ def _leading_label(text: str, plain: tuple[str, ...], echo: set[int]) -> int | N
     if verdict == "neg":
         return None
     joined = [o for o in _joined_options(text, end, plain) if o != index]
-    return -1 if joined else index  # "(A) x, (B) y, y (C) z": several
+    if joined or _concluded_otherwise(text, end, plain, index):
+        return -1  # "(A) x, (B) y, y (C) z", or "B) 20 [...] Do đó, tổng cộng là 9 + 1 = 10 cạnh": several
+    return index
+
+
+def _concluded_otherwise(text: str, start: int, plain: tuple[str, ...], index: int) -> bool:
+    """A conclusion sentence after `start` that ends on another option's own text, and not on this one's."""
+    for m in _CONCLUSION_SENTENCE_RE.finditer(text, start):
+        tail = _fold(m.group())
+        ends = {i for i, c in enumerate(_folded_choices(plain)) if c and _bounded(c).search(tail[-len(c) - 12:])}
+        if ends and index not in ends:
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=4096)  # the same options come back for every language and every model
