@@ -15,6 +15,8 @@ from crossin.extraction import ExtractorSpec, Item, read_items
 
 from conftest import start_server
 
+pytestmark = pytest.mark.model
+
 CHOICES = ("responsible", "funny", "sociable", "followers")
 RULES = ["The answer is (B).", "答案是C。", "La respuesta correcta es la letra A.", "<think>Maybe (A).</think>Đáp án: D"]
 UNREAD = ["Hmm, that is a hard one to say.", "Tough call; I lean toward the second of them."]
