@@ -89,6 +89,7 @@ def test_in_process_and_server_answer_alike_and_record_the_protocol(tmp_path, da
             samples = (tmp_path / name / "cross-mmlu").glob("samples*.jsonl")
             outs[name] = [json.loads(line) for f in samples for line in f.read_text().splitlines()]
         assert len(outs["local"]) == 4 and SYSTEM in outs["local"][0]["prompt"]
+        assert all(s["read_by"] == "" if s["choice"] is None else s["read_by"] for s in outs["local"])
         assert [s["output"] for s in outs["local"]] == [s["output"] for s in outs["server"]]
     finally:
         proc.terminate()

@@ -230,6 +230,7 @@ def _answers(config: EvalConfig, requests: list[Request], values: list, readings
             picked = readings[k].choice
             entry["output"] = value
             entry["choice"] = None if picked is None else (picked + r.rotation) % len(r.options)
+            entry["read_by"] = readings[k].rule  # which rule or path read it ("" when nothing was)
         else:
             original = unrotate_scores(value, r.rotation)
             entry["option_scores"] = original
@@ -255,6 +256,7 @@ def _samples(config: EvalConfig, bench: Benchmark, answers: tuple[dict, dict],
             if config.mode == "generate":
                 sample["output"] = entries[0]["output"]
                 sample["prediction"] = entries[0]["output"] if not circular else None
+                sample["read_by"] = entries[0]["read_by"] if not circular else None
             else:
                 n = len(entries[0]["option_scores"])
                 # Circular: the mean over rotations; each rotation's own scores are under "rotations".
