@@ -94,6 +94,18 @@ def alpaca_dir(data_dir) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def real_outputs() -> Path:
+    """Real chat-model answers (SeaEval v0.1's published logs; labels in tests/data/real_outputs_labels.jsonl):
+    `$CROSSIN_REAL_OUTPUTS`, else `../shared/real-outputs` beside the checkout. Not downloadable: a local copy only."""
+    folder = Path(os.environ.get("CROSSIN_REAL_OUTPUTS") or REPO.parent / "shared" / "real-outputs")
+    path = folder / "real_chat_outputs.jsonl"
+    if not path.is_file():
+        pytest.fail(f"real outputs: {path} not found (set $CROSSIN_REAL_OUTPUTS to the folder with "
+                    "real_chat_outputs.jsonl)", pytrace=False)
+    return path
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread():
     """Tiny models: thread hand-offs cost more than the maths (several times slower with 2 threads on a busy box)."""
