@@ -47,6 +47,7 @@ def train_config(cfg: ExperimentConfig, run: Run, data_dir: Path, out: Path):
 
     values: dict[str, Any] = {**cfg.train, **run.arm.train}
     values.update(model=cfg.model, data=str(data_dir), out=str(out), seed=run.seed)
+    values.setdefault("run_name", f"{cfg.name}/{run.name}")  # runs of one experiment group in the tracker
     # Continue an interrupted training run from its last checkpoint instead of starting over.
     values.setdefault("resume", (out / "checkpoints").is_dir() and any((out / "checkpoints").iterdir()))
     return build_config(TrainConfig, cfg.train_config, values)
