@@ -34,6 +34,10 @@ def eval_command(cfg: EvalConfig, quiet: bool = typer.Option(False, "--quiet", "
     from ..lmeval.results import RESULT_BLOCKS
 
     check_eval_places(cfg)
+    if not quiet and not cfg.bench_file:
+        from ..benchmarks.registry import data_source_line
+
+        console.print(data_source_line(cfg.data_dir), highlight=False, markup=False, soft_wrap=True)
     all_results = run_eval(cfg, progress=not quiet, blocks=RESULT_BLOCKS)
     for name, results in all_results.items():
         if "runs" in results:  # --template all
