@@ -117,3 +117,46 @@ def test_adapter_loads_in_plain_peft_with_crossins_scores(tmp_path):
     save_adapter_weights(theirs_model, tmp_path / "compact", form="tied-once")
     with pytest.raises(ValueError, match="compact"), quiet_checkpointing_deprecation():
         theirs_model.load_adapter(str(tmp_path / "compact"), adapter_name="compact")
+
+
+def test_installed_not_editable_ships_the_files_it_reads(tmp_path, data_dir):
+    """`pip install .` (not -e) into a fresh venv: that copy of crossin is the one imported (not this checkout, not
+    the editable install), and the commands that read package files find them there: the accelerate/DeepSpeed
+    configs (`experiment run --gpus-per-run 2`), the vendored Every Eval Ever schema (`export results`); with no
+    checkout around it, data comes from $CROSSIN_DATA_DIR or the public download."""
+    import shutil
+
+    project = tmp_path / "project"  # a copy, so the build leaves nothing in the checkout
+    shutil.copytree(REPO / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, project / name)
+    venv = tmp_path / "venv"
+    # --without-pip: pip and setuptools come from the system site (a venv's bundled setuptools may lack bdist_wheel)
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True,
+                   timeout=120)
+    python, crossin = venv / "bin" / "python", venv / "bin" / "crossin"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CROSSIN_DATA_DIR", "VIRTUAL_ENV")}
+    done = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                           "--no-index", str(project)], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    def run(*args, data: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run([str(a) for a in args], capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                              env={**env, "CROSSIN_DATA_DIR": str(data_dir)} if data else env)
+
+    where = run(python, "-c", "import crossin, crossin.benchmarks.registry as r; print(crossin.__file__); "
+                              "print(r.current_data_source()[0])", data=False)
+    package = Path(where.stdout.splitlines()[0]).parent
+    assert package.is_relative_to(venv) and (package / "experiment" / "accelerate" / "zero3.yaml").is_file(), where
+    assert where.stdout.splitlines()[1] == "None"  # no checkout beside an installed package: the public download
+    micro = REPO / "configs" / "experiments" / "micro.yaml"
+    found = run(crossin, "experiment", "run", micro, "--out", tmp_path / "exp", "--gpus-per-run", "2",
+                "--accelerate-config", "zero3", "--detach")
+    assert found.returncode == 2 and found.stderr.startswith("error: --detach needs --executor slurm"), found.stderr
+    missing = run(crossin, "experiment", "run", micro, "--out", tmp_path / "exp", "--gpus-per-run", "2",
+                  "--accelerate-config", "zero9", "--detach")
+    assert f"{package / 'experiment' / 'accelerate' / 'zero9.yaml'} not found" in missing.stderr, missing.stderr
+    results = _scored_run(tmp_path / "runs" / "m", "cross-mmlu", "en,zh", 3, lambda k, lang: 0)
+    exported = run(crossin, "export", "results", results.parent.parent, "--format", "every-eval-ever", "-o",
+                   tmp_path / "eee")
+    assert exported.returncode == 0 and len(list((tmp_path / "eee").rglob("*.json"))) == 1, exported.stderr
