@@ -99,16 +99,6 @@ def is_tied_once(folder: Path) -> bool:
     return (Path(folder) / TIED_ONCE_FILE).exists() or bool(tied_copies(folder))
 
 
-def refuse_tied_once(folder: Path, reader: str) -> None:
-    """One line for a consumer that reads PEFT's layout only."""
-    if is_tied_once(folder):
-        from ..errors import CrossinError
-
-        raise CrossinError(f"{folder} is a tied-once adapter (crossin's compact form), which {reader} cannot read; "
-                           "load it with crossin (`crossin export merged` gives a standard model folder) or train "
-                           "with --adapter-format peft", path=str(folder))
-
-
 def tied_copies(folder: Path) -> dict[str, str]:
     """{dropped name: kept name} recorded by `save_adapter_weights`; {} for any other adapter."""
     from safetensors import safe_open
