@@ -37,6 +37,7 @@ def eval_command(cfg: EvalConfig, quiet: bool = typer.Option(False, "--quiet", "
     if not quiet and not cfg.bench_file:
         from ..benchmarks.registry import data_source_line
 
+        cfg.validate()  # a bad option is the one line, before the data line
         console.print(data_source_line(cfg.data_dir), highlight=False, markup=False, soft_wrap=True)
     all_results = run_eval(cfg, progress=not quiet, blocks=RESULT_BLOCKS)
     for name, results in all_results.items():

@@ -1,6 +1,6 @@
 """`crossin export lm-eval|merged|results`: the benchmarks as lm-evaluation-harness tasks (crossin.lmeval.export), a
 merged model folder (crossin.models.merge), eval results in the Hub's and Every Eval Ever's formats
-(crossin.publish.results)."""
+(crossin.report.export)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import typer
 
 from ..lmeval.export import ExportConfig
 from ..models.merge import MergedExportConfig
-from ..publish.results import ResultsExportConfig
+from ..report.export import ResultsExportConfig
 from .app import console, export_app, user_errors
 from .options import config_options
 
@@ -54,7 +54,7 @@ def results_command(cfg: ResultsExportConfig, folders: list[Path] = typer.Argume
         "experiment folders, or results.json files.")) -> None:
     """Eval results for other tools: --format hf (a model repo's README.md model-index and .eval_results/*.yaml) or
     every-eval-ever (records checked against its published schema)."""
-    from ..publish.results import export_results
+    from ..report.export import export_results
 
     if folders:
         cfg.dirs = [str(f) for f in folders]

@@ -87,16 +87,15 @@ def write_adapter_card(folder: Path, record: dict, adapter_format: str, runs=())
     atomic_write_text(Path(folder) / CARD_FILE, adapter_card(record, manifest, adapter_format, runs))
 
 
-def add_results_to_card(adapter: Path, results_dir: Path) -> None:
-    """Rewrite a trained adapter's card with the evaluation under `results_dir` (<bench>/results.json): the
-    experiment does this after evaluating an arm, so the card carries the model-index a Hub repo shows. The card is
-    not part of the adapter's identity (crossin.models.hf fingerprints the weights and JSON files only)."""
+def add_results_to_card(adapter: Path, runs) -> None:
+    """Rewrite a trained adapter's card with its evaluation (report.loading `Run`s): the experiment does this after
+    evaluating an arm, so the card carries the model-index a Hub repo shows. The card is not part of the adapter's
+    identity (crossin.models.hf fingerprints the weights and JSON files only)."""
     from ..io import read_json
     from ..models.adapter import is_tied_once
-    from ..report.loading import find_runs
 
     record = Path(adapter).parent / "train_config.json"
     if not record.is_file() or not (Path(adapter) / "adapter_config.json").is_file():
         return  # not an adapter crossin trained (an experiment may evaluate one given by path)
-    runs = sorted(find_runs([results_dir]), key=lambda r: r.bench)
+    runs = sorted(runs, key=lambda r: r.bench)
     write_adapter_card(Path(adapter), read_json(record), "tied-once" if is_tied_once(adapter) else "peft", runs)

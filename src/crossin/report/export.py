@@ -1,5 +1,5 @@
-"""`crossin export results`: eval results (results.json under <run>/<bench>/) as the Hub's evaluation-results
-files or as Every Eval Ever records."""
+"""`crossin export results`: eval results (results.json under <run>/<bench>/, read as the report reads them) as the
+Hub's evaluation-results files or as Every Eval Ever records (the formats: crossin.publish)."""
 
 from __future__ import annotations
 
@@ -33,14 +33,14 @@ class ResultsExportConfig:
 
 def export_results(cfg: ResultsExportConfig) -> list[Path]:
     """Write the files; returns them."""
-    from ..report.loading import find_runs
+    from .loading import find_runs
 
     cfg.validate()
     runs = find_runs([Path(d) for d in cfg.dirs])  # every results.json is schema-checked as it is read
     out = check_output_dir(cfg.out, "--out")
     written: list[Path] = []
     if cfg.format == "every-eval-ever":
-        from .eee import record, record_path
+        from ..publish.eee import record, record_path
 
         for run in runs:
             rec = record(run)
@@ -48,7 +48,7 @@ def export_results(cfg: ResultsExportConfig) -> list[Path]:
             write_json(path, rec)
             written.append(path)
         return written
-    from .hub import eval_results_entries, hub_model_id, model_card_data
+    from ..publish.hub import eval_results_entries, hub_model_id, model_card_data
 
     by_name: dict[str, list] = {}
     for run in runs:
