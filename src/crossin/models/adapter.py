@@ -7,8 +7,8 @@ Two forms (`--adapter-format`):
   the Hub read it unchanged.
 - `tied-once`: Gemma ties `embed_tokens` and `lm_head`; PEFT (with `ensure_weight_tying`) trains them as one matrix but
   writes it under both names (for the embedded model that copy is 670 MB of a 1.4 GB adapter). This form writes each
-  tensor once, to `adapter_model.tied-once.safetensors` (a name PEFT and vLLM do not look for, so they stop with
-  "can't find weights" instead of loading a file with a key missing), and records the dropped names in its metadata
+  tensor once, to `adapter_model.tied-once.safetensors` (a name PEFT and vLLM do not look for, so they stop with an
+  error, PEFT's naming the folder, instead of loading a file with a key missing), and records the dropped names in its metadata
   (`crossin_tied`: {dropped name: kept name}). Only crossin reads it (`load_adapter`, `crossin serve`, `export
   merged`, which gives a standard model folder).
 
