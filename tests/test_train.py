@@ -539,7 +539,12 @@ def test_training_reports_to_tensorboard_and_the_adapter_has_a_model_card(tiny_s
 
 
 def test_report_to_is_checked_before_anything_loads(tiny_setup, tmp_path):
+    import importlib.util
+
     model, data = tiny_setup
     with pytest.raises(CrossinError, match="report_to"):
         train(_cfg(model, data, tmp_path / "x", report_to="mlflowx"))
+    if importlib.util.find_spec("wandb") is None:  # a tracker that is not installed: said before the model loads
+        with pytest.raises(CrossinError, match="wandb is not installed"):
+            train(_cfg(model, data, tmp_path / "x", report_to="wandb"))
     assert not (tmp_path / "x").exists()

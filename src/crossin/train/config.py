@@ -130,6 +130,8 @@ class TrainConfig:
         """Every check of a training config, before the model or the data loads (for configs made in code too)."""
         check_fields(self)
         self.check_combinations()
+        if tracker_problem(self.report_to):
+            raise CrossinError(f"report_to: {tracker_problem(self.report_to)}")
         if not self.data:
             raise CrossinError("no training data given (--data)")
         if not self.out:
@@ -145,6 +147,16 @@ class TrainConfig:
              f"--save-total-limit does nothing: --save-steps {self.save_steps} is past --max-steps "
              f"{self.max_steps}, so no checkpoint is written"),
         ])
+
+
+def tracker_problem(name: str) -> str | None:
+    """A tracker whose package is not installed fails now, not after the model has loaded."""
+    import importlib.util
+
+    packages = {"tensorboard": ("tensorboard", "tensorboardX"), "wandb": ("wandb",), "trackio": ("trackio",)}
+    if name in packages and not any(importlib.util.find_spec(p) for p in packages[name]):
+        return f"{name} is not installed (pip install {packages[name][0]})"
+    return None
 
 
 def sft_problem(sft: dict) -> str | None:
