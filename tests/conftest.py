@@ -14,19 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from crossin.benchmarks.registry import data_source  # the order every command uses too (one place)
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 BENCHMARK_FILES = ("cross_mmlu/test.jsonl", "cross_logiqa/test.jsonl", "xquad/xquad.en.json")
 ALPACA = "parallel_instructions_en_zh_partial"
-
-
-def data_source(env: str | None, shared: Path, cache: Path) -> tuple[Path, str]:
-    """(data root, how it was chosen)."""
-    if env:
-        return Path(env), "$CROSSIN_DATA_DIR"
-    if shared.is_dir():
-        return shared, "../shared/data"
-    return cache, "downloaded into the crossin cache"
 
 
 def fetch_test_data(root: Path) -> None:
