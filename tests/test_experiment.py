@@ -43,7 +43,7 @@ def write_config(path: Path, **fields) -> Path:
 def test_shipped_configs_parse_into_the_papers_grid():
     cfg, runs = load_experiment(CONFIGS / "paper.yaml")
     names = [r.name for r in runs]
-    assert names[0] == "zero-shot"
+    assert names[0] == "Gemma-2B__zero-shot"
     recipes = {r.arm.recipe for r in runs}
     assert recipes == {"zero-shot", "en-only", "en2x", "x2en", "x2x"}  # Table 3's rows (tests/test_paper_grid.py)
     assert any(r.arm.translation > 0 for r in runs)
@@ -292,7 +292,7 @@ def test_micro_experiment_end_to_end_with_resume(tiny_model, tmp_path):
         samples = [json.loads(line) for line in (out / "arms" / name / "eval" / "cross-mmlu" / "samples_cross-mmlu.jsonl").open()]
         assert len(samples) == 18
         assert np.mean([s["choice"] == s["gold"] for s in samples]) == pytest.approx(res["accuracy"])
-        row = "Base model (zero-shot)" if name == "zero-shot" else name  # Table 3 labels the base model as the paper does
+        row = "Base model (zero-shot)" if name == "zero-shot" else name  # the untuned base model's row label
         assert f"| {row} | {res['accuracy']:.3f} (" in (out / "report" / "report.md").read_text()
     (comparison,) = rep["comparisons"]
     assert (comparison["a"], comparison["b"]) == ("x2x-n8", "zero-shot")

@@ -289,8 +289,9 @@ def test_cli_executor_flags_and_yaml_section(tmp_path):
 
 def test_several_gpus_per_run_train_through_accelerate_launch(tmp_path):
     cfg, runs = load_experiment(CONFIGS / "paper.yaml")
-    run = next(r for r in runs if r.name == "x2x-n15000")
+    run = next(r for r in runs if r.name == "Mistral-7B-v0.1__x2x-n15000")
     config = train_config(cfg, run, tmp_path / "data", tmp_path / "train")
+    assert config.model == "mistralai/Mistral-7B-v0.1"  # the run's own base model
     command = accelerate_command(config, 4, "zero2", tmp_path / "train_config.yaml")
     assert command[:3] == [sys.executable, "-m", "accelerate.commands.launch"]
     flags = dict(zip(command[3:11:2], command[4:11:2]))

@@ -1,6 +1,7 @@
-"""configs/experiments/paper.yaml is the paper's grid: Open-Platypus as the English base, Alpaca-only and Platypus-only
-baselines, CrossIn arms on Platypus, x2x + translation, the Figure 5 sweep; built here from small local files in the
-Hub's layouts (Platypus: instruction, input, output, data_source; x-LLM: alpaca_<lang>.json)."""
+"""configs/experiments/paper.yaml is the paper's grid: Gemma-2B and Mistral-7B-v0.1, Open-Platypus as the English base,
+Alpaca-only and Platypus-only baselines, CrossIn arms on Platypus, x2x + translation, the Figure 5 sweep (sizes from
+the authors' released code), Table 3's general LLMs; its data built here from small local files in the Hub's layouts
+(Platypus: instruction, input, output, data_source; x-LLM: alpaca_<lang>.json), for one base model."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from crossin.io import iter_jsonl
 from crossin.report import figure5_series
 
 PAPER = Path(__file__).resolve().parents[1] / "configs" / "experiments" / "paper.yaml"
-SCALE = {15000: 6, 5000: 2, 1000: 1, 2500: 2, 10000: 5}  # the paper's sizes, shrunk to the little corpus
+SCALE = {15000: 6, 3000: 1, 6000: 3}  # the released code's sizes (build_data.sh), shrunk to the little corpus
 
 
 def small_grid(tmp_path: Path) -> Path:
@@ -31,11 +32,12 @@ def small_grid(tmp_path: Path) -> Path:
     cfg = yaml.safe_load(PAPER.read_text(encoding="utf-8"))
     cfg.update(parallel=str(alpaca), base=str(tmp_path / "platypus.json"), data_langs=["en", "zh"],
                data={"langid": False}, train_config=str(PAPER.parent / cfg["train_config"]))
+    cfg.pop("models")  # one base model: the data do not depend on it
+    cfg["arms"] = [arm for arm in cfg["arms"] if not arm.get("eval_only")]
     for arm in cfg["arms"]:
         arm["n"] = SCALE.get(arm.get("n", 0), 0)
-        arm["translation"] = SCALE.get(arm.get("translation", 0), 0)
+        arm["translation"] = 2 if arm.get("translation") else 0
     cfg["sweep"]["sizes"] = sorted({SCALE[n] for n in cfg["sweep"]["sizes"]})
-    cfg["compare"] = [p.replace("15000", "6").replace("5000", "2") for p in cfg["compare"]]
     path = tmp_path / "paper_small.yaml"
     path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     return path
@@ -43,14 +45,33 @@ def small_grid(tmp_path: Path) -> Path:
 
 def test_paper_config_is_the_papers_grid():
     cfg, runs = load_experiment(PAPER)
-    assert cfg.base == "hf:garage-bAInd/Open-Platypus" and cfg.benchmarks == ["cross-mmlu", "cross-logiqa", "cross-xquad"]
+    assert cfg.base == "hf:garage-bAInd/Open-Platypus" and cfg.benchmarks == ["cross-xquad", "cross-mmlu", "cross-logiqa"]
+    assert cfg.eval == {"protocol": "crossin-paper"} and sorted(cfg.langs) == ["en", "es", "vi", "zh"]
+    tuned = {"zero-shot": "Base model", "alpaca-only": "Tuning w/ Alpaca", "platypus-only": "Tuning w/ Platypus",
+             "en2x-n15000": "CrossIn en2x", "x2en-n15000": "CrossIn x2en", "x2x-n15000": "CrossIn x2x",
+             "x2x-n15000+trans15000": "CrossIn x2x + Trans"}
     labels = {r.name: r.arm.label for r in runs if not r.sweep}
-    assert labels == {"zero-shot": "Base model", "alpaca-only": "Tuning w/ Alpaca",
-                      "platypus-only": "Tuning w/ Platypus", "en2x-n15000": "CrossIn (en2x)",
-                      "x2en-n15000": "CrossIn (x2en)", "x2x-n15000": "CrossIn (x2x)",
-                      "x2x-n15000+trans5000": "CrossIn (x2x) + Trans"}
-    assert [r.arm.n for r in runs if r.sweep] == [1000, 2500, 5000, 10000]  # 15000 is an explicit arm already
-    assert cfg.baseline == "platypus-only"
+    for model in ("Gemma-2B", "Mistral-7B-v0.1"):  # Table 3's two base models, every row each
+        assert {n.split("__")[1]: l for n, l in labels.items() if n.startswith(model + "__")} == tuned
+        assert [r.arm.n for r in runs if r.sweep and r.model_name == model] == [3000, 6000]  # 15000 is an arm
+    general = {r.arm.label for r in runs if r.eval_only}
+    assert general == {"ChatGPT-3.5", "LLaMA-2-7B-Chat", "Mistral-7B-Instruct-v0.2", "LLaMA-7B", "m-LLaMA-7B"}
+    assert len(runs) == 2 * (len(tuned) + 2) + 5
+
+
+def test_dry_run_lists_every_run_with_its_needs():
+    from typer.testing import CliRunner
+
+    from crossin.cli import app
+
+    res = CliRunner().invoke(app, ["experiment", "run", str(PAPER), "--dry-run"], env={"COLUMNS": "300"})
+    assert res.exit_code == 0, res.output
+    _, runs = load_experiment(PAPER)
+    for run in runs:
+        assert run.name in res.output
+    assert "google/gemma-2b" in res.output and "mistralai/Mistral-7B-v0.1" in res.output
+    assert "23 runs" in res.output and "GPU-hours" in res.output and "GiB" in res.output
+    assert "1 run(s) behind an API" in res.output  # ChatGPT's cost is not GPU time
 
 
 def test_the_grid_builds_from_local_files_in_the_hub_layouts(tmp_path):
@@ -69,7 +90,7 @@ def test_the_grid_builds_from_local_files_in_the_hub_layouts(tmp_path):
     assert base("alpaca-only") == alpaca_en and len(mixes["alpaca-only"]) == 12  # Tuning w/ Alpaca: Alpaca alone
     assert base("platypus-only") == platypus and len(mixes["platypus-only"]) == 9  # Tuning w/ Platypus
     for name, recipe, n, trans in [("en2x-n6", "en2x", 6, 0), ("x2en-n6", "x2en", 6, 0), ("x2x-n6", "x2x", 6, 0),
-                                   ("x2x-n6+trans2", "x2x", 6, 2), ("x2x-n1", "x2x", 1, 0), ("x2x-n5", "x2x", 5, 0)]:
+                                   ("x2x-n6+trans2", "x2x", 6, 2), ("x2x-n1", "x2x", 1, 0), ("x2x-n3", "x2x", 3, 0)]:
         rows = mixes[name]
         assert base(name) == platypus, name  # every CrossIn arm sits on the whole Platypus base
         assert sum(r["recipe"] == recipe for r in rows) == n and sum(r["recipe"] == "translation" for r in rows) == trans

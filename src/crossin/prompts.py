@@ -64,7 +64,14 @@ MCQ_TEMPLATES: dict[int, str] = {
 # passage), joined by a blank line or a single newline; stored as (instruction number, joiner) so the same layout
 # can be written with another language's words (PROMPT_TEXTS). A test checks the English against SeaEval's strings.
 SEAEVAL_TEMPLATES: dict[int, str] = {1: "\n\n", 2: "\n", 3: "\n", 4: "\n\n", 5: "\n\n"}
-TEMPLATE_FAMILIES = ("crossin", "seaeval")
+# The CrossIn authors' template (`paper:1`, what `--protocol crossin-paper` uses): their SeaEval fork's first
+# Cross-MMLU / Cross-LogiQA / Cross-XQuAD template, PROMPT_TEMPLATE[...][0] in github.com/Lingy12/my_seaeval
+# config/config.py, the one their scripts evaluate (prompt index 1): no instruction line, "Content:" for the
+# passage, blocks joined by a blank line, English labels only.
+PAPER_TEMPLATES: dict[int, str] = {1: "\n\n"}
+PAPER_LABELS = {"context": "Content", "question": "Question", "choices": "Choices", "answer": "Answer"}
+TEMPLATE_FAMILIES = ("crossin", "seaeval", "paper")
+_TABLES = {"crossin": MCQ_TEMPLATES, "seaeval": SEAEVAL_TEMPLATES, "paper": PAPER_TEMPLATES}
 PROMPT_LANGS = ("en", "native")
 # Cloze scoring shows no options: the option text itself is the continuation being scored.
 CLOZE_TEMPLATE = "{question}"
@@ -73,13 +80,13 @@ PLAIN_ANSWER_CUE = "Answer:"
 
 
 def parse_template(value) -> tuple[str, int]:
-    """"3" / 3 / "crossin:3" -> ("crossin", 3); "seaeval:2" -> ("seaeval", 2). ValueError for anything else."""
+    """"3" / 3 / "crossin:3" -> ("crossin", 3); "seaeval:2" -> ("seaeval", 2); "paper:1". ValueError for anything else."""
     text = str(value).strip().lower()
     family, _, number = text.rpartition(":")
     family = family or "crossin"
-    table = MCQ_TEMPLATES if family == "crossin" else SEAEVAL_TEMPLATES if family == "seaeval" else None
+    table = _TABLES.get(family)
     if table is None or not number.isdigit() or int(number) not in table:
-        raise ValueError(f"unknown template {value!r}; choose from 1-5, crossin:1-5, seaeval:1-5 or all")
+        raise ValueError(f"unknown template {value!r}; choose from 1-5, crossin:1-5, seaeval:1-5, paper:1 or all")
     return family, int(number)
 
 
@@ -91,7 +98,7 @@ def template_name(value) -> str:
 
 def family_templates(family: str) -> list[str]:
     """Every template of a family, by canonical name (`--template all`)."""
-    table = MCQ_TEMPLATES if family == "crossin" else SEAEVAL_TEMPLATES
+    table = _TABLES[family]
     return [template_name(f"{family}:{n}") for n in table]
 
 
@@ -121,6 +128,13 @@ def mcq_instruction(question: str, choices, template=1, *, words: dict | None = 
     family, number = parse_template(template)
     w = words or prompt_words(None)
     q = question.strip()
+    if family == "paper":
+        w = PAPER_LABELS
+        parts = [f"{w['context']}:\n{context}"] if context else []
+        parts.append(f"{w['question']}:\n{q}")
+        if choices is not None:
+            parts.append(f"{w['choices']}:\n{format_choices(choices)}")
+        return PAPER_TEMPLATES[number].join(parts + [f"{w['answer']}:\n"])
     if family == "seaeval":
         parts = [w["instructions"][number - 1]]
         if context:

@@ -68,7 +68,10 @@ def executor_options(fn):
 def run(
     overrides: dict,
     experiment: Path = typer.Argument(..., help="Experiment YAML (configs/experiments/*.yaml)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Experiment folder; rerunning with the same folder resumes."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Experiment folder; rerunning with the same folder resumes "
+                                                             "(required unless --dry-run)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print every run, what it needs (model, data, GPU memory) "
+                                                          "and estimated GPU-hours; run nothing."),
     only: list[str] = typer.Option(None, "--only", metavar="<str>", help="Run only these runs (repeatable); the others are left as they are."),
     no_report: bool = typer.Option(False, "--no-report", help="Do not write <out>/report at the end."),
     detach: bool = typer.Option(False, "--detach", help="slurm: submit, print the job ids and return; "
@@ -81,9 +84,15 @@ def run(
     override its `executor:` section, e.g. `--executor slurm --gpus-per-run 1 --partition gpu`. Several
     processes may work on one folder at once: each run is claimed by one of them.
     """
+    from ..errors import CrossinError
     from ..experiment import run_experiment
     from ..io import check_cache_writable, check_output_dir
 
+    if dry_run:
+        print_plan(experiment, overrides)
+        return
+    if out is None:
+        raise CrossinError("--out is needed (the experiment folder), unless --dry-run")
     check_output_dir(out, "--out")
     check_cache_writable()  # the embedded model and eval requests are cached there
     result = run_experiment(experiment, out, overrides=overrides, only=only or None, report=not no_report,
@@ -97,6 +106,28 @@ def run(
     if failed:
         console.print(f"{len(failed)} run(s) not finished: {', '.join(failed)}; rerun the same command to retry them.")
         raise typer.Exit(1)
+
+
+def print_plan(experiment: Path, overrides: dict | None) -> list[dict]:
+    """The --dry-run table and its totals."""
+    from ..experiment import load_experiment
+    from ..experiment.plan import MEASUREMENT, plan_rows
+
+    cfg, runs = load_experiment(experiment, overrides)
+    rows = plan_rows(cfg, runs)
+    table = Table(title=f"{cfg.name}: {len(rows)} runs (dry run: nothing is run)")
+    for column in ("run", "model", "data", "eval", "GPU memory", "GPU-hours"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(r["run"], r["model"], r["data"], r["eval"],
+                      "-" if r["gpu_memory_gib"] is None else f"~{r['gpu_memory_gib']} GiB",
+                      "-" if r["gpu_hours"] is None else f"{r['gpu_hours']:.2f}")
+    console.print(table)
+    known = [r["gpu_hours"] for r in rows if r["gpu_hours"] is not None]
+    console.print(f"total: ~{sum(known):.1f} GPU-hours for {len(known)} runs of known size"
+                  + (f"; {len(rows) - len(known)} run(s) behind an API or of unknown size not counted" if len(known) < len(rows) else "")
+                  + f". Estimate from: {MEASUREMENT}.", highlight=False, markup=False)
+    return rows
 
 
 def print_status(out: Path, title: str) -> list[dict]:
@@ -155,10 +186,13 @@ def list_runs(config: Path = typer.Argument(..., help="Experiment YAML, or an ex
 
     cfg, runs = load_experiment(config)
     table = Table(title=f"{cfg.name}: {len(runs)} runs")
-    for column in ("run", "recipe", "CrossIn n", "translation", "seed", "sweep"):
+    several = len({r.model for r in runs}) > 1  # the model column only when runs differ in it (models:, eval_only)
+    for column in ("run", *(("model",) if several else ()), "recipe", "CrossIn n", "translation", "seed", "sweep"):
         table.add_column(column)
     for r in runs:
-        table.add_row(r.name, r.arm.recipe, str(r.arm.n), str(r.arm.translation), str(r.seed), "yes" if r.sweep else "")
+        recipe = "eval only" if r.eval_only else r.arm.recipe
+        table.add_row(r.name, *((r.model,) if several else ()), recipe, str(r.arm.n), str(r.arm.translation),
+                      str(r.seed), "yes" if r.sweep else "")
     console.print(table)
 
 

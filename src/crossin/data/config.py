@@ -19,7 +19,7 @@ class DataConfig:
     recipe: str = arg(X2X, choices=DATA_RECIPES, help=f"CrossIn recipe: {', '.join(DATA_RECIPES[:-1])}, or {NONE} (base + translation only).")
     n: int = arg(5000, min=0, max=MAX_SAMPLES, help="Number of CrossIn samples of the recipe.")
     translation: int = arg(0, min=0, max=MAX_SAMPLES, help="Number of translation samples added (the paper's 'Trans' part).")
-    translation_directions: str = arg(X2EN, help=f"Translation directions: {X2EN} (into English, as in the paper), {EN2X}, "
+    translation_directions: str = arg(X2EN, help=f"Translation directions: {X2EN} (into English, as the paper's Table 2 and the authors' released code; Section 4's text says from English), {EN2X}, "
                                                  f"{X2X} (all ordered pairs), or explicit pairs like zh-en,en-es.")
     base: str = arg("", help="Base English set: '' = the English side of the parallel corpus, 'none' = no base, "
                              "a folder (en.jsonl / alpaca_en.json / one JSON(L) file), a file, or hf:<dataset>.")

@@ -14,10 +14,14 @@ from ..prompts import PROMPT_FORMATS
 from .scoring import CLOZE_NORMS
 
 MODES = ("loglik", "cloze", "generate")
+PROTOCOL_NAMES = ("", "crossin-paper")  # crossin.evaluate.protocols.PROTOCOLS
 
 
 @dataclass
 class EvalConfig:
+    protocol: str = arg("", choices=PROTOCOL_NAMES, help="A named measurement: crossin-paper = the CrossIn authors' "
+                        "(generate, their template paper:1, plain prompt, 128 greedy tokens, their answer mapping); "
+                        "recorded in results.json with its source.")
     model: str = arg("gemma-3-270m", help="Local model folder, Hugging Face Hub id, `gemma-3-270m` (embedded), or `openai:NAME`.")
     adapter: str | None = arg(None, help="PEFT LoRA adapter folder loaded on top of the model.")
     bench: list[str] = arg(["cross-mmlu"], help="Benchmarks: cross-mmlu, cross-logiqa, cross-xquad (released), cross-xquad-built (comma-separated).")
@@ -69,8 +73,10 @@ class EvalConfig:
         """Every check of an eval config, before any model or data loads (configs made in code too): the declared
         constraints, then the rules between fields (`check_prompt_options`, `check_combinations`, `check_sources`)."""
         from ..extraction import check_spec
+        from .protocols import apply_protocol
 
         check_fields(self)
+        apply_protocol(self)
         check_prompt_options(self)
         check_spec(extractor_spec(self))
         if (self.extractor != "crossin" or self.think_end_token is not None) and self.mode != "generate":
@@ -94,6 +100,8 @@ def check_prompt_options(config: EvalConfig) -> None:
 
     for name in templates_to_run(config.template):
         family, number = parse_template(name)
+        if config.prompt_lang == "native" and family == "paper":
+            raise CrossinError(f"--template {name} is the authors' English template; it has no --prompt-lang native")
         if config.prompt_lang == "native" and family == "crossin" and number != 1:
             raise CrossinError(f"--prompt-lang native exists for template 1 and seaeval:1-5, not template {name} "
                                "(add its translations to crossin/prompt_texts.py)")

@@ -32,6 +32,7 @@ from ..results import score
 from .backend import OPENAI_PREFIX, Backend, GenerationKwargs, is_cacheable, make_backend
 from .cache import CachingBackend, EvalCache, RunStats
 from .config import EvalConfig, extractor_spec
+from .protocols import protocol_block
 from .scoring import option_scores, question_requests, unrotate_scores
 from .requests import Request, build_requests, load_eval_benchmark, templates_to_run
 from .template_summary import summarize_templates, template_folder
@@ -194,6 +195,8 @@ def _run_one(config: EvalConfig, name: str, session: _Session, subfolder: str = 
     results["extraction"] = (extraction_block(spec, bench.langs, [(r.lang, x) for r, x in zip(requests, readings)])
                              if config.mode == "generate" else {"extractor": None, "note": f"{config.mode}: option scores"})
     results["config"] = config_to_dict(config)
+    if config.protocol:
+        results["protocol"] = protocol_block(config)
     for key, block in session.blocks.items():
         results[key] = block(config, bench, samples, results, n_original=len(pool))
     if session.backend.identity is not None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import arg, build_config, expand_path, parse_pair
+from ..config import arg, build_config, differs, expand_path, parse_pair
 from ..errors import CrossinError
 from ..io import short
 from ..langs import PAPER_LANGS, parse_langs
@@ -18,6 +18,7 @@ from ..metrics import MAX_N_BOOT
 from ..recipe_names import ARM_RECIPES, EN_ONLY, X2X, ZERO_SHOT
 
 OWN_PLACES = ("out",)  # section keys only the experiment sets (see _check_sections)
+OPENAI_PREFIX = "openai:"  # as crossin eval's --model openai:NAME
 RUN_NAME = re.compile(r"[A-Za-z0-9_+=-][A-Za-z0-9_.+=-]{0,99}")
 
 
@@ -31,6 +32,15 @@ class ArmConfig:
     label: str = arg("", help="Row label in the report's Table 3 (e.g. the paper's 'Tuning w/ Alpaca'); default: the name.")
     data: dict = arg({}, help="Extra `crossin data build` settings for this arm only (DataConfig fields).")
     train: dict = arg({}, help="Extra `crossin train` settings for this arm only (TrainConfig fields).")
+    eval_only: str = arg("", help="Evaluate this model as it is, untrained (a Hub id, a local folder, or openai:NAME with "
+                                  "base_url): a row such as Table 3's general LLMs. Runs once, not per base model or seed.")
+    base_url: str | None = arg(None, help="eval_only openai:NAME: the OpenAI-compatible server's URL.")
+    eval: dict = arg({}, help="Extra `crossin eval` settings for this arm only (EvalConfig fields, e.g. prompt_format).")
+
+
+# Fields added to ArmConfig after experiments were run: left at their default they are not part of a run's
+# fingerprint, so a folder made before them still resumes.
+NEW_ARM_FIELDS = ("eval_only", "base_url", "eval")
 
 
 @dataclass
@@ -75,6 +85,8 @@ class ExecutorConfig:
 class ExperimentConfig:
     name: str = arg("experiment", help="Experiment name (report title).")
     model: str = arg("gemma-3-270m", help="Base model: the embedded `gemma-3-270m`, a local folder or a Hub id.")
+    models: list[str] = arg([], help="Several base models (replaces model): every arm runs on each, each run named "
+                                     "MODEL__ARM with MODEL the last part of the id (or NAME in NAME=ID).")
     langs: list[str] = arg(list(PAPER_LANGS), help="Evaluation languages (codes).")
     data_langs: list[str] | None = arg(None, help="Languages of the training mixes (default: langs); the parallel corpus must have them.")
     benchmarks: list[str] = arg(["cross-mmlu", "cross-logiqa"], help="Benchmarks every run is evaluated on.")
@@ -91,23 +103,58 @@ class ExperimentConfig:
     compare: list[str] = arg([], help="Paired comparisons for the report, as 'A:B' run names (default: every run vs the English-only arm).")
     baseline: str | None = arg(None, help="Run every other run is compared with in the report (default: the English-only arm).")
     n_boot: int = arg(10000, min=1, max=MAX_N_BOOT, help="Paired bootstrap resamples in the report.")
+    eval_checkpoints: bool = arg(False, help="Also evaluate every checkpoint training saved (every save_steps; all are "
+                                             "kept), each cached like a run; the report plots the metrics against steps.")
     executor: dict = arg({}, help="Where the runs run (ExecutorConfig fields: type, max_parallel, gpus_per_run, "
                                   "partition, ...); flags override it.")
 
 
 @dataclass
 class Run:
-    """One arm at one seed: the unit that is built, trained, evaluated and resumed."""
+    """One arm at one seed on one base model: the unit that is built, trained, evaluated and resumed."""
 
     name: str
     arm: ArmConfig
     seed: int
     order: int
     sweep: bool = False
+    model: str = ""  # the model trained or evaluated (the base model, or the arm's eval_only model)
+    model_name: str = ""  # its short name in run names and the report ("" with a single `model:`)
+    model_order: int = 0  # place of its base model in `models:` (the report's row order)
 
     @property
     def zero_shot(self) -> bool:
+        """Evaluated only: the untuned base model or an eval_only arm."""
         return self.arm.recipe == ZERO_SHOT
+
+    @property
+    def eval_only(self) -> bool:
+        return bool(self.arm.eval_only)
+
+
+MODEL_SEP = "__"  # run name = MODEL__ARM with several base models
+
+
+def model_entries(cfg: ExperimentConfig, where: str) -> list[tuple[str, str]]:
+    """(short name, model id) of every base model: `models:` entries (ID or NAME=ID), else `model:` with no name."""
+    if not cfg.models:
+        return [("", cfg.model)]
+    if differs(cfg, "model"):
+        raise CrossinError(f"model: {short(cfg.model)} and models: both given; list every base model under models:",
+                           path=where)
+    entries = []
+    for raw in cfg.models:
+        name, eq, model = str(raw).partition("=")
+        model = (model if eq else name).strip()
+        name = name.strip() if eq else model.rstrip("/").rsplit("/", 1)[-1].removeprefix(OPENAI_PREFIX)
+        if not model or not RUN_NAME.fullmatch(name) or MODEL_SEP in name:
+            raise CrossinError(f"models: {short(raw)} needs a name of letters, digits, _ . + = - (no {MODEL_SEP!r}); "
+                               "write NAME=ID", path=where)
+        entries.append((name, model))
+    dupes = sorted({n for n, _ in entries if [e[0] for e in entries].count(n) > 1})
+    if dupes:
+        raise CrossinError(f"models: two models named {', '.join(dupes)}; write NAME=ID to tell them apart", path=where)
+    return entries
 
 
 def _resolve(value: str | None, config_dir: Path) -> str | None:
@@ -153,9 +200,25 @@ def _resolve_paths(cfg: ExperimentConfig, config_dir: Path, where: str) -> None:
             setattr(cfg, key, _resolve(getattr(cfg, key), config_dir) if getattr(cfg, key) else getattr(cfg, key))
         except CrossinError as e:
             raise CrossinError(f"{key}: {e.reason}", path=where) from None
+    # Model folders too (an id that is no folder beside the config stays as it is: a Hub id, or openai:NAME).
+    cfg.models = [_resolve_model(str(m), config_dir) for m in cfg.models]
+    for raw in cfg.arms:
+        if isinstance(raw, dict) and isinstance(raw.get("eval_only"), str):
+            raw["eval_only"] = _resolve_model(raw["eval_only"], config_dir)
     if cfg.train_config and not Path(cfg.train_config).is_file():
         raise CrossinError(f"train_config: {cfg.train_config} not found (relative paths are read from the config's "
                            "folder, then the working directory)", path=where)
+
+
+def _resolve_model(entry: str, config_dir: Path) -> str:
+    """A `models:` entry (ID or NAME=ID) or an eval_only value with a relative folder taken from the config's folder."""
+    name, eq, model = entry.partition("=")
+    if not eq:
+        name, model = "", entry
+    if model.startswith(OPENAI_PREFIX) or "://" in model:
+        return entry
+    resolved = _resolve(model, config_dir) or model
+    return f"{name}={resolved}" if eq else resolved
 
 
 def _section(cls, raw: Any, label: str, where: str):
@@ -178,6 +241,17 @@ def _arms(cfg: ExperimentConfig, where: str) -> list[tuple[ArmConfig, bool]]:
 
 
 def _check_arm(arm: ArmConfig, label: str, where: str) -> None:
+    if arm.eval_only:
+        trained = [f for f in ("n", "translation", "data", "train") if getattr(arm, f)]
+        if trained:
+            raise CrossinError(f"{label}: an eval_only arm is not trained; remove {', '.join(trained)}", path=where)
+        if arm.eval_only.startswith(OPENAI_PREFIX) and not arm.base_url:
+            raise CrossinError(f"{label}: eval_only {arm.eval_only} needs base_url (the server's URL)", path=where)
+        if arm.base_url and not arm.eval_only.startswith(OPENAI_PREFIX):
+            raise CrossinError(f"{label}: base_url is for eval_only openai:NAME", path=where)
+        return
+    if arm.base_url:
+        raise CrossinError(f"{label}: base_url is for eval_only openai:NAME arms", path=where)
     if arm.recipe not in ARM_RECIPES:
         raise CrossinError(f"{label}: unknown recipe {arm.recipe!r}; choose from {', '.join(ARM_RECIPES)}", path=where)
     if arm.recipe == EN_ONLY and arm.n:
@@ -187,37 +261,65 @@ def _check_arm(arm: ArmConfig, label: str, where: str) -> None:
 
 
 def _runs(cfg: ExperimentConfig, arms: list[tuple[ArmConfig, bool]], where: str) -> list[Run]:
-    """One run per arm and seed (a sweep size that is also a listed arm runs once), the zero-shot run first."""
-    runs: list[Run] = []
+    """One run per base model, arm and seed (a sweep size that is also a listed arm runs once), each model's
+    zero-shot run first; eval_only arms once, after them."""
+    trained: list[tuple[ArmConfig, bool, int]] = []
+    evaluated: list[tuple[ArmConfig, int]] = []
     seen: dict[str, str] = {}
     order = 1
     for i, (arm, is_sweep) in enumerate(arms):
         label = f"arms[{i}]" if not is_sweep else "sweep"
         _check_arm(arm, label, where)
-        key = str((arm.recipe, arm.n, arm.translation, sorted(arm.data.items()), sorted(arm.train.items())))
+        if arm.eval_only:
+            arm.recipe = ZERO_SHOT  # evaluated as it is, like the untuned base model
+            key = str(("eval_only", arm.eval_only, arm.base_url, sorted(arm.eval.items())))
+        else:
+            key = str((arm.recipe, arm.n, arm.translation, sorted(arm.data.items()), sorted(arm.train.items()),
+                       sorted(arm.eval.items())))
         if key in seen:
             if is_sweep:
                 continue  # the sweep may contain a size also listed as an explicit arm: run it once
-            raise CrossinError(f"{label}: same recipe, size and translation as arm {seen[key]!r}", path=where)
-        arm.name = arm.name or _arm_name(arm)
+            what = "same eval_only model and settings" if arm.eval_only else "same recipe, size and translation"
+            raise CrossinError(f"{label}: {what} as arm {seen[key]!r}", path=where)
+        arm.name = arm.name or (_eval_only_name(arm.eval_only) if arm.eval_only else _arm_name(arm))
         # The name is a folder under <out>/arms: one plain component ('..' would be <out> itself).
-        if not RUN_NAME.fullmatch(arm.name) or arm.name == ZERO_SHOT:
+        if not RUN_NAME.fullmatch(arm.name) or arm.name == ZERO_SHOT or MODEL_SEP in arm.name:
             raise CrossinError(f"{label}: arm name {arm.name!r} must be letters, digits, _ . + = - (not starting "
-                               f"with a dot, at most 100 characters) and not {ZERO_SHOT!r}", path=where)
+                               f"with a dot, at most 100 characters, no {MODEL_SEP!r}) and not {ZERO_SHOT!r}", path=where)
         seen[key] = arm.name
-        for seed in cfg.seeds:
-            runs.append(Run(name=arm.name if len(cfg.seeds) == 1 else f"{arm.name}-s{seed}", arm=arm, seed=seed,
-                            order=order, sweep=is_sweep))
+        if arm.eval_only:
+            evaluated.append((arm, order))
+        else:
+            trained.append((arm, is_sweep, order))
         order += 1
+    if trained and not cfg.parallel:
+        raise CrossinError("parallel: a parallel instruction corpus is needed to build the training mixes", path=where)
+    runs: list[Run] = []
+    for model_order, (model_name, model) in enumerate(model_entries(cfg, where)):
+        prefix = f"{model_name}{MODEL_SEP}" if model_name else ""
+        # The zero-shot base model does not depend on the seed of training; it is evaluated once.
+        zero = ArmConfig(recipe=ZERO_SHOT, name=ZERO_SHOT, label="Base model")
+        runs.append(Run(name=prefix + ZERO_SHOT, arm=zero, seed=cfg.seeds[0], order=0, model=model,
+                        model_name=model_name, model_order=model_order))
+        for arm, is_sweep, arm_order in trained:
+            for seed in cfg.seeds:
+                name = prefix + (arm.name if len(cfg.seeds) == 1 else f"{arm.name}-s{seed}")
+                runs.append(Run(name=name, arm=arm, seed=seed, order=arm_order, sweep=is_sweep, model=model,
+                                model_name=model_name, model_order=model_order))
+    for arm, arm_order in evaluated:
+        runs.append(Run(name=arm.name, arm=arm, seed=cfg.seeds[0], order=arm_order, model=arm.eval_only,
+                        model_name=arm.name))
     names = [r.name for r in runs]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise CrossinError(f"arm names must be unique: {', '.join(dupes)}", path=where)
-    if runs and not cfg.parallel:
-        raise CrossinError("parallel: a parallel instruction corpus is needed to build the training mixes", path=where)
-    # The zero-shot base model does not depend on the seed of training; it is evaluated once.
-    zero = ArmConfig(recipe=ZERO_SHOT, name=ZERO_SHOT, label="Base model")
-    return [Run(name=ZERO_SHOT, arm=zero, seed=cfg.seeds[0], order=0), *runs]
+    return runs
+
+
+def _eval_only_name(model: str) -> str:
+    """A run name from an eval_only model: the last part of its id or path, made a plain folder name."""
+    tail = model.removeprefix(OPENAI_PREFIX).rstrip("/").rsplit("/", 1)[-1]
+    return re.sub(r"[^A-Za-z0-9_.+=-]", "-", tail).lstrip(".")[:100] or "model"
 
 
 def _check_report_names(cfg: ExperimentConfig, names: list[str], where: str) -> None:
@@ -253,7 +355,7 @@ def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[Arm
     # (an absolute path) or make arms overwrite each other, so the experiment's places are the only ones.
     sections = [("data", cfg.data), ("train", cfg.train), ("eval", cfg.eval)]
     sections += [(f"arms[{i}].{part}", getattr(arm, part)) for i, (arm, is_sweep) in enumerate(arms) if not is_sweep
-                 for part in ("data", "train")]
+                 for part in ("data", "train", "eval")]
     for label, section in sections:
         for key in OWN_PLACES:
             if key in section:
@@ -267,6 +369,7 @@ def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[Arm
         if not is_sweep:
             check(f"arms[{i}].data", lambda: build_config(DataConfig, None, arm.data))
             check(f"arms[{i}].train", lambda: build_config(TrainConfig, None, arm.train))
+            check(f"arms[{i}].eval", lambda: build_config(EvalConfig, None, arm.eval))
     scratch = Path(os.devnull)  # configs only: nothing is read or written there
     for r in runs:
         check(f"run {r.name}: eval", lambda: eval_config(cfg, r, None, scratch))

@@ -114,6 +114,9 @@ def run_steps(cfg: ExperimentConfig, run: Run, out: Path, folder: Path, state: d
     if not run.zero_shot:
         data_dir = once("data", "path", lambda: steps.data(cfg, run, folder))
         adapter = once("train", "adapter", lambda: steps.train(cfg, run, folder, data_dir))
+    if cfg.eval_checkpoints and not run.zero_shot and "checkpoints" not in done:
+        done["checkpoints"] = {"steps": steps.eval_checkpoints(cfg, run, folder), "finished": now()}
+        save()
     results = steps.eval(cfg, run, folder, adapter)
     done["eval"] = {"finished": now(), "benchmarks": sorted(results) if isinstance(results, dict) else list(cfg.benchmarks)}
     missing = [b for b in bench_names(cfg) if not (folder / "eval" / b / RESULTS_FILE).exists()]

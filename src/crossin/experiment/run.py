@@ -31,7 +31,7 @@ from typing import Callable
 from ..config import build_config, config_to_dict, parse_pair
 from ..errors import CrossinError
 from ..io import remove_stale_tmp, sha256_text, write_json
-from .config import ExecutorConfig, ExperimentConfig, Run, load_experiment
+from .config import NEW_ARM_FIELDS, ArmConfig, ExecutorConfig, ExperimentConfig, Run, load_experiment
 from .execute import bench_names
 from .executors import check_executor, dispatch
 from .state import folder_lock, migrate_old_state, read_run_state, run_state_path
@@ -41,7 +41,9 @@ from .steps import Steps
 def run_fingerprint(cfg: ExperimentConfig, run: Run) -> str:
     """What a run's outputs depend on; a finished run is reused only when this is unchanged."""
     shared = {k: v for k, v in config_to_dict(cfg).items()
-              if k not in ("name", "arms", "sweep", "compare", "baseline", "n_boot", "seeds", "executor")}
+              if k not in ("name", "arms", "sweep", "compare", "baseline", "n_boot", "seeds", "executor", "models",
+                        "eval_checkpoints")}
+    shared["model"] = run.model or cfg.model  # this run's model (one of `models:`, or an eval_only arm's)
     # Where the request cache lives does not change any result.
     shared["eval"] = {k: v for k, v in shared["eval"].items() if k not in ("cache_dir", "no_cache")}
     if run.zero_shot:
@@ -49,7 +51,9 @@ def run_fingerprint(cfg: ExperimentConfig, run: Run) -> str:
     elif cfg.train_config:
         path = Path(cfg.train_config)
         shared["train_config_text"] = path.read_text(encoding="utf-8") if path.exists() else None
-    arm = {k: v for k, v in config_to_dict(run.arm).items() if k != "label"}  # a label changes no result
+    defaults = config_to_dict(ArmConfig())
+    arm = {k: v for k, v in config_to_dict(run.arm).items()
+           if k != "label" and not (k in NEW_ARM_FIELDS and v == defaults[k])}  # a label changes no result
     return sha256_text(repr(sorted({"shared": repr(sorted(shared.items())), "arm": repr(sorted(arm.items())),
                                     "seed": run.seed}.items())))[:16]
 
@@ -61,7 +65,8 @@ def arm_meta(run: Run, fingerprint: str) -> dict:
     is a row of Table 3 but not a point of the figures, which compare recipes on the same base."""
     return {"name": run.name, "config_name": run.arm.name, "label": run.arm.label or run.name, "recipe": run.arm.recipe,
             "n": run.arm.n, "translation": run.arm.translation, "seed": run.seed, "sweep": run.sweep, "order": run.order,
-            "other_base": "base" in run.arm.data, "fingerprint": fingerprint}
+            "other_base": "base" in run.arm.data, "fingerprint": fingerprint, "model": run.model,
+            "model_name": run.model_name, "model_order": run.model_order, "eval_only": run.eval_only}
 
 
 def executor_config(cfg: ExperimentConfig, overrides: dict | None) -> ExecutorConfig:
@@ -105,7 +110,7 @@ def run_experiment(config_path: str | os.PathLike, out: str | os.PathLike, *, ov
         # Written only once the settings are accepted, so a refused rerun leaves the folder describing its runs.
         write_json(out / "experiment.json", {"config": config_to_dict(cfg), "config_file": str(config_path),
                                              "runs": [{"name": r.name, **config_to_dict(r.arm), "seed": r.seed,
-                                                       "sweep": r.sweep} for r in runs]})
+                                                       "sweep": r.sweep, "model": r.model} for r in runs]})
     jobs = [(cfg, r, str(out), fingerprints[r.name], arm_meta(r, fingerprints[r.name])) for r in selected]
     dispatch(ex, jobs, out, steps, log, detach=detach)
     entries = {r.name: read_run_state(out, r.name) for r in runs}

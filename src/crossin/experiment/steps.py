@@ -46,8 +46,10 @@ def train_config(cfg: ExperimentConfig, run: Run, data_dir: Path, out: Path):
     from ..train import TrainConfig
 
     values: dict[str, Any] = {**cfg.train, **run.arm.train}
-    values.update(model=cfg.model, data=str(data_dir), out=str(out), seed=run.seed)
+    values.update(model=run.model or cfg.model, data=str(data_dir), out=str(out), seed=run.seed)
     values.setdefault("run_name", f"{cfg.name}/{run.name}")  # runs of one experiment group in the tracker
+    if cfg.eval_checkpoints and "save_total_limit" not in values:
+        values["save_total_limit"] = 10_000  # every checkpoint is evaluated: none may be deleted
     # Continue an interrupted training run from its last checkpoint instead of starting over.
     values.setdefault("resume", (out / "checkpoints").is_dir() and any((out / "checkpoints").iterdir()))
     return build_config(TrainConfig, cfg.train_config, values)
@@ -56,12 +58,19 @@ def train_config(cfg: ExperimentConfig, run: Run, data_dir: Path, out: Path):
 def eval_config(cfg: ExperimentConfig, run: Run, adapter: Path | None, out: Path):
     from ..evaluate import EvalConfig
 
-    values: dict[str, Any] = {**cfg.eval}
-    values.update(model=cfg.model, adapter=str(adapter) if adapter else None, bench=list(cfg.benchmarks),
+    values: dict[str, Any] = {**cfg.eval, **run.arm.eval}
+    values.update(model=run.model or cfg.model, adapter=str(adapter) if adapter else None, bench=list(cfg.benchmarks),
                   langs=list(cfg.langs), out=str(out), seed=run.seed)
+    if run.arm.base_url:
+        values["base_url"] = run.arm.base_url
+    if run.eval_only and run.model.startswith("openai:"):
+        # A server runs the model: the local-model settings of the shared eval section do not apply to it.
+        for key in ("device", "dtype", "threads"):
+            values.pop(key, None)
     return build_config(EvalConfig, None, values)
 
 
+CHECKPOINTS_EVAL = "checkpoints_eval"  # <run>/checkpoints_eval/step-N/<bench>/results.json (eval_checkpoints)
 ACCELERATE_CONFIGS = Path(__file__).resolve().parent / "accelerate"  # package data (pyproject: package-data)
 
 
@@ -123,8 +132,30 @@ class Steps:
             return Path(config.out) / "adapter"
         return Path(train(config, **({"log": self.log} if self.log else {})))
 
+    def eval_checkpoints(self, cfg: ExperimentConfig, run: Run, folder: Path) -> list[int]:
+        """Every complete checkpoint of the run's training evaluated into <run>/checkpoints_eval/step-N (skipped when
+        its results exist; requests come from the eval cache like any run's); returns the steps."""
+        from ..benchmarks.registry import get_spec
+        from ..io import RESULTS_FILE
+        from ..train.checkpoints import checkpoint_step
+
+        found = [(checkpoint_step(p), p) for p in (folder / "train" / "checkpoints").glob("checkpoint-*")]
+        steps = sorted((s, p) for s, p in found if s is not None)
+        for step, path in steps:
+            out = folder / CHECKPOINTS_EVAL / f"step-{step}"
+            if all((out / get_spec(b).name / RESULTS_FILE).exists() for b in cfg.benchmarks):
+                continue
+            if self.log:
+                self.log(f"    checkpoint {step}: {path}")
+            self._eval(eval_config(cfg, run, path, out))
+        return [s for s, _ in steps]
+
     def eval(self, cfg: ExperimentConfig, run: Run, folder: Path, adapter: Path | None) -> dict:
+        return self._eval(eval_config(cfg, run, adapter, folder / "eval"))
+
+    @staticmethod
+    def _eval(config) -> dict:
         from ..evaluate import run_eval
         from ..lmeval.results import RESULT_BLOCKS
 
-        return run_eval(eval_config(cfg, run, adapter, folder / "eval"), blocks=RESULT_BLOCKS)
+        return run_eval(config, blocks=RESULT_BLOCKS)

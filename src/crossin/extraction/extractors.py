@@ -2,6 +2,7 @@
 
 - `crossin` (default): crossin's rules (`extract.py`); unparsed stays unparsed, two final answers are ambiguous.
 - `seaeval`: SeaEval's own rule (`extract_seaeval.py`), random fill seeded by `seed` and the item, and counted.
+- `crossin-paper`: the CrossIn authors' rule (`extract_paper.py`, their SeaEval fork), random draws seeded and counted.
 - `judge`: an LLM on an OpenAI-compatible server names the option (`extraction/judge.py`), cached.
 - `crossin+judge`: crossin's rules first; the judge is asked only about the answers they leave unread or ambiguous
   (never about a reasoning model's answer cut off inside its thinking: there is none). `extraction.read_by` counts
@@ -19,10 +20,13 @@ from ..errors import CrossinError
 from ..extract import VERSION as CROSSIN_VERSION
 from ..extract import Reading, read_answer
 from ..extract_seaeval import VERSION as SEAEVAL_VERSION
+from ..extract_paper import VERSION as PAPER_VERSION
+from ..extract_paper import paper_align
 from ..extract_seaeval import seaeval_align
 from ..thinking import split_thinking
 
-EXTRACTORS = ("crossin", "seaeval", "judge", "crossin+judge")
+EXTRACTORS = ("crossin", "seaeval", "crossin-paper", "judge", "crossin+judge")
+SEEDED = ("seaeval", "crossin-paper")  # the extractors that draw an answer at random (seeded) where they read none
 JUDGED = ("judge", "crossin+judge")  # the extractors that ask a judge
 OPENAI_PREFIX = "openai:"
 
@@ -82,14 +86,15 @@ def read_items(spec: ExtractorSpec, items: list[Item], *, progress: bool = False
             readings[k] = r
         return readings
     splits = [split_thinking(it.output or "", think_end) for it in items]
-    if spec.name == "seaeval":
+    if spec.name in SEEDED:
+        align = seaeval_align if spec.name == "seaeval" else paper_align
         out = []
         for it, sp in zip(items, splits):
             if sp.cut_off:
                 out.append(Reading(None, rule="cut_off", cut_off=True))
                 continue
-            r = seaeval_align(sp.answer, it.choices, seed=spec.seed, key=it.key)
-            out.append(Reading(r.choice, rule="random" if r.random else "seaeval", random=r.random))
+            r = align(sp.answer, it.choices, seed=spec.seed, key=it.key)
+            out.append(Reading(r.choice, rule="random" if r.random else spec.name, random=r.random))
         return out
     from .judge import judge_items
 
@@ -108,6 +113,8 @@ def version(spec: ExtractorSpec) -> str:
         return CROSSIN_VERSION
     if spec.name == "seaeval":
         return SEAEVAL_VERSION
+    if spec.name == "crossin-paper":
+        return PAPER_VERSION
     from .judge import JUDGE_VERSION
 
     return JUDGE_VERSION if spec.name == "judge" else f"{CROSSIN_VERSION}+judge{JUDGE_VERSION}"
@@ -120,7 +127,7 @@ def extraction_block(spec: ExtractorSpec, langs, readings: list[tuple[str, Readi
     count those as wrong, so above a few percent they are lower bounds), for seaeval how many it filled at random,
     and for crossin+judge how many each path read (`read_by`: rules, judge)."""
     block: dict = {"extractor": spec.name, "version": version(spec)}
-    if spec.name == "seaeval":
+    if spec.name in SEEDED:
         block["seed"] = spec.seed
     if spec.name in JUDGED:
         from .judge import judge_description
@@ -143,7 +150,7 @@ def extraction_block(spec: ExtractorSpec, langs, readings: list[tuple[str, Readi
     block.update(counts)
     block["unread_share"] = {lang: round(counts["unparsed"][lang] / counts["texts"][lang], 4) if counts["texts"][lang]
                              else None for lang in langs}
-    if spec.name != "seaeval":
+    if spec.name not in SEEDED:
         del block["random"]
     if spec.name == "crossin+judge":
         block["read_by"] = read_by

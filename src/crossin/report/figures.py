@@ -230,54 +230,60 @@ def _figure5(runs, benches, out, figures, skipped):
 
 
 def _arm_key(meta: dict) -> tuple:
-    return (meta.get("recipe"), int(meta.get("n") or 0), int(meta.get("translation") or 0))
+    return (meta.get("recipe"), int(meta.get("n") or 0), int(meta.get("translation") or 0), meta.get("model_name") or "")
 
 
 def _by_config(runs: list[Run]) -> dict[tuple, list[Run]]:
     """Runs of the same arm configuration (differing only in seed) together."""
     out: dict[tuple, list[Run]] = {}
     for r in runs:
-        if r.meta.get("recipe") and not r.meta.get("other_base"):  # another base set is not a point of the figures
+        # Another base set is not a point of the figures, nor is a model evaluated as it is (eval_only).
+        if r.meta.get("recipe") and not r.meta.get("other_base") and not r.meta.get("eval_only"):
             out.setdefault(_arm_key(r.meta), []).append(r)
     return out
 
 
 def _label(key: tuple, runs: list[Run]) -> str:
     names = sorted({str(r.meta.get("config_name") or r.name) for r in runs})
-    return names[0] if len(names) == 1 else f"{key[0]} n={key[1]}"
+    label = names[0] if len(names) == 1 else f"{key[0]} n={key[1]}"
+    return f"{key[3]}: {label}" if key[3] else label
 
 
 def figure3_groups(runs: list[Run]) -> list[tuple[str, list[Run]]]:
     """Data formulations without translation data, at the size of the explicitly listed arms (not the sweep)."""
     picked = []
     for key, group in _by_config([r for r in runs if not r.meta.get("sweep")]).items():
-        recipe, _, translation = key
+        recipe, n, translation, model = key
         if recipe in FORMULATIONS and translation == 0:
-            picked.append((FORMULATIONS.index(recipe), key[1], _label(key, group), group))
-    picked.sort(key=lambda t: (t[0], t[1]))
-    trained = {g[0].meta.get("recipe") for _, _, _, g in picked if g[0].meta.get("recipe") != ZERO_SHOT}
-    return [(label, group) for _, _, label, group in picked] if len(trained) >= 2 else []
+            picked.append((model, FORMULATIONS.index(recipe), n, _label(key, group), group))
+    picked.sort(key=lambda t: t[:3])
+    trained = {g[0].meta.get("recipe") for *_, g in picked if g[0].meta.get("recipe") != ZERO_SHOT}
+    return [(label, group) for *_, label, group in picked] if len(trained) >= 2 else []
 
 
 def figure4_pairs(runs: list[Run]) -> list[tuple[str, list[Run], list[Run]]]:
     """(recipe, n) present both without and with translation samples."""
     groups = _by_config(runs)
     pairs = []
-    for (recipe, n, translation), with_t in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1], kv[0][2])):
-        if translation > 0 and (recipe, n, 0) in groups:
-            pairs.append((f"{recipe} n={n}\n(+{translation} trans.)", groups[(recipe, n, 0)], with_t))
+    for (recipe, n, translation, model), with_t in sorted(groups.items(),
+                                                          key=lambda kv: (kv[0][3], str(kv[0][0]), kv[0][1], kv[0][2])):
+        if translation > 0 and (recipe, n, 0, model) in groups:
+            pairs.append((f"{model + ': ' if model else ''}{recipe} n={n}\n(+{translation} trans.)",
+                          groups[(recipe, n, 0, model)], with_t))
     return pairs
 
 
 def figure5_series(runs: list[Run]) -> dict[str, list[tuple[int, list[Run]]]]:
-    """Per recipe, sizes without translation; the English-only arm is the n = 0 point of every recipe."""
+    """Per (base model and) recipe, sizes without translation; the model's English-only arm is the n = 0 point of
+    every recipe."""
     groups = _by_config(runs)
-    zero = [(k, g) for k, g in groups.items() if k[0] == EN_ONLY and k[2] == 0]
     out = {}
-    for recipe in sorted({k[0] for k in groups if k[0] not in (ZERO_SHOT, EN_ONLY)}):
-        sizes = sorted((k[1], g) for k, g in groups.items() if k[0] == recipe and k[2] == 0 and k[1] > 0)
+    for model, recipe in sorted({(k[3], k[0]) for k in groups if k[0] not in (ZERO_SHOT, EN_ONLY)}):
+        zero = [g for k, g in groups.items() if k[0] == EN_ONLY and k[2] == 0 and k[3] == model]
+        sizes = sorted(((k[1], g) for k, g in groups.items() if k[0] == recipe and k[2] == 0 and k[1] > 0
+                        and k[3] == model), key=lambda t: t[0])
         if len(sizes) >= 2:
-            out[recipe] = ([(0, zero[0][1])] if zero else []) + sizes
+            out[f"{model}: {recipe}" if model else recipe] = ([(0, zero[0])] if zero else []) + sizes
     return out
 
 # ---------------------------------------------------------------------------------------- drawing
@@ -316,3 +322,38 @@ def _ac3_bars(ax, groups: list[str], series: dict[str, list[tuple[float, float, 
     ax.set_ylim(0, min(1.1, max(tops + [0.1]) + 0.15))
     ax.set_title(title)
     ax.legend(title=legend_title, fontsize=8)
+
+
+# ------------------------------------------------------------------------------------ learning curves
+
+
+def checkpoint_curves(checkpoints: dict) -> dict:
+    """report.json's `checkpoints`: {run: {bench: [{step, accuracy, consistency, ac3}, ...]}} (metrics at the
+    table's k)."""
+    out: dict = {}
+    for (name, bench), points in sorted(checkpoints.items()):
+        out.setdefault(name, {})[bench] = [{"step": step, **{m: r.metric(m) for m in ("accuracy", "consistency", "ac3")}}
+                                           for step, r in points]
+    return out
+
+
+def plot_checkpoints(curves: dict, benches: list[str], out: Path, figures: dict, skipped: dict) -> None:
+    """Accuracy, consistency and AC3 against training steps: one row of panels per benchmark, a line per run."""
+    if not curves:  # an optional figure (eval_checkpoints), not one of the paper's: nothing to note when absent
+        return
+    import matplotlib.pyplot as plt
+
+    shown = [b for b in benches if any(b in per for per in curves.values())]
+    fig, axes = plt.subplots(len(shown), 3, figsize=(13, 3.4 * len(shown)), squeeze=False)
+    for row, bench in zip(axes, shown):
+        for ax, metric in zip(row, ("accuracy", "consistency", "ac3")):
+            for name, per in curves.items():
+                points = [p for p in per.get(bench, []) if p[metric] is not None]
+                if points:
+                    ax.plot([p["step"] for p in points], [p[metric] for p in points], marker="o", label=name)
+            ax.set_title(f"{bench}: {metric}", fontsize=9)
+            ax.set_xlabel("training step")
+            ax.grid(alpha=0.3)
+        row[0].legend(fontsize=7)
+    fig.suptitle("Saved checkpoints (eval_checkpoints)", fontsize=10)
+    _save(fig, out, figures, "learning_curves")

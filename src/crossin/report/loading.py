@@ -3,6 +3,8 @@ an adapter was trained on (from its training folder)."""
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,17 +67,39 @@ def present(names: list[str], benches: list[str], by: dict[tuple[str, str], Run]
                 yield name, bench, by[(name, bench)]
 
 
+CHECKPOINT_EVAL = re.compile(r"^step-(\d+)$")  # <run>/checkpoints_eval/step-N/<bench>/results.json (eval_checkpoints)
+
+
+def checkpoint_of(file: Path) -> int | None:
+    """The training step of a checkpoint's results.json, None for a run's own results."""
+    m = CHECKPOINT_EVAL.match(file.parent.parent.name)
+    return int(m.group(1)) if m and file.parent.parent.parent.name == "checkpoints_eval" else None
+
+
 def find_runs(inputs: list[str | Path]) -> list[Run]:
-    """Every results.json under the inputs, named by its arm (arm.json) or by its folder."""
+    """Every results.json under the inputs, named by its arm (arm.json) or by its folder; a checkpoint's results
+    (`find_checkpoints`) are not runs."""
     runs: list[Run] = []
     for raw in inputs:
-        runs += _runs_under(Path(raw))
+        runs += [r for r in _runs_under(Path(raw)) if checkpoint_of(r.folder / RESULTS_FILE) is None]
     _check_unique_names(runs)
     # Same folder given twice (e.g. DIR and DIR/arm): keep one.
     unique: dict[tuple[str, str], Run] = {}
     for run in runs:
         unique.setdefault((run.name, run.bench), run)
     return list(unique.values())
+
+
+def find_checkpoints(inputs: list[str | Path]) -> dict[tuple[str, str], list[tuple[int, Run]]]:
+    """{(run name, benchmark): [(step, the checkpoint's results), ...] by step} for experiments run with
+    eval_checkpoints."""
+    out: dict[tuple[str, str], list[tuple[int, Run]]] = {}
+    for raw in inputs:
+        for r in _runs_under(Path(raw)):
+            step = checkpoint_of(r.folder / RESULTS_FILE)
+            if step is not None:
+                out.setdefault((r.name, r.bench), []).append((step, r))
+    return {k: sorted(v, key=lambda t: t[0]) for k, v in out.items()}
 
 
 def _runs_under(root: Path) -> list[Run]:
@@ -90,6 +114,8 @@ def _runs_under(root: Path) -> list[Run]:
         results = _read_record(file, RESULTS, "not an eval results file")
         bench = results.get("inputs", {}).get("benchmark") or file.parent.name
         run_root = file.parent.parent  # <run>/<bench>/results.json
+        if checkpoint_of(file) is not None:  # <run>/checkpoints_eval/step-N/<bench>/results.json: named by <run>
+            run_root = run_root.parent.parent
         meta = _find_meta(run_root, base.parent)
         if not meta.get("recipe"):  # an adapter trained outside an experiment
             meta = {**_adapter_recipe(results.get("adapter")), **meta}

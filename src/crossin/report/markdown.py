@@ -7,9 +7,10 @@ from pathlib import Path
 
 from ..io import atomic_write_text, write_json
 from ..metrics import headline_k
-from .figures import draw_figures
-from .loading import Run, find_runs, present, usable_samples
-from .statistics import TABLE_METRICS, build_table, default_comparisons, ordered_names, run_comparisons
+from .figures import checkpoint_curves, draw_figures, plot_checkpoints
+from .loading import Run, find_checkpoints, find_runs, present, usable_samples
+from .statistics import (TABLE_METRICS, build_table, default_comparisons, ordered_names, paper_comparison,
+                         run_comparisons)
 
 
 def build_report(
@@ -33,7 +34,10 @@ def build_report(
     notes: list[str] = list(notes or [])
     samples = usable_samples(runs, notes)
     table = build_table(names, benches, by)
+    paper = paper_comparison(table, names, by)
     figures, skipped = draw_figures(runs, names, benches, by, out)
+    curves = checkpoint_curves(find_checkpoints(inputs))
+    plot_checkpoints(curves, benches, out, figures, skipped)
     pairs = compare if compare else (default_comparisons(names, runs, baseline) if len(names) > 1 else [])
     comparisons = run_comparisons(pairs, names, benches, by, samples, notes, n_boot=n_boot, seed=seed)
     report = {
@@ -44,6 +48,8 @@ def build_report(
                  for n in names for r in runs if r.name == n],
         "benchmarks": benches,
         "table": table,
+        "paper": paper,
+        "checkpoints": curves,
         "measures": measures(names, benches, by),
         "comparisons": comparisons,
         "figures": figures,
@@ -61,6 +67,7 @@ def render_markdown(report: dict, names: list[str], benches: list[str], by: dict
     lines.append("Inputs: " + ", ".join(f"`{p}`" for p in report["inputs"]))
     lines += _runs_section(names, benches, by)
     lines += _table_section(report["table"], names, benches, by)
+    lines += _paper_section(report.get("paper") or {}, by)
     lines += _figures_section(report, benches)
     lines += _measures_section(report, benches)
     lines += _comparisons_section(report)
@@ -124,6 +131,34 @@ def _table_section(table: dict, names: list[str], benches: list[str], by: dict[t
     return lines
 
 
+def _paper_section(paper: dict, by: dict[tuple[str, str], Run]) -> list[str]:
+    """The rows of Table 3 that stand for a row of the paper's: its value beside ours."""
+    if not paper:
+        return []
+    from ..paper_table3 import CITATION
+
+    lines = ["", f"### Beside the paper ({CITATION})", "",
+             "Runs standing for a row of the paper's Table 3 (same base model and recipe label, or the same general "
+             "LLM): the paper's value, ours with its 95% CI, ours - paper, and whether the paper's value lies in our CI. "
+             "Consistency and AC3 at 3 languages, as the paper's. Other runs have no paper value.", "",
+             "| run | paper row | benchmark | metric | paper | ours (95% CI) | ours - paper | paper in CI |",
+             "|---|---|---|---|---|---|---|---|"]
+    notes = []
+    for name, entry in paper.items():
+        row = " / ".join(x for x in (entry["row"]["base"], entry["row"]["label"]) if x)
+        for bench, cell in entry["benchmarks"].items():
+            if not cell["same_languages"]:
+                notes.append(f"{name} on {bench}: not the paper's four languages (en, zh, es, vi), so not the same measure.")
+            for metric, m in cell["metrics"].items():
+                inside = "-" if m["paper_in_ci"] is None else "yes" if m["paper_in_ci"] else "no"
+                diff = "-" if m["diff"] is None else f"{m['diff']:+.3f}"
+                lines.append(f"| {name} | {row} | {bench} | {metric} | {m['paper']:.3f} | {_fmt(m['ours'], m['ci95'])} "
+                             f"| {diff} | {inside} |")
+    if notes:
+        lines += [""] + [f"- {n}" for n in notes]
+    return lines
+
+
 def _figures_section(report: dict, benches: list[str]) -> list[str]:
     lines = ["", "## Accuracy per language", ""]
     for bench in benches:
@@ -139,6 +174,9 @@ def _figures_section(report: dict, benches: list[str]) -> list[str]:
             lines.append(f"![{heading}]({report['figures'][key]})")
         else:
             lines.append(f"Skipped: {report['skipped_figures'][key]}.")
+    if "learning_curves" in report["figures"]:  # only experiments that evaluated their checkpoints have it
+        lines += ["", "## Accuracy, consistency and AC3 against training steps (saved checkpoints)", "",
+                  f"![learning curves]({report['figures']['learning_curves']})"]
     return lines
 
 

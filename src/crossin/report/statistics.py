@@ -18,10 +18,12 @@ TABLE_METRICS = ("accuracy", "consistency", "ac3", "kappa")
 
 
 def ordered_names(runs: list[Run]) -> list[str]:
-    """Zero-shot first, then the experiment's order (arm.json `order`), then by name."""
+    """Evaluation-only models first (Table 3's general LLMs), then per base model (arm.json `model_order`) its
+    zero-shot run and the experiment's order (arm.json `order`), then by name."""
     first: dict[str, tuple] = {}
     for r in runs:
-        key = (0 if r.meta.get("recipe") == ZERO_SHOT else 1, r.meta.get("order", 10**6), r.name)
+        key = (0 if r.meta.get("eval_only") else 1, r.meta.get("model_order", 0),
+               0 if r.meta.get("recipe") == ZERO_SHOT else 1, r.meta.get("order", 10**6), r.name)
         first[r.name] = min(first.get(r.name, key), key)
     return sorted(first, key=lambda n: first[n])
 
@@ -46,7 +48,18 @@ def build_table(names: list[str], benches: list[str], by: dict[tuple[str, str], 
 
 
 def default_comparisons(names: list[str], runs: list[Run], baseline: str | None) -> list[tuple[str, str]]:
-    """Every run against the baseline: the named one, else the English-only arm, else the first run."""
+    """Every run against the baseline: the named one, else the English-only arm, else the first run. With several
+    base models and no named baseline: each model's runs against that model's English-only arm."""
+    models = {r.meta.get("model_name") for r in runs if r.meta.get("model_name") and not r.meta.get("eval_only")}
+    if baseline is None and len(models) > 1:
+        pairs = []
+        for model in sorted(models):
+            mine = [n for n in names if any(r.name == n and r.meta.get("model_name") == model
+                                            and not r.meta.get("eval_only") for r in runs)]
+            en_only = [r.name for r in runs if r.name in mine and r.meta.get("recipe") == EN_ONLY]
+            if en_only:
+                pairs += [(n, en_only[0]) for n in mine if n != en_only[0]]
+        return pairs
     if baseline is None:
         en_only = [r.name for r in runs if r.meta.get("recipe") == EN_ONLY]
         baseline = en_only[0] if en_only else names[0]
@@ -137,3 +150,38 @@ def _difference(a: float, b: float, d: np.ndarray, n_boot: int) -> dict:
     lo, hi = np.percentile(d, [2.5, 97.5])
     extreme = int(np.sum(np.abs(d - d_obs) >= abs(d_obs) - 1e-12))
     return {"a": a, "b": b, "diff": d_obs, "ci95": [float(lo), float(hi)], "p_value": (1 + extreme) / (n_boot + 1)}
+
+
+# ----------------------------------------------------------------------------------------- the paper
+
+
+def paper_comparison(table: dict, names: list[str], by: dict[tuple[str, str], Run]) -> dict:
+    """For each run that stands for a row of the paper's Table 3 (`crossin.paper_table3.paper_row`): per benchmark
+    and metric, the paper's value, ours with its 95% CI, ours - paper, and whether the paper's value is in our CI.
+    Runs that match no row are absent."""
+    from ..langs import PAPER_LANGS
+    from ..paper_table3 import paper_cells, paper_row
+
+    out: dict = {}
+    for name in names:
+        meta = next((r.meta for (n, _), r in by.items() if n == name), {})
+        row = paper_row(meta)
+        if row is None:
+            continue
+        cells = paper_cells(*row)
+        entry: dict = {"row": {"base": row[0] or None, "label": row[1]}, "benchmarks": {}}
+        for bench, theirs in cells.items():
+            ours = table[name].get(bench)
+            if ours is None:
+                continue
+            metrics = {}
+            for metric, paper in theirs.items():
+                value, ci = ours[metric]["value"], ours[metric]["ci95"]
+                metrics[metric] = {"paper": paper, "ours": value, "ci95": ci,
+                                   "diff": None if value is None else round(value - paper, 4),
+                                   "paper_in_ci": None if not ci else bool(ci[0] <= paper <= ci[1])}
+            # The paper's numbers are over its four languages, consistency between any three of them.
+            same = ours["k"] == 3 and sorted(ours["languages"]) == sorted(PAPER_LANGS)
+            entry["benchmarks"][bench] = {"metrics": metrics, "same_languages": same}
+        out[name] = entry
+    return out
