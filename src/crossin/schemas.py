@@ -143,3 +143,41 @@ def check_record(obj: Any, schema: dict, *, path: str, line: int | None = None, 
         last = bad.replace("]", "").replace("[", ".").split(".")[-1]
         at = line if line is not None else _line_of(text, last)
         raise CrossinError(f"{what}: {bad}: NaN or infinity is not a value here", path=path, line=at)
+
+
+# ------------------------------------------------------ an experiment folder's own files (experiment.state reads them)
+_STAMP = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"}
+_STAMP_OR_NULL = {"anyOf": [_STAMP, {"type": "null"}]}
+_JOB_ID = {"type": ["string", "integer", "null"]}
+RUN_STATUSES = ("pending", "running", "done", "failed")
+
+EXPERIMENT = {
+    "type": "object",
+    "properties": {"config": {"type": "object"}, "config_file": {"type": "string"},
+                   "runs": {"type": "array", "items": {"type": "object", "required": ["name"],
+                                                      "properties": {"name": _NAME}}}},
+}
+
+RUN_STATE = {
+    "type": "object",
+    "properties": {
+        "status": {"enum": list(RUN_STATUSES)}, "steps": {"type": "object"},
+        "wall_s": {"type": "number", "minimum": 0}, "attempts": _COUNT,
+        "started": _STAMP_OR_NULL, "finished": _STAMP_OR_NULL, "fingerprint": {"type": ["string", "null"]},
+        "error": {"type": ["string", "null"]}, "host": {"type": ["string", "null"]},
+        "pid": {"type": ["integer", "string", "null"]}, "executor": {"type": ["string", "null"]}, "job_id": _JOB_ID,
+    },
+}
+
+JOB = {
+    "type": "object",
+    "required": ["executor", "job_id", "submitted"],
+    "properties": {"executor": {"enum": ["slurm", "ray", "local"]}, "job_id": {"type": "string", "minLength": 1},
+                   "submitted": _STAMP},
+}
+
+LOCK_HOLDER = {
+    "type": "object",
+    "properties": {"host": {"type": "string"}, "pid": {"type": ["integer", "string"]}, "job_id": _JOB_ID,
+                   "executor": {"type": "string"}, "since": _STAMP},
+}
