@@ -143,8 +143,25 @@ def _print(message: str) -> None:
 # ------------------------------------------------------------------------ entry points of the executors' jobs
 
 
-def worker_gpus(queue) -> None:
-    """Initializer of a local worker process: it takes one set of GPUs for its whole life (before torch loads)."""
+def die_with_parent(parent: int) -> None:
+    """This worker is killed when its parent process dies, however it dies (SIGKILL included): Linux's parent-
+    death signal. Without it a `kill -9` of `crossin experiment run --max-parallel N` leaves N workers running
+    (GBs each), and a rerun starts N more beside them. Checked once after: the parent may be gone already."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def worker_gpus(queue, parent: int) -> None:
+    """Initializer of a local worker process: it dies with its parent, and takes one set of GPUs for its whole
+    life (before torch loads)."""
+    die_with_parent(parent)
     gpus = queue.get()
     if gpus is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = gpus

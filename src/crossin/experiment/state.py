@@ -216,6 +216,26 @@ def slurm_active(job_ids: list[str]) -> set[str] | None:
     return {j for j in job_ids if j in active}
 
 
+# Pending reasons after which Slurm will never start the job without an administrator changing the cluster.
+NEVER_STARTS = frozenset({"PartitionConfig", "PartitionNodeLimit", "PartitionTimeLimit", "BadConstraints",
+                          "InvalidAccount", "InvalidQOS", "DependencyNeverSatisfied", "QOSMaxCpuPerJobLimit",
+                          "QOSMaxMemoryPerJob", "QOSMaxWallDurationPerJobLimit", "QOSMaxGRESPerJob"})
+
+
+def slurm_pending(job_ids: list[str]) -> dict[str, str]:
+    """{job id: Slurm's reason} for the jobs among `job_ids` that are pending ({} when squeue cannot be asked)."""
+    if not job_ids:
+        return {}
+    bases = sorted({j.split("_")[0] for j in job_ids})
+    try:
+        listing = subprocess.run(["squeue", "-h", "-r", "-t", "PD", "-j", ",".join(bases), "-o", "%i %r"],
+                                 capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    reasons = dict(line.split(None, 1) for line in listing.stdout.splitlines() if len(line.split(None, 1)) == 2)
+    return {j: reasons[j].strip() for j in job_ids if j in reasons}
+
+
 _STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ")
 
 
@@ -256,6 +276,7 @@ def status_rows(out: Path, names: list[str] | None = None, check_queue: bool = T
     jobs = {n: read_job(out, n) for n in names}
     slurm_ids = [j["job_id"] for j in jobs.values() if j and j.get("executor") == "slurm"]
     active = slurm_active(slurm_ids) if check_queue and slurm_ids else None
+    pending = slurm_pending(slurm_ids) if check_queue and slurm_ids else {}
     rows = []
     for name in names:
         state, job = states[name], jobs[name]
@@ -275,6 +296,8 @@ def status_rows(out: Path, names: list[str] | None = None, check_queue: bool = T
             queued = active is None or job["job_id"] in active or job.get("executor") != "slurm"
             if queued:
                 status, job_id, where = "queued", job["job_id"], job["executor"]
+                if pending.get(job_id):  # why Slurm has not started it (Resources, Priority, PartitionConfig...)
+                    where += f" (pending: {pending[job_id]})"
         rows.append({"run": name, "status": status, "where": where, "job": job_id or "",
                      "elapsed_s": round(elapsed, 1), "last_log": last_line(confined(out / "arms", name) / LOG_FILE),
                      "error": (state.get("error") or "") if status == "failed" else ""})
