@@ -79,7 +79,7 @@ class ExecutorConfig:
                                              "(configs/accelerate/NAME.yaml) or a YAML file.")
     cpus_per_run: int = arg(4, min=1, help="CPU cores per run (Slurm cpus-per-task, Ray num_cpus).")
     mem_gb: int = arg(0, min=0, help="slurm: memory per job in GB (0: the partition's default).")
-    time_min: int = arg(24 * 60, min=1, help="slurm: time limit per job in minutes; a job that reaches it is requeued "
+    time_min: int = arg(24 * 60, min=1, max=2**32 - 2, help="slurm: time limit per job in minutes; a job that reaches it is requeued "
                                              "and resumes from its last checkpoint.")
     partition: str = arg("", pattern=SLURM_NAMES, help="slurm: partition (default: the cluster's default).")
     account: str = arg("", pattern=SLURM_NAMES, help="slurm: account to charge.")
@@ -100,8 +100,9 @@ def executor_settings(section: dict, flags: dict | None = None) -> ExecutorConfi
     if nulls:
         raise CrossinError(f"{nulls[0]}: null is not a value here (remove the key for its default)")
     config = build_config(ExecutorConfig, None, {**section, **(flags or {})})
-    if not isinstance(section.get("ray_address", ""), str):
-        raise CrossinError(f"ray_address: expected a string, got {short(section['ray_address'])}")
+    for key, value in section.items():  # build_config reads a YAML number as a name (5 -> "5"): not here
+        if isinstance(getattr(config, key, None), str) and not isinstance(value, str):
+            raise CrossinError(f"{key}: expected a string, got {short(value)}")
     return config
 
 
