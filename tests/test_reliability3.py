@@ -164,3 +164,11 @@ def test_a_job_slurm_will_never_start_fails_the_follow(tmp_path):
         assert not slurm_active([job])
     finally:
         subprocess.run(["scancel", job], capture_output=True)
+
+
+def test_a_password_in_a_refused_url_is_never_printed():
+    for url in ("http://user:PASSWORD@host:99999/v1", "ftp://user:PASSWORD@host/v1", "http://u:PASSWORD@ho st/v1"):
+        res = CliRunner().invoke(app, ["score", "--extractor", "judge", "--judge-base-url", url, "--judge-model",
+                                       "openai:m", "--bench", "cross-mmlu", "-p", "x.jsonl"])
+        assert res.exit_code == 2 and "error:" in res.output and "***@" in res.output, res.output
+        assert "PASSWORD" not in res.output

@@ -10,6 +10,9 @@ class CrossinError(Exception):
     """A problem with the user's input or environment, with the place it was found."""
 
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
+        from .io import redact_secrets  # here, for every message: a URL's password is never printed
+
+        message = redact_secrets(message)
         if len(message) > MAX_MESSAGE:
             message = message[: MAX_MESSAGE - 20] + f" ... ({len(message):,} chars)"
         self.path = path
