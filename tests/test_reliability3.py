@@ -172,3 +172,22 @@ def test_a_password_in_a_refused_url_is_never_printed():
                                        "openai:m", "--bench", "cross-mmlu", "-p", "x.jsonl"])
         assert res.exit_code == 2 and "error:" in res.output and "***@" in res.output, res.output
         assert "PASSWORD" not in res.output
+
+
+def test_report_baseline_that_is_no_run_is_refused_even_with_one_run(tmp_path):
+    import json
+
+    from test_fuzz_inputs import mmlu_row
+
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text(json.dumps({"id": mmlu_row()["id"], "lang": "en", "choice": 0}) + "\n")
+    results = tmp_path / "runs" / "only" / "cross-mmlu" / "results.json"
+    results.parent.mkdir(parents=True)
+    runner = CliRunner()
+    assert runner.invoke(app, ["score", "--bench", "cross-mmlu", "--langs", "en,zh", "-p", str(pred), "--allow-missing",
+                               "--out", str(results)]).exit_code == 0
+    res = runner.invoke(app, ["report", str(tmp_path / "runs"), "--out", str(tmp_path / "r"), "--baseline", "nobody"])
+    assert res.exit_code == 2 and res.output.startswith("error: --baseline 'nobody' is not one of the runs: ")
+    assert not (tmp_path / "r").exists()
+    assert runner.invoke(app, ["report", str(tmp_path / "runs"), "--out", str(tmp_path / "r"), "--baseline",
+                               "runs/only"]).exit_code == 0
