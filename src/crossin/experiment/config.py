@@ -274,6 +274,7 @@ def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[Arm
     config each run will get, so a typo or a bad value fails now rather than after other arms ran."""
     from ..data import DataConfig
     from ..evaluate import EvalConfig
+    from ..evaluate.config import check_combinations
     from ..train import TrainConfig
     from .steps import data_config, eval_config, train_config
 
@@ -304,7 +305,7 @@ def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[Arm
             check(f"arms[{i}].train", lambda: build_config(TrainConfig, None, arm.train))
     scratch = Path(os.devnull)  # configs only: nothing is read or written there
     for r in runs:
-        check(f"run {r.name}: eval", lambda: eval_config(cfg, r, None, scratch))
+        check(f"run {r.name}: eval", lambda: check_combinations(eval_config(cfg, r, None, scratch)))
         if not r.zero_shot:
             check(f"run {r.name}: data", lambda: data_config(cfg, r, scratch).validate())
             check(f"run {r.name}: train", lambda: train_config(cfg, r, scratch, scratch).validate())
