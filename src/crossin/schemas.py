@@ -17,7 +17,10 @@ from .io import short
 _NUMBER = {"type": "number"}
 _SHARE = {"type": "number", "minimum": 0, "maximum": 1}
 _COUNT = {"type": "integer", "minimum": 0}
-_NAME = {"type": "string", "minLength": 1}
+# A name is printed, plotted and written: no lone surrogate (not text: matplotlib and UTF-8 writers fail on it) and
+# no control character.
+NOT_TEXT = "[\ud800-\udfff\x00-\x1f\x7f]"
+_NAME = {"type": "string", "minLength": 1, "pattern": f"^[^{NOT_TEXT[1:-1]}]+$"}
 
 
 def _map(values: dict) -> dict:
@@ -29,7 +32,7 @@ RESULTS = {
     "required": ["accuracy", "language_accuracy", "consistency", "ac3", "languages", "n_sets"],
     "properties": {
         "accuracy": _SHARE,
-        "language_accuracy": _map(_SHARE),
+        "language_accuracy": {**_map(_SHARE), "propertyNames": _NAME},
         "consistency": _map({"anyOf": [_SHARE, {"type": "null"}]}),
         "ac3": _map({"anyOf": [_SHARE, {"type": "null"}]}),
         "kappa": _map({"type": ["number", "null"]}),
@@ -97,6 +100,8 @@ def _reason(error) -> str:
         return f"too short or too long ({kind} {value})"
     if kind == "uniqueItems":
         return "has repeated items"
+    if kind == "pattern" and value == _NAME["pattern"]:
+        return f"{short(instance, 40)} holds a control character or a lone surrogate (not text)"
     if kind == "anyOf":
         return f"unexpected value {short(instance, 40)}"
     return " ".join(error.message.split())[:200]
