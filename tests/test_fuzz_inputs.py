@@ -557,7 +557,8 @@ EXECUTOR_FLAGS = {
     "--partition": NAME_DAMAGE, "--account": NAME_DAMAGE, "--qos": NAME_DAMAGE,
     "--sbatch": ["a=\nb", "a=\x00", "-x", "=x", "a b=1", "a=\rb"],
     "--max-parallel": [str(2**63), str(10**6), "-1", "1.5", "x", "1e9"],
-    "--ray-address": ["not a url", "http://x:1", "ray://", "ray://h:99999", "h:0", "ray://h:1/p", "a b:1", "h:x"],
+    "--ray-address": ["not a url", "http://x:1", "ray://", "ray://h:99999", "h:0", "ray://h:1/p", "a b:1", "h:x",
+                      "127.0.0.1:1", "ray://127.0.0.1:1"],  # the last two: nothing listens there
     "--cpus-per-run": ["0", "-1", "x"], "--mem-gb": ["-1", "x"], "--time-min": ["0", str(10**30)],
     "--poll-s": ["0", "-1", "nan", "inf"],
 }
@@ -571,8 +572,8 @@ def _executor_cases(tmp: Path) -> list[tuple[str, list]]:
     config = tmp / "executor.yaml"
     config.write_text(json.dumps(base))
     run = ["experiment", "run", str(config), "--out", str(tmp / "exec-out"), "--only", "guard"]
-    cases = [(f"executor {flag} {value!r}", run + [flag, value]) for flag, values in EXECUTOR_FLAGS.items()
-             for value in values]
+    cases = [(f"executor {flag} {value!r}", run + [flag, value] + (["--executor", "ray"] if "ray" in flag else []))
+             for flag, values in EXECUTOR_FLAGS.items() for value in values]
     for i, section in enumerate(EXECUTOR_YAML):
         path = tmp / f"executor{i}.yaml"
         path.write_text(json.dumps({**base, "executor": section}))
@@ -683,9 +684,119 @@ def _adapter_cases(tmp: Path, base: Path) -> list[tuple[str, list]]:
             for label, folder in adapter_damages(base, tmp)]
 
 
+# One server URL damaged in each way (each also inside a comma list and a file of URLs).
+URL_DAMAGE = ["http://[::1/v1", "http://[::1]:99999/v1", "http://a\u202eb/v1", "http://a\u200bb/v1", "http://a\x00b/v1",
+              "http://a\tb/v1", "http://a b/v1", "http://a\nb/v1", "http:///v1", "http://h:0/v1", "http://h:x/v1",
+              "http://" + "h" * 5000 + "/v1", "http://user:PASSWORD@[::1/v1", "ftp://h/v1", "http://h\u2028/v1"]
+
+
+def _url_cases(tmp: Path) -> list[tuple[str, list]]:
+    """--base-url of eval and data translate: each damage alone, in a comma list, and on a line of a URL file;
+    the file itself too long a line, not UTF-8, a FIFO."""
+    eval_ = ["eval", "--model", "openai:guard", "--bench", "cross-mmlu", "--out", str(tmp / "url-out"), "--base-url"]
+    translate = ["data", "translate", "--input", str(tmp / "guard.jsonl"), "--to", "zh", "--model", "m", "--out",
+                 str(tmp / "t"), "--base-url"]
+    cases = []
+    for i, url in enumerate(URL_DAMAGE):
+        listed = f"http://127.0.0.1:8000/v1,{url}"
+        file = tmp / f"urls{i}.txt"
+        file.write_text(f"# servers\nhttp://127.0.0.1:8000/v1\n{url}\n", encoding="utf-8", errors="surrogateescape")
+        for form, value in (("alone", url), ("in a list", listed), ("in a file", str(file))):
+            if form == "in a file" and ("\n" in url or "\u2028" in url):
+                continue  # a line break is a new line of the file
+            cases.append((f"eval --base-url {form} {url[:30]!r}", eval_ + [value]))
+            cases.append((f"translate --base-url {form} {url[:30]!r}", translate + [value]))
+    long_line = tmp / "urls-long.txt"
+    long_line.write_text("http://127.0.0.1:8000/v1\n" + "x" * 70_000 + "\n")
+    latin1 = tmp / "urls-latin1.txt"
+    latin1.write_bytes(b"http://caf\xe9.example/v1\n")
+    fifo = tmp / "urls.fifo"
+    os.mkfifo(fifo)
+    for name, path in (("a line over the bound", long_line), ("latin-1", latin1), ("FIFO", fifo),
+                       ("empty", tmp / "urls-empty.txt")):
+        (tmp / "urls-empty.txt").write_text("# nothing\n")
+        cases.append((f"eval --base-url file {name}", eval_ + [str(path)]))
+        cases.append((f"translate --base-url file {name}", translate + [str(path)]))
+    return cases
+
+
+# Combinations that change nothing, and spellings that are not what they look like.
+FLOAT_INTS = ["1e3", "1E3", "1.5e2", "10e0", "1e-0", "0x10", "1_000", "١٢"]
+INT_FLAGS = [["score", "--bench", "cross-mmlu", "-p", "{pred}", "--allow-missing", "--n-boot"],
+             ["score", "--bench", "cross-mmlu", "-p", "{pred}", "--allow-missing", "--show-disagreements"],
+             ["score", "--bench", "cross-mmlu", "-p", "{pred}", "--allow-missing", "--seed"],
+             ["eval", "--model", "{dir}/guard-model", "--out", "{dir}/o", "--limit"],
+             ["report", "{dir}/guard-runs", "--n-boot"]]
+CASE_CODES = ["ZH", "En", "zho_hans", "ZHO_HANS", "spa_latn", "Vi", "FIL", "eng_latn"]
+
+
+def _no_op_cases(tmp: Path, pred_ok: Path) -> list[tuple[str, list]]:
+    cases = []
+    for mode in ("loglik", "generate"):
+        for norm in ("bytes", "tokens", "none", "pmi"):
+            cases.append((f"eval --mode {mode} --cloze-norm {norm}",
+                          ["eval", "--mode", mode, "--cloze-norm", norm, "--model", str(tmp / "guard-model"),
+                           "--out", str(tmp / "o")]))
+            path = tmp / f"cloze-{mode}-{norm}.yaml"
+            path.write_text(json.dumps({"name": "t", "langs": ["en", "zh"], "benchmarks": ["cross-mmlu"],
+                                        "parallel": str(DATA_DIR / "parallel_instructions_en_zh_partial"),
+                                        "arms": [{"recipe": "x2x", "n": 4}],
+                                        "eval": {"mode": mode, "cloze_norm": norm}}))
+            cases.append((f"experiment eval {mode} cloze_norm {norm}", ["experiment", "list", str(path)]))
+    for flags in INT_FLAGS:
+        for value in FLOAT_INTS:
+            args = [a.replace("{dir}", str(tmp)).replace("{pred}", str(pred_ok)) for a in flags] + [value]
+            cases.append((f"{' '.join(flags[:1] + flags[-1:])} {value}", args))
+    for code in CASE_CODES:
+        cases.append((f"score --langs {code}", ["score", "--bench", "cross-mmlu", "--langs", f"en,{code}", "-p",
+                                                str(pred_ok), "--allow-missing"]))
+        cases.append((f"eval belebele --langs {code}", ["eval", "--bench", "belebele", "--langs", code, "--model",
+                                                        str(tmp / "guard-model"), "--out", str(tmp / "o")]))
+    return cases
+
+
+def _record_text_cases(tmp: Path, pred_ok: Path) -> list[tuple[str, list]]:
+    """lm-eval samples with an empty cloze choice at each position; report inputs whose names are not text."""
+    cases = []
+    for i in range(4):
+        for empty in ("", ):
+            folder = tmp / f"lmeval-empty{i}"
+            for lang in ("en", "zh"):
+                folder.mkdir(parents=True, exist_ok=True)
+                choices = ["A a", "B b", "C c", "D d"]
+                if lang == "zh":
+                    choices[i] = empty
+                doc = {"id": "s1", "lang": lang, "mode": "cloze", "prompt": "p", "choices": choices, "gold": 1}
+                line = {"doc_id": 0, "doc": doc, "filtered_resps": [[str(-x), "False"] for x in range(1, 5)]}
+                (folder / f"samples_cross_mmlu_{lang}_2026-01-01T00-00-00.000001.jsonl").write_text(json.dumps(line) + "\n")
+            cases.append((f"lm-eval cloze choice {i} empty", ["score", "--lm-eval-samples", str(folder)]))
+    results = tmp / "text_results.json"
+    assert CliRunner().invoke(app, ["score", "--bench", "cross-mmlu", "--langs", "en,zh", "-p", str(pred_ok),
+                                    "--allow-missing", "--out", str(results)]).exit_code == 0
+    good = results.read_text()
+    for i, bad in enumerate(["\\udc80", "\\ud800x", "z\\u0000", "\\u001b[31m", "\\u007f"]):
+        for where in ("language", "arm name"):
+            folder = tmp / f"text{i}{where[0]}" / "run" / "cross-mmlu"
+            folder.mkdir(parents=True)
+            if where == "language":
+                (folder / "results.json").write_text(good.replace('"zh"', f'"{bad}"'))
+            else:
+                (folder / "results.json").write_text(good)
+                (folder.parent / "arm.json").write_text(f'{{"name": "{bad}"}}')
+            cases.append((f"report {where} {bad}", ["report", str(folder.parents[1]), "--out", str(tmp / f"rep{i}")]))
+    folder = tmp / "undecodable" / os.fsdecode(b"run\xff") / "cross-mmlu"  # a run folder named in latin-1
+    folder.mkdir(parents=True)
+    (folder / "results.json").write_text(good)
+    cases.append(("report folder name not UTF-8", ["report", str(tmp / "undecodable"), "--out", str(tmp / "rep-b")]))
+    return cases
+
+
 def issue35_cases(tmp: Path, base: Path) -> dict[str, list[tuple[str, list]]]:
+    pred_ok = tmp / "pred35.jsonl"
+    pred_ok.write_text(json.dumps({"id": mmlu_row()["id"], "lang": "en", "choice": 0}) + "\n")
     return {"experiment folder": _experiment_folder_cases(tmp / "folders"), "executor": _executor_cases(tmp),
-            "adapter folder": _adapter_cases(tmp, base)}
+            "adapter folder": _adapter_cases(tmp, base), "base url": _url_cases(tmp),
+            "no-op and spelling": _no_op_cases(tmp, pred_ok), "record text": _record_text_cases(tmp, pred_ok)}
 
 
 def test_fuzz_issue35_classes(tmp_path, tiny_dir):
@@ -709,5 +820,7 @@ def test_fuzz_issue35_classes(tmp_path, tiny_dir):
                 slow.append(f"{cls}: {label}: {elapsed:.1f} s")
     counts = {cls: len(cases) for cls, cases in classes.items()}
     assert counts["experiment folder"] >= 150 and counts["executor"] >= 80 and counts["adapter folder"] >= 80, counts
+    assert counts["base url"] >= 80 and counts["no-op and spelling"] >= 60 and counts["record text"] >= 10, counts
+    print("issue 35 cases per class:", counts)
     assert not wrong, f"{len(wrong)} of {sum(counts.values())} cases:\n" + "\n".join(wrong)
     assert not slow, "\n".join(slow)

@@ -63,7 +63,10 @@ class EvalConfig:
         constraints, then the rules between fields (`check_prompt_options`, `check_combinations`, `check_sources`)."""
         from ..extraction import check_spec
 
+        from ..langs import parse_langs
+
         check_fields(self)
+        parse_langs(self.langs)  # an unknown code (zho_hans, ZH) is one line before the model is looked for
         check_prompt_options(self)
         check_spec(extractor_spec(self))
         if self.extractor != "crossin" and self.mode != "generate":

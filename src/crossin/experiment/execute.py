@@ -14,7 +14,7 @@ from typing import Callable
 from ..errors import CrossinError
 from ..io import RESULTS_FILE, atomic_write_text, confined, remove_stale_tmp, write_json
 from .config import ExecutorConfig, ExperimentConfig, Run
-from .state import LOG_FILE, RunLock, now, read_run_state, this_process, write_run_state
+from .state import LOG_FILE, RunLock, now, read_run_state, regular_or_absent, this_process, write_run_state
 from .steps import Steps
 
 # What execute_run says happened
@@ -27,6 +27,7 @@ class RunLog:
     def __init__(self, path: Path, log: Callable[[str], None]):
         self.path, self.log = path, log
         path.parent.mkdir(parents=True, exist_ok=True)
+        regular_or_absent(path, "run log")  # appending to a FIFO would block the run forever
 
     def __call__(self, message: str) -> None:
         self.log(message)
