@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from test_experiment import write_config
-from test_fuzz_inputs import tiny_adapter
+from test_fuzz_inputs import adapter_damages, tiny_adapter
 from typer.testing import CliRunner
 
 from crossin.cli import app
@@ -36,6 +36,21 @@ def test_good_adapters_of_both_layouts_pass_the_folder_check(tiny_dir, tmp_path)
     for kwargs in ({"adapter": str(bad)}, {"lora_modules": [f"x={bad}"]}):
         with pytest.raises(CrossinError, match="adapter weights: empty or truncated"):
             ServeConfig(model=str(tiny_dir), **kwargs).validate()
+
+
+def test_serve_refuses_every_adapter_damage_before_the_model_loads(tiny_dir, tmp_path):
+    """The fuzz suite's adapter damages (both layouts) through `serve --adapter` and `--lora-modules`'s check."""
+    from crossin.cli.serve import ServeConfig
+
+    damages = adapter_damages(tiny_dir, tmp_path)
+    assert len(damages) >= 80
+    for label, folder in damages:
+        for kwargs in ({"adapter": str(folder)}, {"lora_modules": [f"x={folder}"]}):
+            started = time.perf_counter()
+            with pytest.raises(CrossinError) as caught:
+                ServeConfig(model=str(tiny_dir), **kwargs).validate()
+            assert time.perf_counter() - started < 5, label
+            assert "\n" not in str(caught.value) and "Traceback" not in str(caught.value), label
 
 
 def test_status_of_a_sound_folder_still_prints_its_table(tmp_path):
@@ -121,12 +136,20 @@ def _run_cli(*args, timeout: float = 60) -> subprocess.CompletedProcess:
 def test_slurm_request_the_cluster_can_never_satisfy_is_one_line(tmp_path):
     config = write_config(tmp_path / "c.yaml")
     for flags in (["--mem-gb", "100000"], ["--cpus-per-run", "4096"], ["--partition", "nosuchpartition"],
-                  ["--sbatch", "nosuchoption=1"]):
+                  ["--sbatch", "nosuchoption=1"], ["--gpus-per-run", "1", "--cpus-per-run", "1"]):
         started = time.time()
         proc = _run_cli("experiment", "run", config, "--out", tmp_path / "out", "--executor", "slurm", *flags)
         assert time.time() - started < 60
         assert proc.returncode == 2 and proc.stderr.startswith("error: Slurm can never run this request"), proc.stderr
         assert proc.stderr.count("\n") == 1 and not (tmp_path / "out" / "jobs").exists(), proc.stderr
+
+
+def test_slurm_without_sbatch_on_path_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no sbatch here
+    config = write_config(tmp_path / "c.yaml")
+    res = CliRunner().invoke(app, ["experiment", "run", str(config), "--out", str(tmp_path / "out"), "--executor",
+                                   "slurm"])
+    assert res.exit_code == 2 and res.output.startswith("error: --executor slurm: sbatch is not on PATH"), res.output
 
 
 def test_slurm_names_cannot_add_lines_to_the_job_script(tmp_path):
