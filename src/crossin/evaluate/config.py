@@ -119,7 +119,7 @@ def check_sources(config: EvalConfig) -> None:
             raise CrossinError("--model openai:NAME needs the served model's NAME")
         if not config.base_url:
             raise CrossinError("--model openai:NAME needs --base-url (e.g. http://localhost:8000/v1)")
-        from .servers import parse_base_urls
+        from ..models.servers import parse_base_urls
 
         parse_base_urls(config.base_url)  # each URL (and a file of them) checked before anything loads
         if config.adapter:

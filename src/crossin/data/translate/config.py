@@ -82,7 +82,7 @@ class TranslateConfig:
         if self.engine == "openai":
             if not self.base_url:
                 raise CrossinError("the openai engine needs --base-url (e.g. http://127.0.0.1:8000/v1)", path="config")
-            from ...evaluate.servers import parse_base_urls
+            from ...models.servers import parse_base_urls
 
             parse_base_urls(self.base_url)
             check_template(self.prompt, PROMPT_FIELDS, required=("text",), name="prompt")

@@ -43,7 +43,7 @@ class OpenAIEngine:
     def __init__(self, *, base_url: str, model: str, prompt: str, max_tokens: int, temperature: float,
                  retry_temperature: float, seed: int, concurrency: int, stop: list[str] | None = None,
                  api_key: str = "", timeout: float = 300.0, retries: int = 5):
-        from ...evaluate.servers import ServerPool, parse_base_urls
+        from ...models.servers import ServerPool, parse_base_urls
 
         self.pool = ServerPool(parse_base_urls(base_url))  # several servers, as crossin eval spreads over them
         self.model, self.prompt, self.max_tokens, self.stop = model, prompt, max_tokens, list(stop or [])

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from ..errors import CrossinError
-from ..models.openai_api import RequestRejected, redact_url
+from .openai_api import RequestRejected, redact_url
 
 
 MAX_URL = 2048  # characters: longer is no server's address (a 20 MB line is a broken file)
