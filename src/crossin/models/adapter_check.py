@@ -135,6 +135,8 @@ def base_module_names(model_dir: str | os.PathLike) -> set[str] | None:
     for name in names:
         parts = name.split(".")
         modules.update(".".join(parts[:i]) for i in range(1, len(parts)))
+    if any(m.endswith("embed_tokens") for m in modules):
+        modules.add("lm_head")  # tied to the embeddings, so not written in the file, but a module all the same
     return modules
 
 

@@ -9,7 +9,6 @@ an adapter that made them differ gets an untied config, so neither copy is dropp
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
