@@ -15,7 +15,7 @@ from ..errors import CrossinError
 from ..io import RESULTS_FILE, atomic_write_text, confined, remove_stale_tmp, write_json
 from .config import ExecutorConfig, ExperimentConfig, Run
 from .state import LOG_FILE, RunLock, now, read_run_state, regular_or_absent, this_process, write_run_state
-from .steps import Steps
+from .steps import Steps, die_with_parent
 
 # What execute_run says happened
 DONE, FAILED, SKIPPED, HELD, OTHER_SETTINGS = "done", "failed", "skipped", "held", "other settings"
@@ -142,21 +142,6 @@ def _print(message: str) -> None:
 
 
 # ------------------------------------------------------------------------ entry points of the executors' jobs
-
-
-def die_with_parent(parent: int) -> None:
-    """This worker is killed when its parent process dies, however it dies (SIGKILL included): Linux's parent-
-    death signal. Without it a `kill -9` of `crossin experiment run --max-parallel N` leaves N workers running
-    (GBs each), and a rerun starts N more beside them. Checked once after: the parent may be gone already."""
-    import ctypes
-    import signal
-    import sys
-
-    if sys.platform.startswith("linux"):
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:
-        os._exit(1)
 
 
 def worker_gpus(queue, parent: int) -> None:
