@@ -62,7 +62,6 @@ class EvalConfig:
         """Every check of an eval config, before any model or data loads (configs made in code too): the declared
         constraints, then the rules between fields (`check_prompt_options`, `check_combinations`, `check_sources`)."""
         from ..extraction import check_spec
-
         from ..langs import parse_langs
 
         check_fields(self)

@@ -25,8 +25,8 @@ from ..errors import CrossinError
 from ..threads import map_concurrent
 from ..models.openai_api import (RequestRejected, chat_completion, completion, echo_logprobs, get_json, redact_url,
                                  tokenize)
-from .backend import GenerationKwargs, Loglik, OnBatch, cut_at_stop
 from ..models.servers import ServerPool, parse_base_urls
+from .backend import GenerationKwargs, Loglik, OnBatch, cut_at_stop
 
 DEFAULT_CONCURRENCY = 8
 TOKENIZATIONS = ("auto", "tokens", "offsets")

@@ -71,23 +71,26 @@ class ExecutorConfig:
 
     type: str = arg("local", choices=EXECUTORS, help="local: this machine; slurm: one Slurm job per run (a submitit "
                                                      "job array); ray: one Ray task per run.")
-    max_parallel: int = arg(0, min=0, max=MAX_PARALLEL, help="Runs at once. local: on this machine, one GPU each when there are several "
-                                           "(0: 1); slurm: jobs of the array running at once (0: as many as Slurm "
-                                           "allows); ray: Ray decides from each run's resources.")
+    max_parallel: int = arg(0, min=0, max=MAX_PARALLEL,
+                            help="Runs at once. local: on this machine, one GPU each when there are several (0: 1); "
+                                 "slurm: jobs of the array running at once (0: as many as Slurm allows); ray: Ray "
+                                 "decides from each run's resources.")
     gpus_per_run: int = arg(0, min=0, help="GPUs per run; more than 1 trains through `accelerate launch` (data parallel).")
     accelerate_config: str = arg("ddp", help="accelerate config for gpus_per_run > 1: ddp, zero2, zero3 "
                                              "(configs/accelerate/NAME.yaml) or a YAML file.")
     cpus_per_run: int = arg(4, min=1, help="CPU cores per run (Slurm cpus-per-task, Ray num_cpus).")
     mem_gb: int = arg(0, min=0, help="slurm: memory per job in GB (0: the partition's default).")
-    time_min: int = arg(24 * 60, min=1, max=2**32 - 2, help="slurm: time limit per job in minutes; a job that reaches it is requeued "
-                                             "and resumes from its last checkpoint.")
+    time_min: int = arg(24 * 60, min=1, max=2**32 - 2,  # Slurm keeps minutes in 32 bits
+                        help="slurm: time limit per job in minutes; a job that reaches it is requeued and resumes "
+                             "from its last checkpoint.")
     partition: str = arg("", pattern=SLURM_NAMES, help="slurm: partition (default: the cluster's default).")
     account: str = arg("", pattern=SLURM_NAMES, help="slurm: account to charge.")
     qos: str = arg("", pattern=SLURM_NAMES, help="slurm: quality of service.")
-    sbatch: list[str] = arg([], pattern=r"[A-Za-z][A-Za-z0-9_-]*(=[^\x00-\x1f\x7f]*)?", help="slurm: extra #SBATCH options as "
-                                                                              "KEY=VALUE (e.g. constraint=a100).")
+    sbatch: list[str] = arg([], pattern=r"[A-Za-z][A-Za-z0-9_-]*(=[^\x00-\x1f\x7f]*)?",
+                            help="slurm: extra #SBATCH options as KEY=VALUE (e.g. constraint=a100).")
     max_requeues: int = arg(3, min=0, help="slurm: times a timed-out job is requeued before it is given up.")
-    ray_address: str = arg("", valid=ray_address_problem, help="ray: a running cluster (e.g. ray://head:10001 or auto); default: a local one.")
+    ray_address: str = arg("", valid=ray_address_problem,
+                           help="ray: a running cluster (e.g. ray://head:10001 or auto); default: a local one.")
     ray_cpus: int = arg(0, min=0, help="ray: CPUs of the local cluster started when there is no --ray-address (0: all).")
     max_retries: int = arg(3, min=0, help="ray: times a run whose worker died (node lost, killed) is retried.")
     poll_s: float = arg(10.0, above=0, help="slurm/ray: seconds between two looks at the runs while following them.")

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import CrossinError
-from ..io import redact_secrets
 from .config import ExecutorConfig, ExperimentConfig, Run
 from .execute import HELD, SlurmJob, execute_run, local_job, ray_job, worker_gpus
 from .state import NEVER_STARTS, RunLock, read_job, read_run_state, slurm_active, slurm_pending, status_rows, write_job
@@ -52,7 +51,7 @@ def ray_reachable(address: str, timeout: float = 5.0) -> None:
     try:
         socket.create_connection((parts.hostname, parts.port), timeout=timeout).close()
     except OSError as e:
-        raise CrossinError(f"--ray-address {redact_secrets(address)}: no Ray cluster answers there "
+        raise CrossinError(f"--ray-address {address}: no Ray cluster answers there "
                            f"({e.strerror or type(e).__name__})") from None
 
 

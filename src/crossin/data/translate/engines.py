@@ -81,8 +81,9 @@ class OpenAIEngine:
         from ...models.openai_api import RequestRejected, post_json
 
         def post(url: str) -> dict:
+            retries = self.retries if len(self.pool.urls) == 1 else self.pool.retries  # others can take over
             return post_json(url + "/chat/completions", self.body(req), api_key=self.api_key or None,
-                             timeout=self.timeout, retries=self.retries if len(self.pool.urls) == 1 else self.pool.retries)
+                             timeout=self.timeout, retries=retries)
 
         try:
             payload = self.pool.call(post)
