@@ -448,3 +448,379 @@ def test_fuzz_a_few_through_a_real_process(tmp_path):
         problem = _check(label, proc.returncode, proc.stdout + proc.stderr)
         assert problem is None, f"{label}: {problem}: {proc.stderr[-500:]}"
         assert proc.stderr.startswith("error:") and proc.stderr.count("\n") == 1, proc.stderr
+
+
+# ------------------------------------------------------------------- issue 35's classes, generated per damage kind
+
+def _damage_file(path: Path, kind: str) -> None:
+    """Write one kind of damage at `path` (an experiment folder's own file, or an adapter's)."""
+    if os.path.lexists(path):
+        if path.is_dir() and not path.is_symlink():
+            import shutil
+
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "link loop":
+        path.symlink_to(path.name)
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "not utf-8":
+        path.write_bytes(BAD_UTF8)
+    elif kind == "not json":
+        path.write_text("{")
+    elif kind == "deep":
+        path.write_text(DEEP)
+    else:  # a JSON value
+        path.write_text(kind)
+
+
+FILE_KINDS = ["fifo", "link loop", "folder", "not utf-8", "not json", "deep", "[]", '"text"', "5", "null"]
+# Field-level damage of each record, generated from its schema's fields: a wrong type, a wrong value.
+RUN_STATE_FIELDS = {"status": [["done"], 5, "finished", None], "wall_s": ["abc", -1, [1], {}], "steps": [[], "x"],
+                    "started": ["yesterday", 5, "2026-13-99"], "attempts": [-1, 1.5, "2"], "error": [5, ["x"]],
+                    "pid": [1.5, [1]], "job_id": [{"a": 1}, [1]]}
+JOB_FIELDS = {"executor": [None, 5, "pbs"], "job_id": [None, 5, ""], "submitted": [None, 5, "now"]}
+EXPERIMENT_FIELDS = {"runs": [5, "a", [5], [{}], [{"name": 5}], [{"name": ""}], [{"name": "../x"}], [{"name": "a/b"}]]}
+LOCK_HOLDER = ['"holder"', "[1]", "5", '{"host": 5}', '{"pid": [1]}', '{"since": "later"}', '{"job_id": {}}']
+
+
+def _experiment_folder_cases(tmp: Path) -> list[tuple[str, list]]:
+    """`experiment status` / `list` on damaged folders: each file of the folder x every kind of damage."""
+    import fcntl
+
+    cases: list[tuple[str, list]] = []
+    count = [0]
+
+    def folder() -> Path:
+        count[0] += 1
+        out = tmp / f"expdir{count[0]}"
+        (out / "arms" / "a").mkdir(parents=True)
+        (out / "locks").mkdir()
+        (out / "experiment.json").write_text(json.dumps({"runs": [{"name": "a"}]}))
+        (out / "arms" / "a" / "state.json").write_text(json.dumps({"status": "done", "steps": {}, "wall_s": 1.0}))
+        return out
+
+    def both(label: str, out: Path, extra=()) -> None:
+        cases.append((f"status {label}", ["experiment", "status", str(out), *extra]))
+        cases.append((f"list {label}", ["experiment", "list", str(out)]))
+
+    files = {"experiment.json": Path("experiment.json"), "state.json": Path("arms/a/state.json"),
+             "job.json": Path("arms/a/job.json"), "log.txt": Path("arms/a/log.txt")}
+    for name, rel in files.items():
+        for kind in FILE_KINDS:
+            if name == "log.txt" and kind not in ("fifo", "link loop", "folder"):
+                continue  # any text is a log
+            out = folder()
+            _damage_file(out / rel, kind)
+            both(f"{name} {kind}", out)
+    for fields, rel, good in ((RUN_STATE_FIELDS, "arms/a/state.json", {"status": "done", "steps": {}}),
+                              (JOB_FIELDS, "arms/a/job.json", {"executor": "slurm", "job_id": "1",
+                                                               "submitted": "2026-01-01T00:00:00Z"}),
+                              (EXPERIMENT_FIELDS, "experiment.json", {"runs": [{"name": "a"}]})):
+        for key, values in fields.items():
+            for value in values:
+                out = folder()
+                (out / rel).write_text(json.dumps({**good, key: value}))
+                both(f"{rel} {key}={value!r}", out)
+            out = folder()
+            record = dict(good)
+            record.pop(key, None)
+            if rel.endswith("job.json"):  # every field of a job file is required
+                (out / rel).write_text(json.dumps(record))
+                both(f"{rel} without {key}", out)
+    for kind in ("fifo", "link loop", "folder"):
+        out = folder()
+        _damage_file(out / "locks" / "a.lock", kind)
+        both(f"lock {kind}", out)
+    held = []
+    for text in LOCK_HOLDER:  # read only while someone holds the lock: this test does
+        out = folder()
+        lock = out / "locks" / "a.lock"
+        lock.write_text(text)
+        fd = os.open(lock, os.O_RDWR)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        held.append(fd)
+        both(f"lock holder {text}", out)
+    for value in ("1e300", "inf", "nan", "0", "-1", "abc"):
+        cases.append((f"status --interval {value}", ["experiment", "status", str(folder()), "--watch", "--interval",
+                                                     value]))
+    return cases
+
+
+# Executor values: each flag x generated bad values (Slurm names go into the job script, one per #SBATCH line).
+NAME_DAMAGE = ["debug\n#SBATCH --wrap=x", "de bug", "-p", "--x=1", "a\x01b", "a\tb", "a\rb", "a\x7f", "a,", ",a",
+               "x" * 300, "é", "a;b", "a$b", "a`b"]
+EXECUTOR_FLAGS = {
+    "--partition": NAME_DAMAGE, "--account": NAME_DAMAGE, "--qos": NAME_DAMAGE,
+    "--sbatch": ["a=\nb", "a=\x00", "-x", "=x", "a b=1", "a=\rb"],
+    "--max-parallel": [str(2**63), str(10**6), "-1", "1.5", "x", "1e9"],
+    "--ray-address": ["not a url", "http://x:1", "ray://", "ray://h:99999", "h:0", "ray://h:1/p", "a b:1", "h:x",
+                      "127.0.0.1:1", "ray://127.0.0.1:1"],  # the last two: nothing listens there
+    "--cpus-per-run": ["0", "-1", "x"], "--mem-gb": ["-1", "x"], "--time-min": ["0", str(10**30)],
+    "--poll-s": ["0", "-1", "nan", "inf"],
+}
+EXECUTOR_YAML = [{"type": None}, {"ray_address": 5}, {"ray_address": None}, {"partition": None}, {"max_parallel": None},
+                 {"partition": 5.5}, {"partition": ["a"]}, {"sbatch": "a\nb"}, {"type": 5}, {"max_parallel": 2**63}]
+
+
+def _executor_cases(tmp: Path) -> list[tuple[str, list]]:
+    base = {"name": "t", "langs": ["en", "zh"], "benchmarks": ["cross-mmlu"],
+            "parallel": str(DATA_DIR / "parallel_instructions_en_zh_partial"), "arms": [{"recipe": "x2x", "n": 4}]}
+    config = tmp / "executor.yaml"
+    config.write_text(json.dumps(base))
+    run = ["experiment", "run", str(config), "--out", str(tmp / "exec-out"), "--only", "guard"]
+    cases = [(f"executor {flag} {value!r}", run + [flag, value] + (["--executor", "ray"] if "ray" in flag else []))
+             for flag, values in EXECUTOR_FLAGS.items() for value in values]
+    for i, section in enumerate(EXECUTOR_YAML):
+        path = tmp / f"executor{i}.yaml"
+        path.write_text(json.dumps({**base, "executor": section}))
+        cases.append((f"executor yaml {section}", ["experiment", "run", str(path), "--out", str(tmp / "exec-out"),
+                                                   "--only", "guard"]))
+    return cases
+
+
+def tiny_adapter(base: Path, folder: Path, compact: bool = False) -> Path:
+    """A real LoRA adapter of the tiny model: PEFT's standard files, or crossin's compact form."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(base),
+                           LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
+    if compact:
+        from crossin.models.adapter import save_adapter_weights
+
+        save_adapter_weights(model, folder)
+    else:
+        model.save_pretrained(folder)
+    config = json.loads((folder / "adapter_config.json").read_text())
+    config["base_model_name_or_path"] = str(base)
+    (folder / "adapter_config.json").write_text(json.dumps(config))
+    return folder
+
+
+def _weights_damage(kind: str):
+    """A function that damages adapter_model.safetensors in one way."""
+    import struct
+
+    def header(path: Path, edit) -> None:
+        data = path.read_bytes()
+        n = struct.unpack("<Q", data[:8])[0]
+        head = json.loads(data[8:8 + n])
+        edit(head)
+        text = json.dumps(head).encode()
+        path.write_bytes(struct.pack("<Q", len(text)) + text + data[8 + n:])
+
+    def first(head):
+        return next(k for k in head if k != "__metadata__" and "lora_A" in k)
+
+    return {
+        "missing": lambda p: p.unlink(), "empty": lambda p: p.write_bytes(b""),
+        "truncated": lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
+        "random bytes": lambda p: p.write_bytes(bytes(range(256)) * 8),
+        "2^60 header": lambda p: p.write_bytes(struct.pack("<Q", 2**60) + b"{}"),
+        "header not json": lambda p: p.write_bytes(struct.pack("<Q", 4) + b"{{{{"),
+        "header a list": lambda p: p.write_bytes(struct.pack("<Q", 2) + b"[]"),
+        "7 bytes": lambda p: p.write_bytes(b"\x01" * 7),
+        "no tensors": lambda p: p.write_bytes(struct.pack("<Q", 2) + b"{}"),
+        "offsets past the end": lambda p: header(p, lambda h: h[first(h)].update(data_offsets=[0, 2**40])),
+        "offsets negative": lambda p: header(p, lambda h: h[first(h)].update(data_offsets=[-8, 0])),
+        "shape vs size": lambda p: header(p, lambda h: h[first(h)].update(shape=[4, 999])),
+        "rank 5": lambda p: header(p, lambda h: h[first(h)].update(shape=[5, 32 * 4 // 5 * 0 + 1])),
+        "3-d shape": lambda p: header(p, lambda h: h[first(h)].update(shape=[4, 32, 1])),
+        "dtype bogus": lambda p: header(p, lambda h: h[first(h)].update(dtype="F99")),
+        "metadata not strings": lambda p: header(p, lambda h: h.update(__metadata__={"a": 1})),
+        "fifo": lambda p: _damage_file(p, "fifo"), "link loop": lambda p: _damage_file(p, "link loop"),
+        "folder": lambda p: _damage_file(p, "folder"),
+    }[kind]
+
+
+WEIGHTS_DAMAGE = ["missing", "empty", "truncated", "random bytes", "2^60 header", "header not json", "header a list",
+                  "7 bytes", "no tensors", "offsets past the end", "offsets negative", "shape vs size", "rank 5",
+                  "3-d shape", "dtype bogus", "metadata not strings", "fifo", "link loop", "folder"]
+ADAPTER_CONFIG_DAMAGE = [{"peft_type": "BOGUS"}, {"peft_type": None}, {"peft_type": "IA3"}, {"r": 0}, {"r": -4},
+                         {"r": 8}, {"r": "4"}, {"r": True}, {"r": 4.5}, {"target_modules": ["nosuch_proj"]},
+                         {"target_modules": ["q_proj", "zz_proj"]}, {"target_modules": 5}, {"target_modules": [5]},
+                         {"target_modules": "(("}, {"target_modules": ".*nomatch"}, {"lora_alpha": "x"},
+                         {"rank_pattern": 5}]
+
+
+def adapter_damages(base: Path, tmp: Path) -> list[tuple[str, Path]]:
+    """(label, damaged adapter folder) for each kind of damage, on both layouts (standard PEFT and compact)."""
+    import shutil
+
+    out = []
+    for layout in ("peft", "compact"):
+        good = tiny_adapter(base, tmp / f"adapter-{layout}", compact=layout == "compact")
+        for kind in WEIGHTS_DAMAGE:
+            folder = tmp / f"adapter-{layout}-{len(out)}"
+            shutil.copytree(good, folder)
+            _weights_damage(kind)(folder / "adapter_model.safetensors")
+            out.append((f"{layout} weights {kind}", folder))
+        for i, change in enumerate(ADAPTER_CONFIG_DAMAGE + [None] + FILE_KINDS):
+            folder = tmp / f"adapter-{layout}-{len(out)}"
+            shutil.copytree(good, folder)
+            config_path = folder / "adapter_config.json"
+            if isinstance(change, dict):
+                config_path.write_text(json.dumps({**json.loads(config_path.read_text()), **change}))
+            elif change is None:
+                config_path.unlink()
+            else:
+                _damage_file(config_path, change)
+            out.append((f"{layout} adapter_config {change}", folder))
+    return out
+
+
+def _adapter_cases(tmp: Path, base: Path) -> list[tuple[str, list]]:
+    """`export merged` on damaged adapter folders; the guard: a --out that is not empty (checked after the adapter)."""
+    guard = tmp / "guard-out"
+    guard.mkdir()
+    (guard / "x").write_text("x")
+    return [(f"export merged {label}", ["export", "merged", "--adapter", str(folder), "--out", str(guard)])
+            for label, folder in adapter_damages(base, tmp)]
+
+
+# One server URL damaged in each way (each also inside a comma list and a file of URLs).
+URL_DAMAGE = ["http://[::1/v1", "http://[::1]:99999/v1", "http://a\u202eb/v1", "http://a\u200bb/v1", "http://a\x00b/v1",
+              "http://a\tb/v1", "http://a b/v1", "http://a\nb/v1", "http:///v1", "http://h:0/v1", "http://h:x/v1",
+              "http://" + "h" * 5000 + "/v1", "http://user:PASSWORD@[::1/v1", "ftp://h/v1", "http://h\u2028/v1"]
+
+
+def _url_cases(tmp: Path) -> list[tuple[str, list]]:
+    """--base-url of eval and data translate: each damage alone, in a comma list, and on a line of a URL file;
+    the file itself too long a line, not UTF-8, a FIFO."""
+    eval_ = ["eval", "--model", "openai:guard", "--bench", "cross-mmlu", "--out", str(tmp / "url-out"), "--base-url"]
+    translate = ["data", "translate", "--input", str(tmp / "guard.jsonl"), "--to", "zh", "--model", "m", "--out",
+                 str(tmp / "t"), "--base-url"]
+    cases = []
+    for i, url in enumerate(URL_DAMAGE):
+        listed = f"http://127.0.0.1:8000/v1,{url}"
+        file = tmp / f"urls{i}.txt"
+        file.write_text(f"# servers\nhttp://127.0.0.1:8000/v1\n{url}\n", encoding="utf-8", errors="surrogateescape")
+        for form, value in (("alone", url), ("in a list", listed), ("in a file", str(file))):
+            if form == "in a file" and ("\n" in url or "\u2028" in url):
+                continue  # a line break is a new line of the file
+            cases.append((f"eval --base-url {form} {url[:30]!r}", eval_ + [value]))
+            cases.append((f"translate --base-url {form} {url[:30]!r}", translate + [value]))
+    long_line = tmp / "urls-long.txt"
+    long_line.write_text("http://127.0.0.1:8000/v1\n" + "x" * 70_000 + "\n")
+    latin1 = tmp / "urls-latin1.txt"
+    latin1.write_bytes(b"http://caf\xe9.example/v1\n")
+    fifo = tmp / "urls.fifo"
+    os.mkfifo(fifo)
+    for name, path in (("a line over the bound", long_line), ("latin-1", latin1), ("FIFO", fifo),
+                       ("empty", tmp / "urls-empty.txt")):
+        (tmp / "urls-empty.txt").write_text("# nothing\n")
+        cases.append((f"eval --base-url file {name}", eval_ + [str(path)]))
+        cases.append((f"translate --base-url file {name}", translate + [str(path)]))
+    return cases
+
+
+# Combinations that change nothing, and spellings that are not what they look like.
+FLOAT_INTS = ["1e3", "1E3", "1.5e2", "10e0", "1e-0", "0x10", "1_000", "١٢"]
+INT_FLAGS = [["score", "--bench", "cross-mmlu", "-p", "{pred}", "--allow-missing", "--n-boot"],
+             ["score", "--bench", "cross-mmlu", "-p", "{pred}", "--allow-missing", "--show-disagreements"],
+             ["score", "--bench", "cross-mmlu", "-p", "{pred}", "--allow-missing", "--seed"],
+             ["eval", "--model", "{dir}/guard-model", "--out", "{dir}/o", "--limit"],
+             ["report", "{dir}/guard-runs", "--n-boot"]]
+CASE_CODES = ["ZH", "En", "zho_hans", "ZHO_HANS", "spa_latn", "Vi", "FIL", "eng_latn"]
+
+
+def _no_op_cases(tmp: Path, pred_ok: Path) -> list[tuple[str, list]]:
+    cases = []
+    for mode in ("loglik", "generate"):
+        for norm in ("bytes", "tokens", "none", "pmi"):
+            cases.append((f"eval --mode {mode} --cloze-norm {norm}",
+                          ["eval", "--mode", mode, "--cloze-norm", norm, "--model", str(tmp / "guard-model"),
+                           "--out", str(tmp / "o")]))
+            path = tmp / f"cloze-{mode}-{norm}.yaml"
+            path.write_text(json.dumps({"name": "t", "langs": ["en", "zh"], "benchmarks": ["cross-mmlu"],
+                                        "parallel": str(DATA_DIR / "parallel_instructions_en_zh_partial"),
+                                        "arms": [{"recipe": "x2x", "n": 4}],
+                                        "eval": {"mode": mode, "cloze_norm": norm}}))
+            cases.append((f"experiment eval {mode} cloze_norm {norm}", ["experiment", "list", str(path)]))
+    for flags in INT_FLAGS:
+        for value in FLOAT_INTS:
+            args = [a.replace("{dir}", str(tmp)).replace("{pred}", str(pred_ok)) for a in flags] + [value]
+            cases.append((f"{' '.join(flags[:1] + flags[-1:])} {value}", args))
+    for code in CASE_CODES:
+        cases.append((f"score --langs {code}", ["score", "--bench", "cross-mmlu", "--langs", f"en,{code}", "-p",
+                                                str(pred_ok), "--allow-missing"]))
+        cases.append((f"eval belebele --langs {code}", ["eval", "--bench", "belebele", "--langs", code, "--model",
+                                                        str(tmp / "guard-model"), "--out", str(tmp / "o")]))
+    return cases
+
+
+def _record_text_cases(tmp: Path, pred_ok: Path) -> list[tuple[str, list]]:
+    """lm-eval samples with an empty cloze choice at each position; report inputs whose names are not text."""
+    cases = []
+    for i in range(4):
+        for empty in ("", ):
+            folder = tmp / f"lmeval-empty{i}"
+            for lang in ("en", "zh"):
+                folder.mkdir(parents=True, exist_ok=True)
+                choices = ["A a", "B b", "C c", "D d"]
+                if lang == "zh":
+                    choices[i] = empty
+                doc = {"id": "s1", "lang": lang, "mode": "cloze", "prompt": "p", "choices": choices, "gold": 1}
+                line = {"doc_id": 0, "doc": doc, "filtered_resps": [[str(-x), "False"] for x in range(1, 5)]}
+                (folder / f"samples_cross_mmlu_{lang}_2026-01-01T00-00-00.000001.jsonl").write_text(json.dumps(line) + "\n")
+            cases.append((f"lm-eval cloze choice {i} empty", ["score", "--lm-eval-samples", str(folder)]))
+    results = tmp / "text_results.json"
+    assert CliRunner().invoke(app, ["score", "--bench", "cross-mmlu", "--langs", "en,zh", "-p", str(pred_ok),
+                                    "--allow-missing", "--out", str(results)]).exit_code == 0
+    good = results.read_text()
+    for i, bad in enumerate(["\\udc80", "\\ud800x", "z\\u0000", "\\u001b[31m", "\\u007f"]):
+        for where in ("language", "arm name"):
+            folder = tmp / f"text{i}{where[0]}" / "run" / "cross-mmlu"
+            folder.mkdir(parents=True)
+            if where == "language":
+                (folder / "results.json").write_text(good.replace('"zh"', f'"{bad}"'))
+            else:
+                (folder / "results.json").write_text(good)
+                (folder.parent / "arm.json").write_text(f'{{"name": "{bad}"}}')
+            cases.append((f"report {where} {bad}", ["report", str(folder.parents[1]), "--out", str(tmp / f"rep{i}")]))
+    folder = tmp / "undecodable" / os.fsdecode(b"run\xff") / "cross-mmlu"  # a run folder named in latin-1
+    folder.mkdir(parents=True)
+    (folder / "results.json").write_text(good)
+    cases.append(("report folder name not UTF-8", ["report", str(tmp / "undecodable"), "--out", str(tmp / "rep-b")]))
+    return cases
+
+
+def issue35_cases(tmp: Path, base: Path) -> dict[str, list[tuple[str, list]]]:
+    pred_ok = tmp / "pred35.jsonl"
+    pred_ok.write_text(json.dumps({"id": mmlu_row()["id"], "lang": "en", "choice": 0}) + "\n")
+    return {"experiment folder": _experiment_folder_cases(tmp / "folders"), "executor": _executor_cases(tmp),
+            "adapter folder": _adapter_cases(tmp, base), "base url": _url_cases(tmp),
+            "no-op and spelling": _no_op_cases(tmp, pred_ok), "record text": _record_text_cases(tmp, pred_ok)}
+
+
+def test_fuzz_issue35_classes(tmp_path, tiny_dir):
+    """Issue 35: damaged experiment folders (status/list), executor values, adapter folders (export merged): one
+    `error:` line, exit 2, each in under 5 s and before any model loads."""
+    (tmp_path / "folders").mkdir()
+    classes = issue35_cases(tmp_path, tiny_dir)
+    runner = CliRunner()
+    wrong, slow = [], []
+    for cls, cases in classes.items():
+        for label, args in cases:
+            started = time.perf_counter()
+            result = runner.invoke(app, args)
+            elapsed = time.perf_counter() - started
+            problem = _check(label, result.exit_code, result.output)
+            if result.exception is not None and not isinstance(result.exception, SystemExit):
+                problem = f"{type(result.exception).__name__}: {result.exception}"
+            if problem:
+                wrong.append(f"{cls}: {label}: {problem}: {result.output.strip()[-300:]}")
+            if elapsed > 5:
+                slow.append(f"{cls}: {label}: {elapsed:.1f} s")
+    counts = {cls: len(cases) for cls, cases in classes.items()}
+    assert counts["experiment folder"] >= 150 and counts["executor"] >= 80 and counts["adapter folder"] >= 80, counts
+    assert counts["base url"] >= 80 and counts["no-op and spelling"] >= 60 and counts["record text"] >= 10, counts
+    print("issue 35 cases per class:", counts)
+    assert not wrong, f"{len(wrong)} of {sum(counts.values())} cases:\n" + "\n".join(wrong)
+    assert not slow, "\n".join(slow)

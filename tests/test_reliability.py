@@ -297,7 +297,8 @@ def test_credentials_in_urls_are_redacted_in_outputs(tmp_path):
     text = (tmp_path / "results.json").read_text()
     assert "s3cr3t" not in text and "sk-123" not in text and "alice" not in text
     assert "http://***@127.0.0.1:8000/v1?api_key=***&x=1" in text
-    cfg, runs = load_experiment(experiment_yaml(tmp_path / "e.yaml", eval={"base_url": secret}))
+    judge = {"mode": "generate", "extractor": "judge", "judge_model": "openai:m", "judge_base_url": secret}
+    cfg, runs = load_experiment(experiment_yaml(tmp_path / "e.yaml", eval=judge))
     assert isinstance(eval_config(cfg, runs[0], None, tmp_path), EvalConfig)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from crossin.errors import CrossinError
 from crossin.evaluate import EvalConfig, run_eval
-from crossin.evaluate.servers import parse_base_urls
+from crossin.models.servers import parse_base_urls
 
 DATA_DIR = Path(os.environ["CROSSIN_DATA_DIR"])  # set by conftest.py
 

@@ -216,8 +216,9 @@ def _coerce(value: Any, tp: Any, name: str, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise CrossinError(f"{name}: expected a number, got {short(value)}", path=where)
         try:
-            if tp is int and isinstance(value, str):
-                value = float(value) if re.fullmatch(r"\s*[-+]?\d+(\.0*)?[eE][-+]?\d+\s*", value) else value
+            if tp is int and isinstance(value, str) and not re.fullmatch(r"\s*[-+]?[0-9]+\s*", value):
+                # 1e3 is a float's spelling: an integer field takes digits (a count, a seed), nothing rounded
+                raise ValueError
             if tp is int and isinstance(value, float) and not value.is_integer():
                 raise ValueError
             number = tp(value)

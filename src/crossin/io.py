@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import CrossinError
+from .errors import CrossinError, redact_text
 
 # Output names shared by the writer (crossin eval) and the readers (report, experiment): <out>/<bench>/...
 RESULTS_FILE = "results.json"
@@ -223,17 +223,10 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
         raise
 
 
-# user:password@ or token@ in a URL, and key-like query parameters
-_URL_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@")
-_URL_SECRET_PARAM = re.compile(r"(?i)([?&](?:api[_-]?key|key|token|access[_-]?token|password|secret|sig)=)[^&#\s]+")
-
-
 def redact_secrets(obj: Any) -> Any:
     """`obj` with credentials in URLs replaced by `***` (user:password@host, ?api_key=...): for what we write."""
     if isinstance(obj, str):
-        if "://" not in obj:
-            return obj
-        return _URL_SECRET_PARAM.sub(r"\1***", _URL_USERINFO.sub(r"\g<scheme>***@", obj))
+        return redact_text(obj)
     if isinstance(obj, dict):
         return {k: redact_secrets(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

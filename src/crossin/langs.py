@@ -37,22 +37,25 @@ SEAEVAL_LANGS: tuple[str, ...] = ("en", "zh", "es", "vi", "id", "ms", "fil")
 
 # Every code crossin knows: SeaEval's and the paper's first, then the large parallel benchmarks' (lang_table).
 ALL_NAMES: dict[str, str] = {**NAME_BY_CODE, **MORE_LANGS}
-_BY_LOWER: dict[str, str] = {
-    **{code.lower(): code for code in ALL_NAMES}, **{name.lower(): code for code, name in ALL_NAMES.items()},
-    **{flores.lower(): code for flores, code in FLORES.items()}, "tl": "fil", "tagalog": "fil",
-}
+# Names are matched in any case ("chinese"); codes only as written: `zho_hans` or `ZH` is not a code (a typo that
+# would otherwise pass as another spelling), and is one error line.
+_BY_LOWER: dict[str, str] = {**{name.lower(): code for code, name in ALL_NAMES.items()}, "tagalog": "fil"}
+_ALIASES: dict[str, str] = {**FLORES, "tl": "fil"}
 
 
 def to_code(lang: str) -> str:
-    """Accept a code (`zh`), a SeaEval name (`Chinese`) or a FLORES-200 code (`zho_Hans`) and return the code."""
+    """Accept a code (`zh`), a language name (`Chinese`, any case) or a FLORES-200 code (`zho_Hans`) and return the
+    code."""
     if lang in ALL_NAMES:
         return lang
     if lang in CODE_BY_NAME:
         return CODE_BY_NAME[lang]
-    code = _BY_LOWER.get(lang.strip().lower())
+    code = _ALIASES.get(lang.strip()) or _BY_LOWER.get(lang.strip().lower())
     if code is not None:
         return code
-    raise CrossinError(f"unknown language {lang!r}; known: {', '.join(sorted(NAME_BY_CODE))}, the ISO codes of "
+    near = [c for c in (*ALL_NAMES, *FLORES) if c.lower() == lang.strip().lower()]
+    hint = f" (did you mean {near[0]!r}? codes are case-sensitive)" if near else ""
+    raise CrossinError(f"unknown language {lang!r}{hint}; known: {', '.join(sorted(NAME_BY_CODE))}, the ISO codes of "
                        "Global-MMLU, MMLU-ProX and Belebele (crossin.lang_table), or a FLORES-200 code (zho_Hans)")
 
 

@@ -17,7 +17,10 @@ from .io import short
 _NUMBER = {"type": "number"}
 _SHARE = {"type": "number", "minimum": 0, "maximum": 1}
 _COUNT = {"type": "integer", "minimum": 0}
-_NAME = {"type": "string", "minLength": 1}
+# A name is printed, plotted and written: no lone surrogate (not text: matplotlib and UTF-8 writers fail on it) and
+# no control character.
+NOT_TEXT = "[\ud800-\udfff\x00-\x1f\x7f]"
+_NAME = {"type": "string", "minLength": 1, "pattern": f"^[^{NOT_TEXT[1:-1]}]+$"}
 
 
 def _map(values: dict) -> dict:
@@ -29,7 +32,7 @@ RESULTS = {
     "required": ["accuracy", "language_accuracy", "consistency", "ac3", "languages", "n_sets"],
     "properties": {
         "accuracy": _SHARE,
-        "language_accuracy": _map(_SHARE),
+        "language_accuracy": {**_map(_SHARE), "propertyNames": _NAME},
         "consistency": _map({"anyOf": [_SHARE, {"type": "null"}]}),
         "ac3": _map({"anyOf": [_SHARE, {"type": "null"}]}),
         "kappa": _map({"type": ["number", "null"]}),
@@ -97,6 +100,8 @@ def _reason(error) -> str:
         return f"too short or too long ({kind} {value})"
     if kind == "uniqueItems":
         return "has repeated items"
+    if kind == "pattern" and value == _NAME["pattern"]:
+        return f"{short(instance, 40)} holds a control character or a lone surrogate (not text)"
     if kind == "anyOf":
         return f"unexpected value {short(instance, 40)}"
     return " ".join(error.message.split())[:200]
@@ -143,3 +148,41 @@ def check_record(obj: Any, schema: dict, *, path: str, line: int | None = None, 
         last = bad.replace("]", "").replace("[", ".").split(".")[-1]
         at = line if line is not None else _line_of(text, last)
         raise CrossinError(f"{what}: {bad}: NaN or infinity is not a value here", path=path, line=at)
+
+
+# ------------------------------------------------------ an experiment folder's own files (experiment.state reads them)
+_STAMP = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"}
+_STAMP_OR_NULL = {"anyOf": [_STAMP, {"type": "null"}]}
+_JOB_ID = {"type": ["string", "integer", "null"]}
+RUN_STATUSES = ("pending", "running", "done", "failed")
+
+EXPERIMENT = {
+    "type": "object",
+    "properties": {"config": {"type": "object"}, "config_file": {"type": "string"},
+                   "runs": {"type": "array", "items": {"type": "object", "required": ["name"],
+                                                      "properties": {"name": _NAME}}}},
+}
+
+RUN_STATE = {
+    "type": "object",
+    "properties": {
+        "status": {"enum": list(RUN_STATUSES)}, "steps": {"type": "object"},
+        "wall_s": {"type": "number", "minimum": 0}, "attempts": _COUNT,
+        "started": _STAMP_OR_NULL, "finished": _STAMP_OR_NULL, "fingerprint": {"type": ["string", "null"]},
+        "error": {"type": ["string", "null"]}, "host": {"type": ["string", "null"]},
+        "pid": {"type": ["integer", "string", "null"]}, "executor": {"type": ["string", "null"]}, "job_id": _JOB_ID,
+    },
+}
+
+JOB = {
+    "type": "object",
+    "required": ["executor", "job_id", "submitted"],
+    "properties": {"executor": {"enum": ["slurm", "ray", "local"]}, "job_id": {"type": "string", "minLength": 1},
+                   "submitted": _STAMP},
+}
+
+LOCK_HOLDER = {
+    "type": "object",
+    "properties": {"host": {"type": "string"}, "pid": {"type": ["integer", "string"]}, "job_id": _JOB_ID,
+                   "executor": {"type": "string"}, "since": _STAMP},
+}

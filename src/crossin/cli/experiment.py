@@ -159,7 +159,7 @@ def _duration(seconds: float) -> str:
 def status(
     out: Path = typer.Argument(..., help="Experiment folder (the --out of `crossin experiment run`)."),
     watch: bool = typer.Option(False, "--watch", "-w", help="Refresh the table until every run has ended (Ctrl-C stops watching)."),
-    interval: float = typer.Option(10.0, "--interval", min=0.1, help="Seconds between two refreshes with --watch."),
+    interval: float = typer.Option(10.0, "--interval", min=0.1, max=86400.0, help="Seconds between two refreshes with --watch."),
 ):
     """One table of the experiment's runs: status, where each runs, its job, elapsed time, last log line, error."""
     from ..errors import CrossinError

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -80,11 +81,14 @@ class ServeConfig:
         loras = parse_lora_modules([*self.lora_modules, *extra], self.name or self.model)
         check_device(self.device)
         parse_dtype(self.dtype, self.device or "cpu")
-        resolve_model_path(self.model)
-        if self.adapter is not None:
-            from ..models.hf import _require_adapter
+        base_dir = resolve_model_path(self.model)
+        from ..models.adapter_check import check_adapter_folder
 
-            _require_adapter(self.adapter)
+        base_dir = base_dir if os.path.isdir(base_dir) else None
+        if self.adapter is not None:
+            check_adapter_folder(self.adapter, base_dir, flag="--adapter")
+        for name, path in loras.items():
+            check_adapter_folder(path, base_dir, flag=f"--lora-modules {name}")
         return loras
 
 

@@ -65,6 +65,9 @@ class Backend(Protocol):
                        on_batch: OnBatch | None = None) -> list[str]:
         """Per (context, kwargs): the continuation, cut at the first stop string."""
 
+    def continuation_ids(self, texts: list[str]) -> list[list[int]]:
+        """Per continuation: its token ids, tokenized on its own as `loglikelihood` tokenizes it."""
+
 
 def make_backend(config, *, model=None, tokenizer=None, model_id: dict | None = None) -> Backend:
     """The backend for an EvalConfig: OpenAI-compatible servers, an in-memory model, or a model to load."""

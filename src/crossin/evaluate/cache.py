@@ -19,6 +19,8 @@ def row_ok(value: object, kind: str) -> bool:
     with a logprob that is a number, not NaN or +inf (loglikelihood). A damaged row is recomputed, never used."""
     if kind == "generate_until":
         return isinstance(value, str)
+    if kind == "continuation_ids":
+        return isinstance(value, list) and all(isinstance(t, int) and not isinstance(t, bool) for t in value)
     return (isinstance(value, list) and len(value) == 3 and isinstance(value[0], (int, float))
             and not isinstance(value[0], bool) and value[0] == value[0] and value[0] != float("inf")
             and isinstance(value[1], int) and not isinstance(value[1], bool) and value[1] >= 0
@@ -59,6 +61,17 @@ class CachingBackend:
         values = self._run(keys, lambda idx, hook: self.inner.loglikelihood([requests[i] for i in idx], on_batch=hook),
                            owners, identity is not None, "loglikelihood")
         return [(float(v[0]), int(v[1]), bool(v[2])) for v in values]
+
+    def continuation_ids(self, texts: list[str]) -> list[list[int]] | None:
+        """The token ids of each continuation as the model tokenizes it (cached, so a fully cached run still never
+        loads the model); None from a backend that has no tokenizer to ask."""
+        if not hasattr(self.inner, "continuation_ids"):
+            return None
+        identity = self.identity
+        keys = [request_key(identity or {}, "continuation_ids", t, None) for t in texts]
+        resolver = Resolver(self.cache if identity is not None else None, valid=lambda v: row_ok(v, "continuation_ids"))
+        values = resolver(keys, lambda idx, _commit: self.inner.continuation_ids([texts[i] for i in idx]))
+        return [list(v) for v in values]
 
     def generate_until(self, requests, *, on_batch: OnBatch | None = None, owners: list[int] | None = None):
         identity = self.identity

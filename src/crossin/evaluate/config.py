@@ -73,9 +73,11 @@ class EvalConfig:
         """Every check of an eval config, before any model or data loads (configs made in code too): the declared
         constraints, then the rules between fields (`check_prompt_options`, `check_combinations`, `check_sources`)."""
         from ..extraction import check_spec
+        from ..langs import parse_langs
         from .protocols import apply_protocol
 
         check_fields(self)
+        parse_langs(self.langs)  # an unknown code (zho_hans, ZH) is one line before the model is looked for
         apply_protocol(self)
         check_prompt_options(self)
         check_spec(extractor_spec(self))
@@ -132,6 +134,9 @@ def check_sources(config: EvalConfig) -> None:
             raise CrossinError("--model openai:NAME needs the served model's NAME")
         if not config.base_url:
             raise CrossinError("--model openai:NAME needs --base-url (e.g. http://localhost:8000/v1)")
+        from ..models.servers import parse_base_urls
+
+        parse_base_urls(config.base_url)  # each URL (and a file of them) checked before anything loads
         if config.adapter:
             raise CrossinError("--adapter is for local models; serve the adapter with the OpenAI-compatible server instead")
 
@@ -170,6 +175,10 @@ def check_combinations(config: EvalConfig) -> None:
          "(set them there)"),
         (not api and config.base_url is not None,
          f"--base-url is for --model openai:NAME; {config.model} runs locally (drop --base-url, or use openai:NAME)"),
+        (config.mode != "cloze" and differs(config, "cloze_norm"),
+         f"--cloze-norm is for --mode cloze; {config.mode} "
+         + ("scores the option letters, whose lengths are all one" if config.mode == "loglik" else
+            "generates an answer and scores no option") + " (drop it, or use --mode cloze)"),
         (config.mode != "generate" and differs(config, "max_new_tokens"),
          f"--max-new-tokens is for --mode generate; {config.mode} scores the options and generates nothing"),
         (config.no_cache and config.cache_dir is not None,

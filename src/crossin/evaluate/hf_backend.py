@@ -168,6 +168,10 @@ class HFBackend:
 
     # --- loglikelihood ---------------------------------------------------------------------------------------------
 
+    def continuation_ids(self, texts: list[str]) -> list[list[int]]:
+        """Each continuation's token ids, tokenized on its own as `loglikelihood` does."""
+        return [list(ids) for ids in self._ensure()[1](texts, add_special_tokens=False).input_ids] if texts else []
+
     def loglikelihood(self, requests: list[tuple[str, str]], *, on_batch: OnBatch | None = None) -> list[Loglik]:
         """Per (context, continuation): summed log P(continuation tokens | context), their number, is_greedy.
 

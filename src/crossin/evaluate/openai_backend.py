@@ -26,8 +26,8 @@ from ..threads import map_concurrent
 from ..prompts import decode_messages
 from ..models.openai_api import (RequestRejected, chat_completion, completion, echo_logprobs, get_json, redact_url,
                                  tokenize)
+from ..models.servers import ServerPool, parse_base_urls
 from .backend import GenerationKwargs, Loglik, OnBatch, cut_at_stop
-from .servers import ServerPool, parse_base_urls
 
 DEFAULT_CONCURRENCY = 8
 TOKENIZATIONS = ("auto", "tokens", "offsets")
@@ -163,6 +163,14 @@ class OpenAIBackend:
         start = len(ctx) if self._takes_start(url) else None
         blocks = echo_logprobs(url, self.model_name, [ctx + c for c in ids], start=start, retries=retries)
         return [continuation_by_tokens(b, len(ctx), len(c)) for c, b in zip(ids, blocks)]
+
+    def continuation_ids(self, texts: list[str]) -> list[list[int]]:
+        """Each continuation's token ids from the server's /tokenize, as `_score` sends them (a server that scores
+        by character offsets has no ids: each spelling is then its own continuation)."""
+        self.identity  # noqa: B018
+        if self.identity["loglikelihood"] == "offsets":
+            return [[-1 - i] for i in range(len(texts))]  # distinct: never merged
+        return [self.pool.call(lambda url, t=t: self._tokens(url, t, False)) for t in texts]
 
     def loglikelihood(self, requests: list[tuple[str, str]], *, on_batch: OnBatch | None = None) -> list[Loglik]:
         self.identity  # noqa: B018 - resolve before the threads start

@@ -33,7 +33,7 @@ from .backend import OPENAI_PREFIX, Backend, GenerationKwargs, is_cacheable, mak
 from .cache import CachingBackend, EvalCache, RunStats
 from .config import EvalConfig, extractor_spec
 from .protocols import protocol_block
-from .scoring import option_scores, question_requests, unrotate_scores
+from .scoring import letter_spellings, option_scores, question_requests, unrotate_scores
 from .requests import Request, build_requests, load_eval_benchmark, templates_to_run
 from .template_summary import summarize_templates, template_folder
 
@@ -68,9 +68,14 @@ def execute(requests: list[Request], mode: str, backend: Backend, *, max_new_tok
         flat = [pair for pairs in per_question for pair in pairs]
         owners = [q for q, pairs in enumerate(per_question) for _ in pairs]
         answers = cached.loglikelihood(flat, owners=owners)
+        token_ids = None
+        if mode == "loglik" and requests:  # which letter spellings are one token (merged by id, not by value)
+            spellings = letter_spellings(max(len(r.options) for r in requests))
+            ids = cached.continuation_ids(spellings)
+            token_ids = dict(zip(spellings, map(tuple, ids))) if ids is not None else None
         out, k = [], 0
         for r, pairs in zip(requests, per_question):
-            out.append(option_scores(r.prompt, r.options, mode, answers[k:k + len(pairs)], cloze_norm))
+            out.append(option_scores(r.prompt, r.options, mode, answers[k:k + len(pairs)], cloze_norm, token_ids))
             k += len(pairs)
         return out
 

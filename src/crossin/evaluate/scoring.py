@@ -64,13 +64,19 @@ def _logsumexp(values: list[float]) -> float:
     return top + math.log(sum(math.exp(v - top) for v in values))
 
 
-def letter_scores(answers: list, n: int) -> list[float]:
-    """log P(letter) per option from its spellings' answers (question_requests' order)."""
+def letter_scores(answers: list, n: int, token_ids: dict[str, tuple] | None = None) -> list[float]:
+    """log P(letter) per option from its spellings' answers (question_requests' order). `token_ids`: each
+    spelling's token ids; two spellings that are one and the same token count once. Merged by token id, never by
+    equal log-probability: two different tokens may tie (likely in bf16), and each keeps its probability."""
     k = len(LETTER_SPELLINGS)
     scores = []
     for j in range(n):
-        # Single-token spellings only; two spellings that are the same token (same log-probability) count once.
-        found = list(dict.fromkeys(lp for lp, n_tokens, _ in answers[j * k:(j + 1) * k] if n_tokens == 1))
+        found = {}
+        for s, (lp, n_tokens, _) in zip(LETTER_SPELLINGS, answers[j * k:(j + 1) * k]):
+            if n_tokens == 1:  # single-token spellings only (a letter the tokenizer splits is not a letter prediction)
+                spelling = s.format(LETTERS[j])
+                found.setdefault(tuple(token_ids[spelling]) if token_ids else spelling, lp)
+        found = list(found.values())
         if not found:
             raise CrossinError(f"the tokenizer has no single token for the option letter {LETTERS[j]!r}; "
                                "use --mode cloze or generate")
@@ -97,8 +103,14 @@ def cloze_scores(answers: list, continuations: list[str], norm: str) -> list[flo
     return out
 
 
-def option_scores(prompt: str, options, mode: str, answers: list, norm: str = "chars") -> list[float]:
+def letter_spellings(n: int) -> list[str]:
+    """Every spelling of the first `n` option letters ("A", " A", ...)."""
+    return [s.format(letter) for letter in LETTERS[:n] for s in LETTER_SPELLINGS]
+
+
+def option_scores(prompt: str, options, mode: str, answers: list, norm: str = "chars",
+                  token_ids: dict[str, tuple] | None = None) -> list[float]:
     """A question's option scores (higher is better) from the answers to its question_requests."""
     if mode == "loglik":
-        return letter_scores(answers, len(options))
+        return letter_scores(answers, len(options), token_ids)
     return cloze_scores(answers, [cloze_continuation(prompt, o) for o in options], norm)

@@ -51,6 +51,28 @@ class SweepConfig:
 
 
 EXECUTORS = ("local", "slurm", "ray")
+# A Slurm partition/account/qos (or a comma list of them): the names Slurm itself allows. Checked so strictly
+# because each goes into the job script as an #SBATCH line: a newline would add a line of the user's choosing, a
+# space or leading '-' another option.
+SLURM_NAMES = r"([A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}(,[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127})*)?"
+MAX_PARALLEL = 4096
+
+
+def ray_address_problem(value: str) -> str | None:
+    """Why `value` is not what ray.init(address=...) takes (auto, local, HOST:PORT, ray://HOST:PORT), or None."""
+    from urllib.parse import urlsplit
+
+    if value in ("", "auto", "local"):
+        return None
+    try:
+        parts = urlsplit(value if "://" in value else f"ray://{value}")
+        port = parts.port
+    except ValueError as e:
+        return f"{short(value)} is not a Ray address ({e})"
+    if (parts.scheme not in ("ray", "rays") or not parts.hostname or not port or parts.path not in ("", "/")
+            or not re.fullmatch(r"[A-Za-z0-9_.:\[\]-]+", parts.netloc)):
+        return f"{short(value)} is not a Ray address (auto, HOST:PORT or ray://HOST:PORT)"
+    return None
 
 
 @dataclass
@@ -59,26 +81,42 @@ class ExecutorConfig:
 
     type: str = arg("local", choices=EXECUTORS, help="local: this machine; slurm: one Slurm job per run (a submitit "
                                                      "job array); ray: one Ray task per run.")
-    max_parallel: int = arg(0, min=0, help="Runs at once. local: on this machine, one GPU each when there are several "
-                                           "(0: 1); slurm: jobs of the array running at once (0: as many as Slurm "
-                                           "allows); ray: Ray decides from each run's resources.")
+    max_parallel: int = arg(0, min=0, max=MAX_PARALLEL,
+                            help="Runs at once. local: on this machine, one GPU each when there are several (0: 1); "
+                                 "slurm: jobs of the array running at once (0: as many as Slurm allows); ray: Ray "
+                                 "decides from each run's resources.")
     gpus_per_run: int = arg(0, min=0, help="GPUs per run; more than 1 trains through `accelerate launch` (data parallel).")
     accelerate_config: str = arg("ddp", help="accelerate config for gpus_per_run > 1: ddp, zero2, zero3 "
                                              "(shipped in crossin/experiment/accelerate/) or a YAML file.")
     cpus_per_run: int = arg(4, min=1, help="CPU cores per run (Slurm cpus-per-task, Ray num_cpus).")
     mem_gb: int = arg(0, min=0, help="slurm: memory per job in GB (0: the partition's default).")
-    time_min: int = arg(24 * 60, min=1, help="slurm: time limit per job in minutes; a job that reaches it is requeued "
-                                             "and resumes from its last checkpoint.")
-    partition: str = arg("", help="slurm: partition (default: the cluster's default).")
-    account: str = arg("", help="slurm: account to charge.")
-    qos: str = arg("", help="slurm: quality of service.")
-    sbatch: list[str] = arg([], pattern=r"[A-Za-z][A-Za-z0-9_-]*(=.*)?", help="slurm: extra #SBATCH options as "
-                                                                              "KEY=VALUE (e.g. constraint=a100).")
+    time_min: int = arg(24 * 60, min=1, max=2**32 - 2,  # Slurm keeps minutes in 32 bits
+                        help="slurm: time limit per job in minutes; a job that reaches it is requeued and resumes "
+                             "from its last checkpoint.")
+    partition: str = arg("", pattern=SLURM_NAMES, help="slurm: partition (default: the cluster's default).")
+    account: str = arg("", pattern=SLURM_NAMES, help="slurm: account to charge.")
+    qos: str = arg("", pattern=SLURM_NAMES, help="slurm: quality of service.")
+    sbatch: list[str] = arg([], pattern=r"[A-Za-z][A-Za-z0-9_-]*(=[^\x00-\x1f\x7f]*)?",
+                            help="slurm: extra #SBATCH options as KEY=VALUE (e.g. constraint=a100).")
     max_requeues: int = arg(3, min=0, help="slurm: times a timed-out job is requeued before it is given up.")
-    ray_address: str = arg("", help="ray: a running cluster (e.g. ray://head:10001 or auto); default: a local one.")
+    ray_address: str = arg("", valid=ray_address_problem,
+                           help="ray: a running cluster (e.g. ray://head:10001 or auto); default: a local one.")
     ray_cpus: int = arg(0, min=0, help="ray: CPUs of the local cluster started when there is no --ray-address (0: all).")
     max_retries: int = arg(3, min=0, help="ray: times a run whose worker died (node lost, killed) is retried.")
     poll_s: float = arg(10.0, above=0, help="slurm/ray: seconds between two looks at the runs while following them.")
+
+
+def executor_settings(section: dict, flags: dict | None = None) -> ExecutorConfig:
+    """The YAML's `executor:` section, then the flags typed. A null in the section is refused (build_config
+    drops None, the value of a flag not typed, so `type: null` would quietly mean local)."""
+    nulls = sorted(str(k) for k, v in section.items() if v is None)
+    if nulls:
+        raise CrossinError(f"{nulls[0]}: null is not a value here (remove the key for its default)")
+    config = build_config(ExecutorConfig, None, {**section, **(flags or {})})
+    for key, value in section.items():  # build_config reads a YAML number as a name (5 -> "5"): not here
+        if isinstance(getattr(config, key, None), str) and not isinstance(value, str):
+            raise CrossinError(f"{key}: expected a string, got {short(value)}")
+    return config
 
 
 @dataclass
@@ -341,6 +379,7 @@ def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[Arm
     config each run will get, so a typo or a bad value fails now rather than after other arms ran."""
     from ..data import DataConfig
     from ..evaluate import EvalConfig
+    from ..evaluate.config import check_combinations
     from ..train import TrainConfig
     from .steps import data_config, eval_config, train_config
 
@@ -361,7 +400,7 @@ def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[Arm
             if key in section:
                 raise CrossinError(f"{label}.{key}: the experiment places each run's output under its --out folder; "
                                    f"remove {key}", path=where)
-    check("executor", lambda: build_config(ExecutorConfig, None, cfg.executor))
+    check("executor", lambda: executor_settings(cfg.executor))
     check("eval", lambda: build_config(EvalConfig, None, cfg.eval))
     check("data", lambda: build_config(DataConfig, None, cfg.data))
     check("train", lambda: build_config(TrainConfig, None, cfg.train))
@@ -372,7 +411,7 @@ def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[Arm
             check(f"arms[{i}].eval", lambda: build_config(EvalConfig, None, arm.eval))
     scratch = Path(os.devnull)  # configs only: nothing is read or written there
     for r in runs:
-        check(f"run {r.name}: eval", lambda: eval_config(cfg, r, None, scratch))
+        check(f"run {r.name}: eval", lambda: check_combinations(eval_config(cfg, r, None, scratch)))
         if not r.zero_shot:
             check(f"run {r.name}: data", lambda: data_config(cfg, r, scratch).validate())
             check(f"run {r.name}: train", lambda: train_config(cfg, r, scratch, scratch).validate())

@@ -14,8 +14,8 @@ from typing import Callable
 from ..errors import CrossinError
 from ..io import RESULTS_FILE, atomic_write_text, confined, remove_stale_tmp, write_json
 from .config import ExecutorConfig, ExperimentConfig, Run
-from .state import LOG_FILE, RunLock, now, read_run_state, this_process, write_run_state
-from .steps import Steps
+from .state import LOG_FILE, RunLock, now, read_run_state, regular_or_absent, this_process, write_run_state
+from .steps import Steps, die_with_parent
 
 # What execute_run says happened
 DONE, FAILED, SKIPPED, HELD, OTHER_SETTINGS = "done", "failed", "skipped", "held", "other settings"
@@ -27,6 +27,7 @@ class RunLog:
     def __init__(self, path: Path, log: Callable[[str], None]):
         self.path, self.log = path, log
         path.parent.mkdir(parents=True, exist_ok=True)
+        regular_or_absent(path, "run log")  # appending to a FIFO would block the run forever
 
     def __call__(self, message: str) -> None:
         self.log(message)
@@ -151,8 +152,10 @@ def _print(message: str) -> None:
 # ------------------------------------------------------------------------ entry points of the executors' jobs
 
 
-def worker_gpus(queue) -> None:
-    """Initializer of a local worker process: it takes one set of GPUs for its whole life (before torch loads)."""
+def worker_gpus(queue, parent: int) -> None:
+    """Initializer of a local worker process: it dies with its parent, and takes one set of GPUs for its whole
+    life (before torch loads)."""
+    die_with_parent(parent)
     gpus = queue.get()
     if gpus is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = gpus

@@ -6,6 +6,10 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable
@@ -13,7 +17,7 @@ from typing import Callable
 from ..errors import CrossinError
 from .config import ExecutorConfig, ExperimentConfig, Run
 from .execute import HELD, SlurmJob, execute_run, local_job, ray_job, worker_gpus
-from .state import RunLock, read_job, read_run_state, slurm_active, status_rows, write_job
+from .state import NEVER_STARTS, RunLock, read_job, read_run_state, slurm_active, slurm_pending, status_rows, write_job
 from .steps import Steps, accelerate_config_file
 
 Job = tuple[ExperimentConfig, Run, str, str, dict]  # cfg, run, out, fingerprint, arm meta
@@ -29,9 +33,26 @@ def check_executor(ex: ExecutorConfig, detach: bool) -> None:
         except ImportError:
             raise CrossinError(f"--executor {ex.type} needs {'submitit' if ex.type == 'slurm' else 'ray'}: "
                                "pip install 'crossin[cluster]'") from None
+    if ex.type == "slurm" and shutil.which("sbatch") is None:
+        raise CrossinError("--executor slurm: sbatch is not on PATH (run on a Slurm login node, or load its module)")
+    if ex.type == "ray" and ex.ray_address not in ("", "auto", "local"):
+        ray_reachable(ex.ray_address)
     if detach and ex.type != "slurm":
         raise CrossinError("--detach needs --executor slurm: local runs and Ray tasks end with the process that "
                            "started them (submit the whole command as a Ray job instead: ray job submit -- crossin ...)")
+
+
+def ray_reachable(address: str, timeout: float = 5.0) -> None:
+    """A Ray head that answers at `address` (HOST:PORT or ray://HOST:PORT), asked with a short timeout: nothing
+    listening is one line now, not Ray's minute of retries and its traceback."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"ray://{address}")
+    try:
+        socket.create_connection((parts.hostname, parts.port), timeout=timeout).close()
+    except OSError as e:
+        raise CrossinError(f"--ray-address {address}: no Ray cluster answers there "
+                           f"({e.strerror or type(e).__name__})") from None
 
 
 def run_local(ex: ExecutorConfig, jobs: list[Job], steps: Steps, log: Callable[[str], None]) -> None:
@@ -77,7 +98,7 @@ def run_pool(ex: ExecutorConfig, jobs: list[Job], log: Callable[[str], None]) ->
     for group in gpu_groups(ex):
         groups.put(group)
     with concurrent.futures.ProcessPoolExecutor(ex.max_parallel, mp_context=context, initializer=worker_gpus,
-                                                initargs=(groups,)) as pool:
+                                                initargs=(groups, os.getpid())) as pool:
         futures = {pool.submit(local_job, *job, ex): job[1].name for job in jobs}
         for future in concurrent.futures.as_completed(futures):
             try:
@@ -106,14 +127,42 @@ def submit_slurm(ex: ExecutorConfig, jobs: list[Job], out: Path, log: Callable[[
     if ex.sbatch:
         params["slurm_additional_parameters"] = dict((line.split("=", 1) + [None])[:2] for line in ex.sbatch)
     executor.update_parameters(**params)
-    with executor.batch():
-        submitted = [(job[1].name, executor.submit(SlurmJob(*job, ex))) for job in jobs]
+    slurm_test_only(executor)
+    try:
+        with executor.batch():
+            submitted = [(job[1].name, executor.submit(SlurmJob(*job, ex))) for job in jobs]
+    except Exception as e:  # sbatch refused it after all (submitit raises its own error types, or CalledProcessError)
+        raise CrossinError(f"Slurm refused the jobs: {_first_line(getattr(e, 'stderr', None) or str(e))}") from None
     ids = {}
     for name, job in submitted:
         ids[name] = job.job_id
         write_job(out, name, "slurm", job.job_id)
         log(f"{name}: Slurm job {job.job_id}")
     return ids
+
+
+def _first_line(text) -> str:
+    text = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    lines = [x.strip() for x in text.splitlines() if x.strip() and "Try " not in x]
+    text = " ".join(lines[-2:]) if lines else "no reason given"
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def slurm_test_only(executor) -> None:
+    """The job script submitit would submit, shown to `sbatch --test-only`: Slurm checks the options, the
+    partition, account and qos, and whether any node could ever run the job (memory, CPUs, GPUs, time), so a
+    request the cluster can never satisfy is one line before anything is queued, not a job pending forever."""
+    script = executor._executor._make_submission_file_text("true", "test-only")  # submitit builds the #SBATCH lines
+    with tempfile.NamedTemporaryFile("w", suffix=".sh", prefix="crossin-test-only-") as f:
+        f.write(script)
+        f.flush()
+        try:
+            proc = subprocess.run(["sbatch", "--test-only", f.name], capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise CrossinError(f"sbatch --test-only could not ask Slurm ({e})") from None
+    if proc.returncode != 0:
+        raise CrossinError(f"Slurm can never run this request: {_first_line(proc.stderr or proc.stdout)} "
+                           "(check --partition, --mem-gb, --cpus-per-run, --gpus-per-run, --time-min, --sbatch)")
 
 
 def runs_to_submit(jobs: list[Job], out: Path, log: Callable[[str], None]) -> list[Job]:
@@ -142,12 +191,21 @@ def follow_slurm(ex: ExecutorConfig, ids: dict[str, str], out: Path, log: Callab
     seen: dict[str, str] = {}
     while True:
         active = slurm_active(list(ids.values()))
+        pending = slurm_pending(list(ids.values()))
         rows = {r["run"]: r for r in status_rows(out, list(ids), check_queue=False)}
         for name, row in rows.items():
-            if seen.get(name) != row["status"]:
-                seen[name] = row["status"]
-                log(f"{name}: {row['status']}" + (f" ({row['where']})" if row["status"] == "running" else "")
+            reason = pending.get(ids[name])
+            said = row["status"] + (f" (pending: {reason})" if reason else "")
+            if seen.get(name) != said:
+                seen[name] = said
+                log(f"{name}: {said}" + (f" ({row['where']})" if row["status"] == "running" else "")
                     + (f": {row['error']}" if row["error"] else ""))
+        never = {name: pending[job] for name, job in ids.items() if pending.get(job) in NEVER_STARTS}
+        if never:
+            subprocess.run(["scancel", *[ids[n] for n in never]], capture_output=True, timeout=60)
+            name, reason = next(iter(never.items()))
+            raise CrossinError(f"Slurm job {ids[name]} of run {name} can never start (reason {reason}: the partition "
+                               f"cannot give what it asks for); cancelled {len(never)} job(s)")
         if active is not None and not active:
             return
         time.sleep(ex.poll_s)

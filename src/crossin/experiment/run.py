@@ -28,10 +28,10 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from ..config import build_config, config_to_dict, parse_pair
+from ..config import config_to_dict, parse_pair
 from ..errors import CrossinError
 from ..io import remove_stale_tmp, sha256_text, write_json
-from .config import NEW_ARM_FIELDS, ArmConfig, ExecutorConfig, ExperimentConfig, Run, load_experiment
+from .config import NEW_ARM_FIELDS, ArmConfig, ExecutorConfig, ExperimentConfig, Run, executor_settings, load_experiment
 from .execute import bench_names
 from .executors import check_executor, dispatch
 from .state import folder_lock, migrate_old_state, read_run_state, run_state_path
@@ -72,7 +72,7 @@ def arm_meta(run: Run, fingerprint: str) -> dict:
 def executor_config(cfg: ExperimentConfig, overrides: dict | None) -> ExecutorConfig:
     """The YAML's `executor:` section, then the flags typed (`--executor slurm --gpus-per-run 4`)."""
     try:
-        return build_config(ExecutorConfig, None, {**cfg.executor, **(overrides or {})})
+        return executor_settings(cfg.executor, overrides)
     except CrossinError as e:
         raise CrossinError(f"executor: {e.reason}") from None
 

@@ -31,7 +31,8 @@ import time
 from pathlib import Path
 
 from ..errors import CrossinError
-from ..io import confined, read_json, write_json
+from ..io import check_input_file, confined, parse_json, read_json, read_text, write_json
+from ..schemas import EXPERIMENT, JOB, LOCK_HOLDER, RUN_STATE as RUN_STATE_SCHEMA, check_record
 
 RUN_STATE = "state.json"  # arms/<run>/state.json, written by the process running the run
 OLD_STATE = "state.json"  # <out>/state.json of crossin <= 0.1: one file for every run, migrated once
@@ -47,13 +48,30 @@ def run_state_path(out: Path, name: str) -> Path:
     return confined(Path(out) / "arms", name) / RUN_STATE
 
 
+def read_record(path: Path, schema: dict, what: str) -> dict | list | None:
+    """The one reader of the folder's own files (experiment.json, state.json, job.json): None when absent; a
+    FIFO, device, folder, symlink loop, non-UTF-8, non-JSON or off-schema file is a CrossinError naming it (never
+    a hang, a traceback or a run quietly taken for pending)."""
+    if not os.path.lexists(path):  # a dangling link or a link loop exists(): it is read, and refused, below
+        return None
+    text = read_text(path, what=what)
+    data = parse_json(text, path=str(path))
+    check_record(data, schema, path=str(path), text=text, what=what)
+    return data
+
+
+def regular_or_absent(path: Path, what: str) -> bool:
+    """Whether `path` exists, refusing anything but a regular file (or a link to one) before it is opened."""
+    if not os.path.lexists(path):
+        return False
+    check_input_file(path, what)
+    return True
+
+
 def read_run_state(out: Path, name: str) -> dict:
-    path = run_state_path(out, name)
-    if not path.exists():
+    data = read_record(run_state_path(out, name), RUN_STATE_SCHEMA, "run state")
+    if data is None:
         return {"status": "pending", "steps": {}}
-    data = read_json(path)
-    if not isinstance(data, dict) or not isinstance(data.get("steps", {}), dict):
-        raise CrossinError("not a run state file", path=str(path))
     data.setdefault("steps", {})
     return data
 
@@ -83,6 +101,7 @@ class RunLock:
 
     def _open(self) -> int:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        regular_or_absent(self.path, "lock file")
         return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
 
     def acquire(self, holder: dict, wait: bool = False) -> bool:
@@ -118,20 +137,24 @@ class RunLock:
 
     def holder(self) -> dict | None:
         """Who holds the run now (host, pid, job id), or None when nobody does."""
-        if not self.path.exists():
+        if not regular_or_absent(self.path, "lock file"):
             return None
-        fd = os.open(self.path, os.O_RDONLY)
+        fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)  # O_NONBLOCK: swapped for a FIFO since the check
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
             except BlockingIOError:
-                try:
-                    return json.loads(os.pread(fd, 4096, 0).decode() or "{}")
-                except ValueError:  # being written this instant
-                    return {}
-            return None
+                raw = os.pread(fd, 4096, 0)
+            else:
+                return None
         finally:
             os.close(fd)
+        try:
+            holder = json.loads(raw.decode() or "{}")
+        except ValueError:  # being written this instant (truncated, then written in place)
+            return {}
+        check_record(holder, LOCK_HOLDER, path=str(self.path), what="lock holder")
+        return holder
 
 
 @contextlib.contextmanager
@@ -172,8 +195,7 @@ def write_job(out: Path, name: str, executor: str, job_id: str) -> None:
 
 
 def read_job(out: Path, name: str) -> dict | None:
-    path = confined(Path(out) / "arms", name) / JOB_FILE
-    return read_json(path) if path.exists() else None
+    return read_record(confined(Path(out) / "arms", name) / JOB_FILE, JOB, "job file")
 
 
 def slurm_active(job_ids: list[str]) -> set[str] | None:
@@ -194,11 +216,31 @@ def slurm_active(job_ids: list[str]) -> set[str] | None:
     return {j for j in job_ids if j in active}
 
 
+# Pending reasons after which Slurm will never start the job without an administrator changing the cluster.
+NEVER_STARTS = frozenset({"PartitionConfig", "PartitionNodeLimit", "PartitionTimeLimit", "BadConstraints",
+                          "InvalidAccount", "InvalidQOS", "DependencyNeverSatisfied", "QOSMaxCpuPerJobLimit",
+                          "QOSMaxMemoryPerJob", "QOSMaxWallDurationPerJobLimit", "QOSMaxGRESPerJob"})
+
+
+def slurm_pending(job_ids: list[str]) -> dict[str, str]:
+    """{job id: Slurm's reason} for the jobs among `job_ids` that are pending ({} when squeue cannot be asked)."""
+    if not job_ids:
+        return {}
+    bases = sorted({j.split("_")[0] for j in job_ids})
+    try:
+        listing = subprocess.run(["squeue", "-h", "-r", "-t", "PD", "-j", ",".join(bases), "-o", "%i %r"],
+                                 capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    reasons = dict(line.split(None, 1) for line in listing.stdout.splitlines() if len(line.split(None, 1)) == 2)
+    return {j: reasons[j].strip() for j in job_ids if j in reasons}
+
+
 _STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ")
 
 
 def last_line(path: Path, limit: int = 100) -> str:
-    if not path.exists():
+    if not regular_or_absent(path, "run log"):
         return ""
     with open(path, "rb") as f:
         f.seek(max(0, path.stat().st_size - 4096))
@@ -216,9 +258,8 @@ def seconds_since(stamp: str | None) -> float | None:
 def run_names(out: Path) -> list[str]:
     """The runs of the folder: experiment.json's order, then any other run folder."""
     out = Path(out)
-    names = []
-    if (out / "experiment.json").exists():
-        names = [r["name"] for r in read_json(out / "experiment.json").get("runs", [])]
+    experiment = read_record(out / "experiment.json", EXPERIMENT, "experiment file") or {}
+    names = [r["name"] for r in experiment.get("runs", [])]
     if (out / "arms").is_dir():
         names += sorted(p.name for p in (out / "arms").iterdir() if p.is_dir() and p.name not in names)
     return names
@@ -235,6 +276,7 @@ def status_rows(out: Path, names: list[str] | None = None, check_queue: bool = T
     jobs = {n: read_job(out, n) for n in names}
     slurm_ids = [j["job_id"] for j in jobs.values() if j and j.get("executor") == "slurm"]
     active = slurm_active(slurm_ids) if check_queue and slurm_ids else None
+    pending = slurm_pending(slurm_ids) if check_queue and slurm_ids else {}
     rows = []
     for name in names:
         state, job = states[name], jobs[name]
@@ -254,6 +296,8 @@ def status_rows(out: Path, names: list[str] | None = None, check_queue: bool = T
             queued = active is None or job["job_id"] in active or job.get("executor") != "slurm"
             if queued:
                 status, job_id, where = "queued", job["job_id"], job["executor"]
+                if pending.get(job_id):  # why Slurm has not started it (Resources, Priority, PartitionConfig...)
+                    where += f" (pending: {pending[job_id]})"
         rows.append({"run": name, "status": status, "where": where, "job": job_id or "",
                      "elapsed_s": round(elapsed, 1), "last_log": last_line(confined(out / "arms", name) / LOG_FILE),
                      "error": (state.get("error") or "") if status == "failed" else ""})

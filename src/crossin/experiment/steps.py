@@ -3,6 +3,7 @@ experiment config and the run, and `Steps`, which calls those modules."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -71,6 +72,23 @@ def eval_config(cfg: ExperimentConfig, run: Run, adapter: Path | None, out: Path
 
 
 CHECKPOINTS_EVAL = "checkpoints_eval"  # <run>/checkpoints_eval/step-N/<bench>/results.json (eval_checkpoints)
+
+
+def die_with_parent(parent: int) -> None:
+    """This process (a `--max-parallel` worker, or a run's `accelerate launch`) is killed when its parent dies,
+    however it dies (SIGKILL included): Linux's parent-death signal. Without it a `kill -9` of `crossin experiment
+    run --max-parallel N` leaves N workers running (GBs each), and a rerun starts N more beside them. Checked once
+    after: the parent may be gone already."""
+    import ctypes
+    import signal
+
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 ACCELERATE_CONFIGS = Path(__file__).resolve().parent / "accelerate"  # package data (pyproject: package-data)
 
 
@@ -128,7 +146,8 @@ class Steps:
             command = accelerate_command(config, self.gpus, self.accelerate_config, folder / "train_config.yaml")
             if self.log:
                 self.log("    " + " ".join(command))
-            subprocess.run(command, check=True)
+            worker = os.getpid()  # accelerate's processes die with this one too, however it dies
+            subprocess.run(command, check=True, preexec_fn=lambda: die_with_parent(worker))
             return Path(config.out) / "adapter"
         return Path(train(config, **({"log": self.log} if self.log else {})))
 

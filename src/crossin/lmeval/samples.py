@@ -35,7 +35,7 @@ SAMPLE = {
         "doc_id": {"type": "integer", "minimum": 0},
         "doc": {"type": "object", "properties": {
             "id": {"type": ["string", "integer"]}, "lang": {"type": "string"}, "mode": {"type": "string"},
-            "choices": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+            "choices": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 2},
             "gold": {"type": "integer", "minimum": 0}}},
     },
 }

@@ -152,11 +152,12 @@ def load_model_and_tokenizer(
 ):
     """Load a causal LM in eval mode on `device`, with an optional PEFT adapter (merged on request)."""
     device = device or default_device()
+    if adapter is not None:
+        _require_adapter(adapter, resolve_model_path(name))  # before the base model's weights load
     model, tokenizer = load_pretrained(name, dtype=dtype, device=device)
     if adapter is not None:
         from .adapter import load_adapter
 
-        _require_adapter(adapter)
         model = load_adapter(model, Path(adapter))
         if merge:
             model = model.merge_and_unload()
@@ -183,9 +184,11 @@ def load_for_eval(name: str, adapter: str | os.PathLike | None, identity: dict, 
     return _LOADED[key]
 
 
-def _require_adapter(adapter: str | os.PathLike) -> None:
-    if not Path(adapter, "adapter_config.json").exists():
-        raise CrossinError("not a PEFT adapter folder (no adapter_config.json)", path=str(adapter))
+def _require_adapter(adapter: str | os.PathLike, base: str | None = None) -> None:
+    """The adapter folder as `check_adapter_folder` checks it (against `base` when it is a local folder)."""
+    from .adapter_check import check_adapter_folder
+
+    check_adapter_folder(adapter, base if base and os.path.isdir(base) else None)
 
 
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
@@ -232,7 +235,7 @@ def model_identity(name: str, adapter: str | os.PathLike | None = None, *, devic
         identity["hub_id"] = path
         identity["revision"] = hub_revision(path)  # an updated Hub model must not hit the old model's entries
     if adapter is not None:
-        _require_adapter(adapter)
+        _require_adapter(adapter, path)
         # By content only: the same adapter copied elsewhere is the same model.
         identity["adapter"] = _folder_fingerprint(adapter, hash_weights=True)
     return identity

@@ -9,7 +9,6 @@ an adapter that made them differ gets an untied config, so neither copy is dropp
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -30,25 +29,25 @@ class MergedExportConfig:
 
 
 def check_export(adapter: str | None, out: str | None, base: str | None) -> str:
-    """Every input checked before any model loads; returns the base model name."""
+    """Every input checked before any model loads (the adapter folder: `check_adapter_folder`); returns the base
+    model name."""
     if not adapter or not out:
         raise CrossinError("export merged needs --adapter DIR and --out DIR")
+    from .adapter_check import check_adapter_folder
+    from .hf import resolve_model_path
+
+    config = check_adapter_folder(adapter, flag="--adapter")
     config_path = Path(adapter, "adapter_config.json")
-    if not config_path.is_file():
-        raise CrossinError("not a PEFT adapter folder (no adapter_config.json)", path=adapter)
     if base is None:
-        try:
-            base = json.loads(config_path.read_text(encoding="utf-8")).get("base_model_name_or_path")
-        except (ValueError, UnicodeDecodeError, AttributeError):
-            raise CrossinError("adapter_config.json is not a JSON object", path=str(config_path)) from None
+        base = config.get("base_model_name_or_path")
         if not isinstance(base, str) or not base:
             raise CrossinError("the adapter does not name its base model; pass --model", path=str(config_path))
+    base_dir = resolve_model_path(base)
+    if os.path.isdir(base_dir):
+        check_adapter_folder(adapter, base_dir, flag="--adapter")
     target = Path(out)
     if target.is_symlink() or (target.exists() and not (target.is_dir() and not any(target.iterdir()))):
         raise CrossinError("--out must be a new or empty folder", path=out)
-    from .hf import resolve_model_path
-
-    resolve_model_path(base)
     return base
 
 

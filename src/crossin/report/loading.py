@@ -4,7 +4,6 @@ an adapter was trained on (from its training folder)."""
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,7 @@ from ..io import RESULTS_FILE, iter_jsonl, parse_json, read_json, read_text, sam
 from ..langs import to_code
 from ..metrics import HEADLINE_K, headline_k
 from ..predictions import MatrixBuilder, PredictionMatrix
-from ..schemas import ARM, RESULTS, check_record
+from ..schemas import ARM, NOT_TEXT, RESULTS, check_record
 
 ARM_FILE = "arm.json"
 
@@ -120,6 +119,9 @@ def _runs_under(root: Path) -> list[Run]:
         if not meta.get("recipe"):  # an adapter trained outside an experiment
             meta = {**_adapter_recipe(results.get("adapter")), **meta}
         name = str(meta["name"]) if meta.get("name") else _folder_name(run_root, base)
+        if re.search(NOT_TEXT, name):  # a folder name of non-UTF-8 bytes decodes to lone surrogates
+            raise CrossinError(f"run name {name!r} holds a control character or bytes that are not UTF-8; rename "
+                               "the folder", path=str(file.parent).encode("utf-8", "backslashreplace").decode())
         runs.append(Run(name=name, bench=bench, folder=file.parent, results=results, meta=meta))
     return runs
 

@@ -26,9 +26,13 @@ def build_report(
 ) -> dict:
     """Write report.md, report.json and the plots into `out`; return report.json's content."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     runs = find_runs(inputs)
     names = ordered_names(runs)
+    if baseline is not None and baseline not in names:  # with one run it would be ignored in silence
+        from ..errors import CrossinError
+
+        raise CrossinError(f"--baseline {baseline!r} is not one of the runs: {', '.join(names)}")
+    out.mkdir(parents=True, exist_ok=True)
     benches = list(dict.fromkeys(r.bench for r in sorted(runs, key=lambda r: r.bench)))
     by = {(r.name, r.bench): r for r in runs}
     notes: list[str] = list(notes or [])

@@ -29,6 +29,7 @@ def checkpoint_step(path: Path) -> int | None:
     if not m or not state.is_file():
         return None
     if not any((path / name).is_file() for name in ("adapter_model.safetensors", "adapter_model.bin",
+                                                      "adapter_model.tied-once.safetensors",  # --adapter-format
                                                       "model.safetensors", "pytorch_model.bin")):
         return None
     try:

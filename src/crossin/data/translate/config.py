@@ -33,7 +33,8 @@ class TranslateConfig:
     engine: str = arg("openai", choices=ENGINES, help="openai (any OpenAI-compatible server) or hf (a local transformers "
                                      "translation model: MarianMT, NLLB or M2M100).")
     model: str = arg("", help="Model name on the server (openai) or a local folder / Hub id (hf).")
-    base_url: str = arg("", url=True, help="Server URL ending in /v1 (openai engine), e.g. http://127.0.0.1:8000/v1.")
+    base_url: str = arg("", help="Server URL ending in /v1 (openai engine), e.g. http://127.0.0.1:8000/v1; several "
+                                 "comma-separated, or a file with one per line (as crossin eval's --base-url).")
     api_key: str = arg("", help="API key (openai engine; default: $OPENAI_API_KEY). Never recorded.")
     prompt: str = arg(DEFAULT_PROMPT, help="Translation prompt (openai engine): {source}, {target}, {text}.")
     concurrency: int = arg(8, min=1, help="Requests in flight at once (openai engine).")
@@ -81,6 +82,9 @@ class TranslateConfig:
         if self.engine == "openai":
             if not self.base_url:
                 raise CrossinError("the openai engine needs --base-url (e.g. http://127.0.0.1:8000/v1)", path="config")
+            from ...models.servers import parse_base_urls
+
+            parse_base_urls(self.base_url)
             check_template(self.prompt, PROMPT_FIELDS, required=("text",), name="prompt")
         self.check_combinations()
 

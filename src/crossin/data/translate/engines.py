@@ -43,7 +43,9 @@ class OpenAIEngine:
     def __init__(self, *, base_url: str, model: str, prompt: str, max_tokens: int, temperature: float,
                  retry_temperature: float, seed: int, concurrency: int, stop: list[str] | None = None,
                  api_key: str = "", timeout: float = 300.0, retries: int = 5):
-        self.url = base_url.rstrip("/") + "/chat/completions"
+        from ...models.servers import ServerPool, parse_base_urls
+
+        self.pool = ServerPool(parse_base_urls(base_url))  # several servers, as crossin eval spreads over them
         self.model, self.prompt, self.max_tokens, self.stop = model, prompt, max_tokens, list(stop or [])
         self.temperature, self.retry_temperature, self.seed = temperature, retry_temperature, seed
         self.concurrency, self.timeout, self.retries = concurrency, timeout, retries
@@ -78,9 +80,13 @@ class OpenAIEngine:
     def _post(self, req: Request) -> Reply:
         from ...models.openai_api import RequestRejected, post_json
 
+        def post(url: str) -> dict:
+            retries = self.retries if len(self.pool.urls) == 1 else self.pool.retries  # others can take over
+            return post_json(url + "/chat/completions", self.body(req), api_key=self.api_key or None,
+                             timeout=self.timeout, retries=retries)
+
         try:
-            payload = post_json(self.url, self.body(req), api_key=self.api_key or None, timeout=self.timeout,
-                                retries=self.retries)
+            payload = self.pool.call(post)
         except RequestRejected as e:
             # This request is wrong for the server (e.g. too long): a failure of this text, not of the run.
             return Reply("", "rejected", e.reason[:200])
@@ -89,7 +95,7 @@ class OpenAIEngine:
         try:
             return self._reply(payload["choices"][0])
         except (KeyError, IndexError, TypeError, ValueError) as e:
-            raise CrossinError(f"{self.url} returned an unexpected response ({type(e).__name__}: {e})") from None
+            raise CrossinError(f"the server returned an unexpected response ({type(e).__name__}: {e})") from None
 
     def run(self, reqs: list[Request], on_reply: OnReply) -> None:
         map_concurrent(self._post, reqs, workers=self.concurrency, on_result=on_reply)

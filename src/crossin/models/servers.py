@@ -13,29 +13,59 @@ import threading
 from pathlib import Path
 
 from ..errors import CrossinError
-from ..models.openai_api import RequestRejected, redact_url
+from .openai_api import RequestRejected, redact_url
+
+
+MAX_URL = 2048  # characters: longer is no server's address (a 20 MB line is a broken file)
+
+
+def url_list_problem(url: str) -> str | None:
+    """Why one URL of a --base-url list is not a server's http(s) URL (bad IPv6, a bidi override or control
+    character in it, too long, no host, bad port), or None. The URL is printed without its password."""
+    import unicodedata
+
+    from ..config import url_problem
+
+    if len(url) > MAX_URL:
+        return f"a URL of {len(url):,} characters"
+    odd = next((c for c in url if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Zs")), None)
+    if odd is not None:
+        return f"{redact_url(url)!r} holds the character U+{ord(odd):04X} ({unicodedata.name(odd, 'control')})"
+    try:
+        return url_problem(url)
+    except ValueError as e:  # urlsplit's own complaints (an IPv6 host without its ']')
+        return f"{url!r} is not a valid URL ({e})"
 
 
 def parse_base_urls(value: str) -> list[str]:
-    """`--base-url`: one URL, several comma-separated, or a file with one per line (# comments allowed)."""
+    """`--base-url`: one URL, several comma-separated, or a file with one per line (# comments allowed). Each URL
+    is checked (`url_list_problem`); a file is read line by line, bounded, as UTF-8 (`iter_lines`)."""
+    from ..io import iter_lines
+
     text = value.strip()
     if not text.startswith(("http://", "https://")):
         path = Path(text)
-        if not path.is_file():
-            raise CrossinError(f"--base-url {text!r} is neither an http(s) URL nor a file of URLs")
-        lines = path.read_text(encoding="utf-8").splitlines()
+        if len(text) > 4096 or "\0" in text or not path.is_file():
+            raise CrossinError(f"--base-url {text[:200]!r} is neither an http(s) URL nor a file of URLs")
         urls = []
-        for number, line in enumerate(lines, 1):
+        for number, line in iter_lines(path, "file of server URLs"):
             line = line.split("#", 1)[0].strip()
             if not line:
                 continue
-            if not line.startswith(("http://", "https://")):
-                raise CrossinError(f"not an http(s) URL: {line!r}", path=str(path), line=number)
-            urls.append(line)
+            for url in (u.strip() for u in line.split(",") if u.strip()):
+                problem = url_list_problem(url) if url.startswith(("http://", "https://")) else \
+                    f"not an http(s) URL: {url[:200]!r}"
+                if problem:
+                    raise CrossinError(problem, path=str(path), line=number)
+                urls.append(url)
         if not urls:
             raise CrossinError("no server URL in the file", path=str(path))
     else:
         urls = [u.strip() for u in text.split(",") if u.strip()]
+        for url in urls:
+            problem = url_list_problem(url)
+            if problem:
+                raise CrossinError(f"--base-url: {problem}")
     return list(dict.fromkeys(u.rstrip("/") for u in urls))
 
 
