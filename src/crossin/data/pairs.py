@@ -29,6 +29,7 @@ from pathlib import Path
 from ..config import arg, check_fields, config_to_dict
 from ..errors import CrossinError
 from ..langs import PAPER_LANGS
+from ..evaluate.scoring import CLOZE_NORMS
 from ..prompts import PROMPT_FORMATS
 
 TEST_BENCHMARKS = ["cross-mmlu", "global-mmlu", "mmlu-prox", "belebele"]
@@ -45,6 +46,8 @@ class PairsConfig:
     langs: list[str] = arg(list(PAPER_LANGS), help="Languages that vote (comma-separated).")
     mode: str = arg("loglik", choices=("loglik", "cloze"), help="How the model answers: loglik (option letter) or "
                                                                 "cloze (option text); the pairs' completions follow it.")
+    cloze_norm: str = arg("none", choices=CLOZE_NORMS, help="cloze: the option score that votes; none (the summed "
+                                                            "log-probability) is the quantity DPO and DCO train.")
     template: str = arg("1", help="Prompt template (as `crossin eval --template`, one template).")
     prompt_format: str = arg("alpaca", choices=PROMPT_FORMATS, help="Prompt format shared with training and eval.")
     limit: int | None = arg(None, min=1, help="Use only the first N questions of the pool (after decontamination).")
@@ -146,7 +149,7 @@ def answer_pool(cfg: PairsConfig, bench) -> tuple[dict, dict]:
     from ..evaluate.runner import execute
     from ..io import eval_cache_dir
 
-    ecfg = EvalConfig(model=cfg.model, adapter=cfg.adapter, langs=list(cfg.langs), mode=cfg.mode,
+    ecfg = EvalConfig(model=cfg.model, adapter=cfg.adapter, langs=list(cfg.langs), mode=cfg.mode, cloze_norm=cfg.cloze_norm,
                       template=cfg.template, prompt_format=cfg.prompt_format, batch_size=cfg.batch_size,
                       device=cfg.device, seed=cfg.seed, out=None, bench_file=cfg.pool)
     ecfg.validate()
@@ -160,7 +163,7 @@ def answer_pool(cfg: PairsConfig, bench) -> tuple[dict, dict]:
                               tokenizer=tokenizer)
     cache = EvalCache(eval_cache_dir()) if is_cacheable(backend) else None
     try:
-        values = execute(requests, cfg.mode, backend, cache=cache, desc="pool")
+        values = execute(requests, cfg.mode, backend, cache=cache, desc="pool", cloze_norm=cfg.cloze_norm)
     finally:
         if cache is not None:
             cache.close()

@@ -149,14 +149,12 @@ def resolve_loss_impl(loss_impl: str) -> str:
     return "trl" if torch.cuda.is_available() and is_triton_available() else "compact"
 
 
-def _trainer_class(loss_impl: str):
-    from trl import SFTTrainer
-
+def adapter_saving(base):
+    """`base` (a transformers Trainer class) whose checkpoints hold the tied matrix once and no tokenizer (the base
+    model's, unchanged); every method's trainer is one."""
     from ..models.adapter import save_adapter_weights, set_adapter_weights, tied_copies
 
-    class AdapterSFTTrainer(SFTTrainer):
-        """Checkpoints with the tied matrix once and without the tokenizer (the base model's, unchanged)."""
-
+    class AdapterTrainer(base):
         def _save(self, output_dir=None, state_dict=None):
             from peft import PeftModel
 
@@ -169,6 +167,15 @@ def _trainer_class(loss_impl: str):
             if not tied_copies(Path(resume_from_checkpoint)):
                 return super()._load_from_checkpoint(resume_from_checkpoint, model)
             set_adapter_weights(model or self.model, Path(resume_from_checkpoint))
+
+    AdapterTrainer.__name__ = AdapterTrainer.__qualname__ = f"Adapter{base.__name__}"
+    return AdapterTrainer
+
+
+def _trainer_class(loss_impl: str):
+    from trl import SFTTrainer
+
+    AdapterSFTTrainer = adapter_saving(SFTTrainer)
 
     if loss_impl == "trl":
         return AdapterSFTTrainer
@@ -251,24 +258,82 @@ def sft_arguments(cfg: TrainConfig, sft_cls) -> dict:
     return {**passed, **chosen, **cfg.sft, **derived}
 
 
+def preference_arguments(cfg: TrainConfig, args_cls) -> dict:
+    """The DPOConfig (dpo) or TrainingArguments (dco) of a run: sft_arguments' fields that the class has, without
+    SFT's packing-free batches; DPO truncates at max_length itself, DCO's records were filtered by it."""
+    import dataclasses
+
+    names = {f.name for f in dataclasses.fields(args_cls)}
+    values = {k: v for k, v in sft_arguments(cfg, args_cls).items() if k in names}
+    values["padding_free"] = False
+    if cfg.method == "dpo":
+        values.update(max_length=cfg.max_length, beta=cfg.resolved_beta())
+    else:
+        values["remove_unused_columns"] = False  # the DCO collator reads the token-id fields
+    return {k: v for k, v in values.items() if k in names}
+
+
 def build_trainer(cfg: TrainConfig, model=None, tokenizer=None, dataset=None, callbacks=()):
-    """An `SFTTrainer` for cfg; model/tokenizer/dataset may be passed in (tests, benchmarks)."""
-    from trl import SFTConfig
-
-    from .data import build_dataset, load_samples
-
+    """The method's trainer for cfg (SFTTrainer, DPOTrainer, or the DCO Trainer); model/tokenizer/dataset may be
+    passed in (tests, benchmarks)."""
     if model is None:
         model, tokenizer = load_base_model(cfg)
     if dataset is None:
-        samples, _ = load_samples(cfg.data, cfg.limit)
-        dataset, _ = build_dataset(samples, tokenizer, cfg.prompt_format, cfg.max_length)
+        dataset, _ = load_dataset(cfg, tokenizer)
     check_modules(model, cfg.target_modules, cfg.modules_to_save)
     peft_config = lora_config(cfg, embeddings_tied(model))
+    if cfg.method == "dpo":
+        from trl import DPOConfig, DPOTrainer
+
+        return adapter_saving(DPOTrainer)(model=model, ref_model=None, args=DPOConfig(**preference_arguments(
+            cfg, DPOConfig)), train_dataset=dataset, processing_class=tokenizer, peft_config=peft_config,
+            callbacks=list(callbacks))
+    if cfg.method == "dco":
+        import functools
+
+        from peft import get_peft_model
+        from transformers import Trainer, TrainingArguments
+
+        from .dco import collate, dco_trainer_class
+
+        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        trainer = dco_trainer_class(adapter_saving(Trainer))(
+            model=get_peft_model(model, peft_config), args=TrainingArguments(**preference_arguments(
+                cfg, TrainingArguments)), train_dataset=dataset, data_collator=functools.partial(collate, pad_id=pad),
+            processing_class=tokenizer, callbacks=list(callbacks))
+        trainer.dco_beta = cfg.resolved_beta()
+        return trainer
+    from trl import SFTConfig
+
     args = SFTConfig(**sft_arguments(cfg, SFTConfig))
     trainer_cls = _trainer_class(resolve_loss_impl(cfg.loss_impl))
     trainer = trainer_cls(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                          peft_config=peft_config, callbacks=list(callbacks))
     return trainer
+
+
+def load_dataset(cfg: TrainConfig, tokenizer) -> tuple[object, dict]:
+    """(the method's training dataset, its stats) from cfg.data."""
+    if cfg.method == "sft":
+        from .data import build_dataset, load_samples
+
+        samples, _ = load_samples(cfg.data, cfg.limit)
+        return build_dataset(samples, tokenizer, cfg.prompt_format, cfg.max_length)
+    from .preference import build_preference_dataset, load_rows
+
+    rows, _ = load_rows(cfg.data, cfg.method, cfg.limit)
+    return build_preference_dataset(rows, cfg.method, tokenizer, cfg.max_length)
+
+
+def data_file(cfg: TrainConfig) -> Path:
+    """The file cfg.data names (the JSONL itself, or the right file of a data folder)."""
+    if cfg.method == "sft":
+        from .data import resolve_data_file
+
+        return resolve_data_file(cfg.data)
+    from .preference import resolve_pairs_file
+
+    return resolve_pairs_file(cfg.data, cfg.method)
 
 
 def save_adapter(trainer, target: Path) -> None:
@@ -314,11 +379,9 @@ def train(config: TrainConfig, log=_say, callbacks=()) -> Path:
 def _check_places(cfg: TrainConfig, log) -> tuple[Path, Path | None, dict]:
     """(out, the last checkpoint, the train_config.json it was written with): --out and --data checked, a finished
     or an earlier run's folder refused unless --resume, temp files of a killed run removed."""
-    from .data import resolve_data_file
-
     accumulation(cfg, world_size())  # a batch that does not divide fails now, before the model loads
     out = check_output_dir(cfg.out, "--out")
-    check_input_file(resolve_data_file(cfg.data), "training data")  # before anything in --out is touched
+    check_input_file(data_file(cfg), "training data")  # before anything in --out is touched
     if is_embedded(cfg.model):
         check_cache_writable()  # the embedded model is converted into the cache on first use
     finished = (out / "adapter" / "adapter_config.json").exists()
@@ -382,17 +445,15 @@ def _run_record(cfg: TrainConfig, trainer, stats: dict, data_file: Path) -> dict
 
 def _fit(cfg: TrainConfig, out: Path, checkpoint: Path | None, log, callbacks) -> None:
     """Load, train (from `checkpoint` with --resume), then write the record, the loss plot and the adapter."""
-    from .data import build_dataset, load_samples
-
-    samples, data_file = load_samples(cfg.data, cfg.limit)
+    source = data_file(cfg)
     model, tokenizer = load_base_model(cfg)
-    dataset, stats = build_dataset(samples, tokenizer, cfg.prompt_format, cfg.max_length)
+    dataset, stats = load_dataset(cfg, tokenizer)
     log_path = out / "train_log.jsonl"
     with quiet_checkpointing_deprecation():
         trainer = build_trainer(cfg, model, tokenizer, dataset,
                                 callbacks=[make_log_callback(log_path), make_estimate_callback(log), *callbacks])
     main_process = trainer.is_world_process_zero()
-    record = _run_record(cfg, trainer, stats, data_file)
+    record = _run_record(cfg, trainer, stats, source)
     if main_process:
         out.mkdir(parents=True, exist_ok=True)
         write_json(out / "train_config.json", record)
@@ -401,7 +462,7 @@ def _fit(cfg: TrainConfig, out: Path, checkpoint: Path | None, log, callbacks) -
         result = trainer.train(resume_from_checkpoint=str(checkpoint) if (cfg.resume and checkpoint) else None)
     if main_process:
         if log_path.exists():
-            plot_loss(log_path, out / "loss.png", title=f"{cfg.model} LoRA r={cfg.lora_r} on {data_file.name}")
+            plot_loss(log_path, out / "loss.png", title=f"{cfg.model} {cfg.method} LoRA r={cfg.lora_r} on {source.name}")
         record["result"] = {
             "global_step": trainer.state.global_step,
             "train_loss": result.training_loss,
