@@ -136,3 +136,35 @@ def test_dco_on_the_embedded_models_own_disagreements(tmp_path):
     after_2 = margins(tuned, tokenizer, records, 2)
     gained = (after_2 - before_2)
     assert gained.mean() > 0.1, (before_2.tolist(), after_2.tolist())
+
+
+def test_dco_continues_an_sft_adapter_against_it_as_reference(tmp_path, tiny_dir, one_torch_thread):
+    """--adapter: the SFT stage's adapter is trained further (its own LoRA settings), the reference being the
+    model with it merged: at the first step policy = reference, so the loss is |m_2| + |m_1| of the SFT model."""
+    import torch
+
+    from crossin.models.adapter import load_adapter
+    from crossin.models.hf import load_pretrained
+    from crossin.train.dco import collate, sequence_logps, tokenize_record
+
+    sft_rows = tmp_path / "sft.jsonl"
+    sft_rows.write_text("".join(json.dumps({"instruction": f"Say {w}", "input": "", "output": w}) + "\n"
+                                for w in ("yes", "no", "maybe", "sí")), encoding="utf-8")
+    common = dict(model=str(tiny_dir), effective_batch_size=4, per_device_batch_size=4, learning_rate=1e-2,
+                  max_steps=2)
+    # no LoRA dropout, so that policy and reference are the same function at the first step
+    sft = train(TrainConfig(data=str(sft_rows), out=str(tmp_path / "sft"), lora_dropout=0.0, **common, **SMALL_LORA))
+    _, dco = _rows(tmp_path)
+    with pytest.raises(CrossinError, match="--lora-r does nothing with --adapter"):
+        TrainConfig(method="dco", data=str(dco), out="x", adapter=str(sft), lora_r=8).validate()
+    out = tmp_path / "dco"
+    train(TrainConfig(method="dco", data=str(dco), out=str(out), adapter=str(sft), warmup_ratio=0.0, **common))
+    assert json.loads((out / "adapter" / "adapter_config.json").read_text())["r"] == 4
+    first = json.loads((out / "train_log.jsonl").read_text().splitlines()[0])["loss"]
+    model, tokenizer = load_pretrained(str(tiny_dir), dtype="fp32")
+    merged = load_adapter(model, sft)
+    records = [json.loads(line) for line in dco.read_text().splitlines()]
+    with torch.no_grad():
+        c1, r1, c2, r2 = sequence_logps(merged, collate([tokenize_record(tokenizer, r) for r in records],
+                                                        tokenizer.pad_token_id)).chunk(4)
+    assert first == pytest.approx(((c1 - r1).abs() + (c2 - r2).abs()).mean().item(), rel=1e-4)

@@ -112,6 +112,10 @@ class TrainConfig:
                                       "else compact).")
     attn_implementation: str = arg("sdpa", pattern=ATTENTION_NAMES, help="Attention kernel: sdpa, eager, flash_attention_2, ...")
 
+    adapter: str | None = arg(None, help="Continue training this LoRA adapter (e.g. an SFT stage's) instead of a new "
+                                         "one; its own rank, alpha and modules apply. dpo/dco: the reference model "
+                                         "is the model with this adapter merged.")
+
     # preference methods (dpo, dco)
     beta: float | None = arg(None, above=0, help="dpo: the KL temperature (default 0.1, TRL's); dco: the direction "
                                                  "hyperparameter (default 1.0: both languages meet halfway).")
@@ -142,6 +146,9 @@ class TrainConfig:
         preference = self.method != "sft"
         refuse_no_ops([
             (not preference and self.beta is not None, "--beta is for --method dpo or dco"),
+            *((self.adapter is not None and differs(self, name),
+               f"--{name.replace('_', '-')} does nothing with --adapter (the adapter's own LoRA settings apply)")
+              for name in ("lora_r", "lora_alpha", "lora_dropout", "target_modules", "modules_to_save")),
             *((preference and differs(self, name),
                f"--{name.replace('_', '-')} is for --method sft (dpo and dco rows hold their prompts as written, "
                "and use their own losses)") for name in ("prompt_format", "padding_free", "loss_impl", "sft")),

@@ -92,9 +92,11 @@ def dco_trainer_class(base):
     import torch
 
     class DCOTrainer(base):
-        """Trainer with the DCO loss; args.beta: the direction hyperparameter (set by crossin.train.trainer)."""
+        """Trainer with the DCO loss; dco_beta: the direction hyperparameter, dco_reference: the reference model
+        (both set by crossin.train.trainer)."""
 
         dco_beta = 1.0
+        dco_reference = None  # a frozen model; None: this model with its adapter switched off
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
@@ -102,8 +104,12 @@ def dco_trainer_class(base):
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             logps = sequence_logps(model, inputs)
-            with torch.no_grad(), self.accelerator.unwrap_model(model).disable_adapter():
-                ref = sequence_logps(model, inputs)
+            with torch.no_grad():
+                if self.dco_reference is not None:
+                    ref = sequence_logps(self.dco_reference.to(inputs["input_ids"].device), inputs)
+                else:
+                    with self.accelerator.unwrap_model(model).disable_adapter():
+                        ref = sequence_logps(model, inputs)
             c1, r1, c2, r2 = logps.chunk(4)
             losses = dco_loss(c1, r1, c2, r2, *ref.chunk(4), beta=self.dco_beta)
             with torch.no_grad():

@@ -64,3 +64,58 @@ def build_preference_dataset(rows: list[dict], method: str, tokenizer, max_lengt
     if not kept:
         raise CrossinError(f"every DCO record is longer than --max-length {max_length} tokens")
     return kept, {"samples": len(kept), "dropped_too_long": len(records) - len(kept)}
+
+
+def reference_model(cfg):
+    """The frozen reference of dpo/dco when training continues an adapter: the base model with it merged."""
+    from ..models.adapter import load_adapter
+    from ..models.hf import load_pretrained
+
+    base, _ = load_pretrained(cfg.model, dtype=cfg.model_dtype, attn_implementation=cfg.attn_implementation)
+    merged = load_adapter(base, Path(cfg.adapter)).merge_and_unload()
+    merged.eval()
+    for p in merged.parameters():
+        p.requires_grad_(False)
+    return merged
+
+
+def preference_arguments(cfg, args_cls, base: dict) -> dict:
+    """The DPOConfig (dpo) or TrainingArguments (dco) of a run: the SFT run's arguments (`base`) that the class
+    has, without SFT's padding-free batches; DPO truncates at max_length itself, DCO's records were filtered by it."""
+    import dataclasses
+
+    names = {f.name for f in dataclasses.fields(args_cls)}
+    values = {k: v for k, v in base.items() if k in names}
+    values["padding_free"] = False
+    if cfg.method == "dpo":
+        values.update(max_length=cfg.max_length, beta=cfg.resolved_beta())
+    else:
+        values["remove_unused_columns"] = False  # the DCO collator reads the token-id fields
+    return {k: v for k, v in values.items() if k in names}
+
+
+def preference_trainer(cfg, model, tokenizer, dataset, peft_config, ref_model, callbacks, *, base_arguments, saving):
+    """TRL's DPOTrainer (dpo) or crossin's DCO Trainer (dco), with `saving` (crossin.train.trainer.adapter_saving)
+    mixed in; `base_arguments(cls)`: the SFT run's arguments for that class. `peft_config` None: `model` is already
+    a PeftModel (--adapter), and `ref_model` its merged reference."""
+    if cfg.method == "dpo":
+        from trl import DPOConfig, DPOTrainer
+
+        args = DPOConfig(**preference_arguments(cfg, DPOConfig, base_arguments(DPOConfig)))
+        return saving(DPOTrainer)(model=model, ref_model=ref_model, args=args, train_dataset=dataset,
+                                  processing_class=tokenizer, peft_config=peft_config, callbacks=list(callbacks))
+    import functools
+
+    from peft import get_peft_model
+    from transformers import Trainer, TrainingArguments
+
+    from .dco import collate, dco_trainer_class
+
+    args = TrainingArguments(**preference_arguments(cfg, TrainingArguments, base_arguments(TrainingArguments)))
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    trainer = dco_trainer_class(saving(Trainer))(
+        model=model if peft_config is None else get_peft_model(model, peft_config), args=args, train_dataset=dataset,
+        data_collator=functools.partial(collate, pad_id=pad), processing_class=tokenizer, callbacks=list(callbacks))
+    trainer.dco_beta = cfg.resolved_beta()
+    trainer.dco_reference = ref_model
+    return trainer

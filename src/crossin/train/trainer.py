@@ -34,6 +34,7 @@ from ..models.embedded import is_embedded
 from ..models.hf import attention_without_cudnn
 from .checkpoints import checkpoint_step, finish_from_checkpoint, last_checkpoint, reached_end
 from .config import SFT_NAMES, TrainConfig
+from .data import load_training_data, training_file
 from .log import make_estimate_callback, make_log_callback, plot_loss
 
 EMBEDDING_NAMES = ("embed_tokens", "lm_head", "embed_in", "embed_out", "wte", "word_embeddings")
@@ -258,51 +259,29 @@ def sft_arguments(cfg: TrainConfig, sft_cls) -> dict:
     return {**passed, **chosen, **cfg.sft, **derived}
 
 
-def preference_arguments(cfg: TrainConfig, args_cls) -> dict:
-    """The DPOConfig (dpo) or TrainingArguments (dco) of a run: sft_arguments' fields that the class has, without
-    SFT's packing-free batches; DPO truncates at max_length itself, DCO's records were filtered by it."""
-    import dataclasses
-
-    names = {f.name for f in dataclasses.fields(args_cls)}
-    values = {k: v for k, v in sft_arguments(cfg, args_cls).items() if k in names}
-    values["padding_free"] = False
-    if cfg.method == "dpo":
-        values.update(max_length=cfg.max_length, beta=cfg.resolved_beta())
-    else:
-        values["remove_unused_columns"] = False  # the DCO collator reads the token-id fields
-    return {k: v for k, v in values.items() if k in names}
-
-
 def build_trainer(cfg: TrainConfig, model=None, tokenizer=None, dataset=None, callbacks=()):
     """The method's trainer for cfg (SFTTrainer, DPOTrainer, or the DCO Trainer); model/tokenizer/dataset may be
     passed in (tests, benchmarks)."""
     if model is None:
         model, tokenizer = load_base_model(cfg)
     if dataset is None:
-        dataset, _ = load_dataset(cfg, tokenizer)
-    check_modules(model, cfg.target_modules, cfg.modules_to_save)
-    peft_config = lora_config(cfg, embeddings_tied(model))
-    if cfg.method == "dpo":
-        from trl import DPOConfig, DPOTrainer
+        dataset, _ = load_training_data(cfg, tokenizer)
+    ref_model = None
+    if cfg.adapter:
+        from ..models.adapter import load_adapter
 
-        return adapter_saving(DPOTrainer)(model=model, ref_model=None, args=DPOConfig(**preference_arguments(
-            cfg, DPOConfig)), train_dataset=dataset, processing_class=tokenizer, peft_config=peft_config,
-            callbacks=list(callbacks))
-    if cfg.method == "dco":
-        import functools
+        from .preference import reference_model
 
-        from peft import get_peft_model
-        from transformers import Trainer, TrainingArguments
+        ref_model = reference_model(cfg) if cfg.method != "sft" else None
+        model, peft_config = load_adapter(model, Path(cfg.adapter), trainable=True), None
+    else:
+        check_modules(model, cfg.target_modules, cfg.modules_to_save)
+        peft_config = lora_config(cfg, embeddings_tied(model))
+    if cfg.method != "sft":
+        from .preference import preference_trainer
 
-        from .dco import collate, dco_trainer_class
-
-        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-        trainer = dco_trainer_class(adapter_saving(Trainer))(
-            model=get_peft_model(model, peft_config), args=TrainingArguments(**preference_arguments(
-                cfg, TrainingArguments)), train_dataset=dataset, data_collator=functools.partial(collate, pad_id=pad),
-            processing_class=tokenizer, callbacks=list(callbacks))
-        trainer.dco_beta = cfg.resolved_beta()
-        return trainer
+        return preference_trainer(cfg, model, tokenizer, dataset, peft_config, ref_model, callbacks,
+                                  base_arguments=lambda cls: sft_arguments(cfg, cls), saving=adapter_saving)
     from trl import SFTConfig
 
     args = SFTConfig(**sft_arguments(cfg, SFTConfig))
@@ -310,30 +289,6 @@ def build_trainer(cfg: TrainConfig, model=None, tokenizer=None, dataset=None, ca
     trainer = trainer_cls(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                          peft_config=peft_config, callbacks=list(callbacks))
     return trainer
-
-
-def load_dataset(cfg: TrainConfig, tokenizer) -> tuple[object, dict]:
-    """(the method's training dataset, its stats) from cfg.data."""
-    if cfg.method == "sft":
-        from .data import build_dataset, load_samples
-
-        samples, _ = load_samples(cfg.data, cfg.limit)
-        return build_dataset(samples, tokenizer, cfg.prompt_format, cfg.max_length)
-    from .preference import build_preference_dataset, load_rows
-
-    rows, _ = load_rows(cfg.data, cfg.method, cfg.limit)
-    return build_preference_dataset(rows, cfg.method, tokenizer, cfg.max_length)
-
-
-def data_file(cfg: TrainConfig) -> Path:
-    """The file cfg.data names (the JSONL itself, or the right file of a data folder)."""
-    if cfg.method == "sft":
-        from .data import resolve_data_file
-
-        return resolve_data_file(cfg.data)
-    from .preference import resolve_pairs_file
-
-    return resolve_pairs_file(cfg.data, cfg.method)
 
 
 def save_adapter(trainer, target: Path) -> None:
@@ -381,7 +336,9 @@ def _check_places(cfg: TrainConfig, log) -> tuple[Path, Path | None, dict]:
     or an earlier run's folder refused unless --resume, temp files of a killed run removed."""
     accumulation(cfg, world_size())  # a batch that does not divide fails now, before the model loads
     out = check_output_dir(cfg.out, "--out")
-    check_input_file(data_file(cfg), "training data")  # before anything in --out is touched
+    check_input_file(training_file(cfg), "training data")
+    if cfg.adapter is not None:
+        check_input_file(Path(cfg.adapter) / "adapter_config.json", "--adapter")  # before anything in --out is touched
     if is_embedded(cfg.model):
         check_cache_writable()  # the embedded model is converted into the cache on first use
     finished = (out / "adapter" / "adapter_config.json").exists()
@@ -445,9 +402,9 @@ def _run_record(cfg: TrainConfig, trainer, stats: dict, data_file: Path) -> dict
 
 def _fit(cfg: TrainConfig, out: Path, checkpoint: Path | None, log, callbacks) -> None:
     """Load, train (from `checkpoint` with --resume), then write the record, the loss plot and the adapter."""
-    source = data_file(cfg)
+    source = training_file(cfg)
     model, tokenizer = load_base_model(cfg)
-    dataset, stats = load_dataset(cfg, tokenizer)
+    dataset, stats = load_training_data(cfg, tokenizer)
     log_path = out / "train_log.jsonl"
     with quiet_checkpointing_deprecation():
         trainer = build_trainer(cfg, model, tokenizer, dataset,
