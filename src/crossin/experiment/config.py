@@ -31,6 +31,21 @@ class ArmConfig:
     label: str = arg("", help="Row label in the report's Table 3 (e.g. the paper's 'Tuning w/ Alpaca'); default: the name.")
     data: dict = arg({}, help="Extra `crossin data build` settings for this arm only (DataConfig fields).")
     train: dict = arg({}, help="Extra `crossin train` settings for this arm only (TrainConfig fields).")
+    then: dict = arg({}, help="A preference stage after the arm's SFT (StageConfig fields: method, pool, pairs, "
+                              "train): pairs from the tuned model's own disagreements, then dpo/dco on its adapter.")
+
+
+@dataclass
+class StageConfig:
+    """An arm's `then:` stage: `crossin data pairs` with the SFT adapter on `pool`, then `crossin train --method
+    METHOD --adapter <the SFT adapter>` on those pairs; the arm is evaluated with the stage's adapter."""
+
+    method: str = arg("dco", choices=("dpo", "dco"), help="dpo (CALM pairs) or dco (DCO records).")
+    pool: str = arg("", help="Training pool (SeaEval-format parallel JSONL; $VARS expanded, relative paths from the "
+                             "config's folder).")
+    pairs: dict = arg({}, help="`crossin data pairs` settings (PairsConfig fields; default mode, template and "
+                               "prompt_format: the experiment's eval ones).")
+    train: dict = arg({}, help="`crossin train` settings of the stage (TrainConfig fields).")
 
 
 @dataclass
@@ -125,7 +140,13 @@ def _arm_name(arm: ArmConfig) -> str:
         name = EN_ONLY
     else:
         name = f"{arm.recipe}-n{arm.n}"
-    return name + (f"+trans{arm.translation}" if arm.translation else "")
+    name += f"+trans{arm.translation}" if arm.translation else ""
+    return name + (f"+{arm.then.get('method', 'dco')}" if arm.then else "")
+
+
+def stage_config(arm: ArmConfig) -> StageConfig | None:
+    """The arm's `then:` stage, or None."""
+    return build_config(StageConfig, None, arm.then) if arm.then else None
 
 
 def load_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = None) -> tuple[ExperimentConfig, list[Run]]:
@@ -171,6 +192,12 @@ def _section(cls, raw: Any, label: str, where: str):
 def _arms(cfg: ExperimentConfig, where: str) -> list[tuple[ArmConfig, bool]]:
     """(arm, from the sweep) for the listed arms, then one per sweep size."""
     arms = [(_section(ArmConfig, raw, f"arms[{i}]", where), False) for i, raw in enumerate(cfg.arms)]
+    for i, (arm, _) in enumerate(arms):
+        if arm.then:
+            stage = _section(StageConfig, arm.then, f"arms[{i}].then", where)
+            if not stage.pool:
+                raise CrossinError(f"arms[{i}].then.pool: a training pool is needed", path=where)
+            arm.then = {**arm.then, "pool": _resolve(stage.pool, Path(where).resolve().parent)}
     if cfg.sweep:
         sweep = _section(SweepConfig, cfg.sweep, "sweep", where)
         arms += [(ArmConfig(recipe=sweep.recipe, n=n, translation=sweep.translation), True) for n in sweep.sizes]
@@ -194,7 +221,8 @@ def _runs(cfg: ExperimentConfig, arms: list[tuple[ArmConfig, bool]], where: str)
     for i, (arm, is_sweep) in enumerate(arms):
         label = f"arms[{i}]" if not is_sweep else "sweep"
         _check_arm(arm, label, where)
-        key = str((arm.recipe, arm.n, arm.translation, sorted(arm.data.items()), sorted(arm.train.items())))
+        key = str((arm.recipe, arm.n, arm.translation, sorted(arm.data.items()), sorted(arm.train.items()),
+                   sorted(map(str, arm.then.items()))))
         if key in seen:
             if is_sweep:
                 continue  # the sweep may contain a size also listed as an explicit arm: run it once
@@ -240,7 +268,7 @@ def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[Arm
     from ..data import DataConfig
     from ..evaluate import EvalConfig
     from ..train import TrainConfig
-    from .steps import data_config, eval_config, train_config
+    from .steps import data_config, eval_config, pairs_config, stage_train_config, train_config
 
     def check(label: str, make) -> None:
         try:
@@ -273,3 +301,6 @@ def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[Arm
         if not r.zero_shot:
             check(f"run {r.name}: data", lambda: data_config(cfg, r, scratch).validate())
             check(f"run {r.name}: train", lambda: train_config(cfg, r, scratch, scratch).validate())
+        if r.arm.then:
+            check(f"run {r.name}: then.pairs", lambda: pairs_config(cfg, r, scratch, scratch).validate())
+            check(f"run {r.name}: then.train", lambda: stage_train_config(cfg, r, scratch, scratch, scratch).validate())

@@ -114,6 +114,10 @@ def run_steps(cfg: ExperimentConfig, run: Run, out: Path, folder: Path, state: d
     if not run.zero_shot:
         data_dir = once("data", "path", lambda: steps.data(cfg, run, folder))
         adapter = once("train", "adapter", lambda: steps.train(cfg, run, folder, data_dir))
+        if run.arm.then:  # a preference stage on the SFT adapter (ArmConfig.then)
+            sft = adapter
+            pairs = once("pairs", "path", lambda: steps.pairs(cfg, run, folder, sft))
+            adapter = once("then", "adapter", lambda: steps.then(cfg, run, folder, pairs, sft))
     results = steps.eval(cfg, run, folder, adapter)
     done["eval"] = {"finished": now(), "benchmarks": sorted(results) if isinstance(results, dict) else list(cfg.benchmarks)}
     missing = [b for b in bench_names(cfg) if not (folder / "eval" / b / RESULTS_FILE).exists()]

@@ -52,6 +52,35 @@ def train_config(cfg: ExperimentConfig, run: Run, data_dir: Path, out: Path):
     return build_config(TrainConfig, cfg.train_config, values)
 
 
+def pairs_config(cfg: ExperimentConfig, run: Run, adapter: Path, out: Path):
+    """The `crossin data pairs` config of an arm's `then:` stage: the SFT adapter answers the pool, in the
+    experiment's evaluation languages and prompts; its benchmarks are kept out of the pool with the test sets."""
+    from ..data.pairs import NOT_A_POOL, TEST_BENCHMARKS, PairsConfig
+    from .config import stage_config
+
+    stage = stage_config(run.arm)
+    values: dict[str, Any] = {k: cfg.eval[k] for k in ("template", "prompt_format", "data_dir") if k in cfg.eval}
+    if cfg.eval.get("mode") in ("loglik", "cloze"):
+        values["mode"] = cfg.eval["mode"]
+    values.update(model=cfg.model, adapter=str(adapter), pool=stage.pool, langs=list(cfg.langs), seed=run.seed,
+                  out=str(out), exclude=sorted(set(TEST_BENCHMARKS) | (set(cfg.benchmarks) & set(NOT_A_POOL))))
+    values.update(stage.pairs)
+    return build_config(PairsConfig, None, values)
+
+
+def stage_train_config(cfg: ExperimentConfig, run: Run, pairs_dir: Path, adapter: Path, out: Path):
+    """The `crossin train --method dpo|dco --adapter <SFT adapter>` config of an arm's `then:` stage."""
+    from ..train import TrainConfig
+    from .config import stage_config
+
+    stage = stage_config(run.arm)
+    values: dict[str, Any] = {**stage.train}
+    values.update(method=stage.method, model=cfg.model, data=str(pairs_dir), adapter=str(adapter), out=str(out),
+                  seed=run.seed)
+    values.setdefault("resume", (out / "checkpoints").is_dir() and any((out / "checkpoints").iterdir()))
+    return build_config(TrainConfig, None, values)
+
+
 def eval_config(cfg: ExperimentConfig, run: Run, adapter: Path | None, out: Path):
     from ..evaluate import EvalConfig
 
@@ -120,6 +149,17 @@ class Steps:
                 self.log("    " + " ".join(command))
             subprocess.run(command, check=True)
             return Path(config.out) / "adapter"
+        return Path(train(config, **({"log": self.log} if self.log else {})))
+
+    def pairs(self, cfg: ExperimentConfig, run: Run, folder: Path, adapter: Path) -> Path:
+        from ..data.pairs import make_pairs
+
+        return make_pairs(pairs_config(cfg, run, adapter, folder / "pairs"), log=self.log or print)
+
+    def then(self, cfg: ExperimentConfig, run: Run, folder: Path, pairs_dir: Path, adapter: Path) -> Path:
+        from ..train import train
+
+        config = stage_train_config(cfg, run, pairs_dir, adapter, folder / "then")
         return Path(train(config, **({"log": self.log} if self.log else {})))
 
     def eval(self, cfg: ExperimentConfig, run: Run, folder: Path, adapter: Path | None) -> dict:
