@@ -36,19 +36,6 @@ class ArmConfig:
 
 
 @dataclass
-class StageConfig:
-    """An arm's `then:` stage: `crossin data pairs` with the SFT adapter on `pool`, then `crossin train --method
-    METHOD --adapter <the SFT adapter>` on those pairs; the arm is evaluated with the stage's adapter."""
-
-    method: str = arg("dco", choices=("dpo", "dco"), help="dpo (CALM pairs) or dco (DCO records).")
-    pool: str = arg("", help="Training pool (SeaEval-format parallel JSONL; $VARS expanded, relative paths from the "
-                             "config's folder).")
-    pairs: dict = arg({}, help="`crossin data pairs` settings (PairsConfig fields; default mode, template and "
-                               "prompt_format: the experiment's eval ones).")
-    train: dict = arg({}, help="`crossin train` settings of the stage (TrainConfig fields).")
-
-
-@dataclass
 class SweepConfig:
     recipe: str = arg(X2X, help="Recipe whose size is swept (the paper's Figure 5).")
     sizes: list[int] = arg([], min=1, help="Numbers of CrossIn samples, one arm each.")
@@ -144,10 +131,6 @@ def _arm_name(arm: ArmConfig) -> str:
     return name + (f"+{arm.then.get('method', 'dco')}" if arm.then else "")
 
 
-def stage_config(arm: ArmConfig) -> StageConfig | None:
-    """The arm's `then:` stage, or None."""
-    return build_config(StageConfig, None, arm.then) if arm.then else None
-
 
 def load_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = None) -> tuple[ExperimentConfig, list[Run]]:
     """Read and validate the YAML config; return it with the runs it asks for (zero-shot first)."""
@@ -191,6 +174,8 @@ def _section(cls, raw: Any, label: str, where: str):
 
 def _arms(cfg: ExperimentConfig, where: str) -> list[tuple[ArmConfig, bool]]:
     """(arm, from the sweep) for the listed arms, then one per sweep size."""
+    from .steps import StageConfig
+
     arms = [(_section(ArmConfig, raw, f"arms[{i}]", where), False) for i, raw in enumerate(cfg.arms)]
     for i, (arm, _) in enumerate(arms):
         if arm.then:

@@ -1,23 +1,43 @@
-"""The three steps of a run (data -> train -> eval): the config each step's module gets, derived from the
-experiment config and the run, and `Steps`, which calls those modules."""
+"""The steps of a run (data -> train [-> pairs -> then] -> eval): the config each step's module gets, derived from
+the experiment config and the run, and `Steps`, which calls those modules. `then`: an arm's preference stage
+(ArmConfig.then, read as StageConfig) on its SFT adapter."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 import yaml
 
-from ..config import build_config, config_to_dict
+from ..config import arg, build_config, config_to_dict
 from ..errors import CrossinError
 from ..io import atomic_write_text
 from ..recipe_names import data_recipe
 
 if TYPE_CHECKING:  # config.py imports this module to check a YAML's sections; types only here, so no circle
     from .config import ExperimentConfig, Run
+
+
+@dataclass
+class StageConfig:
+    """An arm's `then:` stage: `crossin data pairs` with the SFT adapter on `pool`, then `crossin train --method
+    METHOD --adapter <the SFT adapter>` on those pairs; the arm is evaluated with the stage's adapter."""
+
+    method: str = arg("dco", choices=("dpo", "dco"), help="dpo (CALM pairs) or dco (DCO records).")
+    pool: str = arg("", help="Training pool (SeaEval-format parallel JSONL; $VARS expanded, relative paths from the "
+                             "config's folder).")
+    pairs: dict = arg({}, help="`crossin data pairs` settings (PairsConfig fields; default mode, template and "
+                               "prompt_format: the experiment's eval ones).")
+    train: dict = arg({}, help="`crossin train` settings of the stage (TrainConfig fields).")
+
+
+def stage_config(arm) -> StageConfig | None:
+    """The arm's `then:` stage, or None."""
+    return build_config(StageConfig, None, arm.then) if arm.then else None
 
 
 def data_config(cfg: ExperimentConfig, run: Run, out: Path):
@@ -56,8 +76,6 @@ def pairs_config(cfg: ExperimentConfig, run: Run, adapter: Path, out: Path):
     """The `crossin data pairs` config of an arm's `then:` stage: the SFT adapter answers the pool, in the
     experiment's evaluation languages and prompts; its benchmarks are kept out of the pool with the test sets."""
     from ..data.pairs import NOT_A_POOL, TEST_BENCHMARKS, PairsConfig
-    from .config import stage_config
-
     stage = stage_config(run.arm)
     values: dict[str, Any] = {k: cfg.eval[k] for k in ("template", "prompt_format", "data_dir") if k in cfg.eval}
     if cfg.eval.get("mode") in ("loglik", "cloze"):
@@ -71,8 +89,6 @@ def pairs_config(cfg: ExperimentConfig, run: Run, adapter: Path, out: Path):
 def stage_train_config(cfg: ExperimentConfig, run: Run, pairs_dir: Path, adapter: Path, out: Path):
     """The `crossin train --method dpo|dco --adapter <SFT adapter>` config of an arm's `then:` stage."""
     from ..train import TrainConfig
-    from .config import stage_config
-
     stage = stage_config(run.arm)
     values: dict[str, Any] = {**stage.train}
     values.update(method=stage.method, model=cfg.model, data=str(pairs_dir), adapter=str(adapter), out=str(out),
