@@ -57,3 +57,33 @@ def test_decontamination_removes_test_questions_by_normalised_text(tmp_path):
     assert report["cross-mmlu"]["removed"] == 2
     assert "unavailable" in report["global-mmlu"]
     assert normalise("What is 2+2?") == normalise("what is 2 + 2")
+
+
+def test_global_mmlu_dev_is_a_pool_and_its_test_questions_are_removed(tmp_path, tiny_dir, one_torch_thread):
+    """`--pool global-mmlu-dev` reads the dev split from a local copy in the Hub layout (beside the test split);
+    a dev question whose text is also a Global-MMLU test question is removed and counted; a tiny model answers."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from crossin.data.pairs import PairsConfig, make_pairs
+    from test_parallel_benchmarks import write_global_mmlu
+
+    root = write_global_mmlu(tmp_path / "data", n=4)  # test split: "en question 0?" ...
+    for lang in ("en", "zh"):
+        rows = [dict(sample_id=f"astronomy/dev/{i}", subject="astronomy", subject_category="STEM",
+                     question=f"{lang} question {i}?" if i == 0 else f"{lang} dev question {i}?",
+                     option_a=f"{lang} a{i}", option_b=f"{lang} b{i}", option_c=f"{lang} c{i}",
+                     option_d=f"{lang} d{i}", answer="ABCD"[i % 4], cultural_sensitivity_label="-")
+                for i in range(5)]
+        pq.write_table(pa.Table.from_pylist(rows), root / "global_mmlu" / lang / "dev-00000-of-00001.parquet")
+    out = make_pairs(PairsConfig(model=str(tiny_dir), pool="global-mmlu-dev", data_dir=str(root), langs=["en", "zh"],
+                                 mode="cloze", exclude=["global-mmlu"], out=str(tmp_path / "pairs")),
+                     log=lambda _: None)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["decontamination"]["global-mmlu"]["removed"] == 1
+    assert manifest["counts"]["pool_questions"] == 5 and manifest["counts"]["questions"] == 4
+    votes = [json.loads(line) for line in (out / "votes.jsonl").read_text().splitlines()]
+    assert [v["id"] for v in votes] == [f"astronomy/dev/{i}" for i in range(1, 5)]
+    dco = [json.loads(line) for line in (out / "dco.jsonl").read_text().splitlines()]
+    disagreeing = [v for v in votes if len(v["counts"]) > 1]
+    assert len(dco) == len(disagreeing)  # two languages: one record per disagreement, tie or not

@@ -27,6 +27,7 @@ This module never imports the registry (the registry names its specs by "module:
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 
 from ..errors import CrossinError
@@ -177,6 +178,10 @@ GLOBAL_MMLU_LITE = _spec("global-mmlu-lite", GLOBAL_MMLU_LITE_LAYOUT, "Global-MM
 MMLU_PROX_LITE = _spec("mmlu-prox-lite", MMLU_PROX_LITE_LAYOUT, "MMLU-ProX-Lite: 658 MMLU-ProX questions in 29 languages")
 BELEBELE = _spec("belebele", BELEBELE_LAYOUT, "Belebele (Meta): 900 reading-comprehension questions on FLORES-200 "
                  "passages in 122 language variants, 4 options")
+# Training pools (`crossin data pairs --pool NAME`), not benchmarks: Global-MMLU's dev split (MMLU's 5 dev
+# questions per subject) in the same layout, `<lang>/dev-*.parquet`.
+GLOBAL_MMLU_DEV = _spec("global-mmlu-dev", dataclasses.replace(GLOBAL_MMLU_LAYOUT, split="dev", subsets={}),
+                        "Global-MMLU dev split (285 MMLU dev questions in 42 languages): a training pool")
 MMMLU = _spec("mmmlu", MMMLU_LAYOUT, "MMMLU (OpenAI): the 14,042 MMLU test questions professionally translated into 14 "
               "languages (no English), 4 options")
 X_CSQA = _spec("x-csqa", XCSQA_LAYOUT, "X-CSQA (X-CSR): 1,000 CommonsenseQA questions (validation split; the test "

@@ -33,6 +33,7 @@ from ..evaluate.scoring import CLOZE_NORMS
 from ..prompts import PROMPT_FORMATS
 
 TEST_BENCHMARKS = ["cross-mmlu", "global-mmlu", "mmlu-prox", "belebele"]
+POOLS = ("global-mmlu-dev",)  # registered training pools (crossin.benchmarks.multilingual)
 # Registered benchmarks that are test sets: never a training pool themselves (a pool comes in as --bench-file).
 NOT_A_POOL = ("cross-mmlu", "cross-logiqa", "cross-xquad", "cross-xquad-built", "global-mmlu", "global-mmlu-lite",
               "mmlu-prox", "mmlu-prox-lite", "belebele", "mmmlu", "x-csqa")
@@ -42,7 +43,9 @@ NOT_A_POOL = ("cross-mmlu", "cross-logiqa", "cross-xquad", "cross-xquad-built", 
 class PairsConfig:
     model: str = arg("gemma-3-270m", help="The model whose disagreements are turned into pairs (as for `crossin eval`).")
     adapter: str | None = arg(None, help="PEFT LoRA adapter folder loaded on top of the model.")
-    pool: str = arg("", help="The training pool: a SeaEval-format parallel JSONL (as `crossin eval --bench-file` reads).")
+    pool: str = arg("", help=f"The training pool: a SeaEval-format parallel JSONL (as `crossin eval --bench-file` "
+                             f"reads), or a registered pool ({', '.join(POOLS)}: a local copy under --data-dir, "
+                             "else the Hub).")
     langs: list[str] = arg(list(PAPER_LANGS), help="Languages that vote (comma-separated).")
     mode: str = arg("loglik", choices=("loglik", "cloze"), help="How the model answers: loglik (option letter) or "
                                                                 "cloze (option text); the pairs' completions follow it.")
@@ -53,8 +56,8 @@ class PairsConfig:
     limit: int | None = arg(None, min=1, help="Use only the first N questions of the pool (after decontamination).")
     exclude: list[str] = arg(list(TEST_BENCHMARKS), help="Test benchmarks whose questions are removed from the pool "
                                                          "(normalised text, any language).")
-    data_dir: str | None = arg(None, help="Where the test benchmarks are read from (default: $CROSSIN_DATA_DIR, else "
-                                          "the Hub).")
+    data_dir: str | None = arg(None, help="Where the test benchmarks (and a registered pool) are read from "
+                                          "(default: $CROSSIN_DATA_DIR, else the Hub).")
     batch_size: int | str = arg("auto", min=1, choices=("auto",), help="Questions per forward pass, or auto.")
     device: str | None = arg(None, pattern=r"cpu|mps|cuda(:\d+)?|xpu(:\d+)?", help="cpu, cuda, ... (default: cuda when present).")
     seed: int = arg(0, min=0, max=2**32 - 1, help="Seed of the DCO partner language drawn among the leader's voters.")
@@ -151,7 +154,7 @@ def answer_pool(cfg: PairsConfig, bench) -> tuple[dict, dict]:
 
     ecfg = EvalConfig(model=cfg.model, adapter=cfg.adapter, langs=list(cfg.langs), mode=cfg.mode, cloze_norm=cfg.cloze_norm,
                       template=cfg.template, prompt_format=cfg.prompt_format, batch_size=cfg.batch_size,
-                      device=cfg.device, seed=cfg.seed, out=None, bench_file=cfg.pool)
+                      device=cfg.device, seed=cfg.seed, out=None)
     ecfg.validate()
     backend = make_backend(ecfg)
     tokenizer = None
@@ -182,11 +185,18 @@ def make_pairs(cfg: PairsConfig, log=print) -> Path:
 
     cfg.validate()
     out = check_output_dir(cfg.out, "--out")
-    pool_file = check_input_file(cfg.pool, "--pool")
     if (out / "manifest.json").exists():
         raise CrossinError("the output folder already holds pairs; choose another --out", path=str(out))
     langs = parse_langs(cfg.langs)
-    sets = parse_rows(iter_jsonl(pool_file), langs, path=str(pool_file))
+    if cfg.pool in POOLS:
+        from ..benchmarks import load_benchmark
+
+        loaded = load_benchmark(cfg.pool, list(langs), data_dir=cfg.data_dir)
+        sets, pool_source, pool_sha = loaded.sets, loaded.source, loaded.sha256
+    else:
+        pool_file = check_input_file(cfg.pool, "--pool")
+        sets = parse_rows(iter_jsonl(pool_file), langs, path=str(pool_file))
+        pool_source, pool_sha = str(pool_file), sha256_file(pool_file)
     kept, removed = decontaminate(sets, langs, cfg.exclude, cfg.data_dir)
     for name, what in removed.items():
         log(f"{name}: " + (f"{what['removed']} pool questions removed" if "removed" in what
@@ -194,10 +204,10 @@ def make_pairs(cfg: PairsConfig, log=print) -> Path:
     if cfg.limit is not None:
         kept = kept[:cfg.limit]
     if not kept:
-        raise CrossinError("no pool question is left after decontamination", path=str(pool_file))
+        raise CrossinError("no pool question is left after decontamination", path=pool_source)
     from ..benchmarks import Benchmark
 
-    bench = Benchmark(name="pool", langs=langs, sets=kept, source=str(pool_file))
+    bench = Benchmark(name="pool", langs=langs, sets=kept, source=pool_source)
     choices, prompts = answer_pool(cfg, bench)
     rng = random.Random(cfg.seed)
     calm, dco, votes = [], [], []
@@ -218,7 +228,7 @@ def make_pairs(cfg: PairsConfig, log=print) -> Path:
               "unanimous": sum(len(v["counts"]) == 1 for v in votes),
               "majority_disagreements": sum(len(v["counts"]) > 1 and v["majority"] for v in votes),
               "tied_disagreements": sum(len(v["counts"]) > 1 and not v["majority"] for v in votes)}
-    write_json(out / "manifest.json", {"config": config_to_dict(cfg), "pool_sha256": sha256_file(pool_file),
+    write_json(out / "manifest.json", {"config": config_to_dict(cfg), "pool_source": pool_source, "pool_sha256": pool_sha,
                                        "decontamination": removed, "counts": counts})
     log(f"{counts['questions']} questions: {counts['calm_pairs']} CALM pairs, {counts['dco_records']} DCO records "
         f"-> {out}")
