@@ -107,6 +107,7 @@ def margins(model, tokenizer, records, lang: int):
     return (c1 - r1) if lang == 1 else (c2 - r2)
 
 
+@pytest.mark.model
 def test_dco_on_the_embedded_models_own_disagreements(tmp_path):
     """Pairs from the embedded model's cross-lingual disagreements on a toy pool, a few DCO steps: in the
     dissenting language the majority's (chosen) answer gains log-probability on that language's own (rejected)
