@@ -169,3 +169,16 @@ def test_dco_continues_an_sft_adapter_against_it_as_reference(tmp_path, tiny_dir
         c1, r1, c2, r2 = sequence_logps(merged, collate([tokenize_record(tokenizer, r) for r in records],
                                                         tokenizer.pad_token_id)).chunk(4)
     assert first == pytest.approx(((c1 - r1).abs() + (c2 - r2).abs()).mean().item(), rel=1e-4)
+
+
+def test_dpo_prompts_are_tokenized_as_evaluation_tokenizes_them(tokenizer):
+    """TRL adds the tokenizer's BOS to the prompt: a prompt already starting with one (a chat template's) keeps one."""
+    from trl.data_utils import _tokenize
+
+    from crossin.prompts import tokenize_prompt
+    from crossin.train.preference import build_preference_dataset
+
+    for prompt in ("Question?\nAnswer:", "<bos>Question?\nAnswer:"):
+        ds, _ = build_preference_dataset([{"prompt": prompt, "chosen": " A", "rejected": " B"}], "dpo", tokenizer, 64)
+        ids = _tokenize(tokenizer, ds[0]["prompt"])["input_ids"]
+        assert ids == tokenize_prompt(tokenizer, prompt) and ids.count(tokenizer.bos_token_id) == 1

@@ -54,6 +54,10 @@ def build_preference_dataset(rows: list[dict], method: str, tokenizer, max_lengt
     if method == "dpo":
         from datasets import Dataset
 
+        # TRL tokenizes the prompt with the tokenizer's special tokens: a prompt that already starts with BOS (a
+        # chat template's) loses it here, so the ids are the ones evaluation feeds (crossin.prompts.tokenize_prompt).
+        bos = getattr(tokenizer, "bos_token", None)
+        rows = [dict(r, prompt=r["prompt"][len(bos):]) if bos and r["prompt"].startswith(bos) else r for r in rows]
         return Dataset.from_list(rows), {"samples": len(rows), "dropped_too_long": 0}
     from .dco import tokenize_record
 
