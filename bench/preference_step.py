@@ -3,6 +3,7 @@ configs/train/cpu_small.yaml (embedded Gemma 3 270M, LoRA r 8 on the projections
 
     python bench/preference_step.py --steps 3                 # sft, dpo and dco
     python bench/preference_step.py --steps 3 --methods dco
+    python bench/preference_step.py --steps 2 --batch 4       # 4 records a step (a busy machine)
 
 Preference rows for timing only (the cost depends on the sequence lengths, not on where the answers come from):
 the first 64 Cross-MMLU questions' evaluation prompts (alpaca, template 1, loglik) in English and Chinese, the gold
@@ -48,13 +49,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--methods", default="sft,dpo,dco")
+    parser.add_argument("--batch", type=int, default=16, help="records (sft: samples) per optimizer step")
     args = parser.parse_args()
     data_dir = Path(os.environ.get("CROSSIN_DATA_DIR") or REPO.parent / "shared" / "data")
     print(f"cpu cores {os.cpu_count()}, load average before {os.getloadavg()[0]:.1f}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         files = {"sft": data_dir / "parallel_instructions_en_zh_partial" / "en.jsonl", **preference_rows(Path(tmp))}
         for method in args.methods.split(","):
-            r = run(args.steps, files[method], Path(tmp) / method, {"method": method}, False)
+            batch = {"effective_batch_size": args.batch, "per_device_batch_size": min(4, args.batch)}
+            r = run(args.steps, files[method], Path(tmp) / method, {"method": method, **batch}, False)
             later = r["steps_s"][1:] or r["steps_s"]
             later_cpu = r["cpu_s"][1:] or r["cpu_s"]
             print(f"{method}: steps " + ", ".join(f"{t:.1f}" for t in r["steps_s"]) + " s wall (CPU "
