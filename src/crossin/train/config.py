@@ -117,8 +117,9 @@ class TrainConfig:
                                          "is the model with this adapter merged.")
 
     # preference methods (dpo, dco)
-    beta: float | None = arg(None, above=0, help="dpo: the KL temperature (default 0.1, TRL's); dco: the direction "
-                                                 "hyperparameter (default 1.0: both languages meet halfway).")
+    beta: float | None = arg(None, above=0, help="dpo: the KL temperature, 0.1 when not given (TRL's); dco: the "
+                                                 "direction hyperparameter, 1.0 when not given (the languages meet "
+                                                 "halfway).")
 
     # bookkeeping
     logging_steps: int = arg(1, min=1, help="Optimizer steps between log lines (train_log.jsonl and the progress bar).")
