@@ -4,7 +4,7 @@ Trains `--max-steps` optimizer steps with configs/train/paper.yaml on short Engl
 and a checkpoint, reloads the adapter through the eval loader and compares option log-likelihoods with the
 in-memory model. Prints sizes in GB (1e9 bytes) and the largest score difference. Slow on CPU (minutes a step).
 
-    python bench/adapter_size.py [--max-steps 1] [--out /tmp/adapter-size]
+    python bench/adapter_size.py [--max-steps 1] [--out /tmp/adapter-size] [--adapter-format peft|tied-once]
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-steps", type=int, default=1)
     ap.add_argument("--out", default="")
+    ap.add_argument("--adapter-format", default="peft", choices=("peft", "tied-once"))
     a = ap.parse_args()
     data_dir = Path(os.environ.get("CROSSIN_DATA_DIR") or REPO.parent / "shared" / "data")
     if not (data_dir / "parallel_instructions_en_zh_partial" / "en.jsonl").exists():
@@ -48,7 +49,7 @@ def main() -> None:
     cfg = build_config(TrainConfig, yaml_path=REPO / "configs/train/paper.yaml",
                        overrides={"model": "gemma-3-270m", "data": str(out / "data"), "out": str(out / "run"),
                                   "max_steps": a.max_steps, "save_steps": a.max_steps, "learning_rate": 2e-3,
-                                  "warmup_ratio": 0.0})  # a warmup would make the first step a no-op
+                                  "warmup_ratio": 0.0, "adapter_format": a.adapter_format})  # a warmup would make the first step a no-op
     started = time.perf_counter()
     trainer = build_trainer(cfg)
     trainer.train()

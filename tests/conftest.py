@@ -14,19 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from crossin.benchmarks.registry import data_source  # the order every command uses too (one place)
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 BENCHMARK_FILES = ("cross_mmlu/test.jsonl", "cross_logiqa/test.jsonl", "xquad/xquad.en.json")
 ALPACA = "parallel_instructions_en_zh_partial"
-
-
-def data_source(env: str | None, shared: Path, cache: Path) -> tuple[Path, str]:
-    """(data root, how it was chosen)."""
-    if env:
-        return Path(env), "$CROSSIN_DATA_DIR"
-    if shared.is_dir():
-        return shared, "../shared/data"
-    return cache, "downloaded into the crossin cache"
 
 
 def fetch_test_data(root: Path) -> None:
@@ -92,6 +85,18 @@ def alpaca_dir(data_dir) -> Path:
         pytest.fail(f"test data: {ALPACA}/ not found under {data_dir} ({DATA_SOURCE}); crossin cannot download it, "
                     "see ../shared/data/README.md", pytrace=False)
     return folder
+
+
+@pytest.fixture(scope="session")
+def real_outputs() -> Path:
+    """Real chat-model answers (SeaEval v0.1's published logs; labels in tests/data/real_outputs_labels.jsonl):
+    `$CROSSIN_REAL_OUTPUTS`, else `../shared/real-outputs` beside the checkout. Not downloadable: a local copy only."""
+    folder = Path(os.environ.get("CROSSIN_REAL_OUTPUTS") or REPO.parent / "shared" / "real-outputs")
+    path = folder / "real_chat_outputs.jsonl"
+    if not path.is_file():
+        pytest.fail(f"real outputs: {path} not found (set $CROSSIN_REAL_OUTPUTS to the folder with "
+                    "real_chat_outputs.jsonl)", pytrace=False)
+    return path
 
 
 @pytest.fixture(scope="module")

@@ -25,13 +25,14 @@ from crossin.experiment.config import ArmConfig, ExecutorConfig, ExperimentConfi
 from crossin.experiment.steps import StageConfig
 from crossin.lmeval.export import ExportConfig
 from crossin.models.merge import MergedExportConfig
+from crossin.report.export import ResultsExportConfig
 from crossin.train.config import SET_BY_CROSSIN, TrainConfig
 from test_reliability import assert_one_line_error
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "crossin"
 CONFIGS = [TrainConfig, EvalConfig, DataConfig, TranslateConfig, ExperimentConfig, ArmConfig, SweepConfig,
-           ExecutorConfig, ExportConfig, MergedExportConfig, ScoreConfig, ReportConfig, ServeConfig, XquadBuildConfig,
-           PairsConfig, StageConfig]
+           ExecutorConfig, ExportConfig, MergedExportConfig, ResultsExportConfig, ScoreConfig, ReportConfig, ServeConfig,
+           XquadBuildConfig, PairsConfig, StageConfig]
 
 
 def _arg_dataclasses() -> set[str]:
@@ -82,11 +83,11 @@ def test_train_fields_pass_to_sft_config_by_name():
     from crossin.train.trainer import sft_arguments
 
     cfg = TrainConfig(data="d", out="o", learning_rate=3e-4, max_grad_norm=0.5, num_epochs=2.0,
-                      sft={"neftune_noise_alpha": 5.0, "report_to": "tensorboard"})
+                      report_to="tensorboard", sft={"neftune_noise_alpha": 5.0})
     values = sft_arguments(cfg, SFTConfig)
     assert (values["learning_rate"], values["max_grad_norm"], values["num_train_epochs"]) == (3e-4, 0.5, 2.0)
     assert (values["optim"], values["lr_scheduler_type"], values["warmup_steps"]) == ("adamw_torch", "cosine", 0.03)
-    assert values["neftune_noise_alpha"] == 5.0 and values["report_to"] == "tensorboard"  # the sft section
+    assert values["neftune_noise_alpha"] == 5.0 and values["report_to"] == "tensorboard"  # the sft section, a field
     assert values["output_dir"] == str(Path("o") / "checkpoints") and values["max_length"] is None
     fixed = set(values) - {f.name for f in dataclasses.fields(TrainConfig)} - {
         "num_train_epochs", "optim", "lr_scheduler_type", "warmup_steps", "report_to", "disable_tqdm",
@@ -113,7 +114,7 @@ def test_train_names_checked_against_transformers_and_trl(fields, says):
 def test_sft_section_errors_name_the_yaml_line(tmp_path):
     from crossin.config import build_config
 
-    path = _yaml(tmp_path, "lora_r: 8\nsft:\n  report_to: none\n  output_dir: x\n")
+    path = _yaml(tmp_path, "lora_r: 8\nsft:\n  logging_first_step: true\n  output_dir: x\n")
     with pytest.raises(CrossinError, match=f"{path}:2: sft: output_dir: crossin sets it"):
         build_config(TrainConfig, path)
 

@@ -86,3 +86,16 @@ def test_offline_without_copy_fails_with_one_line(tmp_path):
     message = [line for line in res.stdout.splitlines() if line.startswith("test data: no $CROSSIN_DATA_DIR")]
     assert len(message) == 1 and "could not download SeaEval/cross_mmlu" in message[0]  # the reason, on one line
     assert "Traceback" not in res.stdout and "conftest.py:" not in res.stdout
+
+
+def test_commands_find_data_as_the_tests_do(monkeypatch):
+    """The package's order is the tests' (one function): from this checkout, ../shared/data beside it when
+    $CROSSIN_DATA_DIR is unset; and a command says where its data came from."""
+    from crossin.benchmarks.registry import DOWNLOAD, checkout_shared_data, current_data_source, data_source_line
+
+    assert checkout_shared_data() == TESTS.parent.parent / "shared" / "data"
+    monkeypatch.delenv("CROSSIN_DATA_DIR")
+    shared = checkout_shared_data()
+    assert current_data_source() == ((shared, "../shared/data") if shared.is_dir() else (None, DOWNLOAD))
+    monkeypatch.setenv("CROSSIN_DATA_DIR", str(TESTS))
+    assert data_source_line() == f"data: {TESTS} ($CROSSIN_DATA_DIR)"

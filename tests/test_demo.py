@@ -18,6 +18,7 @@ def test_demo_cloze_time_first_and_closing_line(tmp_path, data_dir):
     assert res.exit_code == 0, res.output
     lines = [x for x in res.output.splitlines() if x.strip()]
     assert lines[0].startswith("crossin demo: 1 sets x 1 languages x 3 benchmarks, cloze mode; expected time about")
+    assert f"data: {data_dir} ($CROSSIN_DATA_DIR)" in lines[1:3]  # where the data came from (conftest sets it)
     assert lines[-1].startswith("The tables: accuracy per language (chance = 0.25 with 4 options)")
     for bench in ("cross-mmlu", "cross-logiqa", "cross-xquad-built"):
         results = json.loads((tmp_path / "demo" / "gemma-3-270m" / bench / "results.json").read_text())

@@ -268,6 +268,16 @@ def test_micro_experiment_end_to_end_with_resume(tiny_model, tmp_path):
     assert read_json(arm / "data" / "manifest.json")["counts"]["by_recipe"] == {"base": 8, "x2x": 8}
     log = [json.loads(line) for line in (arm / "train" / "train_log.jsonl").read_text().splitlines()]
     assert any(row.get("step") == 2 for row in log)
+    # the run is named for the tracker by experiment and arm; its adapter's card carries the arm's evaluation
+    assert read_json(arm / "train" / "train_config.json")["config"]["run_name"] == "micro experiment (CI)/x2x-n8"
+    from huggingface_hub import ModelCard
+
+    card = ModelCard.load(arm / "train" / "adapter" / "README.md")
+    evaluated = read_json(arm / "eval" / "cross-mmlu" / "results.json")
+    index = {(r.dataset_type, r.dataset_config, r.metric_type): r.metric_value for r in card.data.eval_results}
+    assert index[("SeaEval/cross_mmlu", "zh", "accuracy")] == pytest.approx(evaluated["language_accuracy"]["zh"], abs=1e-6)
+    assert index[("SeaEval/cross_mmlu", None, "ac3@3")] == pytest.approx(evaluated["ac3"]["3"], abs=1e-6)
+    assert card.data.language == ["en", "zh"] and "recipe: `x2x`, n = 8" in card.text
 
     # 3. The report's numbers are the result files' numbers.
     rep = read_json(out / "report" / "report.json")

@@ -78,7 +78,7 @@ def test_show_disagreements_prints_the_items_read_differently(tmp_path, data_dir
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--extractor", "bogus"], "--extractor: must be one of crossin, seaeval, judge; got 'bogus'"),
+    (["--extractor", "bogus"], "--extractor: must be one of crossin, seaeval, judge, crossin+judge; got 'bogus'"),
     (["--extractor", "judge"], "--extractor judge needs --judge-model openai:NAME"),
     (["--extractor", "judge", "--judge-model", "tiny"], "--extractor judge needs --judge-model openai:NAME"),
     (["--extractor", "judge", "--judge-model", "openai:tiny"], "needs --judge-base-url"),

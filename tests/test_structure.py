@@ -21,6 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("experiment",),
     ("serve", "lmeval", "report"),
     ("evaluate", "train", "data", "score"),
+    ("publish",),  # files other tools read (model cards, Hub and Every Eval Ever results): train writes a card
     ("extraction",),  # --extractor: eval and score read answers with it; its judge is a client of an OpenAI server
     ("models", "benchmarks"),
 )

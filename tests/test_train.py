@@ -374,10 +374,17 @@ def test_tied_embeddings_roundtrip_and_merge(tiny_setup, tmp_path):
     assert base.get_input_embeddings().weight is base.get_output_embeddings().weight  # still one matrix
     save_adapter(trainer, tmp_path / "adapter")
     saved = load_file(tmp_path / "adapter" / "adapter_model.safetensors")
-    # the tied matrix is stored once; reading the adapter gives PEFT the second name back, as the same tensor
-    assert "base_model.model.lm_head.weight" not in saved
+    # PEFT's layout: the tied matrix under both names PEFT's loader asks for
     embed = saved["base_model.model.model.embed_tokens.weight"]
     assert torch.equal(embed, base.get_input_embeddings().weight.detach())
+    assert torch.equal(saved["base_model.model.lm_head.weight"], embed)
+    # the tied-once form stores it once, under a file name only crossin reads; reading puts the second name back
+    trainer.adapter_format = "tied-once"
+    save_adapter(trainer, tmp_path / "compact")
+    assert sorted(p.name for p in (tmp_path / "compact").iterdir()) == [
+        "adapter_config.json", "adapter_model.tied-once.safetensors"]
+    compact = load_file(tmp_path / "compact" / "adapter_model.tied-once.safetensors")
+    assert "base_model.model.lm_head.weight" not in compact and compact.keys() < saved.keys()
     assert not any(p.name.startswith("tokenizer") for p in (tmp_path / "adapter").iterdir())
     from crossin.io import normal_mode
 
@@ -389,6 +396,8 @@ def test_tied_embeddings_roundtrip_and_merge(tiny_setup, tmp_path):
         trained = trainer.model(input_ids=ids).logits
         fresh = AutoModelForCausalLM.from_pretrained(model_dir).eval()
         untrained = fresh(input_ids=ids).logits
+        again_compact = load_adapter(AutoModelForCausalLM.from_pretrained(model_dir), tmp_path / "compact")
+        again_compact = again_compact.eval()(input_ids=ids).logits
         reloaded = load_adapter(fresh, tmp_path / "adapter").eval()
         again = reloaded(input_ids=ids).logits
         rb = reloaded.get_base_model()
@@ -396,7 +405,7 @@ def test_tied_embeddings_roundtrip_and_merge(tiny_setup, tmp_path):
         merged = reloaded.merge_and_unload()
         merged_logits = merged(input_ids=ids).logits
     assert (trained - untrained).abs().max() > 1e-2  # training changed the model
-    assert (again - trained).abs().max() < 1e-5
+    assert (again - trained).abs().max() < 1e-5 and (again_compact - trained).abs().max() < 1e-5
     assert (merged_logits - trained).abs().max() < 1e-4
     assert merged.get_input_embeddings().weight is merged.get_output_embeddings().weight
 
@@ -412,11 +421,11 @@ def test_resume_continues_exactly(tiny_setup, tmp_path):
     first = train(_cfg(model_dir, data, out, max_steps=2, **kw))
     import shutil
 
-    # a checkpoint holds what resume reads, the tied matrix once, no tokenizer
+    # a checkpoint holds what resume reads (PEFT's adapter files), no tokenizer
     assert sorted(p.name for p in (out / "checkpoints" / "checkpoint-2").iterdir()) == [
         "adapter_config.json", "adapter_model.safetensors", "optimizer.pt", "rng_state.pth", "scheduler.pt",
         "trainer_state.json"]
-    assert "base_model.model.lm_head.weight" not in load_file(out / "checkpoints/checkpoint-2/adapter_model.safetensors")
+    assert "base_model.model.lm_head.weight" in load_file(out / "checkpoints/checkpoint-2/adapter_model.safetensors")
     shutil.rmtree(first)  # as if the run had died after checkpoint-2 ...
     with open(out / "train_log.jsonl", "a") as log:
         log.write('{"step": 3, "loss": 1.0}\n{"step": 4, "lo')  # ... in step 4, mid-way through writing its log line
@@ -485,9 +494,10 @@ def test_adapter_save_and_load_ask_no_hub_and_warn_nothing(tiny_setup, tmp_path)
     peft_model.peft_config["default"].base_model_name_or_path = "gemma-3-270m"  # a name, not a folder
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        save_adapter_weights(peft_model, tmp_path / "adapter")
-        assert tied_copies(tmp_path / "adapter")
-        load_adapter(load_pretrained(str(model))[0], tmp_path / "adapter")  # PEFT: "base ... was renamed" before
+        for form in ("peft", "tied-once"):
+            save_adapter_weights(peft_model, tmp_path / form, form=form)
+            assert bool(tied_copies(tmp_path / form)) == (form == "tied-once")
+            load_adapter(load_pretrained(str(model))[0], tmp_path / form)  # PEFT: "base ... was renamed" before
     assert [str(w.message) for w in caught] == []
 
 
@@ -503,3 +513,38 @@ def test_model_load_has_no_progress_bar_of_its_own(tiny_setup, capfd):
     captured = capfd.readouterr()
     assert "Loading weights" not in captured.err + captured.out
     assert hf_logging.is_progress_bar_enabled()  # restored for the user's own code
+
+
+def test_training_reports_to_tensorboard_and_the_adapter_has_a_model_card(tiny_setup, tmp_path):
+    """--report-to tensorboard: one event file under <out>/tensorboard/<run_name>/ with the loss of every logged step
+    (what train_log.jsonl has); the adapter folder's README.md is a Hub model card (huggingface_hub reads its front
+    matter) with the hyperparameters, and the files beside it are PEFT's."""
+    from huggingface_hub import ModelCard
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    model, data = tiny_setup
+    out = tmp_path / "tb"
+    adapter = train(_cfg(model, data, out, max_steps=2, report_to="tensorboard", run_name="grid/arm-a"))
+    events = list((out / "tensorboard" / "grid" / "arm-a").glob("events.out.tfevents.*"))
+    assert len(events) == 1, list(out.rglob("events.out.tfevents.*"))
+    scalars = EventAccumulator(str(events[0])).Reload()
+    losses = [(e.step, e.value) for e in scalars.Scalars("train/loss")]
+    assert losses == [(r["step"], pytest.approx(r["loss"], rel=1e-6)) for r in _log(out)] and len(losses) == 2
+    assert sorted(p.name for p in adapter.iterdir()) == ["README.md", "adapter_config.json", "adapter_model.safetensors"]
+    card = ModelCard.load(adapter / "README.md")
+    assert card.data.library_name == "peft" and "crossin" in card.data.tags
+    assert card.data.base_model is None  # a local folder has no Hub id to name
+    assert "| lora_r | 4 |" in card.text and "| optimizer steps | 2 |" in card.text and "PeftModel.from_pretrained" in card.text
+    assert "# grid/arm-a" in card.text
+
+
+def test_report_to_is_checked_before_anything_loads(tiny_setup, tmp_path):
+    import importlib.util
+
+    model, data = tiny_setup
+    with pytest.raises(CrossinError, match="report_to"):
+        train(_cfg(model, data, tmp_path / "x", report_to="mlflowx"))
+    if importlib.util.find_spec("wandb") is None:  # a tracker that is not installed: said before the model loads
+        with pytest.raises(CrossinError, match="wandb is not installed"):
+            train(_cfg(model, data, tmp_path / "x", report_to="wandb"))
+    assert not (tmp_path / "x").exists()

@@ -5,7 +5,8 @@ Language Confusion Benchmark's line-level pass rate (Marchisio et al. 2024), an 
 that has words (at least MIN_LETTERS letters; a bare "B" has no language) is identified as the requested language;
 an answer with no such line is not counted (`no_text`). Identification is lingua's (the detector `crossin data
 translate` uses, `LangId` below) over the run's languages plus English and Chinese, the usual
-languages of confusion; a language lingua does not know is reported as unchecked.
+languages of confusion; a language lingua does not know is reported as unchecked. A reasoning model's thinking part
+is checked apart (`thinking`), its answer on its own.
 """
 
 from __future__ import annotations
@@ -86,9 +87,19 @@ def answer_language(outputs: dict[str, list[str | None]], *, max_answers: int | 
             "method": f"lingua, line level (lines with >= {MIN_LETTERS} letters), candidates: {', '.join(langs)}"}
 
 
-def answer_language_of_samples(samples: list[dict], langs) -> dict:
-    """`answer_language` over a generate run's samples (each with "lang" and "output")."""
+def answer_language_of_samples(samples: list[dict], langs, think_end: str | None = None) -> dict:
+    """`answer_language` over a generate run's samples (each with "lang" and "output"). A reasoning model's output
+    is checked in two parts (crossin.thinking): the answer after its thinking (the block itself) and the thinking
+    (under "thinking": is the model reasoning in the question's language?), when any output has one."""
+    from .thinking import split_thinking
+
     outputs: dict[str, list] = {lang: [] for lang in langs}
+    thinking: dict[str, list] = {lang: [] for lang in langs}
     for sample in samples:
-        outputs[sample["lang"]].append(sample.get("output"))
-    return answer_language(outputs)
+        split = split_thinking(sample.get("output") or "", think_end)
+        outputs[sample["lang"]].append(split.answer if split.thinking or split.cut_off else sample.get("output"))
+        thinking[sample["lang"]].append(split.thinking or None)
+    block = answer_language(outputs)
+    if any(t for texts in thinking.values() for t in texts):
+        block["thinking"] = answer_language(thinking)
+    return block

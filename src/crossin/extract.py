@@ -5,130 +5,58 @@ the other options, compare, restate. An unparsed answer is never replaced by a g
 with nothing. Evidence, strongest first:
 
 1. explicit final-answer statements ("the most appropriate answer is (D)", "答案是B", "la respuesta correcta es",
-   "đáp án là", "jawapannya ialah", "ang sagot ay", "Answer: **C**", "I would choose B"); all naming one option
-   -> that option; naming two different options -> ambiguous (unparsed, counted apart);
-2. an answer written first (a label, or an option's own text), as base models do ("B 1.1.1.1...");
-3. an option asserted correct ("(C) is correct", "(A)是正确的", "Tama ang (B)"); two different -> ambiguous;
+   "đáp án là", "jawapannya ialah", "ang sagot ay", "Answer: **C**", "I would choose B"), also stated in a clause
+   ("the most appropriate answer in ... would be (B)", "属于...的是选项 (B)", "which corresponds to choice (B)");
+   all naming one option -> that option; naming two different options (or "C and D", or one option's label with
+   another's text) -> ambiguous (unparsed, counted apart), unless the last one settles after a conclusion word
+   ("Therefore, the most appropriate answer would be C"); taken back ("there is no exact answer") -> unparsed;
+2. an answer written first (a label, "La opción (B) ...", or an option's own text), as base models do ("B 1.1.1.1...");
+3. an option asserted correct ("(C) is correct", "(A)是正确的", "Tama ang (B)", "The tallest trees are (D) Giant
+   Sequoia", "... is:" then the option's line, a list line marked "(Correct)"); two different -> ambiguous;
 4. a refusal ("I cannot answer", "None of the options") -> unparsed;
 5. the one option label mentioned, or the one option text found.
-Eliminations and negations never count ("Option (B) is incorrect", "不是B", "bukan C", "(C) sai"), and an echoed
-option list (label lines one after another) is not an answer. Runs in linear time: the input read is bounded
-(head and tail) and no pattern nests unbounded quantifiers (tests/test_extract_linear.py).
+Eliminations and negations never count ("Option (B) is incorrect", "不是B", "bukan C", "(C) sai"); after a stated
+answer only a verdict on correctness does ("(D) X is not a chemical reaction" answers "which is not"), and when the
+question asks which is NOT, an option named by such a negation is asserted. An echoed option list (label lines one
+after another) is not an answer. Runs in linear time: the input read is bounded (head and tail) and no pattern
+nests unbounded quantifiers (the patterns: extract_patterns.py; tests/test_extract_linear.py).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
 
+from .extract_patterns import (_BUT_RE, _COLON_LINE_BEFORE_RE, _CONCLUDED_LABEL_RE, _CONCLUSION_RE,
+                               _CONCLUSION_SENTENCE_RE, _COORD_RE, _COPULA_BEFORE_RE, _FINAL_RE, _GAP_FINAL_RE,
+                               _GAP_NEG_RE, _JOINED_LATER_RE, _LABEL_LINE_NEAR_RE, _LEADING_OPTION_WORD_RE,
+                               _LEADING_RE, _LIST_CONT_RE, _LIST_ITEM_RE, _MARKED_LINE_RE, _MENTION_RE,
+                               _NEG_AFTER_PHRASE_RE, _NEG_AFTER_RE, _NEG_BEFORE_RE, _NOT_QUESTION_RE, _OR_RE,
+                               _POS_AFTER_RE, _POS_BEFORE_RE, _REFUSALS, _RETRACTED_RE, _SENTENCE_END_RE,
+                               _SETTLED_RE, _SEVERAL_RE, _SHORT_NUMBER_RE, _TARGET_RE, _TEXT_START_RE,
+                               _VERDICT_NEG_AFTER_RE, _WORDISH, _WORD_NOT_LABEL_RE)
 from .letters import LETTERS
+from .thinking import split_thinking
 
-VERSION = "2"  # recorded in results.json; bump when a change can read an output differently
+VERSION = "3"  # recorded in results.json; bump when a change can read an output differently
 HEAD_CHARS, TAIL_CHARS = 6000, 2000  # what is read of a longer output: its start and its conclusion
-
-# Final-answer phrases. A bare "option" is not one ("Option (B) is incorrect"): only a qualified one is.
-_Q_EN = r"(?:most )?(?:correct|right|best|final|appropriate|accurate|suitable|likely|true)"
-_FINAL_WORDS = [
-    rf"(?:(?:{_Q_EN}) )?answer(?: to (?:the|this) question)?(?: (?:is|would be|should be|will be|here is))?",
-    rf"(?:{_Q_EN}) (?:option|choice)(?: (?:is|would be|should be))?",
-    r"i (?:would |will |'d |'ll )?(?:choose|pick|select|go with)", r"my (?:final )?choice is",
-    r"(?:正确|最终|最合适的|最恰当的|最佳|正确的)?答案(?:应该|应|应当)?(?:是|为|[:：]|(?=\n)|(?=不是|并非))",
-    r"(?:正确|最合适|最恰当|最佳)的?选项(?:应该|应|应当)?(?:是|为|[:：])", r"(?:应该|应|应当|所以|因此|故|我)?选(?:择)?(?=[ (\[*]?[A-J])",
-    r"(?:la )?respuesta(?: (?:correcta|final|m[aá]s (?:adecuada|apropiada|precisa)|adecuada|acertada))?(?: (?:es|ser[ií]a))?",
-    r"(?:la )?(?:opci[oó]n|alternativa) (?:correcta|m[aá]s (?:adecuada|apropiada))(?: (?:es|ser[ií]a))?",
-    r"(?:yo )?(?:elegir[ií]a|elijo|escojo|escoger[ií]a)",
-    r"(?:đáp án|câu trả lời)(?: (?:đúng|chính xác|phù hợp nhất|hợp lý nhất|cuối cùng))?(?: (?:là|sẽ là))?",
-    r"(?:phương án|lựa chọn) (?:đúng|chính xác|phù hợp nhất)(?: (?:là|sẽ là))?", r"(?<!lựa )chọn",
-    r"(?:jawaban|jawapan)(?:nya)?(?: (?:yang )?(?:benar|betul|tepat|paling tepat|paling sesuai|sesuai|akhir))?(?: (?:adalah|ialah|ini))?",
-    r"pilihan (?:yang )?(?:benar|betul|tepat|paling tepat|paling sesuai)(?: (?:adalah|ialah))?",
-    r"saya (?:akan )?(?:memilih|pilih)",
-    r"(?:ang )?(?:(?:tamang|huling|wastong|pinakaangkop na) )?sagot(?: ko)?(?: (?:ay|ay ang))?",
-    r"(?:ang )?(?:tamang|pinakaangkop na) (?:pagpipilian|opsyon)(?: ay)?", r"pipiliin ko(?: ang)?",
-    # a hedged pick is still a pick: "none is exact, but the closest is (A)"
-    r"(?:the )?closest(?: (?:answer|option|one))?(?: is)?", r"(?:la )?m[aá]s (?:cercana|aproximada)(?: es)?",
-    r"最接近的(?:答案|选项)?(?:是|为)", r"gần đúng nhất(?: là)?", r"(?:yang )?paling (?:mendekati|hampir)(?: (?:adalah|ialah))?",
-]
-_FINAL_RE = re.compile(rf"(?<![A-Za-z\u00C0-\u024F\u1E00-\u1EFF])(?:{'|'.join(_FINAL_WORDS)})", re.IGNORECASE)
-# "Therefore, A." / "所以C。" / "Vậy B." : a conclusion word, then a label that ends the sentence.
-_CONCLUSION_RE = re.compile(
-    r"(?<![A-Za-z\u00C0-\u024F\u1E00-\u1EFF])(?i:therefore|thus|hence|so|因此|所以|故|por lo tanto|por tanto|así que|"
-    r"entonces|vì vậy|do đó|vậy|jadi|oleh (?:karena|sebab) itu|oleh itu|maka|kaya|samakatuwid)[,，:：]? ?"
-    r"(?:\(([A-Ja-j])\)|\[([A-Ja-j])\]|\*\*([A-J])\*\*|([A-J]))(?=[.。!！]?(?:\n|$)|[.。!！] )")
-# "not A but C", "不是A，而是C": the option named after a negated statement in the same sentence.
-_BUT_RE = re.compile(r"[^.。!?\n]{0,60}?(?i:but rather|but|而是|sino|mà là|melainkan|tetapi|tapi|kundi)[ ,，]{0,2}")
-# "Các đáp án B, C, D không đúng": a list of labels after an answer word is not one answer.
-_LIST_CONT_RE = re.compile(r" ?[,、，] ?(?:(?i:and|y|và|dan|at|和) )?(?:\(([A-J])\)|\[([A-J])\]|([A-J])(?![A-Za-z0-9]))")
-# "the answer is B or D": a final statement naming two options.
-_OR_RE = re.compile(r" ?(?i:or|o|或|或者|hoặc|atau|ou)[ ]?(?:(?i:the|la|el|option|opción|ang) )?"
-                    r"(?:\(([A-Ja-j])\)|\[([A-Ja-j])\]|([A-J])(?![A-Za-z0-9]))")
-# What may stand between the phrase and the option: punctuation, markdown, a line break (bounded: linear).
-_SKIP = r"[ :：=*\-–—#>\n\"'“「‘]{0,8}"
-_OPTION_WORD = r"(?:(?:option|choice|opci[oó]n|alternativa|phương án|lựa chọn|đáp án|pilihan|opsyon|pagpipilian|选项|la|ang|the) ?){0,2}"
-# An option label: "(B)", "[B]", "**B**", or a capital letter standing alone ("B", "B.", "B)").
-_LABEL = r"(?:\(([A-Ja-j])\)|\[([A-Ja-j])\]|\*\*([A-J])\*\*|([A-J])(?![A-Za-z0-9'’]))"
-_TARGET_RE = re.compile(rf"{_SKIP}(?i:{_OPTION_WORD})(?:\*\*)?{_LABEL}")
-_NEG_AFTER_PHRASE_RE = re.compile(r"[ :]{0,3}(?:not\b|no\b|nicht|bukan|không|hindi|不是|不|并非|ni\b)", re.IGNORECASE)
-_TEXT_START_RE = re.compile(r"[ :：=*\-–—#>\n\"'“「‘(\[]{0,8}")
-
-# Label mentions outside final statements: bracketed, "option B", "B." / "B)" before that option's own text.
-_MENTION_RE = re.compile(
-    r"\(([A-J])\)|\[([A-J])\]|\*\*([A-J])\*\*|(?i:option|opci[oó]n|phương án|pilihan|opsyon|选项) ?([A-J])(?![A-Za-z0-9])"
-    r"|(?<![A-Za-z0-9])([A-J])[.)](?= )|(?<![A-Za-z0-9])([A-J])(?= (?:is|are|es|là|adalah|ialah|ay|sai|salah|benar|betul|"
-    r"không|tidak|kurang|can|no|y|o|and|or|và|hoặc|dan|atau|at|đúng|correct|correcto|correcta|incorrect|incorrecto|"
-    r"incorrecta|wrong|right|tama|mali)\b)|(?<![A-Za-z0-9])([A-J])(?=[是不和或与都最更正错对项])"
-    r"|(?<![A-Za-z])(?i:and|or|y|o|và|hoặc|dan|atau|at|和|或) ?(?:(?i:la|el|the|ang) )?([A-J])(?![A-Za-z0-9])")
-# An option line of a list: "(A) 642", "A. 642", "- B) ...", "Answer: (A) 642", and numbered ones ("1. 642").
-# After an answer word only a numbered one: "Answer: (C) x" then "A) ... is wrong" is an answer, not a list.
-_LIST_ITEM_RE = re.compile(r"(?:[-*•] )?(?:\*\*)?(?:\(([A-J1-9])\)|\[([A-J1-9])\]|([A-J1-9])[.):](?![0-9]))"
-                           r"|(?i:answer|答案|respuesta|đáp án|jawaban|jawapan|sagot|chọn)[:：]? ?([1-9])[.)](?![0-9])")
-_COORD_RE = re.compile(r"[ ,，、]{0,3}(?:and|or|y|o|e|u|và|hoặc|hay|dan|atau|at|和|或|及|以及|与|como|ou)[ ,，]{0,3}"
-                       r"(?:(?:la|el|the|ang) )?", re.IGNORECASE)
-
-# Verdicts after an option ("... is incorrect", "... 不正确", "... sai") and before it ("不是 ...", "Mali ang ...").
-_NEG_AFTER_RE = re.compile(
-    r"[ ,:：项]{0,3}(?:(?:is|are|es|son|ay|adalah|là|是)[ ]?)?(?:not\b|no\b|incorrect|wrong|false|irrelevant|unlikely|"
-    r"can(?:not)? be (?:ruled out|eliminated|excluded)|should be (?:ruled out|eliminated)|doesn't|does not|"
-    r"incorrect[ao]s?|err[oó]ne[ao]s?|fals[ao]s?|descartad|不|错|无关|并非|sai\b|không|salah|tidak|kurang|bukan|mali\b|hindi)",
-    re.IGNORECASE)
-_NEG_BEFORE_RE = re.compile(
-    r"(?:\bnot|\bno|\bexcept|rather than|instead of|other than|eliminate|rule out|不是|不选|不|排除|并非|除了|\bloại|không phải(?: là)?|"
-    r"\bbukan|\bmali ang|\bhindi(?: tama ang| ito)?|\bdescartamos|\bdescartar|\bexcepto)(?: (?:option|opción|opsyon|ang|la|the))? ?$",
-    re.IGNORECASE)
-_POS_AFTER_RE = re.compile(
-    r"[ ,:：项]{0,3}(?:(?:is|es|là|adalah|ialah|ay|是)[ ]?)?(?:(?:the )?(?:correct|right|best|most (?:appropriate|accurate|suitable))\b|"
-    r"more (?:accurate|appropriate|correct|likely)|correct[ao]s?\b|la correcta|la (?:m[aá]s )?(?:adecuada|precisa)|"
-    r"la que mejor|m[aá]s precis[ao]|m[aá]s adecuad[ao]|正确|最符合|最合适|更准确|更合适|đúng|phù hợp nhất|chính xác hơn|benar|betul|"
-    r"(?:yang )?paling (?:sesuai|tepat)|lebih tepat|tama\b|ang pinakaangkop)", re.IGNORECASE)
-_POS_BEFORE_RE = re.compile(r"(?:\btama ang|\bmas tama ang|\bchoose|\bpick|\bselect)(?: (?:option|opsyon))? ?$", re.IGNORECASE)
-
-# A label at the very start: "(B)", "[B]", "B.", "B)", "B:", "B、", "**B**", "B" alone, or "B" then a space.
-_LEADING_RE = re.compile(r"(?:\*\*|[\"'“「])?(?:\(([A-Ja-j])\)|\[([A-Ja-j])\]|"
-                         r"([A-J])(?=$|\s|[.)．:：、,，;；!！?？。*\]」”\"']))")
-# ... but "A man ...", "A la ...", "I think ...": an article, preposition or pronoun starting a sentence.
-_WORD_NOT_LABEL_RE = re.compile(r"[AI] (?!(?:is|es|là|ialah|adalah|ay)\b)[a-zà-ÿ]")
-# Letters, digits and the Latin letters of vi/es/fil: an option's text must not run on into more of them.
-_WORDISH = "0-9A-Za-z\u00C0-\u024F\u1E00-\u1EFF"
-
-_REFUSALS = re.compile(
-    r"i (?:do not|don't|cannot|can't|am unable to|am not able to) (?:know|answer|determine|decide|provide|say)|"
-    r"none of (?:the|these) (?:above|options|choices|answers)|as an ai|i'm sorry|"
-    r"不知道|无法(?:回答|确定|判断|选择|在)|都不正确|抱歉|no (?:lo )?s[eé]\b|no puedo|ninguna de las|lo siento|"
-    r"không biết|không thể|không có đáp án|xin lỗi|tidak tahu|tidak dapat|tidak ada pilihan|tiada pilihan|maaf|"
-    r"hindi ko (?:alam|masasagot)|hindi ako makapili|wala sa mga|paumanhin", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Reading:
     """What the extractor read: the option (None = unparsed), whether two options were each stated as the answer,
-    which rule decided (final, leading, assertion, mention, text; "" when none did), and for SeaEval's rule whether
-    the option was drawn at random ("fill" or "tie")."""
+    which rule decided (final, leading, assertion, mention, text; "" when none did; "judge" when the LLM judge read
+    it), for SeaEval's rule whether the option was drawn at random ("fill" or "tie"), and whether a reasoning model's
+    thinking was cut off before it answered."""
 
     choice: int | None
     ambiguous: bool = False
     rule: str = ""
     random: str = ""
+    cut_off: bool = False  # a reasoning model's thinking was cut off before any answer (crossin.thinking)
 
 
 def normalise(text: str) -> str:
@@ -164,9 +92,19 @@ def extract_choice(output: str | None, choices: list[str] | tuple[str, ...]) -> 
     return read_answer(output, choices).choice
 
 
-def read_answer(output: str | None, choices: list[str] | tuple[str, ...]) -> Reading:
-    """Read which option the output chose; see the module docstring for the order of evidence."""
+def read_answer(output: str | None, choices: list[str] | tuple[str, ...], think_end: str | None = None,
+                question: str | None = None) -> Reading:
+    """Read which option the output chose; see the module docstring for the order of evidence. A reasoning model's
+    thinking part (crossin.thinking; `think_end`: its end token) is never read: only the answer after it. The
+    `question`, when given, tells a question that asks which option is NOT (least, except) true: there "(B) ... is
+    not classified as X" names the answer instead of ruling B out."""
     if output is None or not output.strip():
+        return Reading(None)
+    split = split_thinking(output, think_end)
+    if split.cut_off:
+        return Reading(None, rule="cut_off", cut_off=True)
+    output = split.answer
+    if not output:
         return Reading(None)
     text = prepare(output)
     if not text:
@@ -176,18 +114,31 @@ def read_answer(output: str | None, choices: list[str] | tuple[str, ...]) -> Rea
 
     finals = _final_statements(text, plain, echo)
     if finals:
-        return Reading(finals.pop(), rule="final") if len(finals) == 1 else Reading(None, True, "final")
+        picked = {i for _, i in finals}
+        if _RETRACTED_RE.search(text, max(p for p, _ in finals)):
+            return Reading(None)  # stated, then taken back: "... Therefore, there is no exact answer"
+        if len(picked) == 1:
+            return Reading(picked.pop(), rule="final")
+        # "The answer is C or D. [...] Therefore, the most appropriate answer would be C": weighed, then settled
+        last = max(p for p, _ in finals)
+        settled = {i for p, i in finals if p == last}
+        if len(settled) == 1 and _SETTLED_RE.search(text[max(0, last - 40):last]):
+            return Reading(settled.pop(), rule="final")
+        return Reading(None, True, "final")
 
-    if (first := _leading_label(text, plain, echo)) is not None:
-        return Reading(first, rule="leading")
+    leading = _leading_label(text, plain, echo)
+    if leading is not None:
+        return Reading(leading, rule="leading") if leading >= 0 else Reading(None, True, "leading")
     folded = _fold(unechoed)
     folded_choices = tuple(_fold(c) for c in choices)
     if (first := _leading_choice_text(folded, folded_choices)) is not None:
         return Reading(first, rule="leading")
-    if _REFUSALS.search(text):
-        return Reading(None)
+    if (marked := _marked_in_list(text)) is not None and marked < len(plain):
+        return Reading(marked, rule="assertion")  # "(A) ... (Incorrect)\n(D) ... (Correct)"
 
-    mentions = _mentions(text, plain, echo)
+    mentions = _mentions(text, plain, echo, bool(question and _NOT_QUESTION_RE.search(question)))
+    if _REFUSALS.search(_without(text, mentions)):  # a refusal, not words of a restated option ("tidak tahu")
+        return Reading(None)
     if _coordinated(text, mentions):  # "(A) and (C) are both correct", "答案可能是A或C"
         return Reading(None, True, "assertion")
     asserted = {m.index for m in mentions if m.verdict == "pos"}
@@ -207,37 +158,72 @@ def _plain(choice: str) -> str:
     return " ".join(normalise(choice).split()).casefold()
 
 
-def _final_statements(text: str, plain: tuple[str, ...], echo: set[int]) -> set[int]:
-    """The options named by final-answer statements, negated ones ("the answer is not A") and echoed lists left out."""
-    n, picked = len(plain), set()
+def _final_statements(text: str, plain: tuple[str, ...], echo: set[int]) -> list[tuple[int, int]]:
+    """(position, option) of each option named by a final-answer statement, negated ones ("the answer is not A") and
+    echoed lists left out; "the answer is C and D", "(C) 200 cm" (C's label, A's text) name both."""
+    n, picked = len(plain), []
     for m in _CONCLUSION_RE.finditer(text):
         if (index := _index(m, n)) is not None and m.start(m.lastindex) not in echo:
-            picked.add(index)
+            picked.append((m.start(), index))
+    for m in _CONCLUDED_LABEL_RE.finditer(text):
+        label_start = m.start(1)
+        if (index := _index(m, n)) is not None and label_start not in echo \
+                and not _NEG_BEFORE_RE.search(text[max(0, label_start - 25):label_start - 1]) \
+                and not _GAP_NEG_RE.search(text[m.start():label_start]):
+            picked.append((m.start(), index))
     for m in _FINAL_RE.finditer(text):
         if _NEG_BEFORE_RE.search(text[max(0, m.start() - 12):m.start()]) or _NEG_AFTER_PHRASE_RE.match(text, m.end()):
             but = _BUT_RE.match(text, m.end())  # "正确答案不是A，而是C"
             t = _TARGET_RE.match(text, but.end()) if but else None
             if t is not None and (index := _index(t, n)) is not None:
-                picked.add(index)
+                picked.append((m.start(), index))
             continue
         t = _TARGET_RE.match(text, m.end())
         if t is not None:
-            index = _index(t, n)
-            label_start = t.start(t.lastindex)
-            if index is None or label_start in echo:
-                continue
-            verdict, end = _verdict(text, label_start, t.end(), plain[index])
-            if verdict == "neg" or _LIST_CONT_RE.match(text, t.end()):
-                continue
-            picked.add(index)
-            if (alt := _OR_RE.match(text, end)) and (other := _index(alt, n)) is not None:
-                picked.add(other)  # "the answer is B or D": two answers, ambiguous
+            picked += [(m.start(), i) for i in _stated_options(text, t, plain, echo)]
             continue
         start = _TEXT_START_RE.match(text, m.end()).end()
         index = _choice_text_at(text, start, plain)
         if index is not None:
-            picked.add(index)
+            picked.append((m.start(), index))
+    for m in _GAP_FINAL_RE.finditer(text):
+        if _GAP_NEG_RE.search(m.group("gap")) or _NEG_AFTER_PHRASE_RE.match(text, m.end()):
+            continue
+        t = _TARGET_RE.match(text, m.end())
+        if t is not None:
+            picked += [(m.start(), i) for i in _stated_options(text, t, plain, echo)]
     return picked
+
+
+def _stated_options(text: str, t: re.Match, plain: tuple[str, ...], echo: set[int]) -> list[int]:
+    """The options a label stated as the answer names: none when it is ruled out or starts a list; two when "or",
+    "and" or a comma joins another label to it, or when another option's text follows it ("(C) 200 cm")."""
+    n = len(plain)
+    index = _index(t, n)
+    label_start = t.start(t.lastindex)
+    if index is None or label_start in echo:
+        return []
+    verdict, end = _verdict(text, label_start, t.end(), plain[index], final=True)
+    if verdict == "neg" or _LIST_CONT_RE.match(text, t.end()):
+        return []
+    out = [index]
+    if (alt := _OR_RE.match(text, end)) and (other := _index(alt, n)) is not None:
+        out.append(other)  # "the answer is B or D": two answers, ambiguous
+    out += _joined_options(text, end, plain)
+    if end == t.end() and (other := _choice_text_at(text, _TEXT_START_RE.match(text, end).end(), plain)) is not None:
+        if plain[other] != plain[index] and not plain[index].startswith(plain[other]):
+            out.append(other)  # the label of one option, the text of another: which one is meant is unknown
+    return out
+
+
+def _joined_options(text: str, end: int, plain: tuple[str, ...]) -> list[int]:
+    """Another option joined to a stated one ("(B) X and (A) Y are both", "(A) x, (B) y", "C and D", "(D) array or
+    (B) contiguous memory"), not ruled out."""
+    j = _SEVERAL_RE.match(text, end) or _JOINED_LATER_RE.match(text, end)
+    if j is None or (other := _index(j, len(plain))) is None:
+        return []
+    verdict, _ = _verdict(text, j.start(j.lastindex), j.end(), plain[other])
+    return [] if verdict == "neg" else [other]
 
 
 def _choice_text_at(text: str, start: int, plain: tuple[str, ...]) -> int | None:
@@ -269,7 +255,7 @@ def _echoed_labels(text: str) -> tuple[set[int], str]:
     for a, b in zip(items, items[1:]):
         if a and b and a[1] != b[1]:
             echo.update((a[0], b[0]))
-    if items[-1] and len(echo) >= 3:
+    if items[-1] and items[-1][1] in "A1" and len(echo) >= 3:  # the list starting again; "Answer:\nC. ..." answers
         echo.add(items[-1][0])
     if not echo:
         return echo, text
@@ -277,20 +263,46 @@ def _echoed_labels(text: str) -> tuple[set[int], str]:
     return echo, kept
 
 
-def _verdict(text: str, start: int, end: int, plain: str) -> tuple[str, int]:
+def _verdict(text: str, start: int, end: int, plain: str, final: bool = False,
+             not_question: bool = False) -> tuple[str, int]:
     """("neg" when the text around the label rules the option out, "pos" when it says it is right, else "";
-    where the mention ends, after the option's own text when that follows the label)."""
-    after = end
-    window = text[end:end + len(plain) + 2]
-    stripped = window.lstrip(" ")
-    if plain and stripped.casefold().startswith(plain):  # "(B) funny is incorrect": skip the option's text
-        after = end + (len(window) - len(stripped)) + len(plain)
+    where the mention ends, after the option's own text when that follows the label). With `final` (the label is
+    stated as the answer, or written first) only a verdict on correctness rules it out: "(D) Polyethylene ... is
+    not a chemical reaction" answers a question that asks which is not. With `not_question` (the question asks
+    which is not / least / except) a negation that is no verdict on correctness asserts the option."""
+    after = end + _own_text_length(text, end, plain)
     before = text[max(0, start - 24):start]
-    if _NEG_BEFORE_RE.search(before) or _NEG_AFTER_RE.match(text, after):
+    if (not_question and not _NEG_BEFORE_RE.search(before) and _NEG_AFTER_RE.match(text, after)
+            and not _VERDICT_NEG_AFTER_RE.match(text, after)):
+        return "pos", after  # asked which is not: "option A does not fit the concept" names the answer
+    neg_after = _VERDICT_NEG_AFTER_RE if final else _NEG_AFTER_RE
+    if _NEG_BEFORE_RE.search(before) or neg_after.match(text, after):
         return "neg", after
     if _POS_BEFORE_RE.search(before) or _POS_AFTER_RE.match(text, after):
         return "pos", after
+    if (after > end or _SENTENCE_END_RE.match(text, end)) and _COPULA_BEFORE_RE.search(before):
+        return "pos", after  # "The tallest trees on Earth are (D) Giant Sequoia", "... incorrecta de este pasaje es (C)."
+    if _COLON_LINE_BEFORE_RE.search(before) and not _LABEL_LINE_NEAR_RE.match(text, after):
+        return "pos", after  # "the option that does not fit is:\n\n(C) ...", not followed by more option lines
     return "", after
+
+
+def _own_text_length(text: str, end: int, plain: str) -> int:
+    """How much of the option's own text follows the label at `end` (whole, or most of it when restated cut short:
+    "(D) Kurang tidur ... penyakit." for "Kurang tidur ... penyakit seperti tekanan darah tinggi"); else 0."""
+    if not plain:
+        return 0
+    window = text[end:end + len(plain) + 2]
+    stripped = window.lstrip(" :-–—*")
+    lead = len(window) - len(stripped)
+    folded = stripped.casefold()
+    if folded.startswith(plain):
+        return lead + len(plain)
+    common = len(os.path.commonprefix([folded, plain]))
+    if common >= max(12, 0.6 * len(plain)):
+        cut = folded.rfind(" ", 0, common + 1) if common < len(folded) and folded[common:common + 1].isalnum() else common
+        return lead + max(cut, 0)
+    return 0
 
 
 @dataclass(frozen=True)
@@ -301,7 +313,7 @@ class _Mention:
     end: int  # after the option's text when it follows the label
 
 
-def _mentions(text: str, plain: tuple[str, ...], echo: set[int]) -> list[_Mention]:
+def _mentions(text: str, plain: tuple[str, ...], echo: set[int], not_question: bool = False) -> list[_Mention]:
     """Every label mention that is not part of an echoed option list, with its verdict."""
     out, n = [], len(plain)
     for m in _MENTION_RE.finditer(text):
@@ -313,9 +325,25 @@ def _mentions(text: str, plain: tuple[str, ...], echo: set[int]) -> list[_Mentio
             continue  # "A. " counts as a label only before that option's own text
         if label_start in echo:
             continue
-        verdict, end = _verdict(text, label_start, m.end(), plain[index])
+        verdict, end = _verdict(text, label_start, m.end(), plain[index], not_question=not_question)
         out.append(_Mention(index, verdict, label_start if m.lastindex == 8 else m.start(), end))
     return out
+
+
+def _without(text: str, mentions: list[_Mention]) -> str:
+    """The text without the mentioned labels and the option texts that follow them."""
+    out, at = [], 0
+    for m in mentions:
+        if m.start >= at:
+            out.append(text[at:m.start])
+            at = m.end
+    return " ".join(out) + " " + text[at:]
+
+
+def _marked_in_list(text: str) -> int | None:
+    """The one option of a list whose line ends with a verdict that it is right, "(D) ... (Correct)"."""
+    found = {LETTERS.index(next(g for g in m.groups() if g)) for m in _MARKED_LINE_RE.finditer(text)}
+    return found.pop() if len(found) == 1 else None
 
 
 def _coordinated(text: str, mentions: list[_Mention]) -> bool:
@@ -325,13 +353,31 @@ def _coordinated(text: str, mentions: list[_Mention]) -> bool:
 
 
 def _leading_label(text: str, plain: tuple[str, ...], echo: set[int]) -> int | None:
-    m = _LEADING_RE.match(text)
-    if not m or _WORD_NOT_LABEL_RE.match(text):
+    """The option whose label the output starts with; -1 when others are joined to it (several answers)."""
+    word = _LEADING_OPTION_WORD_RE.match(text)  # "La opción (B) describe con mayor precisión ...", "选项C ..."
+    m = _LEADING_RE.match(text, word.end()) if word else _LEADING_RE.match(text)
+    if not m or (not word and _WORD_NOT_LABEL_RE.match(text)):
         return None
     index = _index(m, len(plain))
     if index is None or m.start(m.lastindex) in echo:
         return None
-    return None if _verdict(text, m.start(m.lastindex), m.end(), plain[index])[0] == "neg" else index
+    verdict, end = _verdict(text, m.start(m.lastindex), m.end(), plain[index], final=True)
+    if verdict == "neg":
+        return None
+    joined = [o for o in _joined_options(text, end, plain) if o != index]
+    if joined or _concluded_otherwise(text, end, plain, index):
+        return -1  # "(A) x, (B) y, y (C) z", or "B) 20 [...] Do đó, tổng cộng là 9 + 1 = 10 cạnh": several
+    return index
+
+
+def _concluded_otherwise(text: str, start: int, plain: tuple[str, ...], index: int) -> bool:
+    """A conclusion sentence after `start` that ends on another option's own text, and not on this one's."""
+    for m in _CONCLUSION_SENTENCE_RE.finditer(text, start):
+        tail = _fold(m.group())
+        ends = {i for i, c in enumerate(_folded_choices(plain)) if c and _bounded(c).search(tail[-len(c) - 12:])}
+        if ends and index not in ends:
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=4096)  # the same options come back for every language and every model
@@ -361,7 +407,9 @@ def _match_choice_text(folded: str, folded_choices: tuple[str, ...]) -> int | No
             return i
     # A choice quoted or embedded in a longer answer. When one choice's text contains another's
     # ("1990" in "1990s"), the longer one explains the shorter match, so it wins.
-    found = [i for i, c in enumerate(folded_choices) if c and _bounded(c).search(folded)]
+    # A short number inside a longer text is a step of a calculation, not an answer ("3^{x^2+4x+4}" is no "2").
+    found = [i for i, c in enumerate(folded_choices) if c and _bounded(c).search(folded)
+             and not (_SHORT_NUMBER_RE.fullmatch(c) and len(folded) > 4 * len(c) + 12)]
     found = [i for i in found if not any(j != i and folded_choices[i] in folded_choices[j] for j in found)]
     if len(set(folded_choices[i] for i in found)) == 1:
         return found[0]

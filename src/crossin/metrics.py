@@ -290,6 +290,8 @@ def compute_metrics(
 
 # One option for at least this share of a language's items: the numbers measure that bias, not knowledge.
 DOMINANT_SHARE = 0.9
+# More than this share of a language's answers unread: accuracy and consistency are lower bounds.
+UNREAD_SHARE = 0.05
 
 
 def answer_warnings(results: dict) -> list[str]:
@@ -298,7 +300,9 @@ def answer_warnings(results: dict) -> list[str]:
 
     - one option chosen for >= 90% of a language's items: accuracy is the share of gold answers at that
       position and consistency measures the bias, not knowledge;
-    - kappa@3's 95% CI contains 0: the languages agree no more than their answer distributions alone predict.
+    - kappa@3's 95% CI contains 0: the languages agree no more than their answer distributions alone predict;
+    - more than UNREAD_SHARE of a language's answers unread (unparsed): they count as wrong, so accuracy and
+      consistency are lower bounds.
     """
     warnings = []
     n = int(results["n_sets"])
@@ -315,4 +319,9 @@ def answer_warnings(results: dict) -> list[str]:
     if ci is not None and ci[0] <= 0.0 <= ci[1]:
         warnings.append(f"kappa@3 {results['kappa']['3']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}] includes 0: the languages agree "
                         "no more than their answer distributions alone predict")
+    high = {lang: k / n for lang, k in results.get("unparsed", {}).items() if n and k / n > UNREAD_SHARE}
+    if high:
+        where = ", ".join(f"{lang} {share:.0%}" for lang, share in high.items())
+        warnings.append(f"unread answers above {UNREAD_SHARE:.0%} ({where}): they count as wrong, so accuracy and "
+                        "consistency are lower bounds")
     return warnings

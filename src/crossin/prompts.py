@@ -139,15 +139,17 @@ def mcq_instruction(question: str, choices, template=1, *, words: dict | None = 
 
 
 def format_mcq(question: str, choices, context: str | None = None, *, template=1, fmt: str = "alpaca",
-               tokenizer=None, words: dict | None = None, shots: list[tuple[str, str, str]] = ()) -> str:
+               tokenizer=None, words: dict | None = None, shots: list[tuple[str, str, str]] = (),
+               system: str | None = None, multiturn: bool = True) -> str:
     """The prompt for a multiple-choice item with lettered options (loglik and generate modes)."""
-    return _format_item(question, choices, context, template, fmt, tokenizer, words, shots)
+    return _format_item(question, choices, context, template, fmt, tokenizer, words, shots, system, multiturn)
 
 
 def format_cloze(question: str, context: str | None = None, *, template=1, fmt: str = "alpaca", tokenizer=None,
-                 words: dict | None = None, shots: list[tuple[str, str, str]] = ()) -> str:
+                 words: dict | None = None, shots: list[tuple[str, str, str]] = (), system: str | None = None,
+                 multiturn: bool = True) -> str:
     """The prompt an option's text is scored after (cloze mode)."""
-    return _format_item(question, None, context, template, fmt, tokenizer, words, shots)
+    return _format_item(question, None, context, template, fmt, tokenizer, words, shots, system, multiturn)
 
 
 def item_turn(question: str, choices, context: str | None, template=1, words: dict | None = None) -> tuple[str, str]:
@@ -157,30 +159,46 @@ def item_turn(question: str, choices, context: str | None, template=1, words: di
     return instruction, (context or "") if family == "crossin" else ""
 
 
-def _format_item(question, choices, context, template, fmt, tokenizer, words, shots) -> str:
+def _format_item(question, choices, context, template, fmt, tokenizer, words, shots, system=None,
+                 multiturn=True) -> str:
     instruction, input_ = item_turn(question, choices, context, template, words)
     cue = (words or prompt_words(None))["answer"] + ":"
-    return format_with_shots(instruction, input_, fmt=fmt, tokenizer=tokenizer, shots=shots, cue=cue)
+    return format_with_shots(instruction, input_, fmt=fmt, tokenizer=tokenizer, shots=shots, cue=cue, system=system,
+                             multiturn=multiturn)
 
 
-def format_with_shots(instruction: str, input: str = "", *, fmt: str = "alpaca", tokenizer=None,  # noqa: A002
-                      shots=(), cue: str | None = PLAIN_ANSWER_CUE) -> str:
-    """`format_instruction` preceded by solved examples (instruction, input, response), each in the same format.
-
-    chat: the examples are earlier user/assistant turns; alpaca and plain: each example is its prompt followed
-    by its response and a blank line. The plain format's answer cue is added unless the text ends with one
-    (or `cue` is None: a chat server's user turn).
-    """
-    if fmt == "chat" and shots:
-        if tokenizer is None or not getattr(tokenizer, "chat_template", None):
-            raise ValueError("prompt format 'chat' needs a tokenizer with a chat template")
-        messages = []
+def chat_messages(instruction: str, input: str = "", *, shots=(), system: str | None = None,  # noqa: A002
+                  multiturn: bool = True) -> list[dict]:
+    """The chat turns of an item: the system prompt (lm-eval's --system_instruction), then the solved examples as
+    earlier user/assistant turns (`multiturn`, lm-eval's --fewshot_as_multiturn) or inside the one user turn, each
+    followed by its response and a blank line, then the item."""
+    messages = [{"role": "system", "content": system}] if system else []
+    if multiturn:
         for s_instruction, s_input, response in shots:
             messages += [{"role": "user", "content": user_content(s_instruction, s_input)},
                          {"role": "assistant", "content": response}]
-        messages.append({"role": "user", "content": user_content(instruction, input)})
+        head = ""
+    else:
+        head = "".join(f"{user_content(si, sin)}\n{response}\n\n" for si, sin, response in shots)
+    return [*messages, {"role": "user", "content": head + user_content(instruction, input)}]
+
+
+def format_with_shots(instruction: str, input: str = "", *, fmt: str = "alpaca", tokenizer=None,  # noqa: A002
+                      shots=(), cue: str | None = PLAIN_ANSWER_CUE, system: str | None = None,
+                      multiturn: bool = True) -> str:
+    """`format_instruction` preceded by solved examples (instruction, input, response), each in the same format.
+
+    chat: the turns of `chat_messages` (a system prompt, the examples as earlier user/assistant turns or, with
+    `multiturn` off, inside the user turn); alpaca and plain: each example is its prompt followed by its response
+    and a blank line, after the system prompt and a blank line (as lm-eval writes it without a chat template). The
+    plain format's answer cue is added unless the text ends with one (or `cue` is None: a chat server's user turn).
+    """
+    if fmt == "chat" and (shots or system):
+        if tokenizer is None or not getattr(tokenizer, "chat_template", None):
+            raise ValueError("prompt format 'chat' needs a tokenizer with a chat template")
+        messages = chat_messages(instruction, input, shots=shots, system=system, multiturn=multiturn)
         return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-    head = ""
+    head = f"{system}\n\n" if system else ""
     for s_instruction, s_input, response in shots:
         prompt = _with_cue(format_instruction(s_instruction, s_input, fmt=fmt, tokenizer=tokenizer), fmt, cue)
         head += prompt + ("" if prompt[-1:].isspace() else " ") + response + "\n\n"
@@ -218,3 +236,20 @@ def tokenize_prompts(tokenizer, prompts) -> list[list[int]]:
                 out[i] = row
     return out
 
+
+
+# A server's chat turns, carried in a request's prompt string (so the eval cache keys on them like any prompt) when
+# they are more than one user turn: a system prompt or few-shot examples as turns. `decode_messages` reads it back.
+MESSAGES_PREFIX = "\x1echat-messages\x1e"
+
+
+def encode_messages(messages: list[dict]) -> str:
+    import json
+
+    return MESSAGES_PREFIX + json.dumps(messages, ensure_ascii=False)
+
+
+def decode_messages(prompt: str) -> list[dict] | None:
+    import json
+
+    return json.loads(prompt[len(MESSAGES_PREFIX):]) if prompt.startswith(MESSAGES_PREFIX) else None

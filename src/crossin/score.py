@@ -78,7 +78,7 @@ def read_text_items(path: str, bench: Benchmark) -> tuple[MatrixBuilder, list[It
         if text is not None or ("prediction" in obj and obj.get("choice") is None):
             # raw text is read by the extractor even when a choice is there too (a samples file read again)
             matrix.add(set_id, lang, None, line)
-            items.append(Item(f"{set_id}:{lang}", lang, text, tuple(item.choices)))
+            items.append(Item(f"{set_id}:{lang}", lang, text, tuple(item.choices), item.question))
         elif "choice" in obj and obj["choice"] is not None:
             matrix.add(set_id, lang, parse_choice(obj["choice"], len(item.choices), path=path, line=line), line)
         else:
@@ -117,12 +117,16 @@ def read_option_scores(path: str, bench: Benchmark) -> np.ndarray | None:
 
 
 def score_file(bench: Benchmark, predictions: str | Path, *, allow_missing: bool = False, only_complete: bool = False,
-               seed: int = 0, n_boot: int = 1000, extractor: ExtractorSpec | None = None) -> dict:
+               seed: int = 0, n_boot: int = 1000, extractor: ExtractorSpec | None = None,
+               readings: list | None = None) -> dict:
     """Results for a predictions file. `only_complete` scores just the sets with a prediction in every requested
     language (e.g. a run on the first N sets); `inputs.sets_left_out` counts the others. Raw texts are read by
-    `extractor` (default: crossin's); `extraction` records which, and its unparsed/ambiguous counts per language."""
+    `extractor` (default: crossin's); `extraction` records which, and its unparsed/ambiguous counts per language.
+    `readings`, when given, receives the (Item, Reading) of every raw text read (for `write_readings`)."""
     extractor = extractor or ExtractorSpec(seed=seed)
     cells, read = _read_cells(str(predictions), bench, extractor)
+    if readings is not None:
+        readings.extend(read)
     left_out = 0
     if only_complete:
         kept = [s for s in bench.sets if all((s.id, lang) in cells.cells for lang in bench.langs)]
@@ -145,3 +149,24 @@ def score_file(bench: Benchmark, predictions: str | Path, *, allow_missing: bool
     results["extraction"] = extraction_block(extractor, bench.langs,
                                              [(it.lang, r) for it, r in read if it.key.rsplit(":", 1)[0] in scored])
     return results
+
+
+def write_readings(path: Path, read: list) -> Path:
+    """samples.jsonl of `crossin score`: one line per raw text read, as `crossin eval` writes its samples: id, lang,
+    the text, the option read (`choice`, 0-based, null when none), and which rule or path read it (`read_by`: final,
+    leading, assertion, mention, text, seaeval, random, judge, cut_off, or "" when nothing was read), so that any
+    extractor can be audited (lm-eval's --log_samples habit)."""
+    from .io import write_jsonl
+    from .thinking import split_thinking
+
+    rows = []
+    for it, r in read:
+        set_id, lang = it.key.rsplit(":", 1)
+        row = {"id": set_id, "lang": lang, "prediction": it.output, "choice": r.choice, "read_by": r.rule,
+               "ambiguous": r.ambiguous}
+        thinking = split_thinking(it.output or "").thinking
+        if thinking or r.cut_off:
+            row["cut_off"] = r.cut_off
+        rows.append(row)
+    write_jsonl(path, rows)
+    return path

@@ -69,11 +69,49 @@ register_lazy("global-mmlu-dev", "crossin.benchmarks.multilingual:GLOBAL_MMLU_DE
 register_lazy("x-csqa", "crossin.benchmarks.multilingual:X_CSQA")
 
 
+DOWNLOAD = "the public download (Hugging Face Hub; XQuAD from its GitHub release), cached"
+
+
+def data_source(env: str | None, shared: Path | None, cache: Path | None = None) -> tuple[Path | None, str]:
+    """(data root, how it was chosen), the one order every command and the tests use: `$CROSSIN_DATA_DIR`, else
+    `shared/data` beside the checkout (developers, CI), else `cache` (the tests fetch into it) or None: each
+    benchmark is downloaded from its public source when first needed."""
+    if env:
+        return Path(env), "$CROSSIN_DATA_DIR"
+    if shared is not None and shared.is_dir():
+        return shared, "../shared/data"
+    if cache is not None:
+        return cache, "downloaded into the crossin cache"
+    return None, DOWNLOAD
+
+
+def checkout_shared_data() -> Path | None:
+    """`../shared/data` beside the source checkout crossin runs from; None for an installed package (its
+    site-packages has no pyproject.toml two levels up)."""
+    checkout = Path(__file__).resolve().parents[3]  # src/crossin/benchmarks/registry.py -> the checkout
+    return checkout.parent / "shared" / "data" if (checkout / "pyproject.toml").is_file() else None
+
+
+def current_data_source() -> tuple[Path | None, str]:
+    """`data_source` for this process; a `$CROSSIN_DATA_DIR` that does not exist is an error, not a silent
+    fall-through to a download."""
+    root, how = data_source(os.environ.get(DATA_DIR_ENV), checkout_shared_data())
+    if how == "$CROSSIN_DATA_DIR":
+        check_data_dir(root, f"${DATA_DIR_ENV}")
+    return root, how
+
+
 def default_data_dir() -> Path | None:
-    """$CROSSIN_DATA_DIR, or None (then the public copies are downloaded); set but missing is an error, not a
-    silent fall-through to a download."""
-    value = os.environ.get(DATA_DIR_ENV)
-    return check_data_dir(value, f"${DATA_DIR_ENV}") if value else None
+    """The local data root (see `data_source`), or None: the public copies are downloaded."""
+    return current_data_source()[0]
+
+
+def data_source_line(data_dir: str | os.PathLike | None = None) -> str:
+    """One line saying where a command's benchmark data comes from."""
+    if data_dir:
+        return f"data: {check_data_dir(data_dir)} (--data-dir)"
+    root, how = current_data_source()
+    return f"data: {root} ({how})" if root is not None else f"data: {how}"
 
 
 def check_data_dir(path: str | os.PathLike, what: str = "--data-dir") -> Path:
@@ -104,7 +142,8 @@ def load_benchmark(
     """Load a registered benchmark.
 
     Order of sources: an explicit `path` (a SeaEval-format JSONL file; for a benchmark published one file per
-    language, its folder), then `data_dir`, then `$CROSSIN_DATA_DIR`, then the Hugging Face Hub. `subset` selects
+    language, its folder), then `data_dir`, then `default_data_dir()` ($CROSSIN_DATA_DIR, ../shared/data beside the
+    checkout), then the Hugging Face Hub. `subset` selects
     one of the benchmark's subsets (global-mmlu: cs, ca; "all" or None: every set).
     """
     spec = get_spec(name)

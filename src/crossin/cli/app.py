@@ -123,11 +123,12 @@ def results_table(results: dict, title: str = "") -> Table:
         table.add_column(name, justify="right" if name else "left")
     acc, unparsed, dist = results["language_accuracy"], results.get("unparsed", {}), results["answer_distribution"]
     for lang in langs:
-        table.add_row(lang, f"{acc[lang]:.3f}", str(unparsed.get(lang, 0)), " ".join(str(x) for x in dist[lang]))
+        table.add_row(lang, f"{acc[lang]:.3f}", _unread(unparsed.get(lang, 0), results["n_sets"]),
+                      " ".join(str(x) for x in dist[lang]))
     ci = results.get("ci95", {})
     acc_ci = f" [{ci['accuracy'][0]:.3f}, {ci['accuracy'][1]:.3f}]" if "accuracy" in ci else ""
     table.add_row(Text("mean", style="bold"), Text.assemble((f"{results['accuracy']:.3f}", "bold"), acc_ci),
-                  str(sum(unparsed.values())),
+                  _unread(sum(unparsed.values()), results["n_sets"] * len(langs)),
                   "gold " + " ".join(str(x) for x in results["gold_distribution"]), end_section=True)
     table.add_row("", "consistency", "AC3", "kappa (chance-corrected)")
     for k in results["consistency"]:
@@ -145,11 +146,21 @@ def results_table(results: dict, title: str = "") -> Table:
     return table
 
 
+def _unread(count: int, total: int) -> str:
+    """The unread answers and their share, beside the accuracy they lower."""
+    return f"{count} ({count / total:.1%})" if total else str(count)
+
+
 def warning_lines(results: dict) -> str:
     """The run's answer warnings (crossin.metrics.answer_warnings) as caption lines under its numbers."""
     from ..metrics import answer_warnings
 
     found = results["warnings"] if "warnings" in results else answer_warnings(results)
+    if isinstance(results.get("extraction"), dict) and "texts" in results["extraction"]:
+        from ..extraction import extraction_warnings
+
+        found = [*found, *(w for w in extraction_warnings(results["extraction"]) if not w.startswith(
+            results["extraction"].get("extractor") or "-"))]  # the unread share is in answer_warnings already
     return "".join(f"\nwarning: {w}" for w in found)  # the consoles print without markup
 
 

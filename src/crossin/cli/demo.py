@@ -35,6 +35,7 @@ def demo(cfg: EvalConfig):
 
     Results go to <out>/gemma-3-270m/<bench>/, the report to <out>/report/.
     """
+    from ..benchmarks.registry import data_source_line
     from ..evaluate import run_eval
     from ..io import embedded_model_cache_dir
     from ..lmeval.results import RESULT_BLOCKS
@@ -51,6 +52,7 @@ def demo(cfg: EvalConfig):
                   f"mode; expected time about {seconds / 60:.0f} min on 2 idle CPU cores (longer on a shared machine, "
                   "less with a GPU" + ("" if converted else "; includes converting the model once") + ")",
                   highlight=False, soft_wrap=True)
+    console.print(data_source_line(), highlight=False, markup=False, soft_wrap=True)
     for name, results in run_eval(cfg, blocks=RESULT_BLOCKS).items():
         console.print(results_table(results, title=f"{name} · gemma-3-270m · {cfg.mode} · first {cfg.limit} sets"))
     build_report([cfg.out], f"{out}/report", title="crossin demo: gemma-3-270m")

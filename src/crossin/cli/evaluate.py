@@ -35,6 +35,10 @@ def eval_command(cfg: EvalConfig, quiet: bool = typer.Option(False, "--quiet", "
 
     check_eval_places(cfg)
     all_results = run_eval(cfg, progress=not quiet, blocks=RESULT_BLOCKS)
+    if not quiet and not cfg.bench_file:  # after the run: an error stays the one line
+        from ..benchmarks.registry import data_source_line
+
+        console.print(data_source_line(cfg.data_dir), highlight=False, markup=False, soft_wrap=True)
     for name, results in all_results.items():
         if "runs" in results:  # --template all
             console.print(templates_table(results, title=f"{name} · {cfg.model} · {cfg.mode} · every template"))

@@ -1,9 +1,16 @@
-"""`crossin export lm-eval`: the benchmarks as lm-evaluation-harness tasks (see crossin.lmeval.export)."""
+"""`crossin export lm-eval|merged|results`: the benchmarks as lm-evaluation-harness tasks (crossin.lmeval.export), a
+merged model folder (crossin.models.merge), eval results in the Hub's and Every Eval Ever's formats
+(crossin.report.export)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import typer
+
 from ..lmeval.export import ExportConfig
 from ..models.merge import MergedExportConfig
+from ..report.export import ResultsExportConfig
 from .app import console, export_app, user_errors
 from .options import config_options
 
@@ -37,3 +44,21 @@ def merged_command(cfg: MergedExportConfig) -> None:
                   soft_wrap=True)
     console.print(f"serve it: vllm serve {done['out']}   or   crossin serve --model {done['out']}", highlight=False,
                   soft_wrap=True)
+
+
+@export_app.command("results")
+@user_errors
+@config_options(ResultsExportConfig, skip=("dirs",), names={"out": ("-o",)})
+def results_command(cfg: ResultsExportConfig, folders: list[Path] = typer.Argument(
+        None, metavar="DIRS...", show_default=False, help="Eval result folders (<run>/<bench>/results.json), "
+        "experiment folders, or results.json files.")) -> None:
+    """Eval results for other tools: --format hf (a model repo's README.md model-index and .eval_results/*.yaml) or
+    every-eval-ever (records checked against its published schema)."""
+    from ..report.export import export_results
+
+    if folders:
+        cfg.dirs = [str(f) for f in folders]
+    written = export_results(cfg)
+    console.print(f"wrote {len(written)} files ({cfg.format}) to {cfg.out}", highlight=False)
+    for path in written:
+        console.print(f"  {path}", highlight=False)

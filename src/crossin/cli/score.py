@@ -38,10 +38,15 @@ class ScoreConfig:
     n_boot: int = arg(1000, min=1, max=MAX_N_BOOT, help="Bootstrap resamples.")
     extractor: str = arg("crossin", choices=EXTRACTORS, help="Who reads raw-text predictions: crossin, seaeval "
                                                              "(SeaEval's tiger-eval rule; its random fill seeded by "
-                                                             "--seed) or judge (an LLM: --judge-model, --judge-base-url).")
-    judge_model: str | None = arg(None, help="--extractor judge: openai:NAME on the judge server.")
-    judge_base_url: str | None = arg(None, help="--extractor judge: the OpenAI-compatible server URL, e.g. "
-                                                "http://127.0.0.1:8000/v1.")
+                                                             "--seed), judge (an LLM: --judge-model, --judge-base-url) "
+                                                             "or crossin+judge (the rules, then the judge for what "
+                                                             "they leave unread).")
+    judge_model: str | None = arg(None, help="--extractor judge or crossin+judge: openai:NAME on the judge server.")
+    judge_base_url: str | None = arg(None, help="--extractor judge or crossin+judge: the OpenAI-compatible server "
+                                                "URL, e.g. http://127.0.0.1:8000/v1.")
+    think_end_token: str | None = arg(None, help="A reasoning model's end-of-thinking token (like lm-eval's "
+                                                 "think_end_token), for delimiters crossin does not know; the "
+                                                 "thinking before it is never read as the answer.")
     show_disagreements: int = arg(0, min=0, max=100_000, help="Print up to N items that the crossin and seaeval "
                                                               "extractors read differently.")
 
@@ -49,7 +54,7 @@ class ScoreConfig:
         from ..extraction import ExtractorSpec
 
         return ExtractorSpec(name=self.extractor, seed=self.seed, judge_model=self.judge_model,
-                             judge_base_url=self.judge_base_url)
+                             judge_base_url=self.judge_base_url, think_end_token=self.think_end_token)
 
     def validate(self) -> None:
         """Every check of a score config, before any file is read."""
@@ -70,7 +75,8 @@ class ScoreConfig:
             (self.allow_missing and self.only_complete,
              "--allow-missing does nothing with --only-complete (only sets predicted in every language are scored); "
              "use one of them"),
-            (samples and (self.extractor != "crossin" or bool(self.show_disagreements)),
+            (samples and (self.extractor != "crossin" or bool(self.show_disagreements)
+                          or self.think_end_token is not None),
              "--extractor and --show-disagreements read raw-text predictions (--predictions); lm-eval samples "
              "carry lm-eval's own choice"),
         ])
@@ -124,8 +130,9 @@ def _score_predictions(cfg: ScoreConfig, predictions: Path, out: Path | None) ->
 
     benchmark = load_benchmark(cfg.bench, cfg.langs or "en,zh,es,vi", data_dir=cfg.data_dir, path=cfg.bench_file,
                                subset=cfg.subset)
+    readings: list = []
     results = score_file(benchmark, predictions, allow_missing=cfg.allow_missing, only_complete=cfg.only_complete,
-                         seed=cfg.seed, n_boot=cfg.n_boot, extractor=cfg.spec())
+                         seed=cfg.seed, n_boot=cfg.n_boot, extractor=cfg.spec(), readings=readings)
     console.print(results_table(results, title=f"{benchmark.name} ({predictions})"))
     _print_extraction(results["extraction"])
     if cfg.show_disagreements:
@@ -137,6 +144,11 @@ def _score_predictions(cfg: ScoreConfig, predictions: Path, out: Path | None) ->
     if out is not None:
         write_json(out, results)
         console.print(f"wrote {out}")
+        if readings:  # beside results.json, as crossin eval writes them: how each raw text was read
+            from ..score import write_readings
+
+            path = write_readings(out.parent / "samples.jsonl", readings)
+            console.print(f"wrote {path}", highlight=False)
 
 
 def _print_extraction(block: dict) -> None:
@@ -147,7 +159,12 @@ def _print_extraction(block: dict) -> None:
             f"{sum(block['unparsed'].values())} unparsed, {sum(block['ambiguous'].values())} ambiguous")
     if "random" in block:
         line += f", {sum(block['random'].values())} drawn at random (nothing read, or a tie; seed {block['seed']})"
-    console.print(line, highlight=False, markup=False)
+    if sum(block.get("cut_off", {}).values()):
+        line += f", {sum(block['cut_off'].values())} cut off inside the thinking"
+    if "read_by" in block:
+        line += (f"; read by the rules {sum(block['read_by']['rules'].values())}, by the judge "
+                 f"{sum(block['read_by']['judge'].values())}")
+    console.print(line, highlight=False, markup=False)  # its warnings are under the table (cli.app.warning_lines)
 
 
 def _print_disagreements(benchmark, predictions: Path, seed: int, limit: int) -> None:

@@ -11,7 +11,8 @@ from .options import config_options
 @app.command(
     "train",
     epilog="Order: defaults (the paper's) < --config YAML < flags. "
-           "Multi-GPU: accelerate launch --config_file configs/accelerate/ddp.yaml -m crossin train ...",
+           "Multi-GPU: accelerate launch --config_file <crossin>/experiment/accelerate/ddp.yaml -m crossin train ... "
+           "(README: Multi-GPU).",
 )
 @user_errors
 @config_options(TrainConfig)

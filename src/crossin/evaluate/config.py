@@ -35,6 +35,10 @@ class EvalConfig:
     prompt_lang: str = arg("en", choices=("en", "native"), help="Language of the prompt's instruction and labels (Question, Choices, Context, Answer): "
                                      "en, or native (each item's own language; template 1 and seaeval:1-5).")
     prompt_format: str = arg("alpaca", choices=PROMPT_FORMATS, help="Prompt formatter shared with training: alpaca, plain or chat.")
+    system_prompt: str | None = arg(None, help="A system prompt (lm-eval's --system_instruction): the chat's system turn with "
+                                    "--prompt-format chat (in process and for servers), else written before the prompt.")
+    fewshot_as_multiturn: bool = arg(True, help="--prompt-format chat: few-shot examples as earlier user/assistant turns "
+                                     "(lm-eval's --fewshot_as_multiturn); off: inside the one user turn.")
     limit: int | None = arg(None, min=1, help="Use only the first N sets of each benchmark.")
     batch_size: int | str = arg("auto", min=1, choices=("auto",), help="auto or a whole number: questions per forward pass (HF) or concurrent requests (OpenAI); `auto`: "
                                              "batches by a token budget sized for the device (HF), 8 requests (OpenAI).")
@@ -52,9 +56,12 @@ class EvalConfig:
     seed: int = arg(0, min=0, max=2**32 - 1, help="Seed recorded in the output and used for the bootstrap CIs (decoding is greedy).")
     n_boot: int = arg(1000, min=1, max=MAX_N_BOOT, help="Bootstrap resamples for the confidence intervals.")
     extractor: str = arg("crossin", choices=EXTRACTORS, help="Generate mode: who reads the answers: crossin, seaeval "
-                         "(SeaEval's rule, random fill seeded by --seed) or judge (an LLM: --judge-model, --judge-base-url).")
-    judge_model: str | None = arg(None, pattern=r"openai:\S+", help="--extractor judge: openai:NAME on the judge server.")
-    judge_base_url: str | None = arg(None, pattern=r"https?://\S+", help="--extractor judge: OpenAI-compatible server URL.")
+                         "(SeaEval's rule, random fill seeded by --seed), judge (an LLM: --judge-model, --judge-base-url) or "
+                         "crossin+judge (the rules, then the judge only for what they leave unread).")
+    judge_model: str | None = arg(None, pattern=r"openai:\S+", help="--extractor judge or crossin+judge: openai:NAME on the judge server.")
+    judge_base_url: str | None = arg(None, pattern=r"https?://\S+", help="--extractor judge or crossin+judge: OpenAI-compatible server URL.")
+    think_end_token: str | None = arg(None, help="Generate mode: a reasoning model's end-of-thinking token (like lm-eval's "
+                                      "think_end_token) for delimiters crossin does not know; the thinking is never read as the answer.")
     subset: str = arg("all", choices=("all", "cs", "ca"), help="Global-MMLU's culturally sensitive (cs) or agnostic (ca) "
                                                              "questions only; all: every question, with each subset's metrics too.")
 
@@ -66,7 +73,7 @@ class EvalConfig:
         check_fields(self)
         check_prompt_options(self)
         check_spec(extractor_spec(self))
-        if self.extractor != "crossin" and self.mode != "generate":
+        if (self.extractor != "crossin" or self.think_end_token is not None) and self.mode != "generate":
             raise CrossinError(f"--extractor {self.extractor} reads generated text: it needs --mode generate")
         check_combinations(self)  # options that would change nothing together
         check_sources(self)
@@ -76,7 +83,8 @@ def extractor_spec(config: EvalConfig):
     from ..extraction import ExtractorSpec
 
     return ExtractorSpec(name=config.extractor, seed=config.seed, judge_model=config.judge_model,
-                         judge_base_url=config.judge_base_url, cache_dir=config.cache_dir, no_cache=config.no_cache)
+                         judge_base_url=config.judge_base_url, cache_dir=config.cache_dir, no_cache=config.no_cache,
+                         think_end_token=config.think_end_token)
 
 
 def check_prompt_options(config: EvalConfig) -> None:
@@ -137,6 +145,9 @@ def check_combinations(config: EvalConfig) -> None:
     templates = templates_to_run(config.template)
     crossin_beyond_1 = [t for t in templates if parse_template(t)[0] == "crossin" and parse_template(t)[1] != 1]
     refuse_no_ops([
+        (not config.fewshot_as_multiturn and (config.prompt_format != "chat" or not config.num_fewshot),
+         "--no-fewshot-as-multiturn changes nothing without --prompt-format chat and --num-fewshot (the examples "
+         "are turns only in a chat)"),
         (config.mode == "cloze" and config.circular,
          "--circular changes nothing in cloze mode (the prompt does not list the options, so their order cannot "
          "matter); drop it, or use --mode loglik or generate"),

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from ..errors import CrossinError
 from ..threads import map_concurrent
+from ..prompts import decode_messages
 from ..models.openai_api import (RequestRejected, chat_completion, completion, echo_logprobs, get_json, redact_url,
                                  tokenize)
 from .backend import GenerationKwargs, Loglik, OnBatch, cut_at_stop
@@ -190,7 +191,8 @@ class OpenAIBackend:
         if not self.chat:
             return cut_at_stop(completion(url, self.model_name, context, **common), kw.until)
         try:
-            text = chat_completion(url, self.model_name, [{"role": "user", "content": context}], **common)
+            messages = decode_messages(context) or [{"role": "user", "content": context}]
+            text = chat_completion(url, self.model_name, messages, **common)
         except RequestRejected as e:
             if "chat template" in str(e).lower():
                 raise CrossinError(f"{redact_url(url)} has no chat template for {self.model_name} (a base model?): "

@@ -16,7 +16,7 @@ from ..benchmarks import MCQ, Benchmark, ParallelSet, load_benchmark
 from ..errors import CrossinError
 from ..letters import LETTERS
 from .scoring import rotate
-from ..prompts import (family_templates, format_cloze, format_mcq, format_with_shots, item_turn, prompt_words,
+from ..prompts import (chat_messages, encode_messages, family_templates, format_cloze, format_mcq, format_with_shots, item_turn, prompt_words,
                        template_name)
 
 ALL_TEMPLATES = "all"
@@ -56,21 +56,25 @@ def fewshot_sets(pool: list[ParallelSet], k: int, seed: int, exclude: str) -> li
 
 
 def build_prompt(item: MCQ, mode: str, *, template=1, prompt_format: str = "alpaca", tokenizer=None, lang: str | None = None,
-                 prompt_lang: str = "en", shots: list[MCQ] = ()) -> str:
+                 prompt_lang: str = "en", shots: list[MCQ] = (), system: str | None = None,
+                 multiturn: bool = True) -> str:
     words = prompt_words(lang, prompt_lang)
     turns = [(*item_turn(s.question, None if mode == "cloze" else s.choices, s.context, template, words), shot_response(s, mode))
              for s in shots]
     if mode == "cloze":
         return format_cloze(item.question, item.context, template=template, fmt=prompt_format, tokenizer=tokenizer,
-                            words=words, shots=turns)
+                            words=words, shots=turns, system=system, multiturn=multiturn)
     return format_mcq(item.question, item.choices, item.context, template=template, fmt=prompt_format, tokenizer=tokenizer,
-                      words=words, shots=turns)
+                      words=words, shots=turns, system=system, multiturn=multiturn)
 
 
 def build_requests(bench: Benchmark, mode: str, *, template=1, prompt_format: str = "alpaca", tokenizer=None,
                    rotations: Callable[[int], list[int]] = lambda n: [0], api: bool = False, prompt_lang: str = "en",
-                   num_fewshot: int = 0, fewshot_pool: list[ParallelSet] | None = None, seed: int = 0) -> list[Request]:
-    """`fewshot_pool`: the sets examples are drawn from (default: the benchmark's own; pass the unlimited list)."""
+                   num_fewshot: int = 0, fewshot_pool: list[ParallelSet] | None = None, seed: int = 0,
+                   system: str | None = None, multiturn: bool = True) -> list[Request]:
+    """`fewshot_pool`: the sets examples are drawn from (default: the benchmark's own; pass the unlimited list).
+    `system`, `multiturn`: the chat protocol (a system prompt; few-shot examples as turns), in process and for a
+    server alike: a server's generate requests carry their turns (`prompts.encode_messages`)."""
     requests = []
     pool = fewshot_pool if fewshot_pool is not None else bench.sets
     for pset in bench.sets:
@@ -85,10 +89,16 @@ def build_requests(bench: Benchmark, mode: str, *, template=1, prompt_format: st
                     turns = [(*item_turn(s.question, s.choices, s.context, template, words), shot_response(s, mode))
                              for s in shots]
                     instruction, input_ = item_turn(item.question, item.choices, item.context, template, words)
-                    prompt = format_with_shots(instruction, input_, fmt="plain", shots=turns, cue=None)
+                    if mode == "generate" and (system or (multiturn and turns)):
+                        prompt = encode_messages(chat_messages(instruction, input_, shots=turns, system=system,
+                                                               multiturn=multiturn))
+                    else:
+                        prompt = format_with_shots(instruction, input_, fmt="plain", shots=turns, cue=None,
+                                                   system=system)
                 else:
                     prompt = build_prompt(item, mode, template=template, prompt_format=prompt_format, tokenizer=tokenizer,
-                                          lang=lang, prompt_lang=prompt_lang, shots=shots)
+                                          lang=lang, prompt_lang=prompt_lang, shots=shots, system=system,
+                                          multiturn=multiturn)
                 requests.append(Request(pset.id, lang, rotation, prompt, item.choices))
     return requests
 

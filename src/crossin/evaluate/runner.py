@@ -183,8 +183,9 @@ def _run_one(config: EvalConfig, name: str, session: _Session, subfolder: str = 
     spec = extractor_spec(config)
     readings = []
     if config.mode == "generate":
-        items = [Item(f"{r.set_id}:{r.lang}" + (f":r{r.rotation}" if r.rotation else ""), r.lang, v, tuple(r.options))
-                 for r, v in zip(requests, values)]
+        sets = bench.by_id()
+        items = [Item(f"{r.set_id}:{r.lang}" + (f":r{r.rotation}" if r.rotation else ""), r.lang, v, tuple(r.options),
+                      sets[r.set_id].items[r.lang].question) for r, v in zip(requests, values)]
         readings = read_items(spec, items, progress=session.progress)
     samples, matrix = _samples(config, bench, _answers(config, requests, values, readings), circular)
     results = _scored(config, bench, samples, matrix, circular)
@@ -213,7 +214,7 @@ def _requests(config: EvalConfig, bench: Benchmark, pool, session: _Session, cir
         return build_requests(bench, config.mode, template=config.template, prompt_format=config.prompt_format,
                               tokenizer=session.tokenizer, rotations=rotations, api=session.api,
                               prompt_lang=config.prompt_lang, num_fewshot=config.num_fewshot, fewshot_pool=pool,
-                              seed=config.seed)
+                              seed=config.seed, system=config.system_prompt, multiturn=config.fewshot_as_multiturn)
     except ValueError as e:  # e.g. --prompt-format chat with a tokenizer that has no chat template
         raise CrossinError(f"{config.model}: {e}") from None
 
@@ -229,6 +230,7 @@ def _answers(config: EvalConfig, requests: list[Request], values: list, readings
             picked = readings[k].choice
             entry["output"] = value
             entry["choice"] = None if picked is None else (picked + r.rotation) % len(r.options)
+            entry["read_by"] = readings[k].rule  # which rule or path read it ("" when nothing was)
         else:
             original = unrotate_scores(value, r.rotation)
             entry["option_scores"] = original
@@ -254,6 +256,7 @@ def _samples(config: EvalConfig, bench: Benchmark, answers: tuple[dict, dict],
             if config.mode == "generate":
                 sample["output"] = entries[0]["output"]
                 sample["prediction"] = entries[0]["output"] if not circular else None
+                sample["read_by"] = entries[0]["read_by"] if not circular else None
             else:
                 n = len(entries[0]["option_scores"])
                 # Circular: the mean over rotations; each rotation's own scores are under "rotations".
@@ -271,7 +274,9 @@ def _scored(config: EvalConfig, bench: Benchmark, samples: list[dict], matrix: M
     """The metrics and what the run was: its settings, the answer-language check (generate), the versions."""
     extra = {"model": config.model, "adapter": config.adapter, "mode": config.mode, "circular": circular,
              "template": config.template, "prompt_format": config.prompt_format, "num_fewshot": config.num_fewshot,
-             "prompt_lang": config.prompt_lang, "source": bench.meta.get("source")}
+             "prompt_lang": config.prompt_lang, "source": bench.meta.get("source"),
+             "chat_protocol": {"chat_template": config.prompt_format == "chat", "system_prompt": config.system_prompt,
+                               "fewshot_as_multiturn": config.fewshot_as_multiturn}}
     if config.mode == "cloze":
         extra["cloze_norm"] = config.cloze_norm
     pred = matrix.build([s.id for s in bench.sets], list(bench.langs), [s.gold for s in bench.sets]).pred
@@ -281,7 +286,7 @@ def _scored(config: EvalConfig, bench: Benchmark, samples: list[dict], matrix: M
     if config.mode == "generate":
         from ..answer_lang import answer_language_of_samples
 
-        results["answer_language"] = answer_language_of_samples(samples, bench.langs)
+        results["answer_language"] = answer_language_of_samples(samples, bench.langs, config.think_end_token)
     results["seed"] = config.seed
     results["versions"] = {**results["versions"], **package_versions("torch", "transformers", "peft")}
     return results

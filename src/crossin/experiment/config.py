@@ -56,7 +56,7 @@ class ExecutorConfig:
                                            "allows); ray: Ray decides from each run's resources.")
     gpus_per_run: int = arg(0, min=0, help="GPUs per run; more than 1 trains through `accelerate launch` (data parallel).")
     accelerate_config: str = arg("ddp", help="accelerate config for gpus_per_run > 1: ddp, zero2, zero3 "
-                                             "(configs/accelerate/NAME.yaml) or a YAML file.")
+                                             "(shipped in crossin/experiment/accelerate/) or a YAML file.")
     cpus_per_run: int = arg(4, min=1, help="CPU cores per run (Slurm cpus-per-task, Ray num_cpus).")
     mem_gb: int = arg(0, min=0, help="slurm: memory per job in GB (0: the partition's default).")
     time_min: int = arg(24 * 60, min=1, help="slurm: time limit per job in minutes; a job that reaches it is requeued "

@@ -123,6 +123,11 @@ def run_steps(cfg: ExperimentConfig, run: Run, out: Path, folder: Path, state: d
     missing = [b for b in bench_names(cfg) if not (folder / "eval" / b / RESULTS_FILE).exists()]
     if missing:
         raise CrossinError(f"evaluation wrote no results for {', '.join(missing)}", path=str(folder / "eval"))
+    if adapter is not None:
+        from ..publish.card import add_results_to_card
+        from ..report.loading import find_runs
+
+        add_results_to_card(adapter, find_runs([folder / "eval"]))  # the adapter's model card gets its model-index
     save()
 
 

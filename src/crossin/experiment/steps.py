@@ -67,6 +67,7 @@ def train_config(cfg: ExperimentConfig, run: Run, data_dir: Path, out: Path):
 
     values: dict[str, Any] = {**cfg.train, **run.arm.train}
     values.update(model=cfg.model, data=str(data_dir), out=str(out), seed=run.seed)
+    values.setdefault("run_name", f"{cfg.name}/{run.name}")  # runs of one experiment group in the tracker
     # Continue an interrupted training run from its last checkpoint instead of starting over.
     values.setdefault("resume", (out / "checkpoints").is_dir() and any((out / "checkpoints").iterdir()))
     return build_config(TrainConfig, cfg.train_config, values)
@@ -106,11 +107,11 @@ def eval_config(cfg: ExperimentConfig, run: Run, adapter: Path | None, out: Path
     return build_config(EvalConfig, None, values)
 
 
-ACCELERATE_CONFIGS = Path(__file__).resolve().parents[3] / "configs" / "accelerate"
+ACCELERATE_CONFIGS = Path(__file__).resolve().parent / "accelerate"  # package data (pyproject: package-data)
 
 
 def accelerate_config_file(name: str) -> Path:
-    """ddp / zero2 / zero3 (the repository's configs/accelerate/NAME.yaml) or a path to an accelerate config."""
+    """ddp / zero2 / zero3 (shipped with the package: experiment/accelerate/NAME.yaml) or a path to a config."""
     path = Path(name) if name.endswith((".yaml", ".yml")) else ACCELERATE_CONFIGS / f"{name}.yaml"
     if not path.is_file():
         raise CrossinError(f"accelerate_config: {path} not found (ddp, zero2, zero3 or a YAML file)")

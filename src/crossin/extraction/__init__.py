@@ -6,7 +6,8 @@ both read answers with it, and its judge talks to an OpenAI-compatible server (`
 """
 
 from .extractors import (EXTRACTORS, OPENAI_PREFIX, ExtractorSpec, Item, check_spec, disagreements, extraction_block,
+                         extraction_warnings,
                          read_items, version)
 
 __all__ = ["EXTRACTORS", "OPENAI_PREFIX", "ExtractorSpec", "Item", "check_spec", "disagreements", "extraction_block",
-           "read_items", "version"]
+           "extraction_warnings", "read_items", "version"]

@@ -1,10 +1,18 @@
-"""PEFT adapter files with a tied matrix stored once.
+"""PEFT adapter files, in PEFT's own layout by default.
 
-Gemma ties `embed_tokens` and `lm_head`; PEFT (with `ensure_weight_tying`) trains them as one matrix but writes it
-under both names, and its loader needs both keys. For the embedded model that copy is 670 MB of a 1.4 GB adapter.
-We write each tensor once and record the dropped names in the safetensors metadata (`crossin_tied`:
-{dropped name: kept name}); reading the file puts the names back, pointing at the same tensor. Adapters without
-that record (written by PEFT itself) load through PEFT unchanged.
+Two forms (`--adapter-format`):
+
+- `peft` (default): `adapter_config.json` + `adapter_model.safetensors` exactly as PEFT writes them, every tensor under
+  every name PEFT's loader asks for. `PeftModel.from_pretrained`, vLLM's LoRA loader (for the modules it serves) and
+  the Hub read it unchanged.
+- `tied-once`: Gemma ties `embed_tokens` and `lm_head`; PEFT (with `ensure_weight_tying`) trains them as one matrix but
+  writes it under both names (for the embedded model that copy is 670 MB of a 1.4 GB adapter). This form writes each
+  tensor once, to `adapter_model.tied-once.safetensors` (a name PEFT and vLLM do not look for, so they stop with an
+  error, PEFT's naming the folder, instead of loading a file with a key missing), and records the dropped names in its metadata
+  (`crossin_tied`: {dropped name: kept name}). Only crossin reads it (`load_adapter`, `crossin serve`, `export
+  merged`, which gives a standard model folder).
+
+Older crossin adapters wrote the tied-once form under the standard name; `tied_copies` finds the record there too.
 """
 
 from __future__ import annotations
@@ -18,12 +26,14 @@ from pathlib import Path
 
 from ..io import atomic_write_text, normal_mode
 
-WEIGHTS_FILE = "adapter_model.safetensors"
+WEIGHTS_FILE = "adapter_model.safetensors"  # PEFT's name
+TIED_ONCE_FILE = "adapter_model.tied-once.safetensors"  # crossin's compact form
 TIED_KEY = "crossin_tied"
+ADAPTER_FORMATS = ("peft", "tied-once")
 
 
-def save_adapter_weights(peft_model, folder: Path, adapter_name: str = "default") -> None:
-    """adapter_config.json + adapter_model.safetensors, each shared tensor written once."""
+def save_adapter_weights(peft_model, folder: Path, adapter_name: str = "default", *, form: str = "peft") -> None:
+    """adapter_config.json + the weights: PEFT's file (`peft`) or each shared tensor once (`tied-once`)."""
     from peft import get_peft_model_state_dict
     from safetensors.torch import save_file
 
@@ -41,10 +51,18 @@ def save_adapter_weights(peft_model, folder: Path, adapter_name: str = "default"
             copies[name] = kept[where]
         else:
             kept[where] = name
-    weights = {k: v.contiguous() for k, v in state.items() if k not in copies}
-    save_file(weights, str(folder / WEIGHTS_FILE), metadata={"format": "pt", TIED_KEY: json.dumps(copies, sort_keys=True)})
-    canonical_header(folder / WEIGHTS_FILE)
-    (folder / WEIGHTS_FILE).chmod(normal_mode())  # safetensors creates it private (0600)
+    if form == "tied-once":
+        weights = {k: v.contiguous() for k, v in state.items() if k not in copies}
+        metadata = {"format": "pt", TIED_KEY: json.dumps(copies, sort_keys=True)}
+        path, stale = folder / TIED_ONCE_FILE, folder / WEIGHTS_FILE
+    else:  # safetensors refuses tensors sharing memory: each tied name gets its own copy, as PEFT saves them
+        weights = {k: v.detach().clone().contiguous() if k in copies else v.contiguous() for k, v in state.items()}
+        metadata = {"format": "pt"}
+        path, stale = folder / WEIGHTS_FILE, folder / TIED_ONCE_FILE
+    stale.unlink(missing_ok=True)  # a folder holds one form (a checkpoint folder saved again)
+    save_file(weights, str(path), metadata=metadata)
+    canonical_header(path)
+    path.chmod(normal_mode())  # safetensors creates it private (0600)
     config = copy.deepcopy(peft_model.peft_config[adapter_name])
     config.inference_mode = True
     config.save_pretrained(str(folder))
@@ -70,11 +88,22 @@ def canonical_header(path: Path) -> None:
         f.write(text + b" " * (size - len(text)))  # safetensors pads its header with spaces too
 
 
+def weights_file(folder: Path) -> Path:
+    """The folder's weights file: the tied-once one if present, else PEFT's."""
+    compact = Path(folder) / TIED_ONCE_FILE
+    return compact if compact.exists() else Path(folder) / WEIGHTS_FILE
+
+
+def is_tied_once(folder: Path) -> bool:
+    """Whether only crossin can read the folder's weights (the tied-once form, either file name)."""
+    return (Path(folder) / TIED_ONCE_FILE).exists() or bool(tied_copies(folder))
+
+
 def tied_copies(folder: Path) -> dict[str, str]:
     """{dropped name: kept name} recorded by `save_adapter_weights`; {} for any other adapter."""
     from safetensors import safe_open
 
-    path = Path(folder) / WEIGHTS_FILE
+    path = weights_file(folder)
     if not path.exists():
         return {}
     with safe_open(str(path), framework="pt") as f:
@@ -85,7 +114,7 @@ def read_adapter_weights(folder: Path) -> dict:
     """The adapter's tensors under every name PEFT expects (tied names share one tensor)."""
     from safetensors.torch import load_file
 
-    weights = load_file(str(Path(folder) / WEIGHTS_FILE))
+    weights = load_file(str(weights_file(folder)))
     for name, source in tied_copies(folder).items():
         weights[name] = weights[source]
     return weights
@@ -101,7 +130,7 @@ def set_adapter_weights(peft_model, folder: Path, adapter_name: str = "default")
         from ..errors import CrossinError
 
         raise CrossinError(f"adapter weights do not fit the model: missing {missing[:3]}, "
-                           f"unexpected {result.unexpected_keys[:3]}", path=str(Path(folder) / WEIGHTS_FILE))
+                           f"unexpected {result.unexpected_keys[:3]}", path=str(weights_file(folder)))
 
 
 @contextlib.contextmanager
@@ -121,11 +150,11 @@ def quiet_checkpointing_deprecation():
 
 
 def load_adapter(model, folder: Path, *, trainable: bool = False):
-    """`PeftModel.from_pretrained`, also for adapters that store a tied matrix once."""
+    """`PeftModel.from_pretrained`, also for tied-once adapters."""
     from peft import PeftConfig, PeftModel, get_peft_model
 
     with quiet_checkpointing_deprecation():
-        if not tied_copies(folder):
+        if not is_tied_once(folder):
             return PeftModel.from_pretrained(model, str(folder), is_trainable=trainable)
         config = PeftConfig.from_pretrained(str(folder))
         config.inference_mode = not trainable

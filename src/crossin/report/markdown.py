@@ -114,10 +114,12 @@ def _table_section(table: dict, names: list[str], benches: list[str], by: dict[t
             for warning in cell.get("warnings", []):
                 warned.append(f"{name} on {bench}: {warning}.")
                 marks += f" **warning {len(warned)}**"
-            row += f" {' '.join(map(str, cell.get('answers', [])))}{marks} |"
+            unread = f" (unread {cell['unread_share']:.1%})" if cell.get("unread_share") else ""
+            row += f" {' '.join(map(str, cell.get('answers', [])))}{unread}{marks} |"
         lines.append(row)
     if warned:
-        lines += ["", "Answers are the choices per option (A B C D ...) over all languages. Warnings:", ""]
+        lines += ["", "Answers are the choices per option (A B C D ...) over all languages, and the share of answers "
+                  "no option was read from (unread: counted as wrong). Warnings:", ""]
         lines += [f"{i}. {w}" for i, w in enumerate(warned, 1)]
     return lines
 

@@ -35,6 +35,8 @@ def build_table(names: list[str], benches: list[str], by: dict[tuple[str, str], 
         # Beside the numbers: what the model answered, and why the numbers may mean nothing.
         table[name][bench]["answers"] = [int(sum(c)) for c in zip(*r.results["answer_distribution"].values())]
         table[name][bench]["warnings"] = r.results.get("warnings") or answer_warnings(r.results)
+        unread = sum(r.results.get("unparsed", {}).values())  # answers no option was read from (count as wrong)
+        table[name][bench]["unread_share"] = unread / max(r.results["n_sets"] * len(r.results["languages"]), 1)
         table[name][bench]["n_sets"] = r.results["n_sets"]
         table[name][bench]["languages"] = r.results["languages"]
     return table

@@ -22,13 +22,13 @@ def add_named_adapters(model, adapters: dict[str, str]):
     """A PeftModel holding each adapter under its served name (crossin's tied-storage format and PEFT's own)."""
     from peft import PeftConfig, PeftModel, get_peft_model
 
-    from ..models.adapter import quiet_checkpointing_deprecation, set_adapter_weights, tied_copies
+    from ..models.adapter import is_tied_once, quiet_checkpointing_deprecation, set_adapter_weights
 
     peft_model = None
     with quiet_checkpointing_deprecation():  # library notices that are not the user's to act on
         for name, folder in adapters.items():
             try:
-                if tied_copies(Path(folder)):
+                if is_tied_once(Path(folder)):
                     config = PeftConfig.from_pretrained(folder)
                     config.inference_mode = True
                     if peft_model is None:

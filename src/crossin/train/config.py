@@ -13,6 +13,8 @@ from ..config import arg, check_fields, differs, refuse_no_ops
 from ..errors import CrossinError
 from ..dtypes import DTYPES
 from ..prompts import PROMPT_FORMATS
+from ..models.adapter import ADAPTER_FORMATS
+TRACKERS = ("none", "tensorboard", "wandb", "trackio")  # TrainingArguments.report_to values crossin tests or documents
 
 PAPER_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 PAPER_MODULES_TO_SAVE = ["embed_tokens", "lm_head"]
@@ -126,6 +128,14 @@ class TrainConfig:
     save_steps: int = arg(100, min=1, help="Optimizer steps between checkpoints (for --resume).")
     save_total_limit: int = arg(2, min=1, help="Checkpoints kept (older ones are deleted).")
     resume: bool = arg(False, help="Continue from the last checkpoint in <out>/checkpoints.")
+    adapter_format: str = arg("peft", choices=ADAPTER_FORMATS, help="Adapter files: peft (PEFT's own, read by "
+                              "PeftModel.from_pretrained, vLLM and the Hub) or tied-once (a tied embedding matrix "
+                              "stored once, half the size with trained embeddings; only crossin reads it).")
+    report_to: str = arg("none", choices=TRACKERS, help="Experiment tracker for the training logs (TRL's report_to): "
+                         "tensorboard writes <out>/tensorboard/<run_name>/; wandb and trackio use their own settings "
+                         "(WANDB_MODE=offline etc.).")
+    run_name: str = arg("", help="The run's name in the tracker (default: the --out folder's name); an experiment "
+                        "names each run <experiment>/<arm>/seed<seed>.")
     # (a lambda: sft_problem, defined below the class, reads its fields)
     sft: dict = arg({}, valid=lambda sft: sft_problem(sft), help="Any other trl.SFTConfig field (TrainingArguments' included), passed through unchanged "
                              "(YAML), e.g. {neftune_noise_alpha: 5, logging_first_step: true}.")
@@ -134,6 +144,8 @@ class TrainConfig:
         """Every check of a training config, before the model or the data loads (for configs made in code too)."""
         check_fields(self)
         self.check_combinations()
+        if tracker_problem(self.report_to):
+            raise CrossinError(f"report_to: {tracker_problem(self.report_to)}")
         if not self.data:
             raise CrossinError("no training data given (--data)")
         if not self.out:
@@ -160,6 +172,16 @@ class TrainConfig:
              f"--save-total-limit does nothing: --save-steps {self.save_steps} is past --max-steps "
              f"{self.max_steps}, so no checkpoint is written"),
         ])
+
+
+def tracker_problem(name: str) -> str | None:
+    """A tracker whose package is not installed fails now, not after the model has loaded."""
+    import importlib.util
+
+    packages = {"tensorboard": ("tensorboard", "tensorboardX"), "wandb": ("wandb",), "trackio": ("trackio",)}
+    if name in packages and not any(importlib.util.find_spec(p) for p in packages[name]):
+        return f"{name} is not installed (pip install {packages[name][0]})"
+    return None
 
 
 def sft_problem(sft: dict) -> str | None:

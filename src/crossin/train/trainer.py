@@ -151,21 +151,23 @@ def resolve_loss_impl(loss_impl: str) -> str:
 
 
 def adapter_saving(base):
-    """`base` (a transformers Trainer class) whose checkpoints hold the tied matrix once and no tokenizer (the base
-    model's, unchanged); every method's trainer is one."""
-    from ..models.adapter import save_adapter_weights, set_adapter_weights, tied_copies
+    """`base` (a transformers Trainer class) whose checkpoints are in the run's adapter form and without the
+    tokenizer (the base model's, unchanged); every method's trainer is one."""
+    from ..models.adapter import is_tied_once, save_adapter_weights, set_adapter_weights
 
     class AdapterTrainer(base):
+        adapter_format = "peft"  # build_trainer sets the config's
+
         def _save(self, output_dir=None, state_dict=None):
             from peft import PeftModel
 
             if state_dict is not None or not isinstance(self.model, PeftModel):  # sharded training: gathered state
                 return super()._save(output_dir, state_dict)
             if self.args.should_save:
-                save_adapter_weights(self.model, Path(output_dir or self.args.output_dir))
+                save_adapter_weights(self.model, Path(output_dir or self.args.output_dir), form=self.adapter_format)
 
         def _load_from_checkpoint(self, resume_from_checkpoint, model=None):
-            if not tied_copies(Path(resume_from_checkpoint)):
+            if not is_tied_once(Path(resume_from_checkpoint)):
                 return super()._load_from_checkpoint(resume_from_checkpoint, model)
             set_adapter_weights(model or self.model, Path(resume_from_checkpoint))
 
@@ -240,7 +242,8 @@ def sft_arguments(cfg: TrainConfig, sft_cls) -> dict:
 
     names = {f.name for f in dataclasses.fields(sft_cls)}
     passed = {SFT_NAMES.get(k, k): v for k, v in config_to_dict(cfg).items() if SFT_NAMES.get(k, k) in names}
-    chosen = {"report_to": "none", "disable_tqdm": False, "dataloader_num_workers": 0,
+    passed["run_name"] = cfg.run_name or Path(cfg.out or "crossin-train").resolve().name
+    chosen = {"disable_tqdm": False, "dataloader_num_workers": 0,
               "dataloader_pin_memory": torch.cuda.is_available()}
     precision = resolve_precision(cfg.precision)
     device_batch, accum = accumulation(cfg, world_size())
@@ -280,26 +283,36 @@ def build_trainer(cfg: TrainConfig, model=None, tokenizer=None, dataset=None, ca
     if cfg.method != "sft":
         from .preference import preference_trainer
 
-        return preference_trainer(cfg, model, tokenizer, dataset, peft_config, ref_model, callbacks,
-                                  base_arguments=lambda cls: sft_arguments(cfg, cls), saving=adapter_saving)
-    from trl import SFTConfig
+        trainer = preference_trainer(cfg, model, tokenizer, dataset, peft_config, ref_model, callbacks,
+                                     base_arguments=lambda cls: sft_arguments(cfg, cls), saving=adapter_saving)
+        args = trainer.args
+    else:
+        from trl import SFTConfig
 
-    args = SFTConfig(**sft_arguments(cfg, SFTConfig))
-    trainer_cls = _trainer_class(resolve_loss_impl(cfg.loss_impl))
-    trainer = trainer_cls(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
-                         peft_config=peft_config, callbacks=list(callbacks))
+        args = SFTConfig(**sft_arguments(cfg, SFTConfig))
+        trainer_cls = _trainer_class(resolve_loss_impl(cfg.loss_impl))
+        trainer = trainer_cls(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                              peft_config=peft_config, callbacks=list(callbacks))
+    trainer.adapter_format = cfg.adapter_format
+    for callback in trainer.callback_handler.callbacks:  # TensorBoard: beside the run's other logs, one folder a run
+        if type(callback).__name__ == "TensorBoardCallback" and callback.logging_dir is None:
+            callback.logging_dir = str(Path(cfg.out or "crossin-train") / "tensorboard" / args.run_name)
     return trainer
 
 
-def save_adapter(trainer, target: Path) -> None:
+def save_adapter(trainer, target: Path, record: dict | None = None) -> None:
     """Save the final adapter via a temp folder, so `<out>/adapter` is complete or absent. No tokenizer: training
-    does not change it, and evaluation loads the base model's."""
+    does not change it, and evaluation loads the base model's. `record` (train_config.json): the model card."""
     from ..models.adapter import save_adapter_weights
+    from ..publish.card import write_adapter_card
 
     tmp = target.with_name(tmp_name(target.name))
     if tmp.exists():
         shutil.rmtree(tmp)
-    save_adapter_weights(trainer.model, tmp)
+    form = getattr(trainer, "adapter_format", "peft")
+    save_adapter_weights(trainer.model, tmp, form=form)
+    if record is not None:
+        write_adapter_card(tmp, record, form)
     if target.exists():
         shutil.rmtree(target)
     os.replace(tmp, target)
@@ -375,6 +388,10 @@ def _finish_at(checkpoint: Path, cfg: TrainConfig, out: Path, before: dict, log)
     if (out / "train_log.jsonl").exists() and not (out / "loss.png").exists():
         plot_loss(out / "train_log.jsonl", out / "loss.png", title=f"{cfg.model} LoRA r={cfg.lora_r}")
     finish_from_checkpoint(checkpoint, out / "adapter")
+    if before:
+        from ..publish.card import write_adapter_card
+
+        write_adapter_card(out / "adapter", before, cfg.adapter_format)
 
 
 def _run_record(cfg: TrainConfig, trainer, stats: dict, data_file: Path) -> dict:
@@ -427,4 +444,4 @@ def _fit(cfg: TrainConfig, out: Path, checkpoint: Path | None, log, callbacks) -
             "metrics": result.metrics,
         }
         write_json(out / "train_config.json", record)
-        save_adapter(trainer, out / "adapter")  # last: an adapter folder means a finished run
+        save_adapter(trainer, out / "adapter", record)  # last: an adapter folder means a finished run
