@@ -20,7 +20,9 @@ from crossin.data.config import DataConfig
 from crossin.data.translate.config import TranslateConfig
 from crossin.errors import CrossinError
 from crossin.evaluate.config import EvalConfig
+from crossin.data.pairs import PairsConfig
 from crossin.experiment.config import ArmConfig, ExecutorConfig, ExperimentConfig, SweepConfig
+from crossin.experiment.steps import StageConfig
 from crossin.lmeval.export import ExportConfig
 from crossin.models.merge import MergedExportConfig
 from crossin.report.export import ResultsExportConfig
@@ -30,7 +32,7 @@ from test_reliability import assert_one_line_error
 SRC = Path(__file__).resolve().parents[1] / "src" / "crossin"
 CONFIGS = [TrainConfig, EvalConfig, DataConfig, TranslateConfig, ExperimentConfig, ArmConfig, SweepConfig,
            ExecutorConfig, ExportConfig, MergedExportConfig, ResultsExportConfig, ScoreConfig, ReportConfig, ServeConfig,
-           XquadBuildConfig]
+           XquadBuildConfig, PairsConfig, StageConfig]
 
 
 def _arg_dataclasses() -> set[str]:

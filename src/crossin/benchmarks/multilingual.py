@@ -14,11 +14,20 @@ Hub repository's files under `<data-dir>/<folder>/`, and joins the languages by 
   `data/<flores>.jsonl`): `link` + `question_number`; the passage `flores_passage`, `question`,
   `mc_answer1`-`mc_answer4`, `correct_answer_num` ("1"-"4"). Languages are crossin codes (`zh`, `es`; crossin.lang_table
   maps FLORES codes, which are accepted too).
+- MMMLU (`openai/MMMLU`, MIT; OpenAI's professional translations of the MMLU test set into 14 languages, no
+  English; configs `AR_XA`, `ZH_CN`, ...; files `test/mmlu_<CONFIG>.csv`): the row index (the CSV's unnamed first
+  column, `Unnamed: 0` through `datasets`), the same MMLU test row in every language; `Question`, `A`-`D`,
+  `Answer` (a letter). One of the benchmarks DCO (Liu, Qi et al. 2026) reports on.
+- X-CSQA (`INK-USC/xcsr`, MIT; CommonsenseQA's dev questions in 16 languages, configs `X-CSQA-en`, `X-CSQA-zh`,
+  ..., Japanese `X-CSQA-jap`; split `validation`: the test split's answers are hidden; files
+  `<config>/validation/*.parquet` (the Hub's parquet export) or `<config>/validation.jsonl`): `id`;
+  `question.stem`, `question.choices.text` (5 options, labels A-E), `answerKey`. Also reported on by DCO.
 This module never imports the registry (the registry names its specs by "module:attribute").
 """
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 
 from ..errors import CrossinError
@@ -81,6 +90,33 @@ def belebele_row(raw: dict, where: str, number: int) -> Row:
     return Row(f"{link}#{q}", item, {"dialect": raw.get("dialect")})
 
 
+def mmmlu_row(raw: dict, where: str, number: int) -> Row:
+    index = raw.get("Unnamed: 0", raw.get(""))
+    choices = tuple(text(raw, x, where, number) for x in "ABCD")
+    return Row(_id({"index": index}, "index", where, number),
+               MCQ(text(raw, "Question", where, number), choices, letter_index(raw.get("Answer"), 4, where, number,
+                                                                             key="Answer")),
+               {"subject": raw.get("Subject")})
+
+
+def xcsqa_row(raw: dict, where: str, number: int) -> Row:
+    question = raw.get("question")
+    if not isinstance(question, dict) or not isinstance(question.get("choices"), dict):
+        raise CrossinError("'question' must be {stem, choices: {label, text}}", path=where, line=number)
+    texts = question["choices"].get("text")
+    if not isinstance(texts, list) or not 2 <= len(texts) <= 10 or not all(isinstance(t, str) for t in texts):
+        raise CrossinError("'question.choices.text' must be a list of 2-10 strings", path=where, line=number)
+    return Row(_id(raw, "id", where, number),
+               MCQ(text(question, "stem", where, number), tuple(texts),
+                   letter_index(raw.get("answerKey"), len(texts), where, number, key="answerKey")))
+
+
+MMMLU_CONFIGS = {"ar": "AR_XA", "bn": "BN_BD", "de": "DE_DE", "es": "ES_LA", "fr": "FR_FR", "hi": "HI_IN",
+                 "id": "ID_ID", "it": "IT_IT", "ja": "JA_JP", "ko": "KO_KR", "pt": "PT_BR", "sw": "SW_KE",
+                 "yo": "YO_NG", "zh": "ZH_CN"}
+XCSQA_LANGS = "en zh de es fr it ja nl pl pt ru ar vi hi sw ur".split()
+
+
 def _belebele_config(code: str) -> str:
     return FLORES_OF[code]
 
@@ -111,6 +147,19 @@ BELEBELE_LAYOUT = Layout(
 )
 
 
+MMMLU_LAYOUT = Layout(
+    hub_id="openai/MMMLU", folder="mmmlu", split="test", config=lambda code: MMMLU_CONFIGS[code],
+    patterns=("{split}/mmlu_{config}.csv", "{config}/{split}-*.parquet"), parse=mmmlu_row,
+    languages=tuple(MMMLU_CONFIGS),
+)
+XCSQA_LAYOUT = Layout(
+    hub_id="INK-USC/xcsr", folder="xcsr", split="validation",
+    config=lambda code: f"X-CSQA-{'jap' if code == 'ja' else code}",
+    patterns=("{config}/{split}/*.parquet", "{config}/{split}-*.parquet", "{config}/{split}.jsonl"), parse=xcsqa_row,
+    languages=tuple(XCSQA_LANGS),
+)
+
+
 def _loader(name: str, layout: Layout):
     return partial(load_parallel, name, layout)
 
@@ -129,3 +178,11 @@ GLOBAL_MMLU_LITE = _spec("global-mmlu-lite", GLOBAL_MMLU_LITE_LAYOUT, "Global-MM
 MMLU_PROX_LITE = _spec("mmlu-prox-lite", MMLU_PROX_LITE_LAYOUT, "MMLU-ProX-Lite: 658 MMLU-ProX questions in 29 languages")
 BELEBELE = _spec("belebele", BELEBELE_LAYOUT, "Belebele (Meta): 900 reading-comprehension questions on FLORES-200 "
                  "passages in 122 language variants, 4 options")
+# Training pools (`crossin data pairs --pool NAME`), not benchmarks: Global-MMLU's dev split (MMLU's 5 dev
+# questions per subject) in the same layout, `<lang>/dev-*.parquet`.
+GLOBAL_MMLU_DEV = _spec("global-mmlu-dev", dataclasses.replace(GLOBAL_MMLU_LAYOUT, split="dev", subsets={}),
+                        "Global-MMLU dev split (285 MMLU dev questions in 42 languages): a training pool")
+MMMLU = _spec("mmmlu", MMMLU_LAYOUT, "MMMLU (OpenAI): the 14,042 MMLU test questions professionally translated into 14 "
+              "languages (no English), 4 options")
+X_CSQA = _spec("x-csqa", XCSQA_LAYOUT, "X-CSQA (X-CSR): 1,000 CommonsenseQA questions (validation split; the test "
+               "answers are hidden) in 16 languages, 5 options")

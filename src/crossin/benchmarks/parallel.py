@@ -55,7 +55,13 @@ def find_local(folder: Path, layout: Layout, code: str) -> list[Path]:
 
 
 def local_rows(path: Path) -> Iterator[tuple[int, dict]]:
-    """(row number from 1, row) of a .jsonl or .parquet file."""
+    """(row number from 1, row) of a .jsonl, .parquet or .csv (header row first, e.g. MMMLU's) file."""
+    if path.suffix == ".csv":
+        import csv
+
+        with open(path, encoding="utf-8", newline="") as f:
+            yield from enumerate(csv.DictReader(f), start=1)
+        return
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 

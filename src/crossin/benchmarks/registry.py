@@ -64,6 +64,9 @@ register_lazy("mmlu-prox", "crossin.benchmarks.multilingual:MMLU_PROX")
 register_lazy("belebele", "crossin.benchmarks.multilingual:BELEBELE")
 register_lazy("global-mmlu-lite", "crossin.benchmarks.multilingual:GLOBAL_MMLU_LITE")
 register_lazy("mmlu-prox-lite", "crossin.benchmarks.multilingual:MMLU_PROX_LITE")
+register_lazy("mmmlu", "crossin.benchmarks.multilingual:MMMLU")
+register_lazy("global-mmlu-dev", "crossin.benchmarks.multilingual:GLOBAL_MMLU_DEV")
+register_lazy("x-csqa", "crossin.benchmarks.multilingual:X_CSQA")
 
 
 DOWNLOAD = "the public download (Hugging Face Hub; XQuAD from its GitHub release), cached"

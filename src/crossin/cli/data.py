@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..data.config import DataConfig
+from ..data.pairs import PairsConfig
 from ..data.translate.config import TranslateConfig
 from ..recipe_names import TRANSLATION
 from .app import console, data_app, user_errors
@@ -31,6 +32,17 @@ def build(cfg: DataConfig):
     folder = build_mix(cfg, log=lambda msg: console.print(
         Text.assemble((f"{time.perf_counter() - start:6.1f}s", "dim"), f" {msg}"), highlight=False))
     _print_stats(folder)
+
+
+@data_app.command("pairs")
+@user_errors
+@config_options(PairsConfig, names={"out": ("-o",), "model": ("-m",)})
+def pairs(cfg: PairsConfig):
+    """Preference data from the model's own cross-lingual disagreements on a training pool: CALM pairs (calm.jsonl,
+    for `crossin train --method dpo`) and DCO records (dco.jsonl, for --method dco); test-set questions removed."""
+    from ..data.pairs import make_pairs
+
+    make_pairs(cfg, log=lambda msg: console.print(msg, highlight=False, markup=False))
 
 
 @data_app.command("stats")

@@ -36,11 +36,13 @@ class ArmConfig:
                                   "base_url): a row such as Table 3's general LLMs. Runs once, not per base model or seed.")
     base_url: str | None = arg(None, help="eval_only openai:NAME: the OpenAI-compatible server's URL.")
     eval: dict = arg({}, help="Extra `crossin eval` settings for this arm only (EvalConfig fields, e.g. prompt_format).")
+    then: dict = arg({}, help="A preference stage after the arm's SFT (StageConfig fields: method, pool, pairs, "
+                              "train): pairs from the tuned model's own disagreements, then dpo/dco on its adapter.")
 
 
 # Fields added to ArmConfig after experiments were run: left at their default they are not part of a run's
 # fingerprint, so a folder made before them still resumes.
-NEW_ARM_FIELDS = ("eval_only", "base_url", "eval")
+NEW_ARM_FIELDS = ("eval_only", "base_url", "eval", "then")
 
 
 @dataclass
@@ -210,7 +212,9 @@ def _arm_name(arm: ArmConfig) -> str:
         name = EN_ONLY
     else:
         name = f"{arm.recipe}-n{arm.n}"
-    return name + (f"+trans{arm.translation}" if arm.translation else "")
+    name += f"+trans{arm.translation}" if arm.translation else ""
+    return name + (f"+{arm.then.get('method', 'dco')}" if arm.then else "")
+
 
 
 def load_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = None) -> tuple[ExperimentConfig, list[Run]]:
@@ -271,7 +275,15 @@ def _section(cls, raw: Any, label: str, where: str):
 
 def _arms(cfg: ExperimentConfig, where: str) -> list[tuple[ArmConfig, bool]]:
     """(arm, from the sweep) for the listed arms, then one per sweep size."""
+    from .steps import StageConfig
+
     arms = [(_section(ArmConfig, raw, f"arms[{i}]", where), False) for i, raw in enumerate(cfg.arms)]
+    for i, (arm, _) in enumerate(arms):
+        if arm.then:
+            stage = _section(StageConfig, arm.then, f"arms[{i}].then", where)
+            if not stage.pool:
+                raise CrossinError(f"arms[{i}].then.pool: a training pool is needed", path=where)
+            arm.then = {**arm.then, "pool": _resolve(stage.pool, Path(where).resolve().parent)}
     if cfg.sweep:
         sweep = _section(SweepConfig, cfg.sweep, "sweep", where)
         arms += [(ArmConfig(recipe=sweep.recipe, n=n, translation=sweep.translation), True) for n in sweep.sizes]
@@ -280,7 +292,7 @@ def _arms(cfg: ExperimentConfig, where: str) -> list[tuple[ArmConfig, bool]]:
 
 def _check_arm(arm: ArmConfig, label: str, where: str) -> None:
     if arm.eval_only:
-        trained = [f for f in ("n", "translation", "data", "train") if getattr(arm, f)]
+        trained = [f for f in ("n", "translation", "data", "train", "then") if getattr(arm, f)]
         if trained:
             raise CrossinError(f"{label}: an eval_only arm is not trained; remove {', '.join(trained)}", path=where)
         if arm.eval_only.startswith(OPENAI_PREFIX) and not arm.base_url:
@@ -313,7 +325,7 @@ def _runs(cfg: ExperimentConfig, arms: list[tuple[ArmConfig, bool]], where: str)
             key = str(("eval_only", arm.eval_only, arm.base_url, sorted(arm.eval.items())))
         else:
             key = str((arm.recipe, arm.n, arm.translation, sorted(arm.data.items()), sorted(arm.train.items()),
-                       sorted(arm.eval.items())))
+                       sorted(arm.eval.items()), sorted(map(str, arm.then.items()))))
         if key in seen:
             if is_sweep:
                 continue  # the sweep may contain a size also listed as an explicit arm: run it once
@@ -381,7 +393,7 @@ def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[Arm
     from ..evaluate import EvalConfig
     from ..evaluate.config import check_combinations
     from ..train import TrainConfig
-    from .steps import data_config, eval_config, train_config
+    from .steps import data_config, eval_config, pairs_config, stage_train_config, train_config
 
     def check(label: str, make) -> None:
         try:
@@ -415,3 +427,6 @@ def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[Arm
         if not r.zero_shot:
             check(f"run {r.name}: data", lambda: data_config(cfg, r, scratch).validate())
             check(f"run {r.name}: train", lambda: train_config(cfg, r, scratch, scratch).validate())
+        if r.arm.then:
+            check(f"run {r.name}: then.pairs", lambda: pairs_config(cfg, r, scratch, scratch).validate())
+            check(f"run {r.name}: then.train", lambda: stage_train_config(cfg, r, scratch, scratch, scratch).validate())

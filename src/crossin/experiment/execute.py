@@ -115,6 +115,10 @@ def run_steps(cfg: ExperimentConfig, run: Run, out: Path, folder: Path, state: d
     if not run.zero_shot:
         data_dir = once("data", "path", lambda: steps.data(cfg, run, folder))
         adapter = once("train", "adapter", lambda: steps.train(cfg, run, folder, data_dir))
+        if run.arm.then:  # a preference stage on the SFT adapter (ArmConfig.then)
+            sft = adapter
+            pairs = once("pairs", "path", lambda: steps.pairs(cfg, run, folder, sft))
+            adapter = once("then", "adapter", lambda: steps.then(cfg, run, folder, pairs, sft))
     if cfg.eval_checkpoints and not run.zero_shot and "checkpoints" not in done:
         done["checkpoints"] = {"steps": steps.eval_checkpoints(cfg, run, folder), "finished": now()}
         save()

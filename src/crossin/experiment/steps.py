@@ -1,5 +1,6 @@
-"""The three steps of a run (data -> train -> eval): the config each step's module gets, derived from the
-experiment config and the run, and `Steps`, which calls those modules."""
+"""The steps of a run (data -> train [-> pairs -> then] -> eval): the config each step's module gets, derived from
+the experiment config and the run, and `Steps`, which calls those modules. `then`: an arm's preference stage
+(ArmConfig.then, read as StageConfig) on its SFT adapter."""
 
 from __future__ import annotations
 
@@ -7,18 +8,37 @@ import os
 import socket
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 import yaml
 
-from ..config import build_config, config_to_dict
+from ..config import arg, build_config, config_to_dict
 from ..errors import CrossinError
 from ..io import atomic_write_text
 from ..recipe_names import data_recipe
 
 if TYPE_CHECKING:  # config.py imports this module to check a YAML's sections; types only here, so no circle
     from .config import ExperimentConfig, Run
+
+
+@dataclass
+class StageConfig:
+    """An arm's `then:` stage: `crossin data pairs` with the SFT adapter on `pool`, then `crossin train --method
+    METHOD --adapter <the SFT adapter>` on those pairs; the arm is evaluated with the stage's adapter."""
+
+    method: str = arg("dco", choices=("dpo", "dco"), help="dpo (CALM pairs) or dco (DCO records).")
+    pool: str = arg("", help="Training pool (SeaEval-format parallel JSONL; $VARS expanded, relative paths from the "
+                             "config's folder).")
+    pairs: dict = arg({}, help="`crossin data pairs` settings (PairsConfig fields; default mode, template and "
+                               "prompt_format: the experiment's eval ones).")
+    train: dict = arg({}, help="`crossin train` settings of the stage (TrainConfig fields).")
+
+
+def stage_config(arm) -> StageConfig | None:
+    """The arm's `then:` stage, or None."""
+    return build_config(StageConfig, None, arm.then) if arm.then else None
 
 
 def data_config(cfg: ExperimentConfig, run: Run, out: Path):
@@ -54,6 +74,31 @@ def train_config(cfg: ExperimentConfig, run: Run, data_dir: Path, out: Path):
     # Continue an interrupted training run from its last checkpoint instead of starting over.
     values.setdefault("resume", (out / "checkpoints").is_dir() and any((out / "checkpoints").iterdir()))
     return build_config(TrainConfig, cfg.train_config, values)
+
+
+def pairs_config(cfg: ExperimentConfig, run: Run, adapter: Path, out: Path):
+    """The `crossin data pairs` config of an arm's `then:` stage: the SFT adapter answers the pool, in the
+    experiment's evaluation languages and prompts; its benchmarks are kept out of the pool with the test sets."""
+    from ..data.pairs import NOT_A_POOL, TEST_BENCHMARKS, PairsConfig
+    stage = stage_config(run.arm)
+    values: dict[str, Any] = {k: cfg.eval[k] for k in ("template", "prompt_format", "data_dir") if k in cfg.eval}
+    if cfg.eval.get("mode") in ("loglik", "cloze"):
+        values["mode"] = cfg.eval["mode"]
+    values.update(model=cfg.model, adapter=str(adapter), pool=stage.pool, langs=list(cfg.langs), seed=run.seed,
+                  out=str(out), exclude=sorted(set(TEST_BENCHMARKS) | (set(cfg.benchmarks) & set(NOT_A_POOL))))
+    values.update(stage.pairs)
+    return build_config(PairsConfig, None, values)
+
+
+def stage_train_config(cfg: ExperimentConfig, run: Run, pairs_dir: Path, adapter: Path, out: Path):
+    """The `crossin train --method dpo|dco --adapter <SFT adapter>` config of an arm's `then:` stage."""
+    from ..train import TrainConfig
+    stage = stage_config(run.arm)
+    values: dict[str, Any] = {**stage.train}
+    values.update(method=stage.method, model=cfg.model, data=str(pairs_dir), adapter=str(adapter), out=str(out),
+                  seed=run.seed)
+    values.setdefault("resume", (out / "checkpoints").is_dir() and any((out / "checkpoints").iterdir()))
+    return build_config(TrainConfig, None, values)
 
 
 def eval_config(cfg: ExperimentConfig, run: Run, adapter: Path | None, out: Path):
@@ -168,6 +213,17 @@ class Steps:
                 self.log(f"    checkpoint {step}: {path}")
             self._eval(eval_config(cfg, run, path, out))
         return [s for s, _ in steps]
+
+    def pairs(self, cfg: ExperimentConfig, run: Run, folder: Path, adapter: Path) -> Path:
+        from ..data.pairs import make_pairs
+
+        return make_pairs(pairs_config(cfg, run, adapter, folder / "pairs"), log=self.log or print)
+
+    def then(self, cfg: ExperimentConfig, run: Run, folder: Path, pairs_dir: Path, adapter: Path) -> Path:
+        from ..train import train
+
+        config = stage_train_config(cfg, run, pairs_dir, adapter, folder / "then")
+        return Path(train(config, **({"log": self.log} if self.log else {})))
 
     def eval(self, cfg: ExperimentConfig, run: Run, folder: Path, adapter: Path | None) -> dict:
         return self._eval(eval_config(cfg, run, adapter, folder / "eval"))

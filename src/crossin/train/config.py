@@ -20,6 +20,8 @@ PAPER_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up
 PAPER_MODULES_TO_SAVE = ["embed_tokens", "lm_head"]
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 LOSS_IMPLS = ("auto", "trl", "compact")
+METHODS = ("sft", "dpo", "dco")
+DEFAULT_BETA = {"dpo": 0.1, "dco": 1.0}  # TRL's DPOConfig default; DCO's authors' train_script.py default
 # TrainConfig fields whose trl.SFTConfig (TrainingArguments) name differs: crossin's YAMLs and flags keep theirs.
 # Every other field named as an SFTConfig field goes to it unchanged (train.trainer.sft_arguments).
 SFT_NAMES = {"num_epochs": "num_train_epochs", "optimizer": "optim", "lr_scheduler": "lr_scheduler_type",
@@ -57,6 +59,9 @@ ATTENTION_NAMES = r"eager|sdpa|flash_attention_[234]|flex_attention|paged\|eager
 @dataclass
 class TrainConfig:
     # what to train on, where to write
+    method: str = arg("sft", choices=METHODS, help="sft (instruction tuning on --data rows), dpo (TRL's DPOTrainer on "
+                                                   "prompt/chosen/rejected rows, e.g. CALM pairs from `crossin data "
+                                                   "pairs`) or dco (Direct Consistency Optimization on its records).")
     model: str = arg("gemma-3-270m", help="Base model: the embedded `gemma-3-270m`, a local folder or a Hub id.")
     data: str = arg("", help="Training data: a folder with train.jsonl (or messages.jsonl), or a JSONL file; "
                              "alpaca rows (instruction, input, output) or chat rows (messages).")
@@ -109,6 +114,15 @@ class TrainConfig:
                                       "else compact).")
     attn_implementation: str = arg("sdpa", pattern=ATTENTION_NAMES, help="Attention kernel: sdpa, eager, flash_attention_2, ...")
 
+    adapter: str | None = arg(None, help="Continue training this LoRA adapter (e.g. an SFT stage's) instead of a new "
+                                         "one; its own rank, alpha and modules apply. dpo/dco: the reference model "
+                                         "is the model with this adapter merged.")
+
+    # preference methods (dpo, dco)
+    beta: float | None = arg(None, above=0, help="dpo: the KL temperature, 0.1 when not given (TRL's); dco: the "
+                                                 "direction hyperparameter, 1.0 when not given (the languages meet "
+                                                 "halfway).")
+
     # bookkeeping
     logging_steps: int = arg(1, min=1, help="Optimizer steps between log lines (train_log.jsonl and the progress bar).")
     save_steps: int = arg(100, min=1, help="Optimizer steps between checkpoints (for --resume).")
@@ -137,9 +151,20 @@ class TrainConfig:
         if not self.out:
             raise CrossinError("no output folder given (--out)")
 
+    def resolved_beta(self) -> float | None:
+        return None if self.method == "sft" else (self.beta if self.beta is not None else DEFAULT_BETA[self.method])
+
     def check_combinations(self) -> None:
         """Options that would change nothing together are one-line errors (before the model loads)."""
+        preference = self.method != "sft"
         refuse_no_ops([
+            (not preference and self.beta is not None, "--beta is for --method dpo or dco"),
+            *((self.adapter is not None and differs(self, name),
+               f"--{name.replace('_', '-')} does nothing with --adapter (the adapter's own LoRA settings apply)")
+              for name in ("lora_r", "lora_alpha", "lora_dropout", "target_modules", "modules_to_save")),
+            *((preference and differs(self, name),
+               f"--{name.replace('_', '-')} is for --method sft (dpo and dco rows hold their prompts as written, "
+               "and use their own losses)") for name in ("prompt_format", "padding_free", "loss_impl", "sft")),
             (self.max_steps != -1 and differs(self, "num_epochs"),
              "--num-epochs does nothing with --max-steps (training stops after max_steps optimizer steps); "
              "drop one of them"),

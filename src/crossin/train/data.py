@@ -144,3 +144,23 @@ def build_dataset(samples: list[Sample], tokenizer, fmt: str = "alpaca", max_len
         "supervised_tokens": sum(sum(1 for x in r["labels"] if x != IGNORE_INDEX) for r in rows),
     }
     return Dataset.from_list(rows), stats
+
+
+def load_training_data(cfg, tokenizer) -> tuple[object, dict]:
+    """(the method's training dataset, its stats) from cfg.data."""
+    if cfg.method == "sft":
+        samples, _ = load_samples(cfg.data, cfg.limit)
+        return build_dataset(samples, tokenizer, cfg.prompt_format, cfg.max_length)
+    from .preference import build_preference_dataset, load_rows
+
+    rows, _ = load_rows(cfg.data, cfg.method, cfg.limit)
+    return build_preference_dataset(rows, cfg.method, tokenizer, cfg.max_length)
+
+
+def training_file(cfg) -> Path:
+    """The file cfg.data names (the JSONL itself, or the right file of a data folder)."""
+    if cfg.method == "sft":
+        return resolve_data_file(cfg.data)
+    from .preference import resolve_pairs_file
+
+    return resolve_pairs_file(cfg.data, cfg.method)

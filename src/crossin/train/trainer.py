@@ -34,6 +34,7 @@ from ..models.embedded import is_embedded
 from ..models.hf import attention_without_cudnn
 from .checkpoints import checkpoint_step, finish_from_checkpoint, last_checkpoint, reached_end
 from .config import SFT_NAMES, TrainConfig
+from .data import load_training_data, training_file
 from .log import make_estimate_callback, make_log_callback, plot_loss
 
 EMBEDDING_NAMES = ("embed_tokens", "lm_head", "embed_in", "embed_out", "wte", "word_embeddings")
@@ -149,14 +150,12 @@ def resolve_loss_impl(loss_impl: str) -> str:
     return "trl" if torch.cuda.is_available() and is_triton_available() else "compact"
 
 
-def _trainer_class(loss_impl: str):
-    from trl import SFTTrainer
-
+def adapter_saving(base):
+    """`base` (a transformers Trainer class) whose checkpoints are in the run's adapter form and without the
+    tokenizer (the base model's, unchanged); every method's trainer is one."""
     from ..models.adapter import is_tied_once, save_adapter_weights, set_adapter_weights
 
-    class AdapterSFTTrainer(SFTTrainer):
-        """Checkpoints in the run's adapter form and without the tokenizer (the base model's, unchanged)."""
-
+    class AdapterTrainer(base):
         adapter_format = "peft"  # build_trainer sets the config's
 
         def _save(self, output_dir=None, state_dict=None):
@@ -171,6 +170,15 @@ def _trainer_class(loss_impl: str):
             if not is_tied_once(Path(resume_from_checkpoint)):
                 return super()._load_from_checkpoint(resume_from_checkpoint, model)
             set_adapter_weights(model or self.model, Path(resume_from_checkpoint))
+
+    AdapterTrainer.__name__ = AdapterTrainer.__qualname__ = f"Adapter{base.__name__}"
+    return AdapterTrainer
+
+
+def _trainer_class(loss_impl: str):
+    from trl import SFTTrainer
+
+    AdapterSFTTrainer = adapter_saving(SFTTrainer)
 
     if loss_impl == "trl":
         return AdapterSFTTrainer
@@ -255,22 +263,36 @@ def sft_arguments(cfg: TrainConfig, sft_cls) -> dict:
 
 
 def build_trainer(cfg: TrainConfig, model=None, tokenizer=None, dataset=None, callbacks=()):
-    """An `SFTTrainer` for cfg; model/tokenizer/dataset may be passed in (tests, benchmarks)."""
-    from trl import SFTConfig
-
-    from .data import build_dataset, load_samples
-
+    """The method's trainer for cfg (SFTTrainer, DPOTrainer, or the DCO Trainer); model/tokenizer/dataset may be
+    passed in (tests, benchmarks)."""
     if model is None:
         model, tokenizer = load_base_model(cfg)
     if dataset is None:
-        samples, _ = load_samples(cfg.data, cfg.limit)
-        dataset, _ = build_dataset(samples, tokenizer, cfg.prompt_format, cfg.max_length)
-    check_modules(model, cfg.target_modules, cfg.modules_to_save)
-    peft_config = lora_config(cfg, embeddings_tied(model))
-    args = SFTConfig(**sft_arguments(cfg, SFTConfig))
-    trainer_cls = _trainer_class(resolve_loss_impl(cfg.loss_impl))
-    trainer = trainer_cls(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
-                         peft_config=peft_config, callbacks=list(callbacks))
+        dataset, _ = load_training_data(cfg, tokenizer)
+    ref_model = None
+    if cfg.adapter:
+        from ..models.adapter import load_adapter
+
+        from .preference import reference_model
+
+        ref_model = reference_model(cfg) if cfg.method != "sft" else None
+        model, peft_config = load_adapter(model, Path(cfg.adapter), trainable=True), None
+    else:
+        check_modules(model, cfg.target_modules, cfg.modules_to_save)
+        peft_config = lora_config(cfg, embeddings_tied(model))
+    if cfg.method != "sft":
+        from .preference import preference_trainer
+
+        trainer = preference_trainer(cfg, model, tokenizer, dataset, peft_config, ref_model, callbacks,
+                                     base_arguments=lambda cls: sft_arguments(cfg, cls), saving=adapter_saving)
+        args = trainer.args
+    else:
+        from trl import SFTConfig
+
+        args = SFTConfig(**sft_arguments(cfg, SFTConfig))
+        trainer_cls = _trainer_class(resolve_loss_impl(cfg.loss_impl))
+        trainer = trainer_cls(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                              peft_config=peft_config, callbacks=list(callbacks))
     trainer.adapter_format = cfg.adapter_format
     for callback in trainer.callback_handler.callbacks:  # TensorBoard: beside the run's other logs, one folder a run
         if type(callback).__name__ == "TensorBoardCallback" and callback.logging_dir is None:
@@ -325,11 +347,11 @@ def train(config: TrainConfig, log=_say, callbacks=()) -> Path:
 def _check_places(cfg: TrainConfig, log) -> tuple[Path, Path | None, dict]:
     """(out, the last checkpoint, the train_config.json it was written with): --out and --data checked, a finished
     or an earlier run's folder refused unless --resume, temp files of a killed run removed."""
-    from .data import resolve_data_file
-
     accumulation(cfg, world_size())  # a batch that does not divide fails now, before the model loads
     out = check_output_dir(cfg.out, "--out")
-    check_input_file(resolve_data_file(cfg.data), "training data")  # before anything in --out is touched
+    check_input_file(training_file(cfg), "training data")
+    if cfg.adapter is not None:
+        check_input_file(Path(cfg.adapter) / "adapter_config.json", "--adapter")  # before anything in --out is touched
     if is_embedded(cfg.model):
         check_cache_writable()  # the embedded model is converted into the cache on first use
     finished = (out / "adapter" / "adapter_config.json").exists()
@@ -397,17 +419,15 @@ def _run_record(cfg: TrainConfig, trainer, stats: dict, data_file: Path) -> dict
 
 def _fit(cfg: TrainConfig, out: Path, checkpoint: Path | None, log, callbacks) -> None:
     """Load, train (from `checkpoint` with --resume), then write the record, the loss plot and the adapter."""
-    from .data import build_dataset, load_samples
-
-    samples, data_file = load_samples(cfg.data, cfg.limit)
+    source = training_file(cfg)
     model, tokenizer = load_base_model(cfg)
-    dataset, stats = build_dataset(samples, tokenizer, cfg.prompt_format, cfg.max_length)
+    dataset, stats = load_training_data(cfg, tokenizer)
     log_path = out / "train_log.jsonl"
     with quiet_checkpointing_deprecation():
         trainer = build_trainer(cfg, model, tokenizer, dataset,
                                 callbacks=[make_log_callback(log_path), make_estimate_callback(log), *callbacks])
     main_process = trainer.is_world_process_zero()
-    record = _run_record(cfg, trainer, stats, data_file)
+    record = _run_record(cfg, trainer, stats, source)
     if main_process:
         out.mkdir(parents=True, exist_ok=True)
         write_json(out / "train_config.json", record)
@@ -416,7 +436,7 @@ def _fit(cfg: TrainConfig, out: Path, checkpoint: Path | None, log, callbacks) -
         result = trainer.train(resume_from_checkpoint=str(checkpoint) if (cfg.resume and checkpoint) else None)
     if main_process:
         if log_path.exists():
-            plot_loss(log_path, out / "loss.png", title=f"{cfg.model} LoRA r={cfg.lora_r} on {data_file.name}")
+            plot_loss(log_path, out / "loss.png", title=f"{cfg.model} {cfg.method} LoRA r={cfg.lora_r} on {source.name}")
         record["result"] = {
             "global_step": trainer.state.global_step,
             "train_loss": result.training_loss,
