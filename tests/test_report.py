@@ -309,3 +309,27 @@ def test_recipe_of_an_adapter_trained_outside_an_experiment(tmp_path, mmlu):
     other = next(line for line in md.splitlines() if line.startswith("| runs/other |"))
     assert "|  |  |  |" in other
     assert next(r for r in rep["runs"] if r["name"] == "runs/tuned")["meta"]["recipe_from"] == str(mix / "manifest.json")
+
+
+def test_paired_bootstrap_compares_kappa_and_rankc():
+    """CALM/DCO arms are judged by kappa@k and RankC too (issue 33): both are compared, each as the runs' own
+    metrics compute it; RankC only when both runs' samples have option scores."""
+    from crossin.metrics import expected_consistency, kappa, per_set_consistency, rankc
+
+    rng = np.random.default_rng(5)
+    gold = rng.integers(0, 4, 60)
+    pa = np.repeat(gold[:, None], 3, axis=1)  # a: one answer in every language
+    pb = rng.integers(0, 4, (60, 3))  # b: independent answers
+    a, b = _samples(pa, gold), _samples(pb, gold)
+    no_scores = paired_bootstrap(a, b, n_choices=4, n_boot=300)
+    assert set(no_scores["metrics"]) == {"accuracy", "consistency", "ac3", "kappa"}
+    k_a = kappa(per_set_consistency(pa, 3, 4).mean(), expected_consistency(pa, 3, 4))
+    k_b = kappa(per_set_consistency(pb, 3, 4).mean(), expected_consistency(pb, 3, 4))
+    assert no_scores["metrics"]["kappa"]["diff"] == pytest.approx(k_a - k_b)
+    assert no_scores["metrics"]["kappa"]["diff"] > 0.5 and no_scores["metrics"]["kappa"]["p_value"] < 0.01
+    a.scores = np.repeat(rng.normal(size=(60, 1, 4)), 3, axis=1)  # the same ranking in every language
+    b.scores = rng.normal(size=(60, 3, 4))
+    r = paired_bootstrap(a, b, n_choices=4, n_boot=300)
+    want = rankc(a.scores, a.langs)[0]["overall"] - rankc(b.scores, b.langs)[0]["overall"]
+    assert r["metrics"]["rankc"]["diff"] == pytest.approx(want) and want > 0.3
+    assert r["metrics"]["rankc"]["ci95"][0] > 0

@@ -130,13 +130,13 @@ def bootstrap_ci(per_set_acc: np.ndarray, per_set_cons3: np.ndarray | None, n_bo
         out["consistency_3"] = _interval(cons)
         out["ac3_3"] = _interval(harmonic(acc, cons))
         if pred is not None:
-            out["kappa_3"] = _interval(_kappa_resamples(pred, idx, cons, 3, n_choices))
+            out["kappa_3"] = _interval(kappa_resamples(pred, idx, cons, 3, n_choices))
     if per_set_rankc is not None:
         out["rankc"] = _interval(per_set_rankc[idx].mean(axis=1))
     return out
 
 
-def _kappa_resamples(pred: np.ndarray, idx: np.ndarray, observed: np.ndarray, k: int, n_choices: int) -> np.ndarray:
+def kappa_resamples(pred: np.ndarray, idx: np.ndarray, observed: np.ndarray, k: int, n_choices: int) -> np.ndarray:
     """kappa@k of every resample (the same resampled sets as the other intervals): each resample's expected
     agreement from its own answer distributions, as `expected_consistency` computes it for the whole run."""
     n_boot, n = idx.shape

@@ -18,6 +18,7 @@ class PredictionMatrix:
     pred: np.ndarray  # (sets, langs) option index; UNPARSED (-1) = no answer, wrong and agreeing with nothing
     gold: np.ndarray  # (sets,)
     path: Path | None = None
+    scores: np.ndarray | None = None  # (sets, langs, options) option scores, NaN past a set's last option (RankC)
 
 
 @dataclass

@@ -3,10 +3,13 @@ an adapter was trained on (from its training folder)."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from ..errors import CrossinError
 from ..io import RESULTS_FILE, iter_jsonl, parse_json, read_json, read_text, samples_file
@@ -188,8 +191,11 @@ def read_samples(path: Path) -> Samples:
     langs: list[str] = []
     gold: dict[str, int] = {}
     matrix = MatrixBuilder(path=str(path), what="sample")
+    scores: dict[tuple[str, str], list] | None = {}  # option scores (loglik, cloze): RankC in paired comparisons
     for line, obj in iter_jsonl(path):
         set_id, lang, choice, g = _sample_fields(obj, path, line)
+        if scores is not None:
+            scores = _option_scores(obj, scores, set_id, lang)
         if set_id in gold and gold[set_id] != g:
             raise CrossinError(f"set {set_id!r} has gold {g} here but {gold[set_id]} on an earlier line", path=str(path), line=line)
         matrix.add(set_id, lang, choice, line)
@@ -200,7 +206,23 @@ def read_samples(path: Path) -> Samples:
             langs.append(lang)
     if not ids:
         raise CrossinError("no samples in file", path=str(path))
-    return matrix.build(ids, langs, [gold[i] for i in ids], hint="")
+    built = matrix.build(ids, langs, [gold[i] for i in ids], hint="")
+    if scores:
+        width, rows = max(len(v) for v in scores.values()), {i: r for r, i in enumerate(ids)}
+        built.scores = np.full((len(ids), len(langs), width), np.nan)
+        for (set_id, lang), v in scores.items():
+            built.scores[rows[set_id], langs.index(lang), :len(v)] = v
+    return built
+
+
+def _option_scores(obj: dict, scores: dict, set_id: str, lang: str) -> dict | None:
+    """Adds the line's `option_scores` (finite numbers) to `scores`; None from the first line without them."""
+    v = obj.get("option_scores")
+    if not isinstance(v, list) or not v or not all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                                   and math.isfinite(x) for x in v):
+        return None
+    scores[(set_id, lang)] = [float(x) for x in v]
+    return scores
 
 
 def _sample_fields(obj: dict, path: Path, line: int) -> tuple[str, str, int | None, int]:

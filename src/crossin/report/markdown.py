@@ -190,18 +190,21 @@ def _comparisons_section(report: dict) -> list[str]:
         return lines + ["No comparisons (one run only, or none with usable samples)."]
     b = report["bootstrap"]
     lines += [f"A minus B on the sets and languages both runs have; paired bootstrap over sets ({b['n']} resamples, "
-              f"seed {b['seed']}), 95% CI of the difference and two-sided p-value (not corrected for multiple comparisons).", "",
-              "| A | B | benchmark | sets | Acc A / B | A - B Acc (95% CI), p | Cons A / B | A - B Cons (95% CI), p | AC3 A / B | A - B AC3 (95% CI), p |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+              f"seed {b['seed']}), 95% CI of the difference and two-sided p-value (not corrected for multiple comparisons). "
+              "Kappa: consistency beyond what the two runs' answer distributions predict; RankC: agreement of the "
+              "option rankings (only where both runs scored every option: loglik, cloze).", "",
+              "| A | B | benchmark | sets | metric | A | B | A - B (95% CI) | p |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for c in report["comparisons"]:
-        row = f"| {c['a']} | {c['b']} | {c['bench']} | {c['n_sets']} |"
-        for metric in ("accuracy", "consistency", "ac3"):
-            m = c["metrics"][metric]
-            row += (f" {m['a']:.3f} / {m['b']:.3f} | {m['diff']:+.3f} ({m['ci95'][0]:+.3f}, {m['ci95'][1]:+.3f}), "
-                    f"p={_fmt_p(m['p_value'])} |")
-        lines.append(row)
+        for metric, m in c["metrics"].items():
+            lines.append(f"| {c['a']} | {c['b']} | {c['bench']} | {c['n_sets']} | {PAIRED_NAMES[metric]} | {m['a']:.3f} | "
+                         f"{m['b']:.3f} | {m['diff']:+.3f} ({m['ci95'][0]:+.3f}, {m['ci95'][1]:+.3f}) | "
+                         f"{_fmt_p(m['p_value'])} |")
     ks = sorted({c["k"] for c in report["comparisons"]})
-    return lines + ["", f"Cons and AC3 at k = {', '.join(map(str, ks))} languages."]
+    return lines + ["", f"Cons, AC3 and kappa at k = {', '.join(map(str, ks))} languages."]
+
+
+PAIRED_NAMES = {"accuracy": "Acc", "consistency": "Cons", "ac3": "AC3", "kappa": "kappa", "rankc": "RankC"}
 
 
 def measures(names: list[str], benches: list[str], by: dict[tuple[str, str], Run]) -> list[dict]:

@@ -6,12 +6,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import CrossinError
-from ..metrics import answer_warnings, harmonic, headline_k, per_set_accuracy, per_set_consistency
+from ..metrics import (answer_warnings, expected_consistency, harmonic, headline_k, kappa, kappa_resamples,
+                       per_set_accuracy, per_set_consistency, rankc)
 from ..recipe_names import EN_ONLY, ZERO_SHOT
 from .loading import Run, Samples, present
 
 # Table 3's columns, plus kappa: a model that always answers "A" is perfectly consistent, kappa shows it.
 TABLE_METRICS = ("accuracy", "consistency", "ac3", "kappa")
+# Paired comparisons: the same, plus RankC where both runs have option scores (issue 33: CALM/DCO are judged by it).
+PAIRED_METRICS = ("accuracy", "consistency", "ac3", "kappa", "rankc")
 
 
 # --------------------------------------------------------------------------------------------- table
@@ -96,34 +99,40 @@ def run_comparisons(pairs: list[tuple[str, str]], names: list[str], benches: lis
 
 
 def paired_bootstrap(a: Samples, b: Samples, *, n_choices: int, n_boot: int = 10000, seed: int = 0) -> dict:
-    """Difference a - b in accuracy, consistency@k and AC3@k on the sets and languages both have.
+    """Difference a - b in accuracy, consistency@k, AC3@k and kappa@k on the sets and languages both have, and in
+    RankC when both runs' samples carry option scores (loglik, cloze).
 
-    k = headline_k(number of shared languages). Each resample draws the same sets for a and b.
+    k = headline_k(number of shared languages). Each resample draws the same sets for a and b; each resample's
+    kappa has its own expected agreement (metrics.kappa_resamples), as the runs' own kappa CIs do.
     """
-    ids, langs, pa, pb, gold = _align(a, b)
+    ids, langs, pa, pb, gold, scores = _align(a, b)
     k = headline_k(len(langs))  # _align keeps at least 2 languages
-    per_set = {
-        "a": (per_set_accuracy(pa, gold), per_set_consistency(pa, k, n_choices)),
-        "b": (per_set_accuracy(pb, gold), per_set_consistency(pb, k, n_choices)),
-    }
     n = len(ids)
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, n, size=(n_boot, n))
     out: dict = {"n_sets": n, "languages": langs, "k": k, "n_boot": n_boot, "seed": seed, "metrics": {}}
     point, boot = {}, {}
-    for side, (acc, cons) in per_set.items():
+    for side, pred, sc in (("a", pa, scores[0]), ("b", pb, scores[1])):
+        acc, cons = per_set_accuracy(pred, gold), per_set_consistency(pred, k, n_choices)
         point[side] = {"accuracy": float(acc.mean()), "consistency": float(cons.mean())}
         point[side]["ac3"] = harmonic(point[side]["accuracy"], point[side]["consistency"])
+        point[side]["kappa"] = kappa(point[side]["consistency"], expected_consistency(pred, k, n_choices))
         bacc, bcons = acc[idx].mean(axis=1), cons[idx].mean(axis=1)
-        boot[side] = {"accuracy": bacc, "consistency": bcons, "ac3": harmonic(bacc, bcons)}
-    for metric in ("accuracy", "consistency", "ac3"):
-        out["metrics"][metric] = _difference(point["a"][metric], point["b"][metric],
-                                             boot["a"][metric] - boot["b"][metric], n_boot)
+        boot[side] = {"accuracy": bacc, "consistency": bcons, "ac3": harmonic(bacc, bcons),
+                      "kappa": kappa_resamples(pred, idx, bcons, k, n_choices)}
+        if sc is not None:
+            _, per_set = rankc(sc, langs)
+            point[side]["rankc"], boot[side]["rankc"] = float(per_set.mean()), per_set[idx].mean(axis=1)
+    for metric in PAIRED_METRICS:
+        if metric in point["a"]:
+            out["metrics"][metric] = _difference(point["a"][metric], point["b"][metric],
+                                                 boot["a"][metric] - boot["b"][metric], n_boot)
     return out
 
 
-def _align(a: Samples, b: Samples) -> tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """The set ids and languages both runs have, each run's choices on them, and the (shared) gold."""
+def _align(a: Samples, b: Samples) -> tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray, tuple]:
+    """The set ids and languages both runs have, each run's choices on them, the (shared) gold, and each run's
+    option scores on them (None unless both runs have them)."""
     langs = [lang for lang in a.langs if lang in b.langs]
     row_a = {i: r for r, i in enumerate(a.ids)}
     row_b = {i: r for r, i in enumerate(b.ids)}
@@ -140,7 +149,10 @@ def _align(a: Samples, b: Samples) -> tuple[list[str], list[str], np.ndarray, np
     if not np.array_equal(gold, b.gold[rb]):
         bad = ids[int(np.argmax(gold != b.gold[rb]))]
         raise CrossinError(f"the two runs disagree on the gold answer of set {bad!r}", path=str(b.path))
-    return ids, langs, a.pred[np.ix_(ra, ca)], b.pred[np.ix_(rb, cb)], gold
+    scores = (None, None)
+    if a.scores is not None and b.scores is not None and a.scores.shape[2] == b.scores.shape[2]:
+        scores = (a.scores[np.ix_(ra, ca)], b.scores[np.ix_(rb, cb)])  # RankC only where both ranked every option
+    return ids, langs, a.pred[np.ix_(ra, ca)], b.pred[np.ix_(rb, cb)], gold, scores
 
 
 def _difference(a: float, b: float, d: np.ndarray, n_boot: int) -> dict:
