@@ -311,41 +311,6 @@ class HFBackend:
         misses = torch.zeros(len(conts), dtype=logp.dtype, device=device).index_add_(0, row_of, miss)
         return sums, misses == 0
 
-    # --- whole-sequence scoring (the server's echo + logprobs) ----------------------------------------------------
-
-    def sequence_logprobs(self, sequences: list[list[int]], top_k: int = 0, *, on_batch: OnBatch | None = None) -> list[dict]:
-        """Per token sequence: log P(token i | tokens < i) for i >= 1 (None for the first), the top_k alternatives at
-        each position, and the most likely next token after the sequence with its log-probability."""
-        import torch
-
-        _, tok = self._ensure()
-
-        def run(batch: list[int]) -> list[dict]:
-            rows = [sequences[i] for i in batch]
-            ids, mask = (t.to(self.device) for t in pad_rows(rows, tok.pad_token_id))
-            real = mask.bool()
-            targets = torch.cat([ids[:, 1:], ids[:, :1]], dim=1)  # next token; the last column is unused
-            with torch.inference_mode():
-                logits = self._logits_at(ids, mask, real)
-                logp = logits.log_softmax(-1)  # [real tokens, vocab]; fine for the short prompts a server scores
-                picked = logp.gather(-1, targets[real][:, None])[:, 0]
-                best = logp.max(-1)
-                top = logp.topk(top_k, dim=-1) if top_k else None
-                picked, best_v, best_i = picked.tolist(), best.values.tolist(), best.indices.tolist()
-                top_v, top_i = (top.values.tolist(), top.indices.tolist()) if top is not None else (None, None)
-            out, k = [], 0
-            for seq in rows:
-                n = len(seq)
-                out.append({
-                    "logprobs": [None] + picked[k:k + n - 1],
-                    "top": [None] + [list(zip(top_i[j], top_v[j])) for j in range(k, k + n - 1)] if top_k else None,
-                    "next": (best_i[k + n - 1], best_v[k + n - 1]),
-                })
-                k += n
-            return out
-
-        return self._run_batches([(len(s), 1) for s in sequences], run, on_batch, len(sequences))
-
     # --- generation -------------------------------------------------------------------------------------------------
 
     def generate_until(self, requests: list[tuple[str, GenerationKwargs]], *,
