@@ -54,9 +54,14 @@ class HFBackend:
             if self.loader is None:
                 raise RuntimeError("HFBackend has neither a model nor a loader")
             self.model, self.tokenizer = self.loader()
-        if self.tokenizer.pad_token_id is None:  # left padding needs a pad id; its value is masked out
-            self.tokenizer.pad_token = self.tokenizer.eos_token
         return self.model, self.tokenizer
+
+    @property
+    def pad_id(self) -> int:
+        """Padding needs an id; its value is masked out. The eos id when the tokenizer has no pad token: the caller's
+        tokenizer is read, never changed."""
+        tok = self._ensure()[1]
+        return tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
 
     @property
     def device(self):
@@ -155,7 +160,7 @@ class HFBackend:
             # included, so share only when the whole sequence fits in the window.
             use_prefix = max(len(ids) for ids in encoded) + extra_tokens < window
         offset = len(prefix) if use_prefix else 0
-        ids, mask = pad_rows([seq[offset:] for seq in encoded], tok.pad_token_id, left=True)
+        ids, mask = pad_rows([seq[offset:] for seq in encoded], self.pad_id, left=True)
         ids, mask = ids.to(device, non_blocking=True), mask.to(device, non_blocking=True)
         positions = offset + (mask.cumsum(-1) - 1).clamp(min=0)
         kwargs = {}
@@ -212,7 +217,7 @@ class HFBackend:
         forward does more than head + Gemma-style softcapping (checked once against the model's logits)."""
         if not hasattr(self, "_head_cache"):
             model, tok = self._ensure()
-            self._head_cache = split_head(model, tok.pad_token_id or 0)
+            self._head_cache = split_head(model, self.pad_id or 0)
         return self._head_cache
 
     def _logits_at(self, ids, mask, where):
@@ -235,7 +240,7 @@ class HFBackend:
             for c in conts[i]:
                 seqs.append(encoded[i] + c)
                 spans.append((len(encoded[i]) - 1, len(c)))
-        ids, mask = pad_rows(seqs, tok.pad_token_id)
+        ids, mask = pad_rows(seqs, self.pad_id)
         pick = torch.zeros(ids.shape, dtype=torch.bool)
         for r, (start, n) in enumerate(spans):
             pick[r, start:start + n] = True
@@ -281,7 +286,7 @@ class HFBackend:
 
         device = mask.device
         steps = max(len(c) for c in conts) - 1  # token j+1 is predicted at position j
-        ids, cont_mask = pad_rows([c[:-1] for c in conts], tok.pad_token_id)
+        ids, cont_mask = pad_rows([c[:-1] for c in conts], self.pad_id)
         targets, _ = pad_rows([c[1:] for c in conts], 0)
         ids, cont_mask, targets = (t.to(device, non_blocking=True) for t in (ids, cont_mask, targets))
         attention = torch.cat([mask[q_rows], cont_mask.to(mask.dtype)], dim=1)
@@ -339,12 +344,12 @@ class HFBackend:
 
         model, tok = self._ensure()
         encoded = self._encode(prompts)
-        config = GenerationConfig(max_new_tokens=kw.max_gen_toks, do_sample=False, pad_token_id=tok.pad_token_id,
+        config = GenerationConfig(max_new_tokens=kw.max_gen_toks, do_sample=False, pad_token_id=self.pad_id,
                                   eos_token_id=tok.eos_token_id)
 
         def run(batch: list[int]) -> list[str]:
             rows = [encoded[i] for i in batch]
-            ids, mask = (t.to(self.device) for t in pad_rows(rows, tok.pad_token_id, left=True))
+            ids, mask = (t.to(self.device) for t in pad_rows(rows, self.pad_id, left=True))
             width = ids.shape[1]
             with torch.inference_mode():
                 out = model.generate(input_ids=ids, attention_mask=mask, generation_config=config)
