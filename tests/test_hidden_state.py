@@ -64,7 +64,8 @@ def test_run_eval_from_python_writes_what_the_cli_writes(tiny_dir, tmp_path):
                                    "--limit", "2", "--batch-size", "2", "--data-dir", str(DATA_DIR), "--no-cache",
                                    "--n-boot", "10", "--out", str(tmp_path / "cli"), "--quiet"])
     assert cli.exit_code == 0, cli.output
-    python, command = (json.loads((tmp_path / d / "cross-mmlu" / "results.json").read_text()) for d in ("python", "cli"))
+    python, command = (json.loads((tmp_path / d / "cross-mmlu" / "results.json").read_text())
+                       for d in ("python", "cli"))
     assert sorted(python) == sorted(command) and "lm_eval" in python
     assert python["lm_eval"]["results"] == command["lm_eval"]["results"]
     assert python["accuracy"] == command["accuracy"]
