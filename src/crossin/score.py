@@ -36,16 +36,6 @@ def parse_choice(value, n_choices: int, *, path: str, line: int) -> int:
     return index
 
 
-def read_predictions(path: str | Path, bench: Benchmark, *, allow_missing: bool = False,
-                     extractor: ExtractorSpec | None = None) -> np.ndarray:
-    """Read a predictions JSONL into a (sets, langs) matrix of option indices (-1 = unparsed).
-
-    Lines for languages that were not requested are ignored; every other problem is an error naming the line.
-    """
-    return _read_cells(str(path), bench, extractor or ExtractorSpec())[0].build([s.id for s in bench.sets], list(bench.langs), gold_vector(bench),
-                                               allow_missing=allow_missing, hint=MISSING_HINT).pred
-
-
 MISSING_HINT = ("pass --allow-missing to score them as unparsed, or --only-complete to score only the sets predicted "
                 "in every language")
 

@@ -38,7 +38,6 @@ def demo(cfg: EvalConfig):
     from ..benchmarks.registry import data_source_line
     from ..evaluate import run_eval
     from ..io import embedded_model_cache_dir
-    from ..lmeval.results import RESULT_BLOCKS
     from ..report import build_report
 
     from .evaluate import check_eval_places
@@ -53,7 +52,7 @@ def demo(cfg: EvalConfig):
                   "less with a GPU" + ("" if converted else "; includes converting the model once") + ")",
                   highlight=False, soft_wrap=True)
     console.print(data_source_line(), highlight=False, markup=False, soft_wrap=True)
-    for name, results in run_eval(cfg, blocks=RESULT_BLOCKS).items():
+    for name, results in run_eval(cfg).items():
         console.print(results_table(results, title=f"{name} · gemma-3-270m · {cfg.mode} · first {cfg.limit} sets"))
     build_report([cfg.out], f"{out}/report", title="crossin demo: gemma-3-270m")
     console.print(f"results in {cfg.out}/<bench>/, report in {out}/report/report.md", highlight=False)

@@ -31,10 +31,9 @@ def check_eval_places(cfg: EvalConfig) -> None:
 def eval_command(cfg: EvalConfig, quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")):
     """Evaluate a model: accuracy, consistency@k, AC3@k and kappa@k per benchmark (cached, resumable)."""
     from ..evaluate import run_eval
-    from ..lmeval.results import RESULT_BLOCKS
 
     check_eval_places(cfg)
-    all_results = run_eval(cfg, progress=not quiet, blocks=RESULT_BLOCKS)
+    all_results = run_eval(cfg, progress=not quiet)
     if not quiet and not cfg.bench_file:  # after the run: an error stays the one line
         from ..benchmarks.registry import data_source_line
 

@@ -3,7 +3,7 @@
 Python API (stable):
 - `EvalConfig`: the typed config (also `crossin eval`'s flags).
 - `run_eval(config, *, model=None, tokenizer=None, model_id=None, blocks=None) -> {bench: results}`; `blocks`
-  adds blocks computed by layers above (`crossin eval` adds crossin.lmeval's `lm_eval` block).
+  adds blocks computed by layers above; default: `RESULT_BLOCKS` (crossin.lmeval's `lm_eval` block), as `crossin eval`.
 - `score_options(model, tokenizer, bench, mode="loglik"|"cloze", batch_size="auto", template=1, prompt_format="alpaca",
   cloze_norm="chars")
   -> {(set_id, lang): [score per option]}` (original option order; argmax = prediction).

@@ -54,9 +54,14 @@ class HFBackend:
             if self.loader is None:
                 raise RuntimeError("HFBackend has neither a model nor a loader")
             self.model, self.tokenizer = self.loader()
-        if self.tokenizer.pad_token_id is None:  # left padding needs a pad id; its value is masked out
-            self.tokenizer.pad_token = self.tokenizer.eos_token
         return self.model, self.tokenizer
+
+    @property
+    def pad_id(self) -> int:
+        """Padding needs an id; its value is masked out. The eos id when the tokenizer has no pad token: the caller's
+        tokenizer is read, never changed."""
+        tok = self._ensure()[1]
+        return tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
 
     @property
     def device(self):
@@ -155,7 +160,7 @@ class HFBackend:
             # included, so share only when the whole sequence fits in the window.
             use_prefix = max(len(ids) for ids in encoded) + extra_tokens < window
         offset = len(prefix) if use_prefix else 0
-        ids, mask = pad_rows([seq[offset:] for seq in encoded], tok.pad_token_id, left=True)
+        ids, mask = pad_rows([seq[offset:] for seq in encoded], self.pad_id, left=True)
         ids, mask = ids.to(device, non_blocking=True), mask.to(device, non_blocking=True)
         positions = offset + (mask.cumsum(-1) - 1).clamp(min=0)
         kwargs = {}
@@ -216,7 +221,7 @@ class HFBackend:
         forward does more than head + Gemma-style softcapping (checked once against the model's logits)."""
         if not hasattr(self, "_head_cache"):
             model, tok = self._ensure()
-            self._head_cache = split_head(model, tok.pad_token_id or 0)
+            self._head_cache = split_head(model, self.pad_id or 0)
         return self._head_cache
 
     def _logits_at(self, ids, mask, where):
@@ -239,7 +244,7 @@ class HFBackend:
             for c in conts[i]:
                 seqs.append(encoded[i] + c)
                 spans.append((len(encoded[i]) - 1, len(c)))
-        ids, mask = pad_rows(seqs, tok.pad_token_id)
+        ids, mask = pad_rows(seqs, self.pad_id)
         pick = torch.zeros(ids.shape, dtype=torch.bool)
         for r, (start, n) in enumerate(spans):
             pick[r, start:start + n] = True
@@ -285,7 +290,7 @@ class HFBackend:
 
         device = mask.device
         steps = max(len(c) for c in conts) - 1  # token j+1 is predicted at position j
-        ids, cont_mask = pad_rows([c[:-1] for c in conts], tok.pad_token_id)
+        ids, cont_mask = pad_rows([c[:-1] for c in conts], self.pad_id)
         targets, _ = pad_rows([c[1:] for c in conts], 0)
         ids, cont_mask, targets = (t.to(device, non_blocking=True) for t in (ids, cont_mask, targets))
         attention = torch.cat([mask[q_rows], cont_mask.to(mask.dtype)], dim=1)
@@ -315,41 +320,6 @@ class HFBackend:
         misses = torch.zeros(len(conts), dtype=logp.dtype, device=device).index_add_(0, row_of, miss)
         return sums, misses == 0
 
-    # --- whole-sequence scoring (the server's echo + logprobs) ----------------------------------------------------
-
-    def sequence_logprobs(self, sequences: list[list[int]], top_k: int = 0, *, on_batch: OnBatch | None = None) -> list[dict]:
-        """Per token sequence: log P(token i | tokens < i) for i >= 1 (None for the first), the top_k alternatives at
-        each position, and the most likely next token after the sequence with its log-probability."""
-        import torch
-
-        _, tok = self._ensure()
-
-        def run(batch: list[int]) -> list[dict]:
-            rows = [sequences[i] for i in batch]
-            ids, mask = (t.to(self.device) for t in pad_rows(rows, tok.pad_token_id))
-            real = mask.bool()
-            targets = torch.cat([ids[:, 1:], ids[:, :1]], dim=1)  # next token; the last column is unused
-            with torch.inference_mode():
-                logits = self._logits_at(ids, mask, real)
-                logp = logits.log_softmax(-1)  # [real tokens, vocab]; fine for the short prompts a server scores
-                picked = logp.gather(-1, targets[real][:, None])[:, 0]
-                best = logp.max(-1)
-                top = logp.topk(top_k, dim=-1) if top_k else None
-                picked, best_v, best_i = picked.tolist(), best.values.tolist(), best.indices.tolist()
-                top_v, top_i = (top.values.tolist(), top.indices.tolist()) if top is not None else (None, None)
-            out, k = [], 0
-            for seq in rows:
-                n = len(seq)
-                out.append({
-                    "logprobs": [None] + picked[k:k + n - 1],
-                    "top": [None] + [list(zip(top_i[j], top_v[j])) for j in range(k, k + n - 1)] if top_k else None,
-                    "next": (best_i[k + n - 1], best_v[k + n - 1]),
-                })
-                k += n
-            return out
-
-        return self._run_batches([(len(s), 1) for s in sequences], run, on_batch, len(sequences))
-
     # --- generation -------------------------------------------------------------------------------------------------
 
     def generate_until(self, requests: list[tuple[str, GenerationKwargs]], *,
@@ -378,12 +348,12 @@ class HFBackend:
 
         model, tok = self._ensure()
         encoded = self._encode(prompts)
-        config = GenerationConfig(max_new_tokens=kw.max_gen_toks, do_sample=False, pad_token_id=tok.pad_token_id,
+        config = GenerationConfig(max_new_tokens=kw.max_gen_toks, do_sample=False, pad_token_id=self.pad_id,
                                   eos_token_id=tok.eos_token_id)
 
         def run(batch: list[int]) -> list[str]:
             rows = [encoded[i] for i in batch]
-            ids, mask = (t.to(self.device) for t in pad_rows(rows, tok.pad_token_id, left=True))
+            ids, mask = (t.to(self.device) for t in pad_rows(rows, self.pad_id, left=True))
             width = ids.shape[1]
             with torch.inference_mode():
                 out = model.generate(input_ids=ids, attention_mask=mask, generation_config=config)

@@ -14,6 +14,7 @@ matter and `circular` changes nothing there (no rotations are run).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import time
@@ -28,6 +29,7 @@ from ..extraction import Item, extraction_block, read_items
 from ..io import RESULTS_FILE, package_versions, remove_stale_tmp, samples_file, write_json, write_jsonl
 from ..langs import parse_langs
 from ..predictions import MatrixBuilder, option_score_matrix
+from ..registry import Registry
 from ..results import score
 from .backend import OPENAI_PREFIX, Backend, GenerationKwargs, is_cacheable, make_backend
 from .cache import CachingBackend, EvalCache, RunStats
@@ -105,6 +107,9 @@ def score_options(model, tokenizer, bench: Benchmark, *, mode: str = "loglik", b
 # lm-eval's layout; evaluation does not import its interop): block(config, bench, samples, results, n_original=the
 # benchmark's sets before --limit) -> the block.
 ResultBlock = Callable[..., dict]
+# Every results.json has these blocks, whichever entry point (the CLI, `run_eval` from Python, an experiment) wrote it:
+# reached by name like the backends, so this module never imports the layer above.
+RESULT_BLOCKS = Registry("results block", {"lm_eval": "crossin.lmeval.results:lm_eval_block"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,15 +133,33 @@ def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict |
 
     `model`/`tokenizer`: evaluate an in-memory model instead of loading config.model (cached only when `model_id`
     identifies it). `on_batch(n)` is called after each computed batch (progress hooks; tests interrupt with it).
-    `blocks`: {key: ResultBlock} added to each results dict (`crossin eval` passes crossin.lmeval's RESULT_BLOCKS).
+    `blocks`: {key: ResultBlock} added to each results dict; default: every block of RESULT_BLOCKS (`lm_eval`), the
+    same as `crossin eval` writes ({} leaves them out).
     """
     config.validate()
     if config.out:
         remove_stale_tmp(config.out)  # temp files of a killed eval (its finished files are kept and reused)
-    if config.threads:
-        import torch
+    with _torch_threads(config.threads):
+        return _run_all(config, model, tokenizer, model_id, progress, on_batch, blocks)
 
-        torch.set_num_threads(config.threads)
+
+@contextlib.contextmanager
+def _torch_threads(threads: int | None):
+    """torch's process-wide thread count set for one run and given back after it (the caller's setting stays)."""
+    if not threads:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _run_all(config, model, tokenizer, model_id, progress, on_batch, blocks) -> dict[str, dict]:
     backend = make_backend(config, model=model, tokenizer=tokenizer, model_id=model_id)
     cache = None
     if not config.no_cache and is_cacheable(backend):
@@ -144,7 +167,8 @@ def run_eval(config: EvalConfig, *, model=None, tokenizer=None, model_id: dict |
 
         cache = EvalCache(config.cache_dir or eval_cache_dir())
     session = _Session(parse_langs(config.langs), backend, cache, _prompt_tokenizer(config, model, tokenizer),
-                       config.model.startswith(OPENAI_PREFIX), progress, on_batch, dict(blocks or {}))
+                       config.model.startswith(OPENAI_PREFIX), progress, on_batch,
+                       dict({name: RESULT_BLOCKS.get(name) for name in RESULT_BLOCKS} if blocks is None else blocks))
     try:
         return dict(_run_bench(config, name, session) for name in config.bench)
     finally:

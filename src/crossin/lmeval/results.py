@@ -108,5 +108,6 @@ def lm_eval_block(config, bench: Benchmark, samples: list[dict], results: dict, 
     }
 
 
-# What `crossin eval` adds to each benchmark's results.json (evaluate.run_eval's `blocks`).
+# What every entry point adds to each benchmark's results.json: evaluate.runner.RESULT_BLOCKS names the same blocks
+# (run_eval's default), so `run_eval(config)` from Python writes what `crossin eval` writes.
 RESULT_BLOCKS = {"lm_eval": lm_eval_block}

@@ -77,10 +77,10 @@ class Engine:
     def __init__(self, model, tokenizer, *, adapters: list[str] | None = None, slice_tokens: int = SLICE_TOKENS,
                  max_batch: int = MAX_BATCH):
         self.model, self.tokenizer = model, tokenizer
-        if tokenizer.pad_token_id is None:
-            tokenizer.pad_token = tokenizer.eos_token
+        # padding needs an id (masked out): eos when the tokenizer has none; the caller's tokenizer is never changed
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         self.adapters = adapters or []  # names of PEFT adapters loaded with --lora-modules
-        self.scorer = Scorer(model, tokenizer.pad_token_id)
+        self.scorer = Scorer(model, self.pad_id)
         self.device = self.scorer.device
         self.slice_tokens, self.max_batch = slice_tokens, max_batch
         self._queue: queue.Queue[Job] = queue.Queue()
@@ -238,13 +238,13 @@ class Engine:
                 return done
 
         budget = max(j.max_tokens - len(j.generated) for j in jobs)
-        ids, mask = (t.to(self.device) for t in pad_rows(rows, tok.pad_token_id, left=True))
+        ids, mask = (t.to(self.device) for t in pad_rows(rows, self.pad_id, left=True))
         sample = jobs[0].temperature > 0
         config = GenerationConfig(max_new_tokens=budget, do_sample=sample,
                                   temperature=jobs[0].temperature if sample else None,
                                   top_p=jobs[0].top_p if sample and jobs[0].top_p < 1 else None,
                                   top_k=jobs[0].sample_top_k if sample and jobs[0].sample_top_k else None,
-                                  pad_token_id=tok.pad_token_id,
+                                  pad_token_id=self.pad_id,
                                   eos_token_id=None if jobs[0].ignore_eos else tok.eos_token_id)
         criterion = YieldOrStop()
         with torch.inference_mode():
