@@ -152,17 +152,24 @@ def resolve_loss_impl(loss_impl: str) -> str:
 
 def adapter_saving(base):
     """`base` (a transformers Trainer class) whose checkpoints are in the run's adapter form and without the
-    tokenizer (the base model's, unchanged); every method's trainer is one."""
+    tokenizer (the base model's, unchanged); every method's trainer is one.
+
+    Saving goes through the public `save_model` (checkpoints call it too). Reading a tied-once checkpoint back has
+    no public hook: `_load_from_checkpoint` is the one private method overridden; tests/test_private_apis.py fails
+    the day its signature or its caller in `Trainer.train` changes (pyproject pins the tested trl/transformers)."""
     from ..models.adapter import is_tied_once, save_adapter_weights, set_adapter_weights
 
     class AdapterTrainer(base):
         adapter_format = "peft"  # build_trainer sets the config's
 
-        def _save(self, output_dir=None, state_dict=None):
+        def save_model(self, output_dir=None, _internal_call=False):
             from peft import PeftModel
+            from transformers.utils import is_sagemaker_mp_enabled, is_torch_xla_available
 
-            if state_dict is not None or not isinstance(self.model, PeftModel):  # sharded training: gathered state
-                return super()._save(output_dir, state_dict)
+            sharded = (self.is_fsdp_enabled or self.is_deepspeed_enabled or is_sagemaker_mp_enabled()
+                       or is_torch_xla_available())
+            if sharded or not isinstance(self.model, PeftModel):  # transformers gathers the state dict first
+                return super().save_model(output_dir, _internal_call)
             if self.args.should_save:
                 save_adapter_weights(self.model, Path(output_dir or self.args.output_dir), form=self.adapter_format)
 
@@ -188,8 +195,15 @@ def _trainer_class(loss_impl: str):
 
         With a 262k vocabulary the LM head dominates; `logits_to_keep` (a boolean mask) makes the model
         compute logits only where the next token is a response token, then a plain cross-entropy. Same
-        value and normalisation as TRL's loss (sum over tokens / supervised tokens in the accumulated batch).
+        value and normalisation as TRL's loss (sum over tokens / supervised tokens in the accumulated batch),
+        and the same logged metrics (mean_token_accuracy, num_tokens), kept in this class's own fields and added
+        through the public `log` rather than written into SFTTrainer's private `_metrics`.
         """
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.compact_metrics: dict[str, dict[str, list[float]]] = {"train": {}, "eval": {}}
+            self.train_tokens_seen = 0
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             import torch
@@ -213,21 +227,31 @@ def _trainer_class(loss_impl: str):
             loss_sum = F.cross_entropy(logits, targets, reduction="sum")
             denom = targets.numel() if num_items_in_batch is None else num_items_in_batch
             loss = loss_sum / torch.as_tensor(denom, device=loss_sum.device).clamp(min=1)
+            # tensor-parallel ranks share one batch: count it once (as TRL's loss does)
+            tp_size = self.get_tp_size()
             if self.args.average_tokens_across_devices and num_items_in_batch is not None:
-                loss = loss * self.accelerator.num_processes
+                loss = loss * (self.accelerator.num_processes // tp_size)
 
             with torch.no_grad():
+                metrics = self.compact_metrics[mode]
                 correct = self.accelerator.gather_for_metrics((logits.argmax(-1) == targets).sum()).sum()
                 valid = self.accelerator.gather_for_metrics(torch.tensor(targets.numel(), device=loss.device)).sum()
-                self._metrics[mode]["mean_token_accuracy"].append((correct / valid).item() if valid > 0 else 0.0)
+                metrics.setdefault("mean_token_accuracy", []).append((correct / valid).item() if valid > 0 else 0.0)
                 if mode == "train":
                     if "attention_mask" in inputs:
                         local = inputs["attention_mask"].sum()
                     else:
                         local = torch.tensor(inputs["input_ids"].numel(), device=loss.device)
-                    self._total_train_tokens += self.accelerator.gather_for_metrics(local).sum().item()
-                self._metrics[mode]["num_tokens"] = [self._total_train_tokens]
+                    self.train_tokens_seen += self.accelerator.gather_for_metrics(local).sum().item() // tp_size
+                metrics["num_tokens"] = [self.train_tokens_seen]
             return (loss, outputs) if return_outputs else loss
+
+        def log(self, logs, start_time=None):
+            mode = "train" if self.model.training else "eval"
+            prefix = "eval_" if mode == "eval" else ""
+            logs.update({prefix + k: sum(v) / len(v) for k, v in self.compact_metrics[mode].items() if v})
+            self.compact_metrics[mode] = {}
+            return super().log(logs, start_time)
 
     return CompactLossSFTTrainer
 
