@@ -49,11 +49,11 @@ def test_the_compact_loss_uses_only_public_trainer_methods():
     from transformers import Trainer
     from trl import SFTTrainer
 
-    from crossin.train import dco, trainer
+    from crossin.train import dco, hooks
 
     assert list(inspect.signature(Trainer.get_tp_size).parameters) == ["self"]
     assert list(inspect.signature(SFTTrainer.log).parameters) == ["self", "logs", "start_time"]
-    own = "".join(inspect.getsource(f) for f in (trainer.adapter_saving, trainer._trainer_class,
+    own = "".join(inspect.getsource(f) for f in (hooks.adapter_saving, hooks.sft_trainer_class,
                                                   dco.dco_trainer_class))
     private = set(re.findall(r"self\.(_[a-z]\w*)", own)) - {"_load_from_checkpoint"}
     assert not private, f"private attributes in crossin's trainer: {sorted(private)}"
