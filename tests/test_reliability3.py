@@ -23,14 +23,14 @@ SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
 def test_good_adapters_of_both_layouts_pass_the_folder_check(tiny_dir, tmp_path):
-    from crossin.cli.serve import ServeConfig
+    from crossin.serve.config import ServeConfig
     from crossin.models.adapter_check import check_adapter_folder
 
     for compact in (False, True):
         folder = tiny_adapter(tiny_dir, tmp_path / f"a{compact}", compact=compact)
         assert check_adapter_folder(folder, tiny_dir)["r"] == 4
-        loras = ServeConfig(model=str(tiny_dir), adapter=str(folder), lora_modules=[f"x={folder}"]).validate()
-        assert loras == {"x": str(folder)}
+        cfg = ServeConfig(model=str(tiny_dir), adapter=str(folder), lora_modules=[f"x={folder}"])
+        assert cfg.validate() is None and cfg.lora_adapters() == {"x": str(folder)}
     bad = tiny_adapter(tiny_dir, tmp_path / "bad")
     (bad / "adapter_model.safetensors").write_bytes(b"\0" * 3)
     for kwargs in ({"adapter": str(bad)}, {"lora_modules": [f"x={bad}"]}):
@@ -40,7 +40,7 @@ def test_good_adapters_of_both_layouts_pass_the_folder_check(tiny_dir, tmp_path)
 
 def test_serve_refuses_every_adapter_damage_before_the_model_loads(tiny_dir, tmp_path):
     """The fuzz suite's adapter damages (both layouts) through `serve --adapter` and `--lora-modules`'s check."""
-    from crossin.cli.serve import ServeConfig
+    from crossin.serve.config import ServeConfig
 
     damages = adapter_damages(tiny_dir, tmp_path)
     assert len(damages) >= 80

@@ -347,14 +347,23 @@ def test_compact_loss_equals_trl_loss(tiny_setup, tmp_path):
     from crossin.train.trainer import build_trainer
 
     model_dir, data = tiny_setup
-    values = {}
+    values, logged = {}, {}
     for impl in ("compact", "trl"):
         trainer = build_trainer(_cfg(model_dir, data, tmp_path / impl, loss_impl=impl, per_device_batch_size=4))
         batch = trainer.data_collator([trainer.train_dataset[i] for i in range(4)])
         trainer.model.eval()
         with torch.no_grad():
             values[impl] = trainer.compute_loss(trainer.model, dict(batch)).item()
+            trainer.model.train()  # the logged metrics of a training step: token accuracy and tokens seen
+            for _ in range(2):
+                trainer.compute_loss(trainer.model, dict(batch))
+        trainer.log({"loss": values[impl]})
+        logged[impl] = {k: trainer.state.log_history[-1][k] for k in ("mean_token_accuracy", "num_tokens")}
     assert values["compact"] == pytest.approx(values["trl"], rel=1e-5)
+    # the compact loss logs what TRL's does, through the public log() (tests/test_private_apis.py)
+    tokens = batch["attention_mask"].sum() if "attention_mask" in batch else batch["input_ids"].numel()
+    assert logged["compact"]["num_tokens"] == logged["trl"]["num_tokens"] == 2 * int(tokens)
+    assert logged["compact"]["mean_token_accuracy"] == pytest.approx(logged["trl"]["mean_token_accuracy"], abs=1e-6)
 
 
 def test_tied_embeddings_roundtrip_and_merge(tiny_setup, tmp_path):

@@ -6,19 +6,87 @@ it is re-exported here as `crossin.score.score`."""
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .benchmarks import Benchmark
+from .config import arg, check_fields, refuse_no_ops
 from .errors import CrossinError
-from .extraction import ExtractorSpec, Item, extraction_block, read_items
+from .extraction import EXTRACTORS, ExtractorSpec, Item, check_spec, extraction_block, read_items
 from .io import iter_jsonl, sha256_file
 from .langs import to_code
 from .letters import LETTERS
-from .metrics import UNPARSED
+from .metrics import MAX_N_BOOT, UNPARSED
 from .predictions import MatrixBuilder
 from .results import gold_vector, score
+
+
+@dataclass
+class ScoreConfig:
+    bench: str | None = arg(None, help="Benchmark name: cross-mmlu, cross-logiqa, cross-xquad, cross-xquad-built, "
+                                       "global-mmlu, mmlu-prox, belebele (with --lm-eval-samples: only these, "
+                                       "comma-separated; default every one found).")
+    predictions: str | None = arg(None, help="JSONL: {id, lang, prediction} or {id, lang, choice}.")
+    lm_eval_samples: str | None = arg(None, help="lm_eval's --output_path of a --log_samples run of tasks from "
+                                                 "`crossin export lm-eval`, or of lm-eval's own global_mmlu_full_*, "
+                                                 "mmlu_prox_*, belebele_* tasks, instead of --predictions.")
+    langs: str | None = arg(None, help="Comma-separated language codes (default: en,zh,es,vi; with "
+                                       "--lm-eval-samples every language found).")
+    out: str | None = arg(None, help="Write results.json here (a folder per benchmark with --lm-eval-samples).")
+    data_dir: str | None = arg(None, help="Local data root or file (default: $CROSSIN_DATA_DIR, else the Hub).")
+    bench_file: str | None = arg(None, help="A SeaEval-format JSONL file to use instead of the registered source.")
+    allow_missing: bool = arg(False, help="Score missing (set, language) predictions as unparsed.")
+    only_complete: bool = arg(False, help="Score only the sets predicted in every language (e.g. a run with "
+                                          "--limit); says how many were left out.")
+    subset: str = arg("all", choices=("all", "cs", "ca"), help="global-mmlu: cs (culturally sensitive), ca "
+                                                               "(agnostic) or all (every question, plus each "
+                                                               "subset's metrics).")
+    seed: int = arg(0, min=0, max=2**32 - 1, help="Seed of the bootstrap confidence intervals.")
+    n_boot: int = arg(1000, min=1, max=MAX_N_BOOT, help="Bootstrap resamples.")
+    extractor: str = arg("crossin", choices=EXTRACTORS, help="Who reads raw-text predictions: crossin, seaeval "
+                                                             "(SeaEval's tiger-eval rule; its random fill seeded by "
+                                                             "--seed), judge (an LLM: --judge-model, --judge-base-url) "
+                                                             "or crossin+judge (the rules, then the judge for what "
+                                                             "they leave unread).")
+    judge_model: str | None = arg(None, help="--extractor judge or crossin+judge: openai:NAME on the judge server.")
+    judge_base_url: str | None = arg(None, help="--extractor judge or crossin+judge: the OpenAI-compatible server "
+                                                "URL, e.g. http://127.0.0.1:8000/v1.")
+    think_end_token: str | None = arg(None, help="A reasoning model's end-of-thinking token (like lm-eval's "
+                                                 "think_end_token), for delimiters crossin does not know; the "
+                                                 "thinking before it is never read as the answer.")
+    show_disagreements: int = arg(0, min=0, max=100_000, help="Print up to N items that the crossin and seaeval "
+                                                              "extractors read differently.")
+
+    def spec(self):
+        return ExtractorSpec(name=self.extractor, seed=self.seed, judge_model=self.judge_model,
+                             judge_base_url=self.judge_base_url, think_end_token=self.think_end_token)
+
+    def validate(self) -> None:
+        """Every check of a score config, before any file is read."""
+        check_fields(self)
+        check_spec(self.spec())
+        if (self.predictions is None) == (self.lm_eval_samples is None):
+            raise CrossinError("give either --predictions FILE or --lm-eval-samples DIR")
+        samples = self.lm_eval_samples is not None
+        refuse_no_ops([
+            (samples and any(x is not None for x in (self.data_dir, self.bench_file)),
+             "--data-dir and --bench-file are not read with --lm-eval-samples (lm-eval's samples carry the items); "
+             "drop them"),
+            (samples and (self.allow_missing or self.only_complete),
+             "--allow-missing and --only-complete are for --predictions; lm-eval's samples of a language are "
+             "complete (languages run with different --limit are refused)"),
+            (self.allow_missing and self.only_complete,
+             "--allow-missing does nothing with --only-complete (only sets predicted in every language are scored); "
+             "use one of them"),
+            (samples and (self.extractor != "crossin" or bool(self.show_disagreements)
+                          or self.think_end_token is not None),
+             "--extractor and --show-disagreements read raw-text predictions (--predictions); lm-eval samples "
+             "carry lm-eval's own choice"),
+        ])
+        if not samples and self.bench is None:
+            raise CrossinError("--predictions needs --bench")
 
 
 def parse_choice(value, n_choices: int, *, path: str, line: int) -> int:

@@ -100,7 +100,7 @@ def dco_trainer_class(base):
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self._dco_metrics: dict[str, list[float]] = {}
+            self.dco_metrics: dict[str, list[float]] = {}
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             logps = sequence_logps(model, inputs)
@@ -114,18 +114,18 @@ def dco_trainer_class(base):
             losses = dco_loss(c1, r1, c2, r2, *ref.chunk(4), beta=self.dco_beta)
             with torch.no_grad():
                 agree = ((c1 > r1) == (c2 > r2)).float().mean().item()
-                self._dco_metrics.setdefault("consistent", []).append(agree)
-                self._dco_metrics.setdefault("margin_1", []).append((c1 - r1).mean().item())
-                self._dco_metrics.setdefault("margin_2", []).append((c2 - r2).mean().item())
+                self.dco_metrics.setdefault("consistent", []).append(agree)
+                self.dco_metrics.setdefault("margin_1", []).append((c1 - r1).mean().item())
+                self.dco_metrics.setdefault("margin_2", []).append((c2 - r2).mean().item())
             loss = losses.mean()
             return (loss, {"logps": logps}) if return_outputs else loss
 
         def log(self, logs, start_time=None):
-            for key, values in self._dco_metrics.items():
+            for key, values in self.dco_metrics.items():
                 if values and "loss" in logs:
                     logs[f"dco/{key}"] = sum(values) / len(values)
             if "loss" in logs:
-                self._dco_metrics = {}
+                self.dco_metrics = {}
             return super().log(logs, start_time)
 
     return DCOTrainer

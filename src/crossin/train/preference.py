@@ -98,10 +98,12 @@ def preference_arguments(cfg, args_cls, base: dict) -> dict:
     return {k: v for k, v in values.items() if k in names}
 
 
-def preference_trainer(cfg, model, tokenizer, dataset, peft_config, ref_model, callbacks, *, base_arguments, saving):
-    """TRL's DPOTrainer (dpo) or crossin's DCO Trainer (dco), with `saving` (crossin.train.trainer.adapter_saving)
-    mixed in; `base_arguments(cls)`: the SFT run's arguments for that class. `peft_config` None: `model` is already
-    a PeftModel (--adapter), and `ref_model` its merged reference."""
+def preference_trainer(cfg, model, tokenizer, dataset, peft_config, ref_model, callbacks, *, base_arguments):
+    """TRL's DPOTrainer (dpo) or crossin's DCO Trainer (dco), with crossin.train.hooks.adapter_saving mixed in;
+    `base_arguments(cls)`: the SFT run's arguments for that class. `peft_config` None: `model` is already a
+    PeftModel (--adapter), and `ref_model` its merged reference."""
+    from .hooks import adapter_saving as saving
+
     if cfg.method == "dpo":
         from trl import DPOConfig, DPOTrainer
 

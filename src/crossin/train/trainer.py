@@ -1,7 +1,7 @@
 """LoRA instruction tuning on TRL's `SFTTrainer` + PEFT, with the CrossIn paper's settings.
 
 What is ours: the data formatting/masking (crossin.train.data), the checks (target modules that match nothing,
-tied embeddings), a loss that projects only response positions through the LM head (CPU), the output folder
+tied embeddings), a loss that projects only response positions through the LM head (CPU, hooks.py), the output folder
 layout, the JSONL log and the loss plot. Everything else (optimizer,
 schedule, accumulation, checkpoints, resume, mixed precision, multi-GPU via `accelerate launch`) is TRL /
 transformers / accelerate.
@@ -35,6 +35,7 @@ from ..models.hf import attention_without_cudnn
 from .checkpoints import checkpoint_step, finish_from_checkpoint, last_checkpoint, reached_end
 from .config import SFT_NAMES, TrainConfig
 from .data import load_training_data, training_file
+from .hooks import sft_trainer_class
 from .log import make_estimate_callback, make_log_callback, plot_loss
 
 EMBEDDING_NAMES = ("embed_tokens", "lm_head", "embed_in", "embed_out", "wte", "word_embeddings")
@@ -150,88 +151,6 @@ def resolve_loss_impl(loss_impl: str) -> str:
     return "trl" if torch.cuda.is_available() and is_triton_available() else "compact"
 
 
-def adapter_saving(base):
-    """`base` (a transformers Trainer class) whose checkpoints are in the run's adapter form and without the
-    tokenizer (the base model's, unchanged); every method's trainer is one."""
-    from ..models.adapter import is_tied_once, save_adapter_weights, set_adapter_weights
-
-    class AdapterTrainer(base):
-        adapter_format = "peft"  # build_trainer sets the config's
-
-        def _save(self, output_dir=None, state_dict=None):
-            from peft import PeftModel
-
-            if state_dict is not None or not isinstance(self.model, PeftModel):  # sharded training: gathered state
-                return super()._save(output_dir, state_dict)
-            if self.args.should_save:
-                save_adapter_weights(self.model, Path(output_dir or self.args.output_dir), form=self.adapter_format)
-
-        def _load_from_checkpoint(self, resume_from_checkpoint, model=None):
-            if not is_tied_once(Path(resume_from_checkpoint)):
-                return super()._load_from_checkpoint(resume_from_checkpoint, model)
-            set_adapter_weights(model or self.model, Path(resume_from_checkpoint))
-
-    AdapterTrainer.__name__ = AdapterTrainer.__qualname__ = f"Adapter{base.__name__}"
-    return AdapterTrainer
-
-
-def _trainer_class(loss_impl: str):
-    from trl import SFTTrainer
-
-    AdapterSFTTrainer = adapter_saving(SFTTrainer)
-
-    if loss_impl == "trl":
-        return AdapterSFTTrainer
-
-    class CompactLossSFTTrainer(AdapterSFTTrainer):
-        """SFTTrainer whose loss projects only the supervised positions through the LM head.
-
-        With a 262k vocabulary the LM head dominates; `logits_to_keep` (a boolean mask) makes the model
-        compute logits only where the next token is a response token, then a plain cross-entropy. Same
-        value and normalisation as TRL's loss (sum over tokens / supervised tokens in the accumulated batch).
-        """
-
-        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            import torch
-            import torch.nn.functional as F
-
-            mode = "train" if self.model.training else "eval"
-            labels = inputs["labels"]
-            targets_all = labels[:, 1:]
-            keep = torch.zeros_like(labels, dtype=torch.bool)
-            keep[:, :-1] = targets_all != -100
-            targets = targets_all[keep[:, :-1]]
-            model_inputs = {k: v for k, v in inputs.items() if k != "labels"}
-            outputs = model(**model_inputs, use_cache=False, logits_to_keep=keep)
-            logits = outputs.logits
-            if logits.dim() == 3 and logits.shape[:2] == labels.shape:  # a model that ignored the boolean mask
-                logits = logits[keep]
-            logits = logits.reshape(-1, logits.size(-1)).float()
-            if logits.size(0) != targets.numel():
-                raise CrossinError(f"{type(self.model).__name__} does not support logits_to_keep masks; "
-                                   "use --loss-impl trl")
-            loss_sum = F.cross_entropy(logits, targets, reduction="sum")
-            denom = targets.numel() if num_items_in_batch is None else num_items_in_batch
-            loss = loss_sum / torch.as_tensor(denom, device=loss_sum.device).clamp(min=1)
-            if self.args.average_tokens_across_devices and num_items_in_batch is not None:
-                loss = loss * self.accelerator.num_processes
-
-            with torch.no_grad():
-                correct = self.accelerator.gather_for_metrics((logits.argmax(-1) == targets).sum()).sum()
-                valid = self.accelerator.gather_for_metrics(torch.tensor(targets.numel(), device=loss.device)).sum()
-                self._metrics[mode]["mean_token_accuracy"].append((correct / valid).item() if valid > 0 else 0.0)
-                if mode == "train":
-                    if "attention_mask" in inputs:
-                        local = inputs["attention_mask"].sum()
-                    else:
-                        local = torch.tensor(inputs["input_ids"].numel(), device=loss.device)
-                    self._total_train_tokens += self.accelerator.gather_for_metrics(local).sum().item()
-                self._metrics[mode]["num_tokens"] = [self._total_train_tokens]
-            return (loss, outputs) if return_outputs else loss
-
-    return CompactLossSFTTrainer
-
-
 def sft_arguments(cfg: TrainConfig, sft_cls) -> dict:
     """The SFTConfig of a run: each config field named as an SFTConfig field (or renamed in SFT_NAMES) as it is,
     crossin's own choices for a CPU/GPU run, the `sft` section over them, and what the run layout and the effective
@@ -284,13 +203,13 @@ def build_trainer(cfg: TrainConfig, model=None, tokenizer=None, dataset=None, ca
         from .preference import preference_trainer
 
         trainer = preference_trainer(cfg, model, tokenizer, dataset, peft_config, ref_model, callbacks,
-                                     base_arguments=lambda cls: sft_arguments(cfg, cls), saving=adapter_saving)
+                                     base_arguments=lambda cls: sft_arguments(cfg, cls))
         args = trainer.args
     else:
         from trl import SFTConfig
 
         args = SFTConfig(**sft_arguments(cfg, SFTConfig))
-        trainer_cls = _trainer_class(resolve_loss_impl(cfg.loss_impl))
+        trainer_cls = sft_trainer_class(resolve_loss_impl(cfg.loss_impl))
         trainer = trainer_cls(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                               peft_config=peft_config, callbacks=list(callbacks))
     trainer.adapter_format = cfg.adapter_format
