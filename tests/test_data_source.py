@@ -99,3 +99,21 @@ def test_commands_find_data_as_the_tests_do(monkeypatch):
     assert current_data_source() == ((shared, "../shared/data") if shared.is_dir() else (None, DOWNLOAD))
     monkeypatch.setenv("CROSSIN_DATA_DIR", str(TESTS))
     assert data_source_line() == f"data: {TESTS} ($CROSSIN_DATA_DIR)"
+
+
+def test_an_installed_package_run_in_a_checkout_finds_its_shared_data(tmp_path, monkeypatch):
+    """`pip install . && crossin demo` in a checkout: the package lies in site-packages, the checkout is the current
+    folder, and ../shared/data beside it is found; a folder that is not a crossin checkout finds nothing."""
+    import crossin.benchmarks.registry as registry
+
+    checkout = tmp_path / "crossin"
+    checkout.mkdir()
+    (checkout / "pyproject.toml").write_text('[project]\nname = "crossin"\nversion = "0"\n')
+    site = tmp_path / "site-packages" / "crossin" / "benchmarks" / "registry.py"
+    monkeypatch.setattr(registry, "__file__", str(site))
+    assert registry.checkout_shared_data(cwd=checkout) == tmp_path / "shared" / "data"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "pyproject.toml").write_text('[project]\nname = "not-crossin"\n')
+    assert registry.checkout_shared_data(cwd=other) is None
+    assert registry.checkout_shared_data(cwd=tmp_path) is None

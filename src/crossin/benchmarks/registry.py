@@ -8,6 +8,7 @@ registry does not import every benchmark's code.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from ..errors import CrossinError
@@ -85,11 +86,23 @@ def data_source(env: str | None, shared: Path | None, cache: Path | None = None)
     return None, DOWNLOAD
 
 
-def checkout_shared_data() -> Path | None:
-    """`../shared/data` beside the source checkout crossin runs from; None for an installed package (its
-    site-packages has no pyproject.toml two levels up)."""
+def checkout_shared_data(cwd: Path | None = None) -> Path | None:
+    """`../shared/data` beside the source checkout crossin runs from, or beside the crossin checkout that is the
+    current folder (`pip install .` then `crossin demo` in the checkout: the installed package lies elsewhere); None
+    for an installed package run outside a checkout."""
     checkout = Path(__file__).resolve().parents[3]  # src/crossin/benchmarks/registry.py -> the checkout
-    return checkout.parent / "shared" / "data" if (checkout / "pyproject.toml").is_file() else None
+    for folder in (checkout, Path.cwd() if cwd is None else cwd):
+        if _is_crossin_checkout(folder):
+            return folder.parent / "shared" / "data"
+    return None
+
+
+def _is_crossin_checkout(folder: Path) -> bool:
+    try:
+        text = (folder / "pyproject.toml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return re.search(r'^name\s*=\s*"crossin"\s*$', text, re.MULTILINE) is not None
 
 
 def current_data_source() -> tuple[Path | None, str]:
