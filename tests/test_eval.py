@@ -82,7 +82,7 @@ def test_cloze_equals_full_sequences(tiny, strategy):
     options = [["Paris", "the city of Lyon on the Rhône", "Nice"], ["a", "bb bb bb bb bb bb", "c", "dd"]]
     backend = HFBackend(model=model, tokenizer=tok, cloze_strategy=strategy)
     got = _scores(backend, "cloze", prompts, options)
-    assert backend._head() is not None  # the LM head ran on the continuation positions only
+    assert backend._lm().split is not None  # the LM head ran on the continuation positions only
     want = [[_naive_cloze(model, tok, p, o) for o in opts] for p, opts in zip(prompts, options)]
     for g, w in zip(got, want):
         assert g == pytest.approx(w, abs=1e-4)
@@ -510,7 +510,7 @@ def test_softcapped_head_on_gathered_positions(tiny_dir, tiny):
     backend = HFBackend(model=model, tokenizer=tok)
     prompts, options = ["Capital of France?\n"], [["Paris", "the city of Lyon on the Rhône"]]
     got = _scores(backend, "cloze", prompts, options)
-    assert backend._head() is not None
+    assert backend._lm().split is not None
     assert got[0] == pytest.approx([_naive_cloze(model, tok, prompts[0], o) for o in options[0]], abs=1e-4)
 
 
