@@ -23,8 +23,8 @@ from ..errors import CrossinError
 from ..models.hf import attention_without_cudnn
 from ..prompts import tokenize_prompts
 from .backend import GenerationKwargs, Loglik, OnBatch, cut_at_stop
-from .hf_ops import (CPU_TOKEN_BUDGET, HEAD_CHUNK_BYTES, LMReader, cache_kwarg, output_cache, pad_rows, per_question,
-                     plan_batches, select_rows, token_logp)
+from .hf_ops import (CPU_TOKEN_BUDGET, HEAD_CHUNK_BYTES, LMReader, cache_kwarg, common_prefix, output_cache,
+                     pad_rows, per_question, plan_batches, select_rows, token_logp)
 
 # Sharing a prompt prefix pays off only when it saves more than gathering its cache costs.
 MIN_SHARED_PREFIX = 8
@@ -121,10 +121,7 @@ class HFBackend:
         first = encoded[0]
         shared = min(len(ids) for ids in encoded) - 1  # every prompt keeps at least one token of its own
         for ids in encoded[1:]:
-            n = 0
-            while n < shared and ids[n] == first[n]:
-                n += 1
-            shared = n
+            shared = common_prefix(ids[:shared], first)
         if shared < MIN_SHARED_PREFIX:
             self._prefix = None
             return

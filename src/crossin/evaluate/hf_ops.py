@@ -10,7 +10,8 @@ import inspect
 # `batch_size="auto"` on CPU: tokens per forward pass. Measured on 2 cores (40 Cross-MMLU questions): loglik 9.4 s at
 # 1-2k tokens, 13.6 s at 4k; larger batches only spill the CPU caches.
 CPU_TOKEN_BUDGET = 2048
-# Bytes of fp32 logits materialised at once when the LM head runs over continuation positions.
+# Bytes of fp32 logits materialised at once when the HF backend runs the LM head over continuation positions (the
+# server keeps less alive per request: serve/scoring.py).
 HEAD_CHUNK_BYTES = 1 << 28
 
 
@@ -34,6 +35,15 @@ def plan_batches(costs: list[tuple[int, int]], *, max_items: int | None, token_b
     if current:
         batches.append(current)
     return batches
+
+
+def common_prefix(a: list[int], b: list[int]) -> int:
+    """How many leading tokens `a` and `b` share."""
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
 
 
 def select_rows(cache, rows):
@@ -112,8 +122,8 @@ class LMReader:
         """(states of every position, the updated cache or None); `cache` is a KV cache the rows continue."""
         module = self.split[0] if self.split else self.model
         kwargs = {} if cache is None else {cache_kwarg(module): cache}
-        out = module(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=use_cache or cache is not None,
-                     **kwargs)
+        out = module(input_ids=ids, attention_mask=mask, position_ids=positions,
+                     use_cache=use_cache or cache is not None, **kwargs)
         states = out.last_hidden_state if self.split else out.logits
         return states, output_cache(out) if use_cache else None
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..evaluate.hf_ops import LMReader, pad_rows, select_rows
+from ..evaluate.hf_ops import LMReader, common_prefix, pad_rows, select_rows
 
 # Bytes of fp32 logits alive at once (64 MiB: 64 positions of Gemma 3's 262k vocabulary).
 HEAD_CHUNK_BYTES = 1 << 26
@@ -37,14 +37,6 @@ class Scored:
     top: list = field(default_factory=lambda: [None])
     next: tuple[int, float] | None = None
     next_top: list | None = None
-
-
-def common_prefix(a: list[int], b: list[int]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
 
 
 def group_by_prefix(seqs: list[list[int]]) -> list[tuple[int, list[int]]]:
