@@ -82,10 +82,28 @@ def test_cloze_equals_full_sequences(tiny, strategy):
     options = [["Paris", "the city of Lyon on the Rhône", "Nice"], ["a", "bb bb bb bb bb bb", "c", "dd"]]
     backend = HFBackend(model=model, tokenizer=tok, cloze_strategy=strategy)
     got = _scores(backend, "cloze", prompts, options)
-    assert backend._head() is not None  # the LM head ran on the continuation positions only
+    assert backend._lm().split is not None  # the LM head ran on the continuation positions only
     want = [[_naive_cloze(model, tok, p, o) for o in opts] for p, opts in zip(prompts, options)]
     for g, w in zip(got, want):
         assert g == pytest.approx(w, abs=1e-4)
+
+
+@pytest.mark.parametrize("strategy", ["share", "recompute"])
+def test_the_unsplit_head_fallback_scores_the_same(tiny, strategy, monkeypatch):
+    """hf_ops.LMReader without a split head (a model whose forward does more than head + softcapping) runs the
+    model's own head on every position: the same sums and greedy flags as the split head."""
+    from crossin.evaluate import hf_ops
+
+    model, tok = tiny
+    pairs = [("Question: what is the capital of France?\nAnswer:", c) for c in (" Paris", " the city of Lyon", " B")]
+    split = HFBackend(model=model, tokenizer=tok, cloze_strategy=strategy)
+    want = split.loglikelihood(pairs)
+    monkeypatch.setattr(hf_ops, "split_head", lambda model, pad_id: None)
+    unsplit = HFBackend(model=model, tokenizer=tok, cloze_strategy=strategy)
+    got = unsplit.loglikelihood(pairs)
+    assert split._lm().split is not None and unsplit._lm().split is None
+    assert [g[0] for g in got] == pytest.approx([w[0] for w in want], abs=1e-5)
+    assert [g[1:] for g in got] == [w[1:] for w in want]
 
 
 def _naive_loglik(model, tok, context, continuation):
@@ -510,7 +528,7 @@ def test_softcapped_head_on_gathered_positions(tiny_dir, tiny):
     backend = HFBackend(model=model, tokenizer=tok)
     prompts, options = ["Capital of France?\n"], [["Paris", "the city of Lyon on the Rhône"]]
     got = _scores(backend, "cloze", prompts, options)
-    assert backend._head() is not None
+    assert backend._lm().split is not None
     assert got[0] == pytest.approx([_naive_cloze(model, tok, prompts[0], o) for o in options[0]], abs=1e-4)
 
 

@@ -213,6 +213,25 @@ def test_prefix_grouped_scores_equal_full_forward_passes(tiny):
         assert result.next[0] == logp[-1].argmax().item()
 
 
+def test_the_unsplit_head_fallback_echoes_the_same(tiny, monkeypatch):
+    """The server's Scorer on hf_ops.LMReader without a split head (the model's own logits, chunked the same way):
+    the same echo log-probabilities, top-k and next token as with the split head."""
+    from crossin.evaluate import hf_ops
+    from crossin.serve.scoring import Scorer
+
+    model, tok = tiny
+    seqs = [tok("Question: the capital of France? Answer:" + c).input_ids for c in (" Paris", " Lyon is", " B")]
+    want = Scorer(model, tok.pad_token_id).score(seqs, 2)
+    monkeypatch.setattr(hf_ops, "split_head", lambda model, pad_id: None)
+    scorer = Scorer(model, tok.pad_token_id)
+    got = scorer.score(seqs, 2)
+    assert scorer.lm.split is None
+    for g, w in zip(got, want):
+        assert g.logprobs[0] is None and g.logprobs[1:] == pytest.approx(w.logprobs[1:], abs=1e-5)
+        assert [[i for i, _ in t] for t in g.top[1:]] == [[i for i, _ in t] for t in w.top[1:]]
+        assert g.next[0] == w.next[0] and g.next[1] == pytest.approx(w.next[1], abs=1e-5)
+
+
 def test_one_failing_job_does_not_fail_the_others_in_its_batch(tiny):
     """A job whose token id is past the embedding table (HTTP checks keep it out; here it reaches the engine)
     fails alone; the jobs batched with it get their answers."""

@@ -29,16 +29,21 @@ def lingua_language(code: str):
 
 
 class LangId:
-    """lingua over the run's languages (high-accuracy mode: pieces are often short)."""
+    """lingua over the given languages: the one detector builder (answers here, `crossin data translate`, corpus
+    validation). High-accuracy mode by default (pieces are often short); low is much faster on long corpora.
+    `detector` is None unless lingua knows at least two of the languages (one cannot be confused with anything)."""
 
-    def __init__(self, langs: tuple[str, ...]):
+    def __init__(self, langs: tuple[str, ...], *, high_accuracy: bool = True):
         from lingua import LanguageDetectorBuilder
 
         # A language lingua does not know is not checked.
         self.lingua = {code: lang for code in langs if (lang := lingua_language(code)) is not None}
+        self.unchecked = [code for code in langs if code not in self.lingua]
         self.code_of = {v: k for k, v in self.lingua.items()}
-        self.detector = (LanguageDetectorBuilder.from_languages(*self.lingua.values()).build()
-                         if len(self.lingua) > 1 else None)
+        self.detector = None
+        if len(self.lingua) > 1:
+            builder = LanguageDetectorBuilder.from_languages(*self.lingua.values())
+            self.detector = (builder if high_accuracy else builder.with_low_accuracy_mode()).build()
 
     def detect(self, text: str) -> str | None:
         found = self.detector.detect_language_of(text) if self.detector else None

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..answer_lang import lingua_language
+from ..answer_lang import LangId
 from ..errors import CrossinError
 from ..io import iter_jsonl, read_text, sha256_file
 from ..langs import NAME_BY_CODE, to_code
@@ -329,20 +329,11 @@ def validate(corpus: ParallelCorpus, *, langid: bool = True, langid_chars: int =
 
     detector, checked_langs, unchecked = None, [], []
     if langid and len(corpus.langs) > 1:
-        from lingua import LanguageDetectorBuilder
-
-        lingua_langs = {lang: lingua_language(lang) for lang in corpus.langs}
-        checked_langs = [lang for lang, ll in lingua_langs.items() if ll is not None]
-        unchecked = [lang for lang, ll in lingua_langs.items() if ll is None]
-        if len(checked_langs) > 1:
-            # Only the corpus languages: the question is "is this the claimed one, or another one we have?".
-            builder = LanguageDetectorBuilder.from_languages(*(lingua_langs[c] for c in checked_langs))
-            if not high_accuracy:
-                builder = builder.with_low_accuracy_mode()
-            detector = builder.build()
-            code_of = {lingua_langs[c]: c for c in checked_langs}
-        else:
-            checked_langs = []
+        # Only the corpus languages: the question is "is this the claimed one, or another one we have?".
+        lang_id = LangId(tuple(corpus.langs), high_accuracy=high_accuracy)
+        unchecked = lang_id.unchecked
+        if lang_id.detector is not None:
+            detector, checked_langs = lang_id, list(lang_id.lingua)
 
     for lang in corpus.langs:
         valid = bytearray(n)
@@ -360,7 +351,7 @@ def validate(corpus: ParallelCorpus, *, langid: bool = True, langid_chars: int =
                 valid[i] = 1
         if detector is not None and lang in checked_langs:
             texts = corpus.texts[lang]
-            detect = detector.detect_language_of
+            detect = detector.detect
             # When no other checked language uses the Latin script (en among en/zh), lingua can only answer
             # `lang` or None for pure-ASCII text, so skip it there: same verdicts, most of the English cost saved.
             ascii_is_ours = lang in LATIN_SCRIPT and not any(o in LATIN_SCRIPT for o in checked_langs if o != lang)
@@ -370,7 +361,7 @@ def validate(corpus: ParallelCorpus, *, langid: bool = True, langid_chars: int =
                     continue
                 found = detect(text)
                 # None = lingua cannot tell (numbers, symbols): keep rather than guess.
-                if found is not None and code_of.get(found) != lang:
+                if found is not None and found != lang:
                     valid[i] = 0
                     reason_of[i] = "langid"
         corpus.valid[lang] = valid

@@ -23,8 +23,8 @@ from ..errors import CrossinError
 from ..models.hf import attention_without_cudnn
 from ..prompts import tokenize_prompts
 from .backend import GenerationKwargs, Loglik, OnBatch, cut_at_stop
-from .hf_ops import (CPU_TOKEN_BUDGET, HEAD_CHUNK_BYTES, cache_kwarg, output_cache, pad_rows, per_question,
-                     plan_batches, select_rows, split_head, token_logp)
+from .hf_ops import (CPU_TOKEN_BUDGET, HEAD_CHUNK_BYTES, LMReader, cache_kwarg, common_prefix, output_cache,
+                     pad_rows, per_question, plan_batches, select_rows, token_logp)
 
 # Sharing a prompt prefix pays off only when it saves more than gathering its cache costs.
 MIN_SHARED_PREFIX = 8
@@ -126,10 +126,7 @@ class HFBackend:
         first = encoded[0]
         shared = min(len(ids) for ids in encoded) - 1  # every prompt keeps at least one token of its own
         for ids in encoded[1:]:
-            n = 0
-            while n < shared and ids[n] == first[n]:
-                n += 1
-            shared = n
+            shared = common_prefix(ids[:shared], first)
         if shared < MIN_SHARED_PREFIX:
             self._prefix = None
             return
@@ -216,23 +213,12 @@ class HFBackend:
                 out[r] = v
         return out
 
-    def _head(self):
-        """(decoder, head function) so the LM head can run on gathered positions only; None when the model's own
-        forward does more than head + Gemma-style softcapping (checked once against the model's logits)."""
-        if not hasattr(self, "_head_cache"):
+    def _lm(self) -> LMReader:
+        """The model with its LM head split off, so the head runs on gathered positions only (hf_ops.LMReader)."""
+        if not hasattr(self, "_reader"):
             model, tok = self._ensure()
-            self._head_cache = split_head(model, self.pad_id or 0)
-        return self._head_cache
-
-    def _logits_at(self, ids, mask, where):
-        """fp32 logits of right-padded rows at the positions `where` selects; the LM head runs there only when it
-        can be split off the model (`_head`)."""
-        model, _ = self._ensure()
-        head = self._head()
-        if head is None:
-            return model(input_ids=ids, attention_mask=mask).logits.float()[where]
-        decoder, apply_head = head
-        return apply_head(decoder(input_ids=ids, attention_mask=mask).last_hidden_state[where])
+            self._reader = LMReader(model, self.pad_id or 0)  # the caller's tokenizer is never given a pad token
+        return self._reader
 
     def _score_batch_recompute(self, batch, encoded, conts) -> list[list[Loglik]]:
         """Each (context, continuation) as one right-padded sequence; the head runs at the continuation positions only."""
@@ -251,18 +237,13 @@ class HFBackend:
         targets = torch.cat([ids[:, 1:], ids[:, :1]], dim=1)
         ids, mask, pick, targets = (t.to(self.device) for t in (ids, mask, pick, targets))
         with torch.inference_mode():
-            logits = self._logits_at(ids, mask, pick)
-            logp = token_logp(logits, targets[pick])
-            missed = (logits.argmax(-1) != targets[pick]).to(logp.dtype)
-            row_of = torch.arange(len(seqs), device=self.device)[:, None].expand_as(pick)[pick]
-            sums = torch.zeros(len(seqs), dtype=logp.dtype, device=self.device).index_add_(0, row_of, logp)
-            misses = torch.zeros(len(seqs), dtype=logp.dtype, device=self.device).index_add_(0, row_of, missed)
-            return per_question(sums, misses == 0, batch, conts)
+            sums, greedy = self._read_rows(self._lm().states(ids, mask)[0], pick, targets)
+            return per_question(sums, greedy, batch, conts)
 
     def _score_batch(self, batch, encoded, conts) -> list[list[Loglik]]:
         import torch
 
-        model, tok = self._ensure()
+        _, tok = self._ensure()
         device = self.device
         # Flatten (question, continuation) pairs of this batch.
         pairs = [(b, o) for b, i in enumerate(batch) for o in range(len(conts[i]))]
@@ -277,14 +258,14 @@ class HFBackend:
             totals = first_logp[q_of, first_tok]  # token 0 of each continuation, predicted at the prompt's end
             greedy = first_logp.argmax(-1)[q_of] == first_tok
             if longer:
-                sums, rest_greedy = self._continuation_logp(model, tok, [flat[r] for r in longer], q_of[longer],
+                sums, rest_greedy = self._continuation_logp(tok, [flat[r] for r in longer], q_of[longer],
                                                             output_cache(out), mask, lengths)
                 at = torch.tensor(longer, device=device)
                 totals = totals.index_add(0, at, sums)
                 greedy = greedy.index_copy(0, at, greedy[at] & rest_greedy)
             return per_question(totals, greedy, batch, conts)
 
-    def _continuation_logp(self, model, tok, conts, q_rows, cache, mask, lengths):
+    def _continuation_logp(self, tok, conts, q_rows, cache, mask, lengths):
         """Per continuation: summed log P(token j | prompt, tokens < j) for j >= 1, and whether each was the argmax."""
         import torch
 
@@ -295,29 +276,25 @@ class HFBackend:
         ids, cont_mask, targets = (t.to(device, non_blocking=True) for t in (ids, cont_mask, targets))
         attention = torch.cat([mask[q_rows], cont_mask.to(mask.dtype)], dim=1)
         positions = lengths[q_rows, None] + torch.arange(steps, device=device)[None, :]
-        rows_cache = select_rows(cache, q_rows)
-        head = self._head()
         real = cont_mask.bool()
-        if head is None:  # the model's own head (all positions, then gathered)
-            logits = model(input_ids=ids, attention_mask=attention, position_ids=positions, use_cache=True,
-                           **{cache_kwarg(model): rows_cache}).logits.float()
-            sums = (token_logp(logits, targets) * real).sum(-1)
-            greedy = ((logits.argmax(-1) == targets) | ~real).all(-1)
-            return sums, greedy
-        decoder, apply_head = head
-        hidden = decoder(input_ids=ids, attention_mask=attention, position_ids=positions, use_cache=True,
-                         **{cache_kwarg(decoder): rows_cache}).last_hidden_state[real]  # [tokens, hidden]
-        row_of = torch.arange(len(conts), device=device)[:, None].expand_as(real)[real]
-        flat_targets = targets[real]
-        chunk = max(64, HEAD_CHUNK_BYTES // (4 * apply_head(hidden[:1]).shape[-1]))
+        states, _ = self._lm().states(ids, attention, positions, select_rows(cache, q_rows))
+        return self._read_rows(states, real, targets)
+
+    def _read_rows(self, states, pick, targets):
+        """Per row of `states` ([rows, positions, ...]): summed log P(target) over the positions `pick` selects, and
+        whether every one was the argmax; the head runs there only, HEAD_CHUNK_BYTES of logits at a time."""
+        import torch
+
+        lm, flat_targets = self._lm(), targets[pick]
         logps, missed = [], []
-        for s in range(0, hidden.shape[0], chunk):
-            logits = apply_head(hidden[s:s + chunk])
-            logps.append(token_logp(logits, flat_targets[s:s + chunk]))
-            missed.append(logits.argmax(-1) != flat_targets[s:s + chunk])
+        for s, logits in lm.chunks(states[pick], HEAD_CHUNK_BYTES, min_rows=64):
+            logps.append(token_logp(logits, flat_targets[s:s + logits.shape[0]]))
+            missed.append(logits.argmax(-1) != flat_targets[s:s + logits.shape[0]])
+            del logits  # one chunk alive at a time
         logp, miss = torch.cat(logps), torch.cat(missed).to(logps[0].dtype)
-        sums = torch.zeros(len(conts), dtype=logp.dtype, device=device).index_add_(0, row_of, logp)
-        misses = torch.zeros(len(conts), dtype=logp.dtype, device=device).index_add_(0, row_of, miss)
+        row_of = torch.arange(pick.shape[0], device=pick.device)[:, None].expand_as(pick)[pick]
+        sums = torch.zeros(pick.shape[0], dtype=logp.dtype, device=pick.device).index_add_(0, row_of, logp)
+        misses = torch.zeros(pick.shape[0], dtype=logp.dtype, device=pick.device).index_add_(0, row_of, miss)
         return sums, misses == 0
 
     # --- generation -------------------------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""Tensor helpers of the HF backend: batch planning, KV-cache rows, token log-probabilities."""
+"""The scoring core shared by the HF backend (evaluate/hf_backend.py) and `crossin serve` (serve/scoring.py): batch
+planning, KV-cache rows for prefix sharing, and `LMReader`, the model run so that the LM head and its log-softmax
+run only at the positions read."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ import inspect
 # `batch_size="auto"` on CPU: tokens per forward pass. Measured on 2 cores (40 Cross-MMLU questions): loglik 9.4 s at
 # 1-2k tokens, 13.6 s at 4k; larger batches only spill the CPU caches.
 CPU_TOKEN_BUDGET = 2048
-# Bytes of fp32 logits materialised at once when the LM head runs over continuation positions.
+# Bytes of fp32 logits materialised at once when the HF backend runs the LM head over continuation positions (the
+# server keeps less alive per request: serve/scoring.py).
 HEAD_CHUNK_BYTES = 1 << 28
 
 
@@ -32,6 +35,15 @@ def plan_batches(costs: list[tuple[int, int]], *, max_items: int | None, token_b
     if current:
         batches.append(current)
     return batches
+
+
+def common_prefix(a: list[int], b: list[int]) -> int:
+    """How many leading tokens `a` and `b` share."""
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
 
 
 def select_rows(cache, rows):
@@ -94,6 +106,40 @@ def split_head(model, pad_id: int):
         want = model(input_ids=ids).logits.float()
         got = apply(decoder(input_ids=ids).last_hidden_state)
     return (decoder, apply) if torch.allclose(want, got, atol=1e-3, rtol=1e-3) else None
+
+
+class LMReader:
+    """The model split so the LM head (Gemma 3: 262k wide, costlier than the transformer) runs only where a
+    log-probability is read: `states` runs the transformer (hidden states; the model's own logits of every position
+    when split_head finds no split), `logits` the head over chosen rows, `chunks` over many rows a bounded number
+    of bytes at a time."""
+
+    def __init__(self, model, pad_id: int):
+        self.model = model
+        self.split = split_head(model, pad_id)
+
+    def states(self, ids, mask=None, positions=None, cache=None, *, use_cache: bool = False):
+        """(states of every position, the updated cache or None); `cache` is a KV cache the rows continue."""
+        module = self.split[0] if self.split else self.model
+        kwargs = {} if cache is None else {cache_kwarg(module): cache}
+        out = module(input_ids=ids, attention_mask=mask, position_ids=positions,
+                     use_cache=use_cache or cache is not None, **kwargs)
+        states = out.last_hidden_state if self.split else out.logits
+        return states, output_cache(out) if use_cache else None
+
+    def logits(self, states):
+        """fp32 logits of rows of `states`."""
+        return self.split[1](states) if self.split else states.float()
+
+    def vocab(self, states) -> int:
+        return self.model.get_output_embeddings().weight.shape[0] if self.split else states.shape[-1]
+
+    def chunks(self, states, chunk_bytes: int, min_rows: int = 1):
+        """(first row, fp32 logits) over `states` ([rows, ...]), at most chunk_bytes of logits (or min_rows rows)
+        alive at once."""
+        chunk = max(min_rows, chunk_bytes // (4 * self.vocab(states)))
+        for s in range(0, states.shape[0], chunk):
+            yield s, self.logits(states[s:s + chunk])
 
 
 def pad_rows(rows: list[list[int]], pad_id: int, *, left: bool = False):

@@ -149,15 +149,24 @@ def quiet_checkpointing_deprecation():
         yield
 
 
-def load_adapter(model, folder: Path, *, trainable: bool = False):
-    """`PeftModel.from_pretrained`, also for tied-once adapters."""
+def load_adapter(model, folder: Path, *, trainable: bool = False, adapter_name: str = "default"):
+    """`PeftModel.from_pretrained`, also for tied-once adapters. `model` may already be a PeftModel: the adapter is
+    then added to it under `adapter_name` (`crossin serve --lora-modules`)."""
     from peft import PeftConfig, PeftModel, get_peft_model
 
+    onto = isinstance(model, PeftModel)
     with quiet_checkpointing_deprecation():
         if not is_tied_once(folder):
-            return PeftModel.from_pretrained(model, str(folder), is_trainable=trainable)
+            if onto:
+                model.load_adapter(str(folder), adapter_name=adapter_name, is_trainable=trainable)
+                return model
+            return PeftModel.from_pretrained(model, str(folder), adapter_name=adapter_name, is_trainable=trainable)
         config = PeftConfig.from_pretrained(str(folder))
         config.inference_mode = not trainable
-        peft_model = get_peft_model(model, config)
-    set_adapter_weights(peft_model, folder)
+        if onto:
+            model.add_adapter(adapter_name, config)
+            peft_model = model
+        else:
+            peft_model = get_peft_model(model, config, adapter_name=adapter_name)
+    set_adapter_weights(peft_model, folder, adapter_name=adapter_name)
     return peft_model

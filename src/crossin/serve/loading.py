@@ -20,33 +20,18 @@ def context_length(model, tokenizer) -> int:
 
 def add_named_adapters(model, adapters: dict[str, str]):
     """A PeftModel holding each adapter under its served name (crossin's tied-storage format and PEFT's own)."""
-    from peft import PeftConfig, PeftModel, get_peft_model
+    from ..models.adapter import load_adapter
 
-    from ..models.adapter import is_tied_once, quiet_checkpointing_deprecation, set_adapter_weights
-
-    peft_model = None
-    with quiet_checkpointing_deprecation():  # library notices that are not the user's to act on
-        for name, folder in adapters.items():
-            try:
-                if is_tied_once(Path(folder)):
-                    config = PeftConfig.from_pretrained(folder)
-                    config.inference_mode = True
-                    if peft_model is None:
-                        peft_model = get_peft_model(model, config, adapter_name=name)
-                    else:
-                        peft_model.add_adapter(name, config)
-                    set_adapter_weights(peft_model, Path(folder), adapter_name=name)
-                elif peft_model is None:
-                    peft_model = PeftModel.from_pretrained(model, folder, adapter_name=name)
-                else:
-                    peft_model.load_adapter(folder, adapter_name=name)
-            except CrossinError:
-                raise
-            except (ValueError, RuntimeError, KeyError, OSError) as e:
-                raise CrossinError(f"--lora-modules {name}: cannot load the adapter onto the model "
-                                   f"({type(e).__name__}: {' '.join(str(e).split())[:200]})", path=folder) from None
-    peft_model.eval()
-    return peft_model
+    for name, folder in adapters.items():
+        try:
+            model = load_adapter(model, Path(folder), adapter_name=name)
+        except CrossinError:
+            raise
+        except (ValueError, RuntimeError, KeyError, OSError) as e:
+            raise CrossinError(f"--lora-modules {name}: cannot load the adapter onto the model "
+                               f"({type(e).__name__}: {' '.join(str(e).split())[:200]})", path=folder) from None
+    model.eval()
+    return model
 
 
 def load_served_model(model: str, adapter: str | None, lora_modules: dict[str, str], *, device: str | None,

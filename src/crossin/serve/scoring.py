@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..evaluate.hf_ops import cache_kwarg, output_cache, pad_rows, select_rows, split_head
+from ..evaluate.hf_ops import LMReader, common_prefix, pad_rows, select_rows
 
 # Bytes of fp32 logits alive at once (64 MiB: 64 positions of Gemma 3's 262k vocabulary).
 HEAD_CHUNK_BYTES = 1 << 26
@@ -37,14 +37,6 @@ class Scored:
     top: list = field(default_factory=lambda: [None])
     next: tuple[int, float] | None = None
     next_top: list | None = None
-
-
-def common_prefix(a: list[int], b: list[int]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
 
 
 def group_by_prefix(seqs: list[list[int]]) -> list[tuple[int, list[int]]]:
@@ -84,24 +76,16 @@ def group_needs(members: list[int], starts: list[int] | None, nexts: list[bool] 
 
 
 class Scorer:
-    """Runs the model for echo scoring; `head` as split_head returns it (None: the model's own head on every
-    position, chunked the same way)."""
+    """Runs the model for echo scoring, the LM head split off where it can be (hf_ops.LMReader)."""
 
     def __init__(self, model, pad_id: int):
         self.model, self.pad_id = model, pad_id
         self.device = next(model.parameters()).device
-        self.head = split_head(model, pad_id)
+        self.lm = LMReader(model, pad_id)
 
     def _forward(self, ids, mask, positions, cache):
-        """Hidden states (or, without a split head, logits) of every position, and the updated cache."""
-        kwargs = {} if cache is None else {cache_kwarg(self.model): cache}
-        if self.head is None:
-            out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **kwargs)
-            return out.logits, output_cache(out)
-        decoder = self.head[0]
-        out = decoder(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True,
-                      **({} if cache is None else {cache_kwarg(decoder): cache}))
-        return out.last_hidden_state, output_cache(out)
+        """States of every position (hidden, or the model's own logits), and the updated cache."""
+        return self.lm.states(ids, mask, positions, cache, use_cache=True)
 
     def read(self, states, targets: list[int], k: int, rows: list[int] | None = None):
         """Per target: (log P(target) at its row of `states` ([rows, hidden] or logits), that row's top-k [(id,
@@ -117,13 +101,11 @@ class Scorer:
                 states = states[torch.tensor(used, device=states.device)]
             rows = [{r: i for i, r in enumerate(used)}[r] for r in rows] if len(used) > 1 else [0] * len(rows)
         rows = list(range(len(targets))) if rows is None else rows
-        vocab = self.model.get_output_embeddings().weight.shape[0] if self.head else states.shape[-1]
-        chunk = max(1, HEAD_CHUNK_BYTES // (4 * vocab))
         top_v, top_i = [], []
         target, row = torch.tensor(targets, device=states.device), torch.tensor(rows, device=states.device)
         picked = torch.empty(len(targets), device=states.device)
-        for s in range(0, states.shape[0], chunk):
-            logits = self.head[1](states[s:s + chunk]) if self.head else states[s:s + chunk].float()
+        for s, logits in self.lm.chunks(states, HEAD_CHUNK_BYTES):
+            chunk = logits.shape[0]
             lse = logits.logsumexp(-1)
             mine = ((row >= s) & (row < s + chunk)).nonzero()[:, 0]
             local = row[mine] - s
@@ -131,7 +113,7 @@ class Scorer:
             values, indices = logits.topk(k, dim=-1)
             top_v.append(values - lse[:, None])
             top_i.append(indices)
-            del logits
+            del logits  # one chunk alive at a time
         top_v, top_i = torch.cat(top_v).tolist(), torch.cat(top_i).tolist()
         return picked.tolist(), [list(zip(top_i[r], top_v[r])) for r in rows]
 
