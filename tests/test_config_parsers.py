@@ -19,7 +19,7 @@ from crossin.errors import CrossinError
 from crossin.evaluate.config import EvalConfig
 from crossin.data.pairs import PairsConfig
 from crossin.experiment.config import ArmConfig, ExecutorConfig, ExperimentConfig, SweepConfig
-from crossin.experiment.steps import StageConfig
+from crossin.experiment.config import StageConfig
 from crossin.lmeval.export import ExportConfig
 from crossin.models.merge import MergedExportConfig
 from crossin.report.config import ReportConfig

@@ -6,14 +6,15 @@ mix (`crossin.data`), LoRA-tune the base model on it (`crossin.train`), evaluate
 (`crossin.evaluate`). The zero-shot base model is always an arm (evaluation only). At the end a report
 (`crossin.report`) is written over every finished arm.
 
-Modules: `config` (the YAML config, its `executor:` section and `load_experiment`, which checks it and lists the
-runs), `steps` (the data / train / eval config of a run and `Steps`, which runs them), `state` (each run's
+Modules: `config` (the YAML config, its `executor:` section, its arms and runs), `load` (`load_experiment`: the
+config parsed, then each run's nested sections checked as the steps build them), `steps` (the data / train / eval config of a run and `Steps`, which runs them), `state` (each run's
 state.json, the lock that claims a run, the status table), `execute` (one run, claimed and run wherever it is),
 `executors` (local, a local pool, Slurm via submitit, Ray), `run` (`run_experiment`: the folder layout, resume,
 the report).
 """
 
-from .config import ArmConfig, ExecutorConfig, ExperimentConfig, Run, SweepConfig, load_experiment
+from .config import ArmConfig, ExecutorConfig, ExperimentConfig, Run, SweepConfig
+from .load import load_experiment
 from .run import arm_meta, run_experiment, run_fingerprint, summary_rows
 from .state import status_rows
 from .steps import Steps, accelerate_command, data_config, eval_config, train_config

@@ -17,7 +17,6 @@ from ..langs import PAPER_LANGS, parse_langs
 from ..metrics import MAX_N_BOOT
 from ..recipe_names import ARM_RECIPES, EN_ONLY, X2X, ZERO_SHOT
 
-OWN_PLACES = ("out",)  # section keys only the experiment sets (see _check_sections)
 OPENAI_PREFIX = "openai:"  # as crossin eval's --model openai:NAME
 RUN_NAME = re.compile(r"[A-Za-z0-9_+=-][A-Za-z0-9_.+=-]{0,99}")
 
@@ -43,6 +42,24 @@ class ArmConfig:
 # Fields added to ArmConfig after experiments were run: left at their default they are not part of a run's
 # fingerprint, so a folder made before them still resumes.
 NEW_ARM_FIELDS = ("eval_only", "base_url", "eval", "then")
+
+
+@dataclass
+class StageConfig:
+    """An arm's `then:` stage: `crossin data pairs` with the SFT adapter on `pool`, then `crossin train --method
+    METHOD --adapter <the SFT adapter>` on those pairs; the arm is evaluated with the stage's adapter."""
+
+    method: str = arg("dco", choices=("dpo", "dco"), help="dpo (CALM pairs) or dco (DCO records).")
+    pool: str = arg("", help="Training pool (SeaEval-format parallel JSONL; $VARS expanded, relative paths from the "
+                             "config's folder).")
+    pairs: dict = arg({}, help="`crossin data pairs` settings (PairsConfig fields; default mode, template and "
+                               "prompt_format: the experiment's eval ones).")
+    train: dict = arg({}, help="`crossin train` settings of the stage (TrainConfig fields).")
+
+
+def stage_config(arm) -> StageConfig | None:
+    """The arm's `then:` stage, or None."""
+    return build_config(StageConfig, None, arm.then) if arm.then else None
 
 
 @dataclass
@@ -217,8 +234,10 @@ def _arm_name(arm: ArmConfig) -> str:
 
 
 
-def load_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = None) -> tuple[ExperimentConfig, list[Run]]:
-    """Read and validate the YAML config; return it with the runs it asks for (zero-shot first)."""
+def parse_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = None
+                     ) -> tuple[ExperimentConfig, list[Run], list[tuple[ArmConfig, bool]]]:
+    """Read the YAML config and check what it says on its own; return it with its runs (zero-shot first) and arms.
+    `experiment.load.load_experiment` then checks each run's nested sections as the steps will build them."""
     cfg = build_config(ExperimentConfig, path, overrides)
     where = str(path)
     _resolve_paths(cfg, Path(path).resolve().parent, where)
@@ -230,10 +249,7 @@ def load_experiment(path: str | os.PathLike, overrides: dict[str, Any] | None = 
     if not cfg.seeds or len(set(cfg.seeds)) != len(cfg.seeds):
         raise CrossinError(f"seeds: need distinct seeds, got {cfg.seeds}", path=where)
     arms = _arms(cfg, where)
-    runs = _runs(cfg, arms, where)
-    _check_sections(cfg, runs, arms, where)
-    _check_report_names(cfg, [r.name for r in runs], where)
-    return cfg, runs
+    return cfg, _runs(cfg, arms, where), arms
 
 
 def _resolve_paths(cfg: ExperimentConfig, config_dir: Path, where: str) -> None:
@@ -275,8 +291,6 @@ def _section(cls, raw: Any, label: str, where: str):
 
 def _arms(cfg: ExperimentConfig, where: str) -> list[tuple[ArmConfig, bool]]:
     """(arm, from the sweep) for the listed arms, then one per sweep size."""
-    from .steps import StageConfig
-
     arms = [(_section(ArmConfig, raw, f"arms[{i}]", where), False) for i, raw in enumerate(cfg.arms)]
     for i, (arm, _) in enumerate(arms):
         if arm.then:
@@ -372,7 +386,7 @@ def _eval_only_name(model: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.+=-]", "-", tail).lstrip(".")[:100] or "model"
 
 
-def _check_report_names(cfg: ExperimentConfig, names: list[str], where: str) -> None:
+def check_report_names(cfg: ExperimentConfig, names: list[str], where: str) -> None:
     """baseline and compare name runs; compare is kept as stripped 'A:B'."""
     if cfg.baseline is not None and cfg.baseline not in names:
         raise CrossinError(f"baseline: {short(cfg.baseline)} is not a run name ({', '.join(names)})", path=where)
@@ -384,49 +398,3 @@ def _check_report_names(cfg: ExperimentConfig, names: list[str], where: str) -> 
         if a not in names or b not in names:
             raise CrossinError(f"compare: {pair!r} must be 'A:B' with A and B run names ({', '.join(names)})", path=where)
         cfg.compare[i] = f"{a}:{b}"
-
-
-def _check_sections(cfg: ExperimentConfig, runs: list[Run], arms: list[tuple[ArmConfig, bool]], where: str) -> None:
-    """Every nested section (data:, train:, eval:, arms[].data, arms[].train) through its own config class and the
-    config each run will get, so a typo or a bad value fails now rather than after other arms ran."""
-    from ..data import DataConfig
-    from ..evaluate import EvalConfig
-    from ..evaluate.config import check_combinations
-    from ..train import TrainConfig
-    from .steps import data_config, eval_config, pairs_config, stage_train_config, train_config
-
-    def check(label: str, make) -> None:
-        try:
-            make()
-        except CrossinError as e:
-            raise CrossinError(f"{label}: {e.reason}", path=where if e.path in (None, "flags", "config") else e.path,
-                               line=e.line) from None
-
-    # Every run writes under <out>/runs/<name>: a section naming its own output folder would write outside --out
-    # (an absolute path) or make arms overwrite each other, so the experiment's places are the only ones.
-    sections = [("data", cfg.data), ("train", cfg.train), ("eval", cfg.eval)]
-    sections += [(f"arms[{i}].{part}", getattr(arm, part)) for i, (arm, is_sweep) in enumerate(arms) if not is_sweep
-                 for part in ("data", "train", "eval")]
-    for label, section in sections:
-        for key in OWN_PLACES:
-            if key in section:
-                raise CrossinError(f"{label}.{key}: the experiment places each run's output under its --out folder; "
-                                   f"remove {key}", path=where)
-    check("executor", lambda: executor_settings(cfg.executor))
-    check("eval", lambda: build_config(EvalConfig, None, cfg.eval))
-    check("data", lambda: build_config(DataConfig, None, cfg.data))
-    check("train", lambda: build_config(TrainConfig, None, cfg.train))
-    for i, (arm, is_sweep) in enumerate(arms):
-        if not is_sweep:
-            check(f"arms[{i}].data", lambda: build_config(DataConfig, None, arm.data))
-            check(f"arms[{i}].train", lambda: build_config(TrainConfig, None, arm.train))
-            check(f"arms[{i}].eval", lambda: build_config(EvalConfig, None, arm.eval))
-    scratch = Path(os.devnull)  # configs only: nothing is read or written there
-    for r in runs:
-        check(f"run {r.name}: eval", lambda: check_combinations(eval_config(cfg, r, None, scratch)))
-        if not r.zero_shot:
-            check(f"run {r.name}: data", lambda: data_config(cfg, r, scratch).validate())
-            check(f"run {r.name}: train", lambda: train_config(cfg, r, scratch, scratch).validate())
-        if r.arm.then:
-            check(f"run {r.name}: then.pairs", lambda: pairs_config(cfg, r, scratch, scratch).validate())
-            check(f"run {r.name}: then.train", lambda: stage_train_config(cfg, r, scratch, scratch, scratch).validate())

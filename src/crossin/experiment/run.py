@@ -31,7 +31,8 @@ from typing import Callable
 from ..config import config_to_dict, parse_pair
 from ..errors import CrossinError
 from ..io import remove_stale_tmp, sha256_text, write_json
-from .config import NEW_ARM_FIELDS, ArmConfig, ExecutorConfig, ExperimentConfig, Run, executor_settings, load_experiment
+from .config import NEW_ARM_FIELDS, ArmConfig, ExecutorConfig, ExperimentConfig, Run, executor_settings
+from .load import load_experiment
 from .execute import bench_names
 from .executors import check_executor, dispatch
 from .state import folder_lock, migrate_old_state, read_run_state, run_state_path

@@ -1,6 +1,6 @@
 """The steps of a run (data -> train [-> pairs -> then] -> eval): the config each step's module gets, derived from
 the experiment config and the run, and `Steps`, which calls those modules. `then`: an arm's preference stage
-(ArmConfig.then, read as StageConfig) on its SFT adapter."""
+(ArmConfig.then, read as config.StageConfig) on its SFT adapter."""
 
 from __future__ import annotations
 
@@ -8,37 +8,17 @@ import os
 import socket
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import yaml
 
-from ..config import arg, build_config, config_to_dict
+from ..config import build_config, config_to_dict
 from ..errors import CrossinError
 from ..io import atomic_write_text
 from ..recipe_names import data_recipe
+from .config import ExperimentConfig, Run, stage_config
 
-if TYPE_CHECKING:  # config.py imports this module to check a YAML's sections; types only here, so no circle
-    from .config import ExperimentConfig, Run
-
-
-@dataclass
-class StageConfig:
-    """An arm's `then:` stage: `crossin data pairs` with the SFT adapter on `pool`, then `crossin train --method
-    METHOD --adapter <the SFT adapter>` on those pairs; the arm is evaluated with the stage's adapter."""
-
-    method: str = arg("dco", choices=("dpo", "dco"), help="dpo (CALM pairs) or dco (DCO records).")
-    pool: str = arg("", help="Training pool (SeaEval-format parallel JSONL; $VARS expanded, relative paths from the "
-                             "config's folder).")
-    pairs: dict = arg({}, help="`crossin data pairs` settings (PairsConfig fields; default mode, template and "
-                               "prompt_format: the experiment's eval ones).")
-    train: dict = arg({}, help="`crossin train` settings of the stage (TrainConfig fields).")
-
-
-def stage_config(arm) -> StageConfig | None:
-    """The arm's `then:` stage, or None."""
-    return build_config(StageConfig, None, arm.then) if arm.then else None
 
 
 def data_config(cfg: ExperimentConfig, run: Run, out: Path):
