@@ -81,7 +81,7 @@ def read_items(spec: ExtractorSpec, items: list[Item], *, progress: bool = False
         from .judge import judge_items
 
         ask = [k for k, r in enumerate(readings) if r.choice is None and not r.cut_off]
-        answers = [_answer_part(items[k], think_end) for k in ask]
+        answers = [_answer_part(items[k], split_thinking(items[k].output or "", think_end)) for k in ask]
         for k, r in zip(ask, judge_items(spec, answers, progress=progress)):
             readings[k] = r
         return readings
@@ -98,13 +98,12 @@ def read_items(spec: ExtractorSpec, items: list[Item], *, progress: bool = False
         return out
     from .judge import judge_items
 
-    readings = judge_items(spec, [_answer_part(it, think_end) for it in items], progress=progress)
+    readings = judge_items(spec, [_answer_part(it, sp) for it, sp in zip(items, splits)], progress=progress)
     return [Reading(None, rule="cut_off", cut_off=True) if sp.cut_off else r for sp, r in zip(splits, readings)]
 
 
-def _answer_part(item: Item, think_end: str | None) -> Item:
-    """The item with only the answer after a thinking part (what the judge is shown)."""
-    sp = split_thinking(item.output or "", think_end)
+def _answer_part(item: Item, sp) -> Item:
+    """The item with only the answer after its thinking part (`sp`: its split_thinking; what the judge is shown)."""
     return item if sp.answer == item.output else Item(item.key, item.lang, sp.answer, item.choices, item.question)
 
 
